@@ -1,0 +1,46 @@
+# dutyguard: `make run` validates and renders the example organisation; `make test` runs the suite.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+TSTAMP := $(VENV)/.installed-test
+NOW    ?=
+
+.PHONY: run test bench lint fuzz clean venv
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e .
+	touch $(STAMP)
+
+$(TSTAMP): $(STAMP) pyproject.toml
+	$(PY) -m pip install --quiet -e '.[test,lint]'
+	touch $(TSTAMP)
+
+venv: $(STAMP)
+
+run: $(STAMP)
+	$(PY) -m validator validate --format text
+	$(PY) -m validator render pagerduty --out build/pagerduty
+	$(PY) -m validator render pagerduty --out build/pagerduty-terraform --format terraform
+	$(PY) -m validator render iam --out build/iam
+	$(PY) -m validator render iam --out build/iam-terraform --format terraform
+	$(PY) -m validator render codeowners --out build/CODEOWNERS
+	@echo "rendered into build/"
+
+test: $(TSTAMP)
+	$(PY) -m pytest -n 2 tests
+
+bench: $(TSTAMP)
+	$(PY) benchmarks/run.py
+
+fuzz: $(TSTAMP)
+	DUTYGUARD_FUZZ=long $(PY) -m pytest -n 2 tests -k fuzz
+
+lint: $(TSTAMP)
+	$(VENV)/bin/ruff check validator tests benchmarks
+	$(VENV)/bin/pip-audit --skip-editable --progress-spinner off
+
+clean:
+	rm -rf build .dutyguard-cache .pytest_cache

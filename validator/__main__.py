@@ -1,0 +1,5 @@
+"""`python -m validator` is the same program as `dutyguard`."""
+
+from validator.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,65 @@
+"""The command line: a thin layer that parses arguments and hands over to `validator.commands`."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+from validator import __version__
+from validator.findings import UsageError
+
+VERBS = {
+    "validate": "all rules; exit 1 when errors are found",
+    "oncall": "who each escalation level of a service pages at a moment",
+    "access": "effective access per person or role, with the path",
+    "diff": "what a change does to access, ownership, on-call and findings",
+    "render": "render PagerDuty, AWS IAM or CODEOWNERS configuration",
+    "calendar": "on-call shifts as an iCalendar file",
+    "prune": "remove expired grants and waivers from the YAML",
+    "explain": "a rule's documentation",
+    "schema": "JSON Schema of every kind, for editors",
+}
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line and exit 2."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise UsageError(f"{message} (see '{self.prog} --help')")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="dutyguard", description="Validate and render service ownership, on-call "
+                     "rotations and production access kept as YAML in git.")
+    parser.add_argument("--version", action="version", version=f"dutyguard {__version__}")
+    parser.add_argument("--repo", default=".", metavar="PATH",
+                        help="repository root holding ownership/ and policy/ (default: .)")
+    parser.add_argument("--now", metavar="ISO", help="fix the clock (ISO 8601; no offset means UTC)")
+    parser.add_argument("--no-cache", action="store_true", help="do not read or write .dutyguard-cache/")
+    sub = parser.add_subparsers(dest="verb", metavar="VERB", parser_class=_Parser)
+    sub.required = True
+    for verb, help_text in VERBS.items():
+        module = importlib.import_module(f"validator.commands.{verb}")
+        verb_parser = sub.add_parser(verb, help=help_text, description=help_text)
+        module.configure(verb_parser)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    try:
+        args = build_parser().parse_args(argv)
+        module = importlib.import_module(f"validator.commands.{args.verb}")
+        return int(module.run(args))
+    except UsageError as err:
+        print(f"dutyguard: error: {err}", file=sys.stderr)
+        return 2
+    except BrokenPipeError:  # `dutyguard ... | head`
+        return 0
+    except KeyboardInterrupt:
+        print("dutyguard: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,15 @@
+"""`dutyguard render` (not implemented yet)."""
+
+from __future__ import annotations
+
+import argparse
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    del parser
+
+
+def run(args: argparse.Namespace) -> int:
+    from validator.findings import UsageError
+
+    raise UsageError("'render' is not implemented yet")

@@ -1,0 +1,35 @@
+"""`dutyguard validate`: run every rule and report."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+FORMATS = ("auto", "text", "json", "github", "sarif", "junit")
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--format", choices=FORMATS, default="auto",
+                        help="auto (default): github inside GitHub Actions, text elsewhere")
+    parser.add_argument("--baseline", metavar="REF",
+                        help="fail only on findings that the git ref REF did not already have")
+
+
+def resolve_format(name: str) -> str:
+    if name == "auto":
+        return "github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text"
+    return name
+
+
+def run(args: argparse.Namespace) -> int:
+    from validator.commands.common import validated
+    from validator.report import get_reporter
+
+    result = validated(args)
+    if args.baseline:
+        from validator.commands.baseline import apply_baseline
+
+        apply_baseline(result, args)
+    get_reporter(resolve_format(args.format))(result, sys.stdout)
+    return 1 if result.has_errors else 0

@@ -1,0 +1,86 @@
+"""The pipeline: load -> model -> rules -> severities and waivers -> sorted findings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from validator.findings import Finding, count
+from validator.load import LoadResult, load_repo
+from validator.model import Org, build_org
+from validator.rules.context import Context
+from validator.rules.registry import Issue, Rule, load_all
+
+
+@dataclass
+class Result:
+    """Everything one validation run produced; reporters read this and nothing else."""
+
+    findings: list[Finding]
+    org: Org
+    context: Context
+    files: list[str] = field(default_factory=list)
+    baseline: int | None = None
+
+    @property
+    def counts(self) -> dict[str, int]:
+        counts = count(self.findings)
+        if self.baseline is not None:
+            counts["baseline"] = self.baseline
+        return counts
+
+    @property
+    def has_errors(self) -> bool:
+        return any(f.severity == "error" for f in self.findings)
+
+
+def validate_repo(root: Path, now: datetime) -> Result:
+    return validate_loaded(load_repo(root), now)
+
+
+def validate_loaded(loaded: LoadResult, now: datetime) -> Result:
+    org, model_findings = build_org(loaded)
+    context = Context(org, now)
+    rules = load_all()
+    findings = list(loaded.findings) + model_findings
+    for rule in rules.values():
+        if rule.check is not None:
+            findings.extend(_run(rule, context))
+    findings = _apply_severities(findings, org, rules)
+    from validator.rules.waivers import apply_waivers
+
+    findings = apply_waivers(findings, context)
+    findings.sort(key=Finding.sort_key)
+    return Result(findings, org, context, loaded.files)
+
+
+def _run(rule: Rule, context: Context) -> list[Finding]:
+    out = []
+    sources = context.org.sources
+    assert rule.check is not None
+    for issue in rule.check(context):
+        out.append(locate(rule.id, issue.severity or rule.severity, issue, sources))
+    return out
+
+
+def locate(rule_id: str, severity: str, issue: Issue, sources: dict) -> Finding:
+    """Turn a rule's Issue into a Finding at the file and line of the entity (and field)."""
+    source = sources.get(issue.at or issue.entity)
+    if source is None:
+        return Finding(rule_id, severity, "", 0, issue.entity, issue.message)
+    line, column = source.position(issue.field)
+    return Finding(rule_id, severity, source.path, line, issue.entity, issue.message, column)
+
+
+def _apply_severities(findings: list[Finding], org: Org, rules: dict[str, Rule]) -> list[Finding]:
+    overrides = org.settings.severity
+    if not overrides:
+        return findings
+    out = []
+    for finding in findings:
+        level = overrides.get(finding.rule)
+        if level == "off":
+            continue
+        out.append(finding.with_severity(level) if level else finding)
+    return out

@@ -1,0 +1,51 @@
+"""The one currency every stage trades in: a finding at a file and line."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+SEVERITIES = ("error", "warning", "waived")
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """A problem found in the repository, pointing at the file and line at fault."""
+
+    rule: str
+    severity: str
+    path: str
+    line: int
+    entity: str
+    message: str
+    column: int = 0
+
+    def with_severity(self, severity: str) -> Finding:
+        return replace(self, severity=severity)
+
+    def sort_key(self) -> tuple:
+        return (self.path, self.line, self.rule, self.entity, self.message)
+
+    def identity(self) -> tuple[str, str, str]:
+        """What makes two runs' findings 'the same' (baseline, diff): rule, entity, message."""
+        return (self.rule, self.entity, self.message)
+
+    def as_json(self) -> dict:
+        return {
+            "rule": self.rule,
+            "severity": self.severity,
+            "path": self.path,
+            "line": self.line,
+            "entity": self.entity,
+            "message": self.message,
+        }
+
+
+def count(findings: list[Finding]) -> dict[str, int]:
+    counts = {"error": 0, "warning": 0, "waived": 0}
+    for f in findings:
+        counts[f.severity] = counts.get(f.severity, 0) + 1
+    return counts
+
+
+class UsageError(Exception):
+    """Bad usage or a repository that cannot be read at all: one line, exit 2."""

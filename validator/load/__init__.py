@@ -1,0 +1,122 @@
+"""load: files -> entities (plain dicts) with a position for every node, and loader findings.
+
+Nothing downstream parses YAML. Positions live in `Source` objects, a side table keyed by
+entity, never inside the model.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from validator.findings import Finding
+from validator.load.files import SourceFile, decode, iter_repo_files
+from validator.load.yamltree import Document, parse
+
+__all__ = ["Source", "RawEntity", "LoadResult", "load_repo", "load_sources", "SourceFile"]
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """Where an entity stands: its file, and the positions of its fields."""
+
+    path: str
+    positions: dict
+    prefix: tuple = ()
+
+    @property
+    def line(self) -> int:
+        return self.positions.get(self.prefix, (1, 1))[0]
+
+    def position(self, field_path: tuple = ()) -> tuple[int, int]:
+        """Line and column of `field_path` inside the entity, or of its closest parent."""
+        positions = self.positions
+        path = (*self.prefix, *field_path)
+        while True:
+            pos = positions.get(path)
+            if pos is not None:
+                return pos
+            if not path:
+                return (1, 1)
+            path = path[:-1]
+
+    def line_of(self, field_path: tuple = ()) -> int:
+        return self.position(field_path)[0]
+
+
+@dataclass(slots=True)
+class RawEntity:
+    """A mapping that claims to be an entity, before the model checks it."""
+
+    data: dict
+    source: Source
+
+
+@dataclass
+class LoadResult:
+    entities: list[RawEntity] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+    files: list[str] = field(default_factory=list)
+
+
+def load_repo(root: Path) -> LoadResult:
+    """Read every YAML file of the repository at `root`."""
+    return load_sources(iter_repo_files(root))
+
+
+def load_sources(sources: Iterable[SourceFile]) -> LoadResult:
+    """Parse already-read files (from disk or from a git tree); one bad file never stops the rest."""
+    result = LoadResult()
+    for source in sources:
+        result.files.append(source.path)
+        load_one(source, result)
+    return result
+
+
+def load_one(source: SourceFile, result: LoadResult) -> None:
+    file_entity = f"file:{source.path}"
+    if source.error is not None:
+        result.findings.append(Finding("SCH007", "error", source.path, 1, file_entity,
+                                       f"{source.path}: {source.error}"))
+        return
+    text, error = decode(source.data or b"")
+    if text is None:
+        result.findings.append(Finding("SCH007", "error", source.path, 1, file_entity,
+                                       f"{source.path}: {error}"))
+        return
+    parsed = parse(text)
+    for problem in parsed.problems:
+        result.findings.append(Finding(problem.rule, "error", source.path, problem.line, file_entity,
+                                       problem.message, problem.column))
+    for document in parsed.documents:
+        _entities_of(document, source.path, result)
+
+
+def _entities_of(document: Document, path: str, result: LoadResult) -> None:
+    value = document.value
+    if value is None:
+        return
+    if isinstance(value, dict):
+        result.entities.append(RawEntity(value, Source(path, document.positions, ())))
+        return
+    if isinstance(value, list):
+        for i, item in enumerate(value):
+            source = Source(path, document.positions, (i,))
+            if isinstance(item, dict):
+                result.entities.append(RawEntity(item, source))
+            else:
+                result.findings.append(Finding(
+                    "SCH003", "error", path, source.line, f"file:{path}",
+                    f"item {i + 1} of the list is a {_type_name(item)}, not an entity: "
+                    "each item must be a mapping with a 'kind'"))
+        return
+    line = document.positions.get((), (1, 1))[0]
+    result.findings.append(Finding(
+        "SCH003", "error", path, line, f"file:{path}",
+        f"document is a {_type_name(value)}, not an entity: write a mapping with a 'kind', "
+        "or a list of them"))
+
+
+def _type_name(value: object) -> str:
+    return {str: "text", int: "number", float: "number", bool: "boolean"}.get(type(value), type(value).__name__)

@@ -1,0 +1,114 @@
+"""Finding and reading the repository's YAML files safely."""
+
+from __future__ import annotations
+
+import os
+import stat
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOTS = ("ownership", "policy")
+SUFFIXES = (".yaml", ".yml")
+MAX_FILE_BYTES = 2 * 1024 * 1024
+MAX_TOTAL_BYTES = 512 * 1024 * 1024
+MAX_FILES = 100_000
+
+
+@dataclass
+class SourceFile:
+    """A file's repository-relative path and its bytes, or why it could not be read."""
+
+    path: str
+    data: bytes | None
+    error: str | None = None
+
+
+def iter_repo_files(root: Path) -> Iterator[SourceFile]:
+    """Every *.yaml/*.yml below ownership/ and policy/, sorted, links checked.
+
+    A link is followed only while its target stays inside the repository; a link that leaves
+    it, a loop, or an unreadable file becomes a SourceFile with an error (SCH007).
+    """
+    root_real = Path(os.path.realpath(root))
+    total = 0
+    count = 0
+    for top in ROOTS:
+        start = root / top
+        if not os.path.lexists(start):
+            continue
+        for rel, error in _walk(root, root_real, top, set()):
+            if error is not None:
+                yield SourceFile(rel, None, error)
+                continue
+            count += 1
+            if count > MAX_FILES:
+                yield SourceFile(rel, None, f"more than {MAX_FILES} YAML files: split the repository")
+                return
+            source = read_file(root / rel, rel)
+            if source.data is not None:
+                total += len(source.data)
+                if total > MAX_TOTAL_BYTES:
+                    yield SourceFile(rel, None, f"the repository's YAML exceeds {MAX_TOTAL_BYTES // 2**20} MiB "
+                                     "in total; the rest is not read")
+                    return
+            yield source
+
+
+def _walk(root: Path, root_real: Path, rel: str, seen: set[str]) -> Iterator[tuple[str, str | None]]:
+    """Yield (relative path, error) for YAML files below `rel`, depth first, sorted."""
+    full = root / rel
+    real = os.path.realpath(full)
+    if not _inside(real, root_real):
+        yield rel, "a link that leaves the repository: replace it with the file itself"
+        return
+    if real in seen:
+        yield rel, "a link loop: remove the link"
+        return
+    try:
+        st = os.stat(full)
+    except OSError as err:
+        yield rel, f"cannot be read: {err.strerror or err}"
+        return
+    if stat.S_ISDIR(st.st_mode):
+        seen = seen | {real}
+        try:
+            names = sorted(os.listdir(full))
+        except OSError as err:
+            yield rel, f"folder cannot be read: {err.strerror or err}"
+            return
+        for name in names:
+            if name.startswith("."):
+                continue
+            child = f"{rel}/{name}"
+            if os.path.isdir(root / child) or name.endswith(SUFFIXES):
+                yield from _walk(root, root_real, child, seen)
+        return
+    if stat.S_ISREG(st.st_mode) and rel.endswith(SUFFIXES):
+        yield rel, None
+    elif rel.endswith(SUFFIXES):
+        yield rel, "not a regular file: replace it with a plain YAML file"
+
+
+def _inside(real: str, root_real: Path) -> bool:
+    return real == str(root_real) or real.startswith(str(root_real) + os.sep)
+
+
+def read_file(full: Path, rel: str) -> SourceFile:
+    try:
+        with open(full, "rb") as handle:
+            data = handle.read(MAX_FILE_BYTES + 1)
+    except OSError as err:
+        return SourceFile(rel, None, f"cannot be read: {err.strerror or err}")
+    if len(data) > MAX_FILE_BYTES:
+        return SourceFile(rel, None, f"larger than {MAX_FILE_BYTES // 2**20} MiB: split it into smaller files")
+    return SourceFile(rel, data)
+
+
+def decode(data: bytes) -> tuple[str | None, str | None]:
+    """UTF-8 (a BOM is accepted), or why not."""
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        return None, f"not UTF-8 (byte {err.start}): save the file as UTF-8"
+    return text, None

@@ -1,0 +1,233 @@
+"""YAML text -> plain Python documents plus a position for every node.
+
+We build values straight from libyaml's event stream (PyYAML's C parser) instead of letting
+PyYAML construct objects, because that is the only place where we can:
+
+* refuse anchors, aliases, tags and merge keys *before* anything is expanded, so a
+  billion-laughs file costs one event, not gigabytes;
+* see duplicate mapping keys (PyYAML's constructor silently keeps the last one);
+* resolve plain scalars with YAML 1.2 core rules, so `no`, `on`, `0123`, `1_000` and
+  `12:30` stay what a reader sees (strings) rather than YAML 1.1 booleans and sexagesimals;
+* record the line and column of every key and item in a side table.
+
+Positions are kept per document as ``{path_tuple: (line, column)}``, 1-based, where the path
+is the chain of mapping keys and list indexes from the document root. A mapping key's
+position is the position of the key; a list item's is the position of the item.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import yaml
+
+try:  # libyaml is a hard requirement for speed, but stay correct without it
+    from yaml import CSafeLoader as _Loader
+except ImportError:  # pragma: no cover - exercised only on installs without libyaml
+    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
+
+MAX_DEPTH = 64
+
+Position = tuple[int, int]
+Path = tuple
+
+
+@dataclass
+class Document:
+    """One YAML document of a file: its value and the positions of its nodes."""
+
+    value: object
+    positions: dict[Path, Position]
+    index: int
+
+
+@dataclass
+class Problem:
+    """Something wrong with the YAML itself, reported by the loader as a finding."""
+
+    rule: str
+    line: int
+    column: int
+    message: str
+
+
+@dataclass
+class ParseResult:
+    documents: list[Document] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+
+_INT = re.compile(r"[-+]?[0-9]+\Z")
+_OCT = re.compile(r"0o[0-7]+\Z")
+_HEX = re.compile(r"0x[0-9a-fA-F]+\Z")
+_FLOAT = re.compile(r"[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?\Z")
+_INF = re.compile(r"[-+]?\.(inf|Inf|INF)\Z")
+_NAN = re.compile(r"\.(nan|NaN|NAN)\Z")
+_NULLS = frozenset({"", "~", "null", "Null", "NULL"})
+_TRUE = frozenset({"true", "True", "TRUE"})
+_FALSE = frozenset({"false", "False", "FALSE"})
+MAX_INT_DIGITS = 40
+
+
+def resolve_plain(text: str) -> object:
+    """Resolve a plain (unquoted) scalar by the YAML 1.2 core schema."""
+    if text in _NULLS:
+        return None
+    if text in _TRUE:
+        return True
+    if text in _FALSE:
+        return False
+    first = text[0]
+    if first.isdigit() or first in "+-.":
+        if _INT.match(text):
+            if len(text) > MAX_INT_DIGITS:
+                return text  # absurdly large: keep as text, the model reports the type
+            return int(text)
+        if _OCT.match(text):
+            return int(text[2:], 8)
+        if _HEX.match(text):
+            return int(text[2:], 16)
+        if _FLOAT.match(text) and any(c.isdigit() for c in text):
+            return float(text)
+        if _INF.match(text):
+            return float("-inf") if text.startswith("-") else float("inf")
+        if _NAN.match(text):
+            return float("nan")
+    return text
+
+
+def _pos(mark) -> Position:
+    return (mark.line + 1, mark.column + 1)
+
+
+class _Refused(Exception):
+    def __init__(self, problem: Problem):
+        self.problem = problem
+
+
+def _refuse_special(event, what: str) -> None:
+    anchor = getattr(event, "anchor", None)
+    line, col = _pos(event.start_mark)
+    if isinstance(event, yaml.AliasEvent):
+        raise _Refused(
+            Problem("SCH006", line, col, f"alias '*{anchor}' is not allowed: write the value out in full "
+                    "so that a reviewer sees every value literally")
+        )
+    if anchor is not None:
+        raise _Refused(
+            Problem("SCH006", line, col, f"anchor '&{anchor}' is not allowed: remove it and write every "
+                    "value out in full")
+        )
+    tag = getattr(event, "tag", None)
+    if tag is not None:
+        implicit = getattr(event, "implicit", None)
+        # collections: implicit True means no explicit tag; scalars: a (plain, quoted) pair
+        explicit = not implicit if isinstance(implicit, bool) else not (implicit and any(implicit))
+        if explicit or tag == "!":
+            raise _Refused(
+                Problem("SCH006", line, col, f"tag '{tag}' on {what} is not allowed: remove it; "
+                        "dutyguard reads plain YAML values only")
+            )
+
+
+def parse(text: str) -> ParseResult:
+    """Parse every document of `text`. Documents completed before an error are kept."""
+    result = ParseResult()
+    # stack frames: [container, positions_path, pending_key, key_positions] for mappings
+    stack: list[list] = []
+    positions: dict[Path, Position] = {}
+    doc_index = 0
+    root: object = None
+    try:
+        for event in yaml.parse(text, Loader=_Loader):
+            cls = type(event)
+            if cls is yaml.ScalarEvent:
+                _refuse_special(event, "a value")
+                if event.implicit[0]:
+                    value: object = resolve_plain(event.value)
+                else:
+                    value = event.value
+                _add(stack, positions, value, event, result)
+                if not stack:
+                    root = value
+            elif cls is yaml.MappingStartEvent or cls is yaml.SequenceStartEvent:
+                _refuse_special(event, "a collection")
+                if len(stack) >= MAX_DEPTH:
+                    line, col = _pos(event.start_mark)
+                    raise _Refused(Problem("SCH007", line, col,
+                                           f"nesting deeper than {MAX_DEPTH} levels: flatten the document"))
+                container: object = {} if cls is yaml.MappingStartEvent else []
+                path = _add(stack, positions, container, event, result)
+                stack.append([container, path, _NO_KEY, {}])
+                if len(stack) == 1:
+                    root = container
+            elif cls is yaml.MappingEndEvent or cls is yaml.SequenceEndEvent:
+                stack.pop()
+            elif cls is yaml.DocumentEndEvent:
+                result.documents.append(Document(root, positions, doc_index))
+                doc_index += 1
+                positions = {}
+                root = None
+            elif cls is yaml.AliasEvent:
+                _refuse_special(event, "a value")
+    except _Refused as refused:
+        result.problems.append(refused.problem)
+    except yaml.MarkedYAMLError as err:
+        mark = err.problem_mark or err.context_mark
+        line, col = _pos(mark) if mark else (1, 1)
+        problem = (err.problem or str(err)).strip()
+        context = f" ({err.context})" if err.context else ""
+        result.problems.append(Problem("SCH001", line, col, f"not valid YAML: {problem}{context}"))
+    except yaml.YAMLError as err:  # reader errors (control characters, ...)
+        result.problems.append(Problem("SCH001", 1, 1, f"not valid YAML: {err}"))
+    return result
+
+
+_NO_KEY = object()
+
+
+def _add(stack: list[list], positions: dict, value: object, event, result: ParseResult) -> Path:
+    """Attach `value` to the container on top of the stack; return the value's path."""
+    pos = _pos(event.start_mark)
+    if not stack:
+        positions[()] = pos
+        return ()
+    frame = stack[-1]
+    container = frame[0]
+    if type(container) is list:
+        path = (*frame[1], len(container))
+        container.append(value)
+        positions[path] = pos
+        return path
+    key = frame[2]
+    if key is _NO_KEY:  # this node is a key
+        if isinstance(value, (dict, list)):
+            raise _Refused(Problem("SCH003", pos[0], pos[1],
+                                   "a mapping key must be a plain value, not a mapping or list"))
+        if value == "<<" and event.implicit[0]:
+            raise _Refused(Problem("SCH006", pos[0], pos[1],
+                                   "merge key '<<' is not allowed: write every field out in full"))
+        if value is None:
+            value = "null"
+        key_positions = frame[3]
+        if value in key_positions:
+            first = key_positions[value][0]
+            result.problems.append(Problem(
+                "SCH002", pos[0], pos[1],
+                f"duplicate key '{value}' (first at line {first}, again at line {pos[0]}): "
+                "YAML keeps only one of them; remove or merge the duplicate"))
+            frame[2] = _DUPLICATE
+        else:
+            key_positions[value] = pos
+            frame[2] = value
+            positions[(*frame[1], value)] = pos
+        return (*frame[1], value)
+    frame[2] = _NO_KEY
+    if key is _DUPLICATE:  # keep the first value of a duplicated key
+        return (*frame[1], "\x00duplicate")
+    container[key] = value
+    return (*frame[1], key)
+
+
+_DUPLICATE = object()

@@ -1,0 +1,163 @@
+"""model: raw entities -> a typed, strict organisation (SCH003, SCH004)."""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass, field
+
+from pydantic import ValidationError
+
+from validator.findings import Finding
+from validator.load import LoadResult, RawEntity, Source
+from validator.model.kinds import (
+    KINDS,
+    Absence,
+    Entity,
+    Escalation,
+    Grant,
+    Person,
+    Role,
+    Rotation,
+    Service,
+    Settings,
+    Team,
+    default_settings,
+)
+
+__all__ = ["Org", "build_org", "KINDS", "Person", "Team", "Service", "Rotation", "Escalation",
+           "Absence", "Role", "Grant", "Settings"]
+
+COLLECTIONS = {
+    "Person": "people", "Team": "teams", "Service": "services", "Rotation": "rotations",
+    "Escalation": "escalations", "Role": "roles", "Grant": "grants",
+}
+
+
+@dataclass
+class Org:
+    """The whole repository, typed. `sources` is the position side table, keyed by entity ref."""
+
+    people: dict[str, Person] = field(default_factory=dict)
+    teams: dict[str, Team] = field(default_factory=dict)
+    services: dict[str, Service] = field(default_factory=dict)
+    rotations: dict[str, Rotation] = field(default_factory=dict)
+    escalations: dict[str, Escalation] = field(default_factory=dict)
+    roles: dict[str, Role] = field(default_factory=dict)
+    grants: dict[str, Grant] = field(default_factory=dict)
+    absences: list[Absence] = field(default_factory=list)
+    settings: Settings = field(default_factory=default_settings)
+    settings_declared: bool = False
+    sources: dict[str, Source] = field(default_factory=dict)
+    # ids of entities that exist in the files but failed the model: references to them are
+    # not reported again as dangling (the SCH003 finding already blocks)
+    broken: dict[str, set[str]] = field(default_factory=dict)
+
+    def collection(self, kind: str) -> dict:
+        return getattr(self, COLLECTIONS[kind])
+
+    def exists(self, kind: str, ident: str) -> bool:
+        return ident in self.collection(kind) or ident in self.broken.get(kind, ())
+
+    def source(self, ref: str) -> Source | None:
+        return self.sources.get(ref)
+
+
+def build_org(loaded: LoadResult) -> tuple[Org, list[Finding]]:
+    """Validate every raw entity against its kind; collect SCH003/SCH004 findings."""
+    org = Org()
+    findings: list[Finding] = []
+    seen: dict[str, list[Source]] = {}
+    for raw in loaded.entities:
+        entity = _validate(raw, findings, org)
+        if entity is None:
+            continue
+        ref = entity.ref
+        if ref in seen:
+            seen[ref].append(raw.source)
+            continue
+        seen[ref] = [raw.source]
+        org.sources[ref] = raw.source
+        _store(org, entity)
+    for ref, places in seen.items():
+        if len(places) > 1:
+            findings.extend(_duplicates(ref, places))
+    return org, findings
+
+
+def _store(org: Org, entity: Entity) -> None:
+    if isinstance(entity, Absence):
+        org.absences.append(entity)
+    elif isinstance(entity, Settings):
+        org.settings = entity
+        org.settings_declared = True
+    else:
+        org.collection(entity.kind)[entity.id] = entity  # type: ignore[attr-defined]
+
+
+def _validate(raw: RawEntity, findings: list[Finding], org: Org) -> Entity | None:
+    data, source = raw.data, raw.source
+    kind = data.get("kind")
+    if not isinstance(kind, str) or kind not in KINDS:
+        findings.append(_finding(source, ("kind",) if "kind" in data else (), "file:" + source.path,
+                                 _kind_message(kind, "kind" in data)))
+        return None
+    model = KINDS[kind]
+    try:
+        return model.model_validate(data)
+    except ValidationError as err:
+        ref = _guess_ref(kind, data)
+        ident = data.get("id")
+        if isinstance(ident, str):
+            org.broken.setdefault(kind, set()).add(ident)
+        for error in err.errors(include_url=False):
+            findings.append(_finding(source, tuple(error["loc"]), ref, _error_message(kind, error)))
+        return None
+
+
+def _guess_ref(kind: str, data: dict) -> str:
+    if kind == "Settings":
+        return "settings"
+    if kind == "Absence":
+        return f"absence:{data.get('person')}/{data.get('from')}"
+    return f"{kind.lower()}:{data.get('id')}"
+
+
+def _kind_message(kind: object, present: bool) -> str:
+    if not present:
+        return "entity has no 'kind': add one of " + ", ".join(KINDS)
+    close = difflib.get_close_matches(str(kind), list(KINDS), n=1)
+    hint = f" (did you mean {close[0]}?)" if close else ""
+    return f"unknown kind {kind!r}{hint}: use one of " + ", ".join(KINDS)
+
+
+def _error_message(kind: str, error: dict) -> str:
+    loc = ".".join(str(part) for part in error["loc"]) or kind
+    kind_of_error = error["type"]
+    if kind_of_error == "extra_forbidden":
+        return f"{kind} has no field '{loc}': remove it or check its spelling"
+    if kind_of_error == "missing":
+        return f"{kind} is missing the required field '{loc}'"
+    message = error["msg"]
+    if message.startswith("Value error, "):
+        message = message[len("Value error, "):]
+    if kind_of_error == "string_pattern_mismatch" and loc.split(".")[-1] in ("id", "owner", "role", "parent"):
+        message = ("an id is lower-case ASCII letters, digits and '-', starting with a letter or digit, "
+                   "at most 63 characters")
+    value = error.get("input")
+    shown = "" if isinstance(value, (dict, list)) or kind_of_error == "missing" else f" (got {value!r})"
+    return f"{kind} field '{loc}': {message}{shown}"
+
+
+def _finding(source: Source, loc: tuple, entity: str, message: str) -> Finding:
+    line, column = source.position(loc)
+    return Finding("SCH003", "error", source.path, line, entity, message, column)
+
+
+def _duplicates(ref: str, places: list[Source]) -> list[Finding]:
+    out = []
+    for i, place in enumerate(places):
+        others = ", ".join(f"{p.path}:{p.line}" for j, p in enumerate(places) if j != i)
+        out.append(Finding("SCH004", "error", place.path, place.line, ref,
+                           f"{ref} is defined more than once (also at {others}): "
+                           "rename one or merge them"))
+    return out

@@ -1,0 +1,284 @@
+"""The YAML kinds as strict pydantic v2 models: unknown fields, wrong types and bad ids are errors."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
+
+from validator.model.types import (
+    DAYS,
+    ClockField,
+    DateOrDateTime,
+    DateTimeField,
+    DurationField,
+    Id,
+    Principal,
+    Target,
+    TimeZoneName,
+    _parse_duration,
+)
+
+Day = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+Text = Annotated[str, StringConstraints(min_length=1, max_length=2000)]
+Email = Annotated[str, StringConstraints(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=254)]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(strict=True, extra="forbid", frozen=True)
+
+
+class Entity(Strict):
+    """A document with a `kind`."""
+
+    kind: str
+
+    @property
+    def ref(self) -> str:
+        return f"{self.kind.lower()}:{self.id}"  # type: ignore[attr-defined]
+
+
+class Person(Entity):
+    kind: Literal["Person"]
+    id: Id
+    name: Text
+    email: Email
+    timezone: TimeZoneName
+    active: bool = True
+
+
+class Team(Entity):
+    kind: Literal["Team"]
+    id: Id
+    name: Text
+    members: list[Id] = Field(default_factory=list)
+    leads: list[Id] = Field(default_factory=list)
+    parent: Id | None = None
+
+    @model_validator(mode="after")
+    def _leads_are_members(self) -> Team:
+        outside = [lead for lead in self.leads if lead not in self.members]
+        if outside:
+            raise ValueError(f"leads must be members of the team: add {', '.join(outside)} to members")
+        return self
+
+
+class Service(Entity):
+    kind: Literal["Service"]
+    id: Id
+    name: Text | None = None
+    description: Text | None = None
+    owner: Id
+    tier: Annotated[int, Field(ge=1, le=4)]
+    escalation: Id | None = None
+    depends_on: list[Id] = Field(default_factory=list)
+    lifecycle: Literal["production", "experimental", "deprecated"] = "production"
+    paths: list[Annotated[str, StringConstraints(min_length=1, max_length=500)]] = Field(default_factory=list)
+
+
+class Restriction(Strict):
+    days: list[Day] = Field(default_factory=lambda: list(DAYS), min_length=1)
+    from_: ClockField = Field(alias="from")
+    to: ClockField
+
+
+class Layer(Strict):
+    name: Text
+    members: list[Id] = Field(min_length=1)
+    start: DateTimeField
+    turn: DurationField
+    restrictions: list[Restriction] = Field(default_factory=list)
+
+
+class Override(Strict):
+    person: Id
+    from_: DateTimeField = Field(alias="from")
+    to: DateTimeField
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Override:
+        if _naive(self.to) <= _naive(self.from_):
+            raise ValueError("an override's 'to' must be after its 'from'")
+        return self
+
+
+class Rotation(Entity):
+    kind: Literal["Rotation"]
+    id: Id
+    name: Text | None = None
+    timezone: TimeZoneName
+    layers: list[Layer] = Field(min_length=1)
+    overrides: list[Override] = Field(default_factory=list)
+
+
+class Level(Strict):
+    targets: list[Target] = Field(min_length=1)
+    after: DurationField | None = None
+
+
+class Escalation(Entity):
+    kind: Literal["Escalation"]
+    id: Id
+    name: Text | None = None
+    repeat: Annotated[int, Field(ge=0, le=9)] = 0
+    levels: list[Level] = Field(min_length=1)
+
+
+class Absence(Entity):
+    kind: Literal["Absence"]
+    person: Id
+    from_: DateOrDateTime = Field(alias="from")
+    to: DateOrDateTime
+    reason: Text | None = None
+
+    @property
+    def ref(self) -> str:
+        return f"absence:{self.person}/{self.from_.isoformat()}"
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Absence:
+        if _as_datetime(self.to, end=True) <= _as_datetime(self.from_):
+            raise ValueError("an absence's 'to' must not be before its 'from'")
+        return self
+
+
+class Statement(Strict):
+    sid: Text | None = None
+    effect: Literal["Allow", "Deny"]
+    actions: list[Text] | None = None
+    not_actions: list[Text] | None = None
+    resources: list[Text] | None = None
+    not_resources: list[Text] | None = None
+    conditions: dict[str, dict[str, Any]] | None = None
+
+    @field_validator("actions", "not_actions", "resources", "not_resources", mode="before")
+    @classmethod
+    def _one_or_many(cls, value: Any) -> Any:
+        return [value] if isinstance(value, str) else value
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> Statement:
+        if (self.actions is None) == (self.not_actions is None):
+            raise ValueError("a statement needs exactly one of 'actions' or 'not_actions'")
+        if (self.resources is None) == (self.not_resources is None):
+            raise ValueError("a statement needs exactly one of 'resources' or 'not_resources'")
+        return self
+
+
+class Role(Entity):
+    kind: Literal["Role"]
+    id: Id
+    name: Text | None = None
+    description: Text | None = None
+    environment: Literal["production", "staging", "development"]
+    account: Annotated[str, StringConstraints(pattern=r"^[0-9]{12}$")]
+    service: Id | None = None
+    session: DurationField = Field(default_factory=lambda: _parse_duration("1h"))
+    break_glass: bool = False
+    statements: list[Statement] = Field(min_length=1)
+
+
+class Grant(Entity):
+    kind: Literal["Grant"]
+    id: Id
+    role: Id
+    to: list[Principal] = Field(min_length=1)
+    reason: Text
+    approved_by: list[Id] = Field(default_factory=list)
+    expires: DateOrDateTime | None = None
+    ticket: Text | None = None
+
+
+class TierPolicy(Strict):
+    min_people: Annotated[int, Field(ge=0, le=1000)]
+    hours: Literal["24x7", "business", "none"]
+    min_levels: Annotated[int, Field(ge=0, le=20)]
+
+
+DEFAULT_TIERS: dict[int, dict[str, Any]] = {
+    1: {"min_people": 3, "hours": "24x7", "min_levels": 2},
+    2: {"min_people": 2, "hours": "24x7", "min_levels": 2},
+    3: {"min_people": 2, "hours": "business", "min_levels": 1},
+    4: {"min_people": 1, "hours": "none", "min_levels": 0},
+}
+
+
+class Hours(Strict):
+    days: list[Day] = Field(default_factory=lambda: list(DAYS[:5]), min_length=1)
+    from_: ClockField = Field(alias="from")
+    to: ClockField
+
+
+class Night(Strict):
+    from_: ClockField = Field(alias="from")
+    to: ClockField
+
+
+class Waiver(Strict):
+    rule: Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}[0-9]{3}$")]
+    entity: Annotated[str, StringConstraints(min_length=3, max_length=300)]
+    reason: Text
+    expires: DateOrDateTime
+    approved_by: Id
+
+
+class Settings(Entity):
+    kind: Literal["Settings"]
+    horizon: DurationField = Field(default_factory=lambda: _parse_duration("28d"))
+    tiers: dict[Annotated[int, Field(ge=1, le=4)], TierPolicy] = Field(
+        default_factory=lambda: {k: TierPolicy(**v) for k, v in DEFAULT_TIERS.items()})
+    business_hours: Hours = Field(default_factory=lambda: Hours.model_validate(
+        {"days": list(DAYS[:5]), "from": "09:00", "to": "17:00"}))
+    night: Night = Field(default_factory=lambda: Night.model_validate({"from": "22:00", "to": "07:00"}))
+    max_oncall_share: Annotated[float, Field(gt=0, le=1)] = 0.34
+    max_night_hours_per_week: Annotated[float, Field(ge=0, le=168)] = 12
+    min_team_size: Annotated[int, Field(ge=0, le=1000)] = 2
+    max_grant_days: Annotated[int, Field(ge=1, le=3650)] = 90
+    break_glass_max_hours: Annotated[float, Field(gt=0, le=8760)] = 24
+    approvers: Principal | list[Principal] = "team:security"
+    github_org: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9-]{0,38}$")] | None = None
+    severity: dict[Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}[0-9]{3}$")],
+                   Literal["error", "warning", "off"]] = Field(default_factory=dict)
+    waivers: list[Waiver] = Field(default_factory=list)
+
+    @property
+    def ref(self) -> str:
+        return "settings"
+
+    @field_validator("tiers", mode="before")
+    @classmethod
+    def _merge_default_tiers(cls, value: Any) -> Any:
+        if not isinstance(value, dict):
+            return value
+        merged: dict[Any, Any] = {k: dict(v) for k, v in DEFAULT_TIERS.items()}
+        for tier, policy in value.items():
+            if isinstance(policy, dict) and tier in merged:
+                merged[tier] = {**merged[tier], **policy}
+            else:
+                merged[tier] = policy
+        return merged
+
+    @property
+    def approver_refs(self) -> list[str]:
+        return [self.approvers] if isinstance(self.approvers, str) else list(self.approvers)
+
+
+def default_settings() -> Settings:
+    return Settings(kind="Settings")
+
+
+KINDS: dict[str, type[Entity]] = {
+    cls.__name__: cls for cls in (Person, Team, Service, Rotation, Escalation, Absence, Role, Grant, Settings)
+}
+
+
+def _naive(value: datetime) -> datetime:
+    return value.replace(tzinfo=None) if value.tzinfo else value
+
+
+def _as_datetime(value: date | datetime, end: bool = False) -> datetime:
+    if isinstance(value, datetime):
+        return _naive(value)
+    moment = datetime(value.year, value.month, value.day)
+    return moment.replace(hour=23, minute=59) if end else moment

@@ -1,0 +1,173 @@
+"""Value types shared by the kinds: ids, durations, time zones, local times, references."""
+
+from __future__ import annotations
+
+import re
+import zoneinfo
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from functools import cache, lru_cache
+from typing import Annotated, Any
+
+from pydantic import BeforeValidator, PlainSerializer, StringConstraints, WithJsonSchema
+
+ID_PATTERN = r"^[a-z0-9][a-z0-9-]{0,62}$"
+Id = Annotated[str, StringConstraints(pattern=ID_PATTERN)]
+
+_DURATION = re.compile(r"^([0-9]{1,6})([mhdw])$")
+_UNIT_SECONDS = {"m": 60, "h": 3600, "d": 86400, "w": 604800}
+
+
+@dataclass(frozen=True, slots=True)
+class Duration:
+    """`30m`, `12h`, `1d`, `2w`. Day and week turns keep local wall-clock time across DST."""
+
+    amount: int
+    unit: str
+
+    @property
+    def seconds(self) -> int:
+        return self.amount * _UNIT_SECONDS[self.unit]
+
+    @property
+    def days(self) -> int:
+        """Whole calendar days for `d`/`w` units, 0 for fixed-length units."""
+        return self.amount * (7 if self.unit == "w" else 1) if self.unit in "dw" else 0
+
+    @property
+    def is_calendar(self) -> bool:
+        return self.unit in ("d", "w")
+
+    def as_timedelta(self) -> timedelta:
+        return timedelta(seconds=self.seconds)
+
+    def __str__(self) -> str:
+        return f"{self.amount}{self.unit}"
+
+
+def _parse_duration(value: Any) -> Duration:
+    if isinstance(value, Duration):
+        return value
+    if not isinstance(value, str):
+        raise ValueError(f"a duration is text like 30m, 12h, 1d or 2w, not {value!r}")
+    match = _DURATION.match(value)
+    if not match:
+        raise ValueError(f"'{value}' is not a duration: write a number and a unit, like 30m, 12h, 1d or 2w")
+    amount = int(match.group(1))
+    if amount == 0:
+        raise ValueError(f"'{value}' is zero: a duration must be positive")
+    return Duration(amount, match.group(2))
+
+
+DurationField = Annotated[
+    Duration,
+    BeforeValidator(_parse_duration),
+    PlainSerializer(str, return_type=str),
+    WithJsonSchema({"type": "string", "pattern": r"^[0-9]+[mhdw]$"}),
+]
+
+
+@lru_cache(maxsize=1)
+def known_timezones() -> frozenset[str]:
+    return frozenset(zoneinfo.available_timezones())
+
+
+@cache
+def get_zone(name: str) -> zoneinfo.ZoneInfo:
+    return zoneinfo.ZoneInfo(name)
+
+
+def _parse_timezone(value: Any) -> str:
+    if not isinstance(value, str):
+        raise ValueError(f"a time zone is an IANA name like Europe/Berlin, not {value!r}")
+    if value not in known_timezones():
+        import difflib
+
+        close = difflib.get_close_matches(value, sorted(known_timezones()), n=1)
+        hint = f" (did you mean {close[0]}?)" if close else ""
+        raise ValueError(f"'{value}' is not an IANA time zone{hint}")
+    return value
+
+
+TimeZoneName = Annotated[
+    str,
+    BeforeValidator(_parse_timezone),
+    WithJsonSchema({"type": "string", "description": "IANA time zone, e.g. Europe/Berlin"}),
+]
+
+
+def _parse_datetime(value: Any) -> datetime:
+    """ISO 8601 date-time; no offset means 'local' (the caller decides which zone)."""
+    if isinstance(value, datetime):
+        return value
+    if isinstance(value, date):
+        return datetime.combine(value, time())
+    if not isinstance(value, str):
+        raise ValueError(f"expected an ISO 8601 date-time like 2026-01-05T09:00, not {value!r}")
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        raise ValueError(f"'{value}' is not an ISO 8601 date-time like 2026-01-05T09:00") from None
+    return parsed
+
+
+def _parse_date_or_datetime(value: Any) -> date | datetime:
+    if isinstance(value, (date, datetime)):
+        return value
+    if not isinstance(value, str):
+        raise ValueError(f"expected an ISO 8601 date (2027-03-31) or date-time, not {value!r}")
+    if len(value) == 10:
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            raise ValueError(f"'{value}' is not a valid date (YYYY-MM-DD)") from None
+    return _parse_datetime(value)
+
+
+DateTimeField = Annotated[
+    datetime,
+    BeforeValidator(_parse_datetime),
+    PlainSerializer(lambda v: v.isoformat(), return_type=str),
+    WithJsonSchema({"type": "string", "description": "ISO 8601 date-time"}),
+]
+DateOrDateTime = Annotated[
+    date | datetime,
+    BeforeValidator(_parse_date_or_datetime),
+    PlainSerializer(lambda v: v.isoformat(), return_type=str),
+    WithJsonSchema({"type": "string", "description": "ISO 8601 date or date-time"}),
+]
+
+_CLOCK = re.compile(r"^([01][0-9]|2[0-3]):([0-5][0-9])$|^24:00$")
+
+
+def _parse_clock(value: Any) -> time | str:
+    if not isinstance(value, str) or not _CLOCK.match(value):
+        raise ValueError(f"{value!r} is not a time of day: write it quoted as \"HH:MM\", e.g. \"09:00\"")
+    return value
+
+
+ClockField = Annotated[
+    str,
+    BeforeValidator(_parse_clock),
+    WithJsonSchema({"type": "string", "pattern": r"^([01][0-9]|2[0-3]):[0-5][0-9]$|^24:00$"}),
+]
+
+
+def clock_minutes(value: str) -> int:
+    """'09:30' -> 570 minutes after midnight ('24:00' -> 1440)."""
+    hours, minutes = value.split(":")
+    return int(hours) * 60 + int(minutes)
+
+
+REF_PATTERN = r"^(team|person):[a-z0-9][a-z0-9-]{0,62}$"
+TARGET_PATTERN = r"^(rotation|person):[a-z0-9][a-z0-9-]{0,62}$"
+Principal = Annotated[str, StringConstraints(pattern=REF_PATTERN)]
+Target = Annotated[str, StringConstraints(pattern=TARGET_PATTERN)]
+
+
+def split_ref(ref: str) -> tuple[str, str]:
+    kind, _, ident = ref.partition(":")
+    return kind, ident
+
+
+DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")

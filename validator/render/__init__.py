@@ -1,0 +1,1 @@
+"""render: the validated organisation as PagerDuty, AWS IAM and CODEOWNERS configuration."""

@@ -1,0 +1,18 @@
+"""`--format json`: the shape in SPEC.md section 4."""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, TextIO
+
+if TYPE_CHECKING:
+    from validator.engine import Result
+
+
+def as_dict(result: Result) -> dict:
+    return {"findings": [f.as_json() for f in result.findings], "counts": result.counts}
+
+
+def report(result: Result, stream: TextIO) -> None:
+    json.dump(as_dict(result), stream, indent=2, ensure_ascii=False)
+    stream.write("\n")

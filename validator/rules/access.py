@@ -1,0 +1,1 @@
+"""access rules (to be implemented)."""

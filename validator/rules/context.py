@@ -1,0 +1,60 @@
+"""What every rule reads: the organisation, the clock, and shared indexes built once."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any, TypeVar
+
+from validator.model import Org
+from validator.model.kinds import Settings
+
+T = TypeVar("T")
+
+
+@dataclass
+class Context:
+    org: Org
+    now: datetime
+    _memo: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def settings(self) -> Settings:
+        return self.org.settings
+
+    def memo(self, key: str, build: Callable[[], T]) -> T:
+        """Build a shared index once per run; rule modules namespace their keys ('oncall.x')."""
+        try:
+            return self._memo[key]
+        except KeyError:
+            value = self._memo[key] = build()
+            return value
+
+    # --- indexes used by several topics -------------------------------------------------
+    def is_active(self, person_id: str) -> bool:
+        person = self.org.people.get(person_id)
+        return person is not None and person.active
+
+    def active_members(self, team_id: str) -> list[str]:
+        team = self.org.teams.get(team_id)
+        return [m for m in team.members if self.is_active(m)] if team else []
+
+    def services_by_owner(self) -> dict[str, list[str]]:
+        def build() -> dict[str, list[str]]:
+            index: dict[str, list[str]] = {}
+            for service in self.org.services.values():
+                index.setdefault(service.owner, []).append(service.id)
+            return index
+
+        return self.memo("core.services_by_owner", build)
+
+    def expired(self, expires: date | datetime | None) -> bool:
+        return expires is not None and end_of(expires) <= self.now
+
+
+def end_of(value: date | datetime) -> datetime:
+    """When an `expires` stops being valid: the end of that day (UTC) for a date, else the instant."""
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
+    return datetime.combine(value + timedelta(days=1), time(), tzinfo=UTC)

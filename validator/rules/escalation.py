@@ -1,0 +1,1 @@
+"""escalation rules (to be implemented)."""

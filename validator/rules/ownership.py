@@ -1,0 +1,294 @@
+"""OWN rules: every service has a living team behind it, and nobody who left is still relied on."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from validator.graph import dependency_graph, team_parent_cycles
+from validator.model.types import split_ref
+from validator.rules.context import Context
+from validator.rules.registry import Issue, rule
+
+
+def orphaned_services(ctx: Context) -> set[str]:
+    """Services whose (existing) owner team has no active member."""
+
+    def build() -> set[str]:
+        return {s.id for s in ctx.org.services.values()
+                if s.owner in ctx.org.teams and not ctx.active_members(s.owner)}
+
+    return ctx.memo("ownership.orphans", build)
+
+
+@rule("OWN001", "error", "orphaned service")
+def orphaned_service(ctx: Context) -> Iterator[Issue]:
+    """
+    A service's owner team has no active member: nobody is accountable for it.
+
+    Rationale: "you build it, you run it" needs a "you". When the last member leaves (or is
+    marked `active: false`), the service is orphaned and CI must block until a team takes it.
+
+    Fails:
+        - {kind: Team, id: payments, name: Payments, members: [alice]}
+        - {kind: Person, id: alice, name: Alice, email: a@x.io, timezone: UTC, active: false}
+        - {kind: Service, id: checkout-api, owner: payments, tier: 4}
+    Passes:
+        - {kind: Team, id: payments, name: Payments, members: [alice]}
+        - {kind: Person, id: alice, name: Alice, email: a@x.io, timezone: UTC}
+        - {kind: Service, id: checkout-api, owner: payments, tier: 4}
+    """
+    for service_id in sorted(orphaned_services(ctx)):
+        service = ctx.org.services[service_id]
+        yield Issue(service.ref, f"service {service.id} is orphaned: its owner team {service.owner} has no "
+                    "active member; add an active member to the team or move the service to another team",
+                    ("owner",))
+
+
+@rule("OWN002", "warning", "owning team too small")
+def small_team(ctx: Context) -> Iterator[Issue]:
+    """
+    A team that owns services has fewer active members than `min_team_size` (default 2).
+
+    Rationale: one person cannot go on vacation, be sick or change teams without leaving the
+    services unowned. Two is the least that survives an absence.
+
+    Fails:
+        - {kind: Team, id: payments, name: Payments, members: [alice]}
+        - {kind: Service, id: checkout-api, owner: payments, tier: 4}
+    Passes:
+        - {kind: Team, id: payments, name: Payments, members: [alice, bob]}
+        - {kind: Service, id: checkout-api, owner: payments, tier: 4}
+    """
+    minimum = ctx.settings.min_team_size
+    for team_id in sorted(ctx.services_by_owner()):
+        team = ctx.org.teams.get(team_id)
+        if team is None:
+            continue
+        active = len(ctx.active_members(team_id))
+        if active < minimum:
+            yield Issue(team.ref, f"team {team_id} owns services but has {active} active member"
+                        f"{'s' if active != 1 else ''}, fewer than min_team_size {minimum}: add members",
+                        ("members",))
+
+
+@rule("OWN003", "error", "service without required escalation")
+def missing_escalation(ctx: Context) -> Iterator[Issue]:
+    """
+    A service whose tier needs escalation (`min_levels` > 0 in Settings `tiers`) has no
+    `escalation`.
+
+    Rationale: a tier 1-3 service without an escalation policy pages nobody when it breaks.
+
+    Fails:
+        kind: Service
+        id: checkout-api
+        owner: payments
+        tier: 1
+    Passes:
+        kind: Service
+        id: checkout-api
+        owner: payments
+        tier: 1
+        escalation: payments-critical
+    """
+    tiers = ctx.settings.tiers
+    for service in ctx.org.services.values():
+        policy = tiers.get(service.tier)
+        if service.escalation is None and policy is not None and policy.min_levels > 0:
+            yield Issue(service.ref, f"service {service.id} is tier {service.tier}, which needs an escalation "
+                        f"with at least {policy.min_levels} level(s), but has none: add 'escalation:'")
+
+
+def escalation_people(ctx: Context, escalation_id: str) -> set[str]:
+    """Everyone an escalation can ever page: people targeted directly and all rotation members."""
+    def build() -> dict[str, set[str]]:
+        index: dict[str, set[str]] = {}
+        for escalation in ctx.org.escalations.values():
+            people: set[str] = set()
+            for level in escalation.levels:
+                for target in level.targets:
+                    kind, ident = split_ref(target)
+                    if kind == "person":
+                        people.add(ident)
+                    else:
+                        people |= rotation_people(ctx, ident)
+            index[escalation.id] = people
+        return index
+
+    return ctx.memo("ownership.escalation_people", build).get(escalation_id, set())
+
+
+def rotation_people(ctx: Context, rotation_id: str) -> set[str]:
+    rotation = ctx.org.rotations.get(rotation_id)
+    if rotation is None:
+        return set()
+    people = {m for layer in rotation.layers for m in layer.members}
+    people |= {o.person for o in rotation.overrides}
+    return people
+
+
+@rule("OWN004", "warning", "escalation never pages the owning team")
+def escalation_misses_owner(ctx: Context) -> Iterator[Issue]:
+    """
+    A service's escalation never pages anyone of the team that owns it.
+
+    Rationale: the owners know the service; paging only other teams means the people who can
+    fix it hear about the incident last.
+
+    Fails:
+        - {kind: Service, id: checkout-api, owner: payments, tier: 3, escalation: platform-oncall}
+        # platform-oncall pages only members of team platform
+    Passes:
+        - {kind: Service, id: checkout-api, owner: payments, tier: 3, escalation: payments-oncall}
+        # payments-oncall's rotation has members of team payments
+    """
+    for service in ctx.org.services.values():
+        if not service.escalation or service.escalation not in ctx.org.escalations:
+            continue
+        team = ctx.org.teams.get(service.owner)
+        if team is None:
+            continue
+        if not escalation_people(ctx, service.escalation) & set(team.members):
+            yield Issue(service.ref, f"escalation {service.escalation} of service {service.id} never pages "
+                        f"anyone of its owner team {service.owner}: add the team's rotation or a member",
+                        ("escalation",))
+
+
+def _person_references(ctx: Context) -> Iterator[tuple[str, tuple, str, str]]:
+    """(entity ref, field, person id, how) for every place a person is relied on."""
+    org = ctx.org
+    for team in org.teams.values():
+        for i, member in enumerate(team.members):
+            yield team.ref, ("members", i), member, "a member of"
+        for i, lead in enumerate(team.leads):
+            yield team.ref, ("leads", i), lead, "a lead of"
+    for rotation in org.rotations.values():
+        for li, layer in enumerate(rotation.layers):
+            for i, member in enumerate(layer.members):
+                yield rotation.ref, ("layers", li, "members", i), member, "on call in"
+        for i, override in enumerate(rotation.overrides):
+            yield rotation.ref, ("overrides", i, "person"), override.person, "an override in"
+    for escalation in org.escalations.values():
+        for li, level in enumerate(escalation.levels):
+            for i, target in enumerate(level.targets):
+                kind, ident = split_ref(target)
+                if kind == "person":
+                    yield escalation.ref, ("levels", li, "targets", i), ident, "paged by"
+    for grant in org.grants.values():
+        for i, principal in enumerate(grant.to):
+            kind, ident = split_ref(principal)
+            if kind == "person":
+                yield grant.ref, ("to", i), ident, "granted access by"
+        for i, approver in enumerate(grant.approved_by):
+            yield grant.ref, ("approved_by", i), approver, "the approver of"
+    for i, waiver in enumerate(ctx.settings.waivers):
+        yield "settings", ("waivers", i, "approved_by"), waiver.approved_by, "the approver of a waiver in"
+
+
+@rule("OWN005", "error", "inactive person still referenced")
+def inactive_person_referenced(ctx: Context) -> Iterator[Issue]:
+    """
+    A person marked `active: false` (they left) is still a team member, lead, on call in a
+    rotation or override, paged by an escalation, granted access, or an approver.
+
+    Rationale: leavers must lose access and stop being paged the day they leave; a page to a
+    leaver is a page to nobody.
+
+    Fails:
+        - {kind: Person, id: bob, name: Bob, email: b@x.io, timezone: UTC, active: false}
+        - {kind: Team, id: payments, name: Payments, members: [alice, bob]}
+    Passes:
+        - {kind: Person, id: bob, name: Bob, email: b@x.io, timezone: UTC, active: false}
+        - {kind: Team, id: payments, name: Payments, members: [alice]}
+    """
+    people = ctx.org.people
+    for entity, field, person_id, how in _person_references(ctx):
+        person = people.get(person_id)
+        if person is not None and not person.active:
+            yield Issue(entity, f"{person_id} is inactive (active: false) but still {how} {entity}: "
+                        f"remove {person_id} or replace them", field)
+
+
+@rule("OWN006", "warning", "depends on an orphaned or deprecated service")
+def risky_dependency(ctx: Context) -> Iterator[Issue]:
+    """
+    A service depends, directly or through other services, on a service that is orphaned
+    (OWN001) or `lifecycle: deprecated`. It is an error when the dependent is tier 1 and the
+    dependency is orphaned.
+
+    Rationale: a tier 1 service is only as well run as the worst thing it depends on.
+
+    Fails:
+        - {kind: Service, id: checkout-api, owner: payments, tier: 2, escalation: pay, depends_on: [ledger]}
+        - {kind: Service, id: ledger, owner: finance, tier: 2, escalation: fin, lifecycle: deprecated}
+    Passes:
+        - {kind: Service, id: checkout-api, owner: payments, tier: 2, escalation: pay, depends_on: [ledger]}
+        - {kind: Service, id: ledger, owner: finance, tier: 2, escalation: fin}
+    """
+    import networkx as nx
+
+    services = ctx.org.services
+    graph = dependency_graph(services)
+    orphans = orphaned_services(ctx)
+    risky = sorted(orphans | {s.id for s in services.values() if s.lifecycle == "deprecated"})
+    reversed_graph = graph.reverse(copy=False)
+    for bad in risky:
+        why = "orphaned" if bad in orphans else "deprecated"
+        paths = nx.single_source_shortest_path(reversed_graph, bad)
+        for dependent in sorted(paths):
+            if dependent == bad:
+                continue
+            service = services[dependent]
+            chain = " → ".join(reversed(paths[dependent]))
+            severity = "error" if why == "orphaned" and service.tier == 1 else None
+            field = ("depends_on",)
+            direct = paths[dependent][-2]
+            if direct in service.depends_on:
+                field = ("depends_on", service.depends_on.index(direct))
+            yield Issue(service.ref, f"service {dependent} (tier {service.tier}) depends on {why} service {bad} "
+                        f"({chain}): replace the dependency or give {bad} an owner", field,
+                        severity=severity)
+
+
+@rule("OWN007", "error", "team hierarchy cycle")
+def team_cycle(ctx: Context) -> Iterator[Issue]:
+    """
+    Teams' `parent` links form a cycle, so the hierarchy has no top.
+
+    Fails:
+        - {kind: Team, id: a, name: A, members: [alice], parent: b}
+        - {kind: Team, id: b, name: B, members: [bob], parent: a}
+    Passes:
+        - {kind: Team, id: a, name: A, members: [alice], parent: b}
+        - {kind: Team, id: b, name: B, members: [bob]}
+    """
+    for cycle in team_parent_cycles(ctx.org.teams):
+        start = min(cycle)
+        at = cycle.index(start)
+        ordered = cycle[at:] + cycle[:at]
+        chain = " → ".join([*ordered, start])
+        yield Issue(f"team:{start}", f"team hierarchy has a cycle ({chain}): remove one 'parent'", ("parent",))
+
+
+@rule("OWN008", "warning", "owning team without a lead")
+def team_without_lead(ctx: Context) -> Iterator[Issue]:
+    """
+    A team that owns services has no active lead.
+
+    Rationale: someone must approve changes to the team's rotation and access, and be the
+    contact when ownership is questioned.
+
+    Fails:
+        - {kind: Team, id: payments, name: Payments, members: [alice, bob]}
+        - {kind: Service, id: checkout-api, owner: payments, tier: 4}
+    Passes:
+        - {kind: Team, id: payments, name: Payments, members: [alice, bob], leads: [alice]}
+        - {kind: Service, id: checkout-api, owner: payments, tier: 4}
+    """
+    for team_id in sorted(ctx.services_by_owner()):
+        team = ctx.org.teams.get(team_id)
+        if team is None:
+            continue
+        if not any(ctx.is_active(lead) for lead in team.leads):
+            yield Issue(team.ref, f"team {team_id} owns services but has no active lead: add one under 'leads'",
+                        ("leads",) if team.leads else ())

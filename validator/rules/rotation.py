@@ -1,0 +1,1 @@
+"""rotation rules (to be implemented)."""

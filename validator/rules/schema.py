@@ -1,0 +1,216 @@
+"""SCH rules: the YAML and its shape. Most are found by the loader and the model; SCH005 here."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterator
+
+from validator.model.types import split_ref
+from validator.rules.context import Context
+from validator.rules.registry import Issue, document, rule
+
+document("SCH001", "error", "not valid YAML", """
+    The file is not valid YAML. The finding gives the line and column where the parser stopped.
+
+    Rationale: a file that does not parse is a file nobody can review; everything in it is ignored.
+
+    Fails:
+        kind: Person
+        id: alice
+        name: "Alice
+    Passes:
+        kind: Person
+        id: alice
+        name: "Alice"
+    """, "schema")
+
+document("SCH002", "error", "duplicate mapping key", """
+    The same key appears twice in one mapping. YAML parsers silently keep one of the two values,
+    so what a reviewer reads is not what the tool sees. Both lines are named.
+
+    Fails:
+        kind: Service
+        id: checkout-api
+        owner: payments
+        owner: platform
+    Passes:
+        kind: Service
+        id: checkout-api
+        owner: payments
+    """, "schema")
+
+document("SCH003", "error", "entity does not fit its kind", """
+    An entity has an unknown field, a field of the wrong type, misses a required field, has an
+    id that is not lower-case ASCII (`^[a-z0-9][a-z0-9-]{0,62}$`), an unknown IANA time zone, a
+    bad duration, or an unknown `kind`. The finding points at the field's own line.
+
+    Rationale: strict schemas catch typos (`ownr:`) that would otherwise silently drop data.
+
+    Fails:
+        kind: Person
+        id: Alice
+        name: Alice
+        email: alice@example.com
+        timezone: Europe/Berlim
+    Passes:
+        kind: Person
+        id: alice
+        name: Alice
+        email: alice@example.com
+        timezone: Europe/Berlin
+    """, "schema")
+
+document("SCH004", "error", "duplicate id", """
+    Two entities of one kind share an id (two Settings documents count too). Both places are
+    reported.
+
+    Fails:
+        - {kind: Team, id: payments, name: Payments, members: [alice]}
+        - {kind: Team, id: payments, name: Payments EU, members: [bob]}
+    Passes:
+        - {kind: Team, id: payments, name: Payments, members: [alice]}
+        - {kind: Team, id: payments-eu, name: Payments EU, members: [bob]}
+    """, "schema")
+
+document("SCH006", "error", "anchors, aliases, merge keys or tags", """
+    YAML anchors (`&a`), aliases (`*a`), merge keys (`<<`) and tags (`!!str`, `!custom`) are
+    refused before anything is expanded.
+
+    Rationale: a reviewer must see every value literally in the diff; aliases also allow
+    "billion laughs" documents that expand to gigabytes.
+
+    Fails:
+        defaults: &d {timezone: Europe/Berlin}
+        person: *d
+    Passes:
+        kind: Person
+        id: alice
+        timezone: Europe/Berlin
+    """, "schema")
+
+document("SCH007", "error", "file cannot be read", """
+    A file that cannot be read safely: not UTF-8, larger than the size limit (2 MiB a file, 512
+    MiB in all), nested deeper than 64 levels, a link that leaves the repository or loops, or a
+    file the operating system refuses to read.
+
+    Fails:
+        ownership/people.yaml -> /etc/passwd   (a symbolic link out of the repository)
+    Passes:
+        ownership/people.yaml                  (a regular UTF-8 file inside the repository)
+    """, "schema")
+
+
+def _closest(ident: str, candidates) -> str:
+    close = difflib.get_close_matches(ident, list(candidates), n=1, cutoff=0.6)
+    return f" (did you mean {close[0]}?)" if close else ""
+
+
+def _missing(ctx: Context, kind: str, ident: str) -> bool:
+    return not ctx.org.exists(kind, ident)
+
+
+def _ref_issue(ctx: Context, entity: str, field: tuple, what: str, kind: str, ident: str) -> Issue:
+    hint = _closest(ident, ctx.org.collection(kind))
+    return Issue(entity, f"{entity} {what} '{ident}' is not a known {kind}{hint}: "
+                 f"fix the id or add the {kind}", field)
+
+
+def _check_ids(ctx: Context, entity: str, field: tuple, what: str, kind: str, ids) -> Iterator[Issue]:
+    for i, ident in enumerate(ids):
+        if _missing(ctx, kind, ident):
+            yield _ref_issue(ctx, entity, (*field, i), what, kind, ident)
+
+
+_REF_KINDS = {"team": "Team", "person": "Person", "rotation": "Rotation", "service": "Service",
+              "escalation": "Escalation", "role": "Role", "grant": "Grant"}
+
+
+def _check_refs(ctx: Context, entity: str, field: tuple, what: str, refs) -> Iterator[Issue]:
+    for i, ref in enumerate(refs):
+        prefix, ident = split_ref(ref)
+        kind = _REF_KINDS[prefix]
+        if _missing(ctx, kind, ident):
+            yield _ref_issue(ctx, entity, (*field, i), what, kind, ident)
+
+
+@rule("SCH005", "error", "reference to an entity that does not exist")
+def dangling_reference(ctx: Context) -> Iterator[Issue]:
+    """
+    A reference (team member, owner, escalation target, grant principal, approver, waiver
+    entity, ...) names an entity that does not exist. The closest existing id is suggested.
+
+    Rationale: a typo in a member list silently removes a person from the rotation.
+
+    Fails:
+        kind: Service
+        id: checkout-api
+        owner: paymnets
+        tier: 3
+    Passes:
+        kind: Service
+        id: checkout-api
+        owner: payments
+        tier: 3
+    """
+    org = ctx.org
+    for team in org.teams.values():
+        ref = team.ref
+        yield from _check_ids(ctx, ref, ("members",), "member", "Person", team.members)
+        if team.parent and _missing(ctx, "Team", team.parent):
+            yield _ref_issue(ctx, ref, ("parent",), "parent", "Team", team.parent)
+    for service in org.services.values():
+        ref = service.ref
+        if _missing(ctx, "Team", service.owner):
+            yield _ref_issue(ctx, ref, ("owner",), "owner", "Team", service.owner)
+        if service.escalation and _missing(ctx, "Escalation", service.escalation):
+            yield _ref_issue(ctx, ref, ("escalation",), "escalation", "Escalation", service.escalation)
+        yield from _check_ids(ctx, ref, ("depends_on",), "dependency", "Service", service.depends_on)
+    for rotation in org.rotations.values():
+        ref = rotation.ref
+        for i, layer in enumerate(rotation.layers):
+            yield from _check_ids(ctx, ref, ("layers", i, "members"), "member", "Person", layer.members)
+        for i, override in enumerate(rotation.overrides):
+            if _missing(ctx, "Person", override.person):
+                yield _ref_issue(ctx, ref, ("overrides", i, "person"), "override person", "Person",
+                                 override.person)
+    for escalation in org.escalations.values():
+        for i, level in enumerate(escalation.levels):
+            yield from _check_refs(ctx, escalation.ref, ("levels", i, "targets"), "target", level.targets)
+    for absence in org.absences:
+        if _missing(ctx, "Person", absence.person):
+            yield _ref_issue(ctx, absence.ref, ("person",), "person", "Person", absence.person)
+    for role in org.roles.values():
+        if role.service and _missing(ctx, "Service", role.service):
+            yield _ref_issue(ctx, role.ref, ("service",), "service", "Service", role.service)
+    for grant in org.grants.values():
+        ref = grant.ref
+        if _missing(ctx, "Role", grant.role):
+            yield _ref_issue(ctx, ref, ("role",), "role", "Role", grant.role)
+        yield from _check_refs(ctx, ref, ("to",), "grantee", grant.to)
+        yield from _check_ids(ctx, ref, ("approved_by",), "approver", "Person", grant.approved_by)
+    yield from _settings_refs(ctx)
+
+
+def _settings_refs(ctx: Context) -> Iterator[Issue]:
+    settings = ctx.settings
+    if not ctx.org.settings_declared:
+        return
+    if "approvers" in settings.model_fields_set:
+        approvers = settings.approver_refs
+        field = ("approvers",) if isinstance(settings.approvers, str) else ("approvers", 0)
+        for ref in approvers:
+            prefix, ident = split_ref(ref)
+            kind = _REF_KINDS[prefix]
+            if _missing(ctx, kind, ident):
+                yield _ref_issue(ctx, "settings", field, "approvers", kind, ident)
+    for i, waiver in enumerate(settings.waivers):
+        if _missing(ctx, "Person", waiver.approved_by):
+            yield _ref_issue(ctx, "settings", ("waivers", i, "approved_by"), "waiver approver", "Person",
+                             waiver.approved_by)
+        prefix, _, ident = waiver.entity.partition(":")
+        kind = _REF_KINDS.get(prefix)
+        if kind is not None and _missing(ctx, kind, ident):
+            yield _ref_issue(ctx, "settings", ("waivers", i, "entity"), "waiver entity", kind, ident)
+        elif kind is None and prefix not in ("file", "absence", "settings"):
+            yield Issue("settings", f"waiver entity '{waiver.entity}' is not of the form kind:id "
+                        "(service:checkout-api, team:payments, ...): fix it", ("waivers", i, "entity"))
