@@ -22,6 +22,9 @@ class Result:
     context: Context
     files: list[str] = field(default_factory=list)
     baseline: int | None = None
+    # rule id -> {"severity", "title", "doc", "topic"} for reporters (SARIF help text), from the registry
+    rules: dict[str, dict] = field(default_factory=dict)
+    root: Path | None = None  # the repository on disk, when validated from disk
 
     @property
     def counts(self) -> dict[str, int]:
@@ -36,7 +39,9 @@ class Result:
 
 
 def validate_repo(root: Path, now: datetime) -> Result:
-    return validate_loaded(load_repo(root), now)
+    result = validate_loaded(load_repo(root), now)
+    result.root = root
+    return result
 
 
 def validate_loaded(loaded: LoadResult, now: datetime) -> Result:
@@ -52,7 +57,14 @@ def validate_loaded(loaded: LoadResult, now: datetime) -> Result:
 
     findings = apply_waivers(findings, context)
     findings.sort(key=Finding.sort_key)
-    return Result(findings, org, context, loaded.files)
+    return Result(findings, org, context, loaded.files, rules=rule_metadata(rules, org))
+
+
+def rule_metadata(rules: dict[str, Rule], org: Org) -> dict[str, dict]:
+    """What reporters may know about rules: id -> effective severity, title, documentation, topic."""
+    overrides = org.settings.severity
+    return {rid: {"severity": overrides.get(rid, r.severity), "title": r.title, "doc": r.doc, "topic": r.topic}
+            for rid, r in sorted(rules.items())}
 
 
 def _run(rule: Rule, context: Context) -> list[Finding]:

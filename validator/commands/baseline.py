@@ -1,0 +1,39 @@
+"""`validate --baseline REF`: leave out the findings that REF already had (same rule, entity and message)."""
+
+from __future__ import annotations
+
+import argparse
+from collections import Counter
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from validator.engine import Result
+    from validator.findings import Finding
+
+
+def apply_baseline(result: Result, args: argparse.Namespace) -> None:
+    """Drop from `result` every finding the baseline ref had; `result.baseline` counts them."""
+    from validator.commands.common import now, repo_root
+    from validator.engine import validate_loaded
+    from validator.git import sources_at
+    from validator.load import load_sources
+
+    old = validate_loaded(load_sources(sources_at(repo_root(args), args.baseline)), now(args))
+    kept, dropped = subtract(result.findings, old.findings)
+    result.findings = kept
+    result.baseline = dropped
+
+
+def subtract(findings: list[Finding], baseline: list[Finding]) -> tuple[list[Finding], int]:
+    """`findings` without those the baseline has, as a multiset on (rule, entity, message)."""
+    known = Counter(f.identity() for f in baseline)
+    kept = []
+    dropped = 0
+    for finding in findings:
+        key = finding.identity()
+        if known[key] > 0:
+            known[key] -= 1
+            dropped += 1
+        else:
+            kept.append(finding)
+    return kept, dropped
