@@ -17,7 +17,7 @@ def test_values_resolve_by_yaml_1_2_not_1_1():
     doc = parse("a: no\nb: on\nc: 0123\nd: 1_000\ne: 12:30\nf: 2026-01-05\ng: 0x1F\nh: true\ni: ~\nj: 1.5\n")
     assert doc.problems == []
     assert doc.documents[0].value == {
-        "a": "no", "b": "on", "c": 123, "d": "1_000", "e": "12:30", "f": "2026-01-05",
+        "a": "no", "b": "on", "c": "0123", "d": "1_000", "e": "12:30", "f": "2026-01-05",
         "g": 31, "h": True, "i": None, "j": 1.5,
     }
 

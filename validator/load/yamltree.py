@@ -28,6 +28,7 @@ except ImportError:  # pragma: no cover - exercised only on installs without lib
     from yaml import SafeLoader as _Loader  # type: ignore[assignment]
 
 MAX_DEPTH = 64
+MAX_NODES = 5_000_000  # values in one parse; about 1 GB of memory, 5x the 20,000-person benchmark
 
 Position = tuple[int, int]
 Path = tuple
@@ -56,12 +57,14 @@ class Problem:
 class ParseResult:
     documents: list[Document] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+    nodes: int = 0
 
 
 _INT = re.compile(r"[-+]?[0-9]+\Z")
+_LEADING_ZERO = re.compile(r"[-+]?0[0-9]")
 _OCT = re.compile(r"0o[0-7]+\Z")
 _HEX = re.compile(r"0x[0-9a-fA-F]+\Z")
-_FLOAT = re.compile(r"[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?\Z")
+_FLOAT = re.compile(r"[-+]?(\.[0-9]+|[0-9]+\.[0-9]*)([eE][-+]?[0-9]+)?\Z")  # a float needs a point: `1e3` stays text
 _INF = re.compile(r"[-+]?\.(inf|Inf|INF)\Z")
 _NAN = re.compile(r"\.(nan|NaN|NAN)\Z")
 _NULLS = frozenset({"", "~", "null", "Null", "NULL"})
@@ -80,9 +83,11 @@ def resolve_plain(text: str) -> object:
         return False
     first = text[0]
     if first.isdigit() or first in "+-.":
+        if len(text) > MAX_INT_DIGITS and (_INT.match(text) or _OCT.match(text) or _HEX.match(text)):
+            return text  # absurdly large: keep as text, the model reports the type
         if _INT.match(text):
-            if len(text) > MAX_INT_DIGITS:
-                return text  # absurdly large: keep as text, the model reports the type
+            if _LEADING_ZERO.match(text):
+                return text  # `0123`: octal in YAML 1.1, 123 in 1.2; keep what the reader sees
             return int(text)
         if _OCT.match(text):
             return int(text[2:], 8)
@@ -131,9 +136,13 @@ def _refuse_special(event, what: str) -> None:
             )
 
 
-def parse(text: str) -> ParseResult:
-    """Parse every document of `text`. Documents completed before an error are kept."""
+def parse(text: str, max_nodes: int = MAX_NODES) -> ParseResult:
+    """Parse every document of `text`. Documents completed before an error are kept.
+
+    At most `max_nodes` values (scalars and collections) are built; `result.nodes` says how many were.
+    """
     result = ParseResult()
+    nodes = 0
     # stack frames: [container, positions_path, pending_key, key_positions] for mappings
     stack: list[list] = []
     positions: dict[Path, Position] = {}
@@ -142,6 +151,12 @@ def parse(text: str) -> ParseResult:
     try:
         for event in yaml.parse(text, Loader=_Loader):
             cls = type(event)
+            if cls is yaml.ScalarEvent or cls is yaml.MappingStartEvent or cls is yaml.SequenceStartEvent:
+                nodes += 1
+                if nodes > max_nodes:
+                    line, col = _pos(event.start_mark)
+                    raise _Refused(Problem("SCH007", line, col, f"more than {max_nodes:,} values in the "
+                                           "repository's YAML: the rest is not read; split the repository"))
             if cls is yaml.ScalarEvent:
                 _refuse_special(event, "a value")
                 if event.implicit[0]:
@@ -179,12 +194,27 @@ def parse(text: str) -> ParseResult:
         problem = (err.problem or str(err)).strip()
         context = f" ({err.context})" if err.context else ""
         result.problems.append(Problem("SCH001", line, col, f"not valid YAML: {problem}{context}"))
-    except yaml.YAMLError as err:  # reader errors (control characters, ...)
-        result.problems.append(Problem("SCH001", 1, 1, f"not valid YAML: {err}"))
+    except yaml.reader.ReaderError as err:  # control characters, NUL bytes, ...
+        line, col = _byte_position(text, err.position)
+        code = ord(err.character) if isinstance(err.character, str) else err.character
+        result.problems.append(Problem("SCH001", line, col, f"not valid YAML: character U+{code:04X} "
+                                       f"at line {line}, column {col}: {err.reason}; remove it"))
+    except yaml.YAMLError as err:
+        result.problems.append(Problem("SCH001", 1, 1, "not valid YAML: " + " ".join(str(err).split())))
+    result.nodes = nodes
     return result
 
 
 _NO_KEY = object()
+
+
+def _byte_position(text: str, offset: int) -> Position:
+    """libyaml reports reader errors as a byte offset into the UTF-8 text: turn it into line, column."""
+    if _Loader is yaml.SafeLoader:  # pragma: no cover - the pure-Python reader counts characters
+        before = text[:offset]
+    else:
+        before = text.encode("utf-8")[:offset].decode("utf-8", "ignore")
+    return before.count("\n") + 1, len(before) - before.rfind("\n")
 
 
 def _add(stack: list[list], positions: dict, value: object, event, result: ParseResult) -> Path:
