@@ -23,6 +23,9 @@ def repo_root(args: argparse.Namespace) -> Path:
     if not (root / "ownership").exists() and not (root / "policy").exists():
         raise UsageError(f"'{args.repo}' has neither ownership/ nor policy/: pass --repo PATH of a dutyguard "
                          "repository")
+    for top in ("ownership", "policy"):
+        if (root / top).exists() and not (root / top).is_dir():
+            raise UsageError(f"'{root / top}' is not a folder: {top}/ must be a directory of YAML files")
     return root
 
 

@@ -11,10 +11,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from validator.findings import Finding
+from validator.load import yamltree
 from validator.load.files import SourceFile, decode, iter_repo_files
 from validator.load.yamltree import Document, parse
 
 __all__ = ["Source", "RawEntity", "LoadResult", "load_repo", "load_sources", "SourceFile"]
+
+MAX_ENTITIES = 500_000  # about 7x the 20,000-person benchmark organisation
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +61,8 @@ class LoadResult:
     entities: list[RawEntity] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
     files: list[str] = field(default_factory=list)
+    nodes: int = 0  # YAML values built so far, against yamltree.MAX_NODES
+    full: bool = False  # MAX_ENTITIES reached: the rest is not kept
 
 
 def load_repo(root: Path) -> LoadResult:
@@ -85,7 +90,11 @@ def load_one(source: SourceFile, result: LoadResult) -> None:
         result.findings.append(Finding("SCH007", "error", source.path, 1, file_entity,
                                        f"{source.path}: {error}"))
         return
-    parsed = parse(text)
+    budget = yamltree.MAX_NODES - result.nodes
+    if budget <= 0:
+        return  # the file that exhausted the budget already has its SCH007 finding
+    parsed = parse(text, budget)
+    result.nodes += parsed.nodes
     for problem in parsed.problems:
         result.findings.append(Finding(problem.rule, "error", source.path, problem.line, file_entity,
                                        problem.message, problem.column))
@@ -95,15 +104,18 @@ def load_one(source: SourceFile, result: LoadResult) -> None:
 
 def _entities_of(document: Document, path: str, result: LoadResult) -> None:
     value = document.value
-    if value is None:
+    if value is None or result.full:
         return
     if isinstance(value, dict):
-        result.entities.append(RawEntity(value, Source(path, document.positions, ())))
+        if _room(result, path, document.positions.get((), (1, 1))[0]):
+            result.entities.append(RawEntity(value, Source(path, document.positions, ())))
         return
     if isinstance(value, list):
         for i, item in enumerate(value):
             source = Source(path, document.positions, (i,))
             if isinstance(item, dict):
+                if not _room(result, path, source.line):
+                    return
                 result.entities.append(RawEntity(item, source))
             else:
                 result.findings.append(Finding(
@@ -116,6 +128,17 @@ def _entities_of(document: Document, path: str, result: LoadResult) -> None:
         "SCH003", "error", path, line, f"file:{path}",
         f"document is a {_type_name(value)}, not an entity: write a mapping with a 'kind', "
         "or a list of them"))
+
+
+def _room(result: LoadResult, path: str, line: int) -> bool:
+    """Whether another entity may be kept; the first one over MAX_ENTITIES becomes an SCH007 finding."""
+    if len(result.entities) < MAX_ENTITIES:
+        return True
+    result.full = True
+    result.findings.append(Finding("SCH007", "error", path, line, f"file:{path}",
+                                   f"more than {MAX_ENTITIES:,} entities in the repository: the rest is "
+                                   "not read; split the repository"))
+    return False
 
 
 def _type_name(value: object) -> str:

@@ -144,8 +144,14 @@ def _error_message(kind: str, error: dict) -> str:
         message = ("an id is lower-case ASCII letters, digits and '-', starting with a letter or digit, "
                    "at most 63 characters")
     value = error.get("input")
-    shown = "" if isinstance(value, (dict, list)) or kind_of_error == "missing" else f" (got {value!r})"
+    shown = "" if isinstance(value, (dict, list)) or kind_of_error == "missing" else f" (got {_short(value)})"
     return f"{kind} field '{loc}': {message}{shown}"
+
+
+def _short(value: object, limit: int = 80) -> str:
+    """repr() of a user's value, cut so that a 5,000-digit number does not flood the output."""
+    text = repr(value)
+    return text if len(text) <= limit else f"{text[:limit]}... ({len(text)} characters)"
 
 
 def _finding(source: Source, loc: tuple, entity: str, message: str) -> Finding:

@@ -12,6 +12,7 @@ from validator.model.types import (
     ClockField,
     DateOrDateTime,
     DateTimeField,
+    Duration,
     DurationField,
     Id,
     Principal,
@@ -19,6 +20,8 @@ from validator.model.types import (
     TimeZoneName,
     _parse_duration,
 )
+
+MAX_HORIZON_DAYS = 366  # Settings.horizon: rotations are checked at most a year (and a leap day) ahead
 
 Day = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 Text = Annotated[str, StringConstraints(min_length=1, max_length=2000)]
@@ -245,6 +248,14 @@ class Settings(Entity):
     @property
     def ref(self) -> str:
         return "settings"
+
+    @field_validator("horizon")
+    @classmethod
+    def _bounded_horizon(cls, value: Duration) -> Duration:
+        if value.seconds > MAX_HORIZON_DAYS * 86400:
+            raise ValueError(f"'{value}' is longer than the limit of {MAX_HORIZON_DAYS} days: "
+                             f"use at most {MAX_HORIZON_DAYS}d (or 52w)")
+        return value
 
     @field_validator("tiers", mode="before")
     @classmethod

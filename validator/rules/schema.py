@@ -89,9 +89,10 @@ document("SCH006", "error", "anchors, aliases, merge keys or tags", """
     """, "schema")
 
 document("SCH007", "error", "file cannot be read", """
-    A file that cannot be read safely: not UTF-8, larger than the size limit (2 MiB a file, 512
-    MiB in all), nested deeper than 64 levels, a link that leaves the repository or loops, or a
-    file the operating system refuses to read.
+    A file that cannot be read safely: not UTF-8, larger than the size limit (2 MiB a file, 64
+    MiB in all), nested deeper than 64 levels, beyond 500,000 entities or 5,000,000 YAML values
+    in the repository, a link that leaves the repository or loops, not a regular file (a FIFO, a
+    device), or a file the operating system refuses to read.
 
     Fails:
         ownership/people.yaml -> /etc/passwd   (a symbolic link out of the repository)
