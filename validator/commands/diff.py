@@ -1,15 +1,45 @@
-"""`dutyguard diff` (not implemented yet)."""
+"""`dutyguard diff BASE [HEAD]`: what a change does to effective access, ownership, on-call and findings."""
 
 from __future__ import annotations
 
 import argparse
+import json
+import sys
+
+FORMATS = ("markdown", "json")
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    del parser
+    parser.add_argument("base", metavar="BASE", help="git ref of the state before (e.g. origin/main)")
+    parser.add_argument("head", metavar="HEAD", nargs="?",
+                        help="git ref of the state after (default: the working tree, uncommitted changes included)")
+    parser.add_argument("--format", choices=FORMATS, default="markdown",
+                        help="markdown (default): a pull-request comment; json: the machine-readable diff")
 
 
 def run(args: argparse.Namespace) -> int:
-    from validator.findings import UsageError
+    from validator.commands.common import now, repo_root
+    from validator.diff import compare
+    from validator.engine import validate_loaded, validate_repo
+    from validator.git import check_ref, sources_at
+    from validator.load import load_sources
 
-    raise UsageError("'diff' is not implemented yet")
+    root = repo_root(args)
+    check_ref(args.base)
+    if args.head is not None:
+        check_ref(args.head)
+    moment = now(args)
+    before = validate_loaded(load_sources(sources_at(root, args.base)), moment)
+    if args.head is None:
+        after = validate_repo(root, moment)
+    else:
+        after = validate_loaded(load_sources(sources_at(root, args.head)), moment)
+    diff = compare(before, after, moment)
+    if args.format == "json":
+        json.dump(diff, sys.stdout, indent=2, ensure_ascii=False)
+        sys.stdout.write("\n")
+    else:
+        from validator.report.markdown import render_diff
+
+        sys.stdout.write(render_diff(diff, args.base, args.head or "working tree"))
+    return 1 if any(f["severity"] == "error" for f in diff["findings"]["new"]) else 0

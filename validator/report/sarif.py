@@ -1,0 +1,98 @@
+"""`--format sarif`: SARIF 2.1.0 for GitHub code scanning.
+
+One `rules` entry per rule id (its title, documentation and, for access rules, a
+`security-severity`), one result per finding with a stable `partialFingerprints` entry
+(sha256 of rule|entity|message, so a moved line is still the same alert). Waived findings are
+`note`s carrying an accepted external suppression.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import TYPE_CHECKING, TextIO
+
+from validator import __version__
+from validator.findings import Finding
+from validator.report.paths import workspace_path
+
+if TYPE_CHECKING:
+    from validator.engine import Result
+
+SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
+FINGERPRINT = "dutyguardFinding/v1"
+LEVELS = {"error": "error", "warning": "warning", "waived": "note"}
+# GitHub code scanning: >= 9.0 critical, >= 7.0 high, >= 4.0 medium, else low
+SECURITY_SEVERITY = {"error": "8.0", "warning": "5.0"}
+
+
+def fingerprint(finding: Finding) -> str:
+    return hashlib.sha256("|".join(finding.identity()).encode("utf-8")).hexdigest()
+
+
+def rule_descriptor(rule_id: str, meta: dict) -> dict:
+    doc = meta.get("doc") or meta.get("title") or rule_id
+    title = meta.get("title") or rule_id
+    summary = doc.strip().splitlines()[0] if doc.strip() else title
+    severity = meta.get("severity", "warning")
+    properties: dict = {"tags": ["dutyguard", meta.get("topic") or rule_id[:3].lower()]}
+    if rule_id.startswith("ACC"):
+        properties["tags"].append("security")
+        properties["security-severity"] = SECURITY_SEVERITY.get(severity, "5.0")
+    return {
+        "id": rule_id,
+        "name": "".join(word.capitalize() for word in title.replace("-", " ").split() if word.isalnum()) or rule_id,
+        "shortDescription": {"text": title},
+        "fullDescription": {"text": summary},
+        "help": {"text": f"{doc}\n\nRun `dutyguard explain {rule_id}` for details.",
+                 "markdown": f"**{rule_id}: {title}**\n\n```\n{doc}\n```\n\nRun `dutyguard explain {rule_id}`."},
+        "defaultConfiguration": {"level": LEVELS.get(severity, "warning") if severity != "off" else "none"},
+        "properties": properties,
+    }
+
+
+def result_entry(finding: Finding, index: int, path: str) -> dict:
+    entry: dict = {
+        "ruleId": finding.rule,
+        "ruleIndex": index,
+        "level": LEVELS.get(finding.severity, "warning"),
+        "message": {"text": finding.message},
+        "partialFingerprints": {FINGERPRINT: fingerprint(finding)},
+        "properties": {"entity": finding.entity, "severity": finding.severity},
+    }
+    location: dict = {"logicalLocations": [{"fullyQualifiedName": finding.entity, "kind": "object"}]}
+    if path:
+        region = {"startLine": max(1, finding.line)}
+        if finding.column > 0:
+            region["startColumn"] = finding.column
+        location["physicalLocation"] = {"artifactLocation": {"uri": path, "uriBaseId": "%SRCROOT%"},
+                                        "region": region}
+    entry["locations"] = [location]
+    if finding.severity == "waived":
+        entry["suppressions"] = [{"kind": "external", "status": "accepted",
+                                  "justification": "waived in the repository's Settings (waivers)"}]
+    return entry
+
+
+def as_dict(result: Result) -> dict:
+    metadata = dict(result.rules)
+    for finding in result.findings:  # a finding of a rule the registry does not know still gets an entry
+        metadata.setdefault(finding.rule, {"severity": finding.severity, "title": finding.rule, "doc": ""})
+    ids = sorted(metadata)
+    index = {rule_id: i for i, rule_id in enumerate(ids)}
+    return {
+        "$schema": SCHEMA,
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {"driver": {"name": "dutyguard", "version": __version__, "semanticVersion": __version__,
+                                "rules": [rule_descriptor(rule_id, metadata[rule_id]) for rule_id in ids]}},
+            "automationDetails": {"id": "dutyguard/validate/"},
+            "columnKind": "unicodeCodePoints",
+            "results": [result_entry(f, index[f.rule], workspace_path(result, f.path)) for f in result.findings],
+        }],
+    }
+
+
+def report(result: Result, stream: TextIO) -> None:
+    json.dump(as_dict(result), stream, indent=2, ensure_ascii=False)
+    stream.write("\n")
