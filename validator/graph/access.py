@@ -1,0 +1,245 @@
+"""Effective access: person -> team -> grant -> role -> the roles it may assume.
+
+A role may assume another role of the repository when one of its Allow statements allows
+`sts:AssumeRole` (also through `sts:*`, `*` or a NotAction) on a resource that matches the
+other role's ARN `arn:aws:iam::<account>:role/<id>` (IAM wildcards, case-sensitive), and no
+unconditional Deny of `sts:AssumeRole` matches that ARN. Those edges form a networkx graph;
+a path through it is a breadth-first (shortest) path, so cycles are harmless.
+
+Teams do not inherit members of their child teams; only active people reach anything; an
+expired grant gives no access. Conditions met on the way are carried in `Reach.conditions`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime
+
+import networkx as nx
+
+from validator.iam.catalog import has_wildcard, wildcard_regex
+from validator.iam.policy import ASSUME, RoleView, analyse_role, statement_actions
+from validator.model import Org
+from validator.model.types import split_ref
+from validator.rules.context import end_of
+
+
+@dataclass(frozen=True)
+class Reach:
+    person: str
+    role: str
+    environment: str
+    via: tuple[str, ...]
+    grant: str
+    expires: date | datetime | None
+    conditions: tuple[str, ...]
+
+    @property
+    def assumed(self) -> tuple[str, ...]:
+        """Roles assumed on the way (after the grant's own role), in order; empty when direct."""
+        roles = [hop[5:] for hop in self.via if hop.startswith("role:")]
+        return tuple(roles[1:]) if roles else ()
+
+    @property
+    def direct(self) -> bool:
+        return not any(hop.startswith("role:") for hop in self.via)
+
+    def path(self) -> str:
+        """`person:eve → team:platform → grant:ops → role:ops-bridge → (sts:AssumeRole) → role:admin-root`."""
+        return format_path(self.person, self.via, self.role)
+
+
+def format_path(person: str, via: Iterable[str], role: str) -> str:
+    parts = [f"person:{person}"]
+    for hop in (*via, f"role:{role}"):
+        if hop.startswith("role:") and parts[-1].startswith("role:"):
+            parts.append("(sts:AssumeRole)")
+        parts.append(hop)
+    return " → ".join(parts)
+
+
+class AccessModel:
+    """Per-organisation indexes: role analyses, the assume graph, assumption closures."""
+
+    def __init__(self, org: Org) -> None:
+        self.org = org
+        self._views: dict[str, RoleView] = {}
+        self._graph: nx.DiGraph | None = None
+        self._closures: dict[str, tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...]] = {}
+
+    def view(self, role_id: str) -> RoleView:
+        view = self._views.get(role_id)
+        if view is None:
+            view = self._views[role_id] = analyse_role(self.org.roles[role_id])
+        return view
+
+    @property
+    def assume_graph(self) -> nx.DiGraph:
+        if self._graph is None:
+            self._graph = build_assume_graph(self.org, self.view)
+        return self._graph
+
+    def closure(self, role_id: str) -> tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...]:
+        """Roles reachable from `role_id` by assumption: (target, chain of roles before it, conditions)."""
+        cached = self._closures.get(role_id)
+        if cached is not None:
+            return cached
+        graph = self.assume_graph
+        out = []
+        if role_id in graph and graph.out_degree(role_id):
+            paths = nx.single_source_shortest_path(graph, role_id)
+            for target in sorted(paths):
+                if target == role_id:
+                    continue
+                chain = paths[target]
+                conditions: list[str] = []
+                for a, b in zip(chain, chain[1:], strict=False):
+                    conditions.extend(graph.edges[a, b]["conditions"])
+                out.append((target, tuple(chain[:-1]), tuple(conditions)))
+        result = self._closures[role_id] = tuple(out)
+        return result
+
+
+def build_assume_graph(org: Org, view_of) -> nx.DiGraph:
+    """role -> role edges of `sts:AssumeRole`, with the conditions of the allowing statements."""
+    graph = nx.DiGraph()
+    arns: dict[str, str] = {}
+    by_account: dict[str, list[tuple[str, str]]] = {}
+    for role in org.roles.values():
+        arn = f"arn:aws:iam::{role.account}:role/{role.id}"
+        arns[arn] = role.id
+        by_account.setdefault(role.account, []).append((arn, role.id))
+    everyone = list(arns.items())
+    matched: dict[str, tuple[str, ...]] = {}
+
+    def matching(pattern: str) -> tuple[str, ...]:
+        hit = matched.get(pattern)
+        if hit is None:
+            hit = matched[pattern] = _match_arns(pattern, arns, by_account, everyone)
+        return hit
+
+    for role_id in org.roles:
+        view = view_of(role_id)
+        if not any(ASSUME in s.actions for s in view.statements if s.allow):
+            continue
+        edges: dict[str, list[tuple[str, ...]]] = {}
+        for s in view.statements:
+            if not s.allow or ASSUME not in s.actions:
+                continue
+            for target in _targets(s.resources, s.not_resources, matching, everyone):
+                if target != role_id:
+                    edges.setdefault(target, []).append(s.conditions)
+        denied = _denied_targets(org.roles[role_id], matching, everyone)
+        for target, condition_sets in edges.items():
+            if target in denied:
+                continue
+            conditions = () if any(not c for c in condition_sets) else tuple(
+                f"role:{role_id} may assume role:{target} only if {' and '.join(c)}" for c in condition_sets)
+            graph.add_edge(role_id, target, conditions=conditions)
+    return graph
+
+
+def _match_arns(pattern, arns, by_account, everyone) -> tuple[str, ...]:
+    if pattern == "*":
+        return tuple(ident for _, ident in everyone)
+    if not has_wildcard(pattern):
+        ident = arns.get(pattern)
+        return (ident,) if ident else ()
+    head = "arn:aws:iam::"
+    pool = everyone
+    if pattern.startswith(head):
+        account = pattern[len(head):].partition(":")[0]
+        if not has_wildcard(account):
+            pool = by_account.get(account, [])
+    regex = wildcard_regex(pattern)
+    return tuple(ident for arn, ident in pool if regex.fullmatch(arn))
+
+
+def _targets(resources, not_resources, matching, everyone) -> Iterable[str]:
+    if resources is not None:
+        for pattern in resources:
+            yield from matching(pattern)
+        return
+    excluded = {ident for pattern in not_resources or () for ident in matching(pattern)}
+    yield from (ident for _, ident in everyone if ident not in excluded)
+
+
+def _denied_targets(role, matching, everyone) -> set[str]:
+    out: set[str] = set()
+    for s in role.statements:
+        if s.effect != "Deny" or s.conditions or ASSUME not in statement_actions(s):
+            continue
+        out.update(_targets(s.resources, s.not_resources, matching, everyone))
+    return out
+
+
+def _grantees(org: Org, grant, active: set[str]) -> list[tuple[str, tuple[str, ...]]]:
+    """(person, hops before the grant) for every active person a grant reaches."""
+    out: list[tuple[str, tuple[str, ...]]] = []
+    seen: set[tuple[str, tuple[str, ...]]] = set()
+    for principal in grant.to:
+        kind, ident = split_ref(principal)
+        if kind == "person":
+            pairs: list[tuple[str, tuple[str, ...]]] = [(ident, ())] if ident in active else []
+        elif kind == "team" and ident in org.teams:
+            pairs = [(m, (f"team:{ident}",)) for m in org.teams[ident].members if m in active]
+        else:
+            pairs = []
+        for pair in pairs:
+            if pair not in seen:
+                seen.add(pair)
+                out.append(pair)
+    return out
+
+
+def effective_access(org: Org, now: datetime, model: AccessModel | None = None) -> list[Reach]:
+    """Every path by which an active person reaches a role, through unexpired grants."""
+    model = model or AccessModel(org)
+    active = {p.id for p in org.people.values() if p.active}
+    out: list[Reach] = []
+    for grant in org.grants.values():
+        role = org.roles.get(grant.role)
+        if role is None or (grant.expires is not None and end_of(grant.expires) <= now):
+            continue
+        people = _grantees(org, grant, active)
+        if not people:
+            continue
+        root = model.view(role.id)
+        paths = [(role.id, (), ())] + [(t, tuple(f"role:{r}" for r in chain), c)
+                                        for t, chain, c in model.closure(role.id)]
+        grant_hop = f"grant:{grant.id}"
+        for target, roles_on_way, path_conditions in paths:
+            target_role = org.roles[target]
+            view = root if target == role.id else model.view(target)
+            conditions = path_conditions + view.conditions()
+            for person, hops in people:
+                out.append(Reach(person, target, target_role.environment, (*hops, grant_hop, *roles_on_way),
+                                 grant.id, grant.expires, conditions))
+    out.sort(key=lambda r: (r.person, r.role, r.via))
+    return out
+
+
+def role_risks(org: Org, role_id: str, model: AccessModel | None = None) -> list[str]:
+    """Risk labels of a role, in the order production, write, permissions-management,
+    privilege-escalation, break-glass; [] for an unknown role."""
+    if role_id not in org.roles:
+        return []
+    return (model.view(role_id) if model else analyse_role(org.roles[role_id])).risks
+
+
+def access_graph(org: Org, now: datetime, model: AccessModel | None = None) -> nx.DiGraph:
+    """The whole graph (person/team/grant/role nodes) for inspection and export."""
+    model = model or AccessModel(org)
+    graph = nx.DiGraph()
+    active = {p.id for p in org.people.values() if p.active}
+    for grant in org.grants.values():
+        if grant.role not in org.roles or (grant.expires is not None and end_of(grant.expires) <= now):
+            continue
+        graph.add_edge(f"grant:{grant.id}", f"role:{grant.role}")
+        for person, hops in _grantees(org, grant, active):
+            chain = [f"person:{person}", *hops, f"grant:{grant.id}"]
+            nx.add_path(graph, chain)
+    for a, b, data in model.assume_graph.edges(data=True):
+        graph.add_edge(f"role:{a}", f"role:{b}", action="sts:AssumeRole", conditions=data["conditions"])
+    return graph
