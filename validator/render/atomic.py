@@ -1,18 +1,43 @@
-"""Atomic writes: a render or a prune either happens completely or not at all."""
+"""Atomic writes: a render or a prune either happens completely or not at all.
+
+A failure while writing (a full disk, a permission, an interrupt) removes every temporary file and
+leaves the old output byte-identical; an operating-system error becomes an `OutputError`, which the
+CLI prints as one line with exit status 2. A process killed outright may leave a hidden temporary
+file or folder (`.NAME.*.tmp`, `.NAME.*.new`) beside the output, but never a half-written output.
+"""
 
 from __future__ import annotations
 
+import ctypes
+import errno
 import os
 import shutil
+import sys
 import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 
+from validator.findings import UsageError
+
+
+class OutputError(UsageError):
+    """The output could not be written; nothing was changed (exit 2)."""
+
+
+def _failed(path: Path, err: OSError) -> OutputError:
+    reason = err.strerror or str(err)
+    return OutputError(f"cannot write '{path}': {reason}; the previous output is unchanged")
+
 
 def write_file_atomic(path: Path, data: bytes) -> None:
     """Write to a temporary file beside `path`, fsync, then rename over it."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    if path.is_dir():
+        raise OutputError(f"cannot write '{path}': it is a directory, not a file")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as err:
+        raise _failed(path, err) from err
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
@@ -20,10 +45,14 @@ def write_file_atomic(path: Path, data: bytes) -> None:
             os.fsync(handle.fileno())
         if path.exists():
             shutil.copymode(path, tmp)
+        else:
+            os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; a new output gets the usual mode
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as err:
         if os.path.exists(tmp):
             os.unlink(tmp)
+        if isinstance(err, OSError):
+            raise _failed(path, err) from err
         raise
 
 
@@ -31,29 +60,85 @@ def write_tree_atomic(out_dir: Path, files: Mapping[str, bytes]) -> None:
     """Replace `out_dir` with exactly `files` (relative path -> bytes).
 
     Everything is written into a sibling temporary directory first; only when all files are
-    written is the old directory swapped out and removed. A failure leaves the old output as it was.
+    written is it swapped in (one atomic exchange on Linux, two renames elsewhere) and the old
+    directory removed. A failure leaves the old output as it was.
     """
     out_dir = out_dir.absolute()
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", suffix=".new", dir=out_dir.parent))
+    if out_dir.exists() and not out_dir.is_dir():
+        raise OutputError(f"cannot write '{out_dir}': it is a file, not a directory")
+    for rel in files:
+        parts = Path(rel).parts
+        if Path(rel).is_absolute() or ".." in parts or not parts:
+            raise ValueError(f"not a relative path inside the output: {rel!r}")
     try:
+        out_dir.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", suffix=".new", dir=out_dir.parent))
+    except OSError as err:
+        raise _failed(out_dir, err) from err
+    try:
+        os.chmod(staging, 0o777 & ~_umask())  # mkdtemp makes 0700
         for rel in sorted(files):
             target = staging / rel
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(files[rel])
-        old = None
-        if out_dir.exists():
-            old = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", suffix=".old", dir=out_dir.parent))
-            os.rmdir(old)
-            os.replace(out_dir, old)
-        try:
-            os.replace(staging, out_dir)
-        except BaseException:
-            if old is not None:
-                os.replace(old, out_dir)
-            raise
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
-    except BaseException:
+        _swap_in(staging, out_dir)
+    except BaseException as err:
         shutil.rmtree(staging, ignore_errors=True)
+        if isinstance(err, OSError):
+            raise _failed(out_dir, err) from err
         raise
+
+
+def _swap_in(staging: Path, out_dir: Path) -> None:
+    """Put `staging` where `out_dir` is; afterwards `staging` is gone (it held the old output)."""
+    if out_dir.is_dir() and _exchange(staging, out_dir):
+        shutil.rmtree(staging, ignore_errors=True)  # now the old output
+        return
+    old = None
+    if out_dir.exists():
+        old = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", suffix=".old", dir=out_dir.parent))
+        os.rmdir(old)
+        os.replace(out_dir, old)
+    try:
+        os.replace(staging, out_dir)
+    except BaseException:
+        if old is not None:
+            os.replace(old, out_dir)
+        raise
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+_RENAME_EXCHANGE = 2
+_AT_FDCWD = -100
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two directories in one step (Linux renameat2 RENAME_EXCHANGE); False where unsupported."""
+    if not sys.platform.startswith("linux"):
+        return False
+    renameat2 = _renameat2()
+    if renameat2 is None:
+        return False
+    if renameat2(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE) == 0:
+        return True
+    code = ctypes.get_errno()
+    if code in (errno.EINVAL, errno.ENOSYS, errno.EXDEV, errno.ENOTSUP):
+        return False  # the file system cannot exchange: fall back to two renames
+    raise OSError(code, os.strerror(code), str(b))
+
+
+def _renameat2():
+    try:
+        function = ctypes.CDLL(None, use_errno=True).renameat2  # the C library already loaded
+    except (OSError, AttributeError):
+        return None
+    function.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
+    function.restype = ctypes.c_int
+    return function
+
+
+def _umask() -> int:
+    current = os.umask(0)
+    os.umask(current)
+    return current

@@ -1,0 +1,325 @@
+"""Fault injection (issue 9, item 4): a failed write leaves the old output byte-identical and no litter.
+
+Failures are injected by monkeypatching the operating-system calls the writers use (`os.replace`,
+`os.fsync`, `Path.write_bytes`, the directory exchange) to raise mid-way: a full disk (ENOSPC), a
+permission error, an interrupt.
+"""
+
+from __future__ import annotations
+
+import errno
+import multiprocessing
+import os
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT, run_cli
+from validator.findings import UsageError
+from validator.render import atomic
+from validator.render.atomic import OutputError, write_file_atomic, write_tree_atomic
+
+NOW = "2026-11-23T12:00:00Z"
+
+
+def enospc(*_args, **_kwargs):
+    raise OSError(errno.ENOSPC, "No space left on device")
+
+
+def snapshot(folder: Path) -> dict[str, bytes]:
+    """Every file below `folder` (hidden ones too) -> its bytes."""
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def leftovers(folder: Path) -> list[str]:
+    return sorted(name for name in os.listdir(folder) if name.endswith((".tmp", ".new", ".old")))
+
+
+# --- write_file_atomic ------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def old_file(tmp_path: Path) -> Path:
+    path = tmp_path / "CODEOWNERS"
+    path.write_bytes(b"old contents\n")
+    return path
+
+
+def test_a_failed_rename_keeps_the_old_file_and_removes_the_temporary(old_file, monkeypatch):
+    monkeypatch.setattr(os, "replace", enospc)
+    with pytest.raises(OutputError, match="No space left on device"):
+        write_file_atomic(old_file, b"new contents\n")
+    assert old_file.read_bytes() == b"old contents\n"
+    assert leftovers(old_file.parent) == []
+
+
+def test_a_full_disk_while_writing_keeps_the_old_file(old_file, monkeypatch):
+    monkeypatch.setattr(os, "fsync", enospc)
+    with pytest.raises(OutputError, match="previous output is unchanged"):
+        write_file_atomic(old_file, b"new contents\n" * 1000)
+    assert old_file.read_bytes() == b"old contents\n"
+    assert leftovers(old_file.parent) == []
+
+
+def test_an_interrupt_mid_way_keeps_the_old_file_and_is_not_swallowed(old_file, monkeypatch):
+    def interrupt(*_args):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(os, "fsync", interrupt)
+    with pytest.raises(KeyboardInterrupt):
+        write_file_atomic(old_file, b"new contents\n")
+    assert old_file.read_bytes() == b"old contents\n"
+    assert leftovers(old_file.parent) == []
+
+
+def test_an_output_error_is_a_usage_error_so_the_cli_exits_2():
+    assert issubclass(OutputError, UsageError)
+
+
+def test_a_directory_is_refused_as_a_file_output(tmp_path):
+    with pytest.raises(OutputError, match="is a directory"):
+        write_file_atomic(tmp_path, b"x")
+
+
+def test_an_unwritable_place_is_an_output_error(tmp_path):
+    (tmp_path / "a-file").write_text("x")
+    with pytest.raises(OutputError, match="cannot write"):
+        write_file_atomic(tmp_path / "a-file" / "CODEOWNERS", b"x")
+
+
+def test_success_replaces_the_file_and_keeps_its_mode(old_file):
+    old_file.chmod(0o640)
+    write_file_atomic(old_file, b"new\n")
+    assert old_file.read_bytes() == b"new\n"
+    assert old_file.stat().st_mode & 0o777 == 0o640
+    assert leftovers(old_file.parent) == []
+
+
+def test_a_new_file_gets_the_usual_mode_not_0600(tmp_path):
+    previous = os.umask(0o022)
+    try:
+        write_file_atomic(tmp_path / "new" / "CODEOWNERS", b"x")
+    finally:
+        os.umask(previous)
+    assert (tmp_path / "new" / "CODEOWNERS").stat().st_mode & 0o777 == 0o644
+
+
+# --- write_tree_atomic ------------------------------------------------------------------------------
+
+
+OLD_TREE = {"manifest.json": b"[1]\n", "schedules/a.json": b"{\"a\": 1}\n", ".dutyguard-render": b"old\n"}
+NEW_TREE = {"manifest.json": b"[2]\n", "schedules/b.json": b"{\"b\": 2}\n", "users/c.json": b"{}\n",
+            ".dutyguard-render": b"new\n"}
+
+
+@pytest.fixture
+def old_tree(tmp_path: Path) -> Path:
+    out = tmp_path / "build" / "pagerduty"
+    write_tree_atomic(out, OLD_TREE)
+    assert snapshot(out) == OLD_TREE
+    return out
+
+
+def test_a_full_disk_on_the_third_file_keeps_the_old_tree(old_tree, monkeypatch):
+    real_write = Path.write_bytes
+    calls = []
+
+    def fill_up(self, data):
+        calls.append(self)
+        if len(calls) == 3:
+            enospc()
+        return real_write(self, data)
+
+    monkeypatch.setattr(Path, "write_bytes", fill_up)
+    with pytest.raises(OutputError, match="No space left on device"):
+        write_tree_atomic(old_tree, NEW_TREE)
+    assert snapshot(old_tree) == OLD_TREE
+    assert leftovers(old_tree.parent) == []
+
+
+def test_a_failed_exchange_keeps_the_old_tree(old_tree, monkeypatch):
+    monkeypatch.setattr(atomic, "_exchange", enospc)
+    with pytest.raises(OutputError):
+        write_tree_atomic(old_tree, NEW_TREE)
+    assert snapshot(old_tree) == OLD_TREE
+    assert leftovers(old_tree.parent) == []
+
+
+def test_without_exchange_a_failed_second_rename_puts_the_old_tree_back(old_tree, monkeypatch):
+    monkeypatch.setattr(atomic, "_exchange", lambda a, b: False)
+    real_replace = os.replace
+    calls = []
+
+    def second_fails(src, dst):
+        calls.append((src, dst))
+        if len(calls) == 2:
+            enospc()
+        return real_replace(src, dst)
+
+    monkeypatch.setattr(os, "replace", second_fails)
+    with pytest.raises(OutputError):
+        write_tree_atomic(old_tree, NEW_TREE)
+    assert snapshot(old_tree) == OLD_TREE
+    assert leftovers(old_tree.parent) == []
+
+
+def test_without_exchange_the_tree_is_still_replaced(old_tree, monkeypatch):
+    monkeypatch.setattr(atomic, "_exchange", lambda a, b: False)
+    write_tree_atomic(old_tree, NEW_TREE)
+    assert snapshot(old_tree) == NEW_TREE
+    assert leftovers(old_tree.parent) == []
+
+
+def test_an_interrupt_while_writing_the_tree_keeps_the_old_tree(old_tree, monkeypatch):
+    def interrupt(self, data):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(Path, "write_bytes", interrupt)
+    with pytest.raises(KeyboardInterrupt):
+        write_tree_atomic(old_tree, NEW_TREE)
+    assert snapshot(old_tree) == OLD_TREE
+    assert leftovers(old_tree.parent) == []
+
+
+def test_success_replaces_the_whole_tree_and_drops_stale_files(old_tree):
+    write_tree_atomic(old_tree, NEW_TREE)
+    assert snapshot(old_tree) == NEW_TREE
+    assert leftovers(old_tree.parent) == []
+
+
+def test_the_exchange_is_used_on_linux(old_tree, monkeypatch):
+    """On Linux the swap is one renameat2(RENAME_EXCHANGE): os.replace is never needed."""
+    if atomic._renameat2() is None:
+        pytest.skip("no renameat2 on this platform")
+    monkeypatch.setattr(os, "replace", enospc)
+    write_tree_atomic(old_tree, NEW_TREE)
+    assert snapshot(old_tree) == NEW_TREE
+
+
+def test_a_file_in_the_way_of_a_tree_is_refused_and_kept(tmp_path):
+    out = tmp_path / "out"
+    out.write_bytes(b"precious\n")
+    with pytest.raises(OutputError, match="is a file"):
+        write_tree_atomic(out, NEW_TREE)
+    assert out.read_bytes() == b"precious\n"
+
+
+@pytest.mark.parametrize("rel", ["../escape.json", "/etc/x.json", "a/../../b.json", ""])
+def test_tree_paths_must_stay_inside_the_output(tmp_path, rel):
+    with pytest.raises(ValueError):
+        write_tree_atomic(tmp_path / "out", {rel: b"x"})
+    assert not (tmp_path / "escape.json").exists()
+
+
+def _render_many(out: str, tag: str, rounds: int) -> None:
+    for i in range(rounds):
+        write_tree_atomic(Path(out), {f"{tag}/{n}.json": f"{tag} {i}\n".encode() for n in range(20)}
+                          | {"manifest.json": tag.encode()})
+
+
+def test_concurrent_tree_writers_leave_one_complete_tree(tmp_path):
+    out = tmp_path / "out"
+    context = multiprocessing.get_context("spawn")
+    workers = [context.Process(target=_render_many, args=(str(out), tag, 15)) for tag in ("a", "b")]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(60)
+    files = snapshot(out)
+    tag = files["manifest.json"].decode()
+    assert sorted(files) == sorted([f"{tag}/{n}.json" for n in range(20)] + ["manifest.json"])
+    assert len({data for name, data in files.items() if name != "manifest.json"}) == 1
+
+
+# --- through the CLI --------------------------------------------------------------------------------
+
+
+def _example_copy(tmp_path: Path) -> Path:
+    import shutil
+
+    root = tmp_path / "repo"
+    shutil.copytree(ROOT / "ownership", root / "ownership")
+    shutil.copytree(ROOT / "policy", root / "policy")
+    return root
+
+
+def _cli_ok(*args: str, repo: Path):
+    result = run_cli(*args, repo=repo, now=NOW)
+    if "not implemented" in result.err:
+        pytest.skip(f"{args[0]} has not landed yet")
+    return result
+
+
+@pytest.mark.parametrize("target,fmt", [("pagerduty", "api"), ("pagerduty", "terraform"),
+                                        ("iam", "json"), ("iam", "terraform")])
+def test_render_with_a_full_disk_exits_2_and_keeps_the_old_render(tmp_path, monkeypatch, target, fmt):
+    root = _example_copy(tmp_path)
+    out = tmp_path / "build" / target
+    first = _cli_ok("render", target, "--out", str(out), "--format", fmt, repo=root)
+    assert first.code == 0, first.err
+    before = snapshot(out)
+    (root / "ownership" / "people" / "berlin.yaml").write_text(
+        (root / "ownership" / "people" / "berlin.yaml").read_text().replace("name: ", "name: Dr. ", 1))
+    (root / "policy" / "roles" / "checkout.yaml").write_text(
+        (root / "policy" / "roles" / "checkout.yaml").read_text() + "\n# touched\n")
+    real_write = Path.write_bytes
+    calls = []
+
+    def fill_up(self, data):
+        calls.append(self)
+        if len(calls) == 2:
+            enospc()
+        return real_write(self, data)
+
+    monkeypatch.setattr(Path, "write_bytes", fill_up)
+    monkeypatch.setattr(os, "replace", enospc)
+    monkeypatch.setattr(atomic, "_exchange", enospc)
+    result = run_cli("render", target, "--out", str(out), "--format", fmt, repo=root, now=NOW)
+    assert result.code == 2, result.err
+    assert "Traceback" not in result.err and result.err.count("\n") == 1
+    assert "No space left on device" in result.err
+    assert snapshot(out) == before
+    assert leftovers(out.parent) == []
+
+
+def test_render_codeowners_with_a_full_disk_exits_2_and_keeps_the_old_file(tmp_path, monkeypatch):
+    root = _example_copy(tmp_path)
+    out = tmp_path / "CODEOWNERS"
+    out.write_bytes(b"# old\n")
+    monkeypatch.setattr(os, "fsync", enospc)
+    result = _cli_ok("render", "codeowners", "--out", str(out), "--org", "example", repo=root)
+    assert result.code == 2, result.err
+    assert "Traceback" not in result.err and result.err.count("\n") == 1
+    assert out.read_bytes() == b"# old\n"
+    assert leftovers(tmp_path) == []
+
+
+def _expired_grant_repo(tmp_path: Path) -> tuple[Path, Path]:
+    root = _example_copy(tmp_path)
+    grants = root / "policy" / "grants" / "expired.yaml"
+    grants.write_text(
+        "# a grant that has expired\n"
+        "kind: Grant\nid: old-deploy\nrole: checkout-deploy\nto: [team:payments]\n"
+        "reason: Expired long ago\napproved_by: [erin]\nexpires: 2026-01-31\n")
+    return root, grants
+
+
+def test_prune_with_a_failing_rename_exits_2_and_keeps_the_yaml(tmp_path, monkeypatch):
+    root, grants = _expired_grant_repo(tmp_path)
+    before = snapshot(root)
+    monkeypatch.setattr(os, "replace", enospc)
+    result = _cli_ok("prune", repo=root)
+    assert result.code == 2, (result.out, result.err)
+    assert "Traceback" not in result.err
+    assert snapshot(root) == before
+    assert not [p for p in root.rglob("*") if p.name.endswith(".tmp")]
+
+
+def test_prune_with_a_full_disk_while_writing_exits_2_and_keeps_the_yaml(tmp_path, monkeypatch):
+    root, grants = _expired_grant_repo(tmp_path)
+    before = snapshot(root)
+    monkeypatch.setattr(os, "fsync", enospc)
+    result = _cli_ok("prune", repo=root)
+    assert result.code == 2, (result.out, result.err)
+    assert snapshot(root) == before
+    assert not [p for p in root.rglob("*") if p.name.endswith(".tmp")]
