@@ -15,7 +15,7 @@ from pathlib import Path, PurePosixPath
 from validator.findings import UsageError
 from validator.load.files import MAX_FILE_BYTES, MAX_FILES, MAX_TOTAL_BYTES, ROOTS, SUFFIXES, SourceFile
 
-_REF = re.compile(r"^[A-Za-z0-9@][A-Za-z0-9._/@{}~^+-]{0,255}$")
+_REF = re.compile(r"[A-Za-z0-9@][A-Za-z0-9._/@{}~^+-]{0,255}")
 _LINK_MODE = 0o120000
 _SUBMODULE_MODE = 0o160000
 FETCH_HINT = ("fetch the history first: `fetch-depth: 0` in actions/checkout, or `git fetch --unshallow` "
@@ -27,7 +27,7 @@ def check_ref(ref: str) -> str:
 
     Options (`-x`), ranges (`a..b`), paths (`rev:path`), globs, spaces and control characters are refused.
     """
-    if not ref or ref.startswith("-") or ".." in ref or not _REF.match(ref) or ref.endswith((".", "/", ".lock")):
+    if not ref or ref.startswith("-") or ".." in ref or not _REF.fullmatch(ref) or ref.endswith((".", "/", ".lock")):
         raise UsageError(f"'{_printable(ref)}' is not a git ref dutyguard accepts: name a branch, tag or commit "
                          "(e.g. origin/main, v1.2, HEAD~1, a commit id)")
     return ref
