@@ -1,0 +1,224 @@
+"""Who is on call when: a rotation's layers, restrictions and overrides as exact UTC intervals.
+
+Everything is integer UTC epoch seconds and half-open `[start, end)`. Layers hand over by
+arithmetic (never by sampling): `h`/`m` turns are fixed lengths from the layer's start, `d`/`w`
+turns step whole days on the rotation's wall clock, so the hand-off keeps its local time
+across DST. Restrictions mask a layer; a later layer wins wherever it has someone; overrides
+replace the result for their window (a later override wins over an earlier one).
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from validator.model.kinds import Layer, Restriction, Rotation
+from validator.model.types import DAYS, clock_minutes
+from validator.oncall.intervals import IntervalSet, normalise, union
+from validator.oncall.zones import DAY, instant, naive_seconds, to_local, to_utc
+
+MAX_TURNS = 100_000
+"""Hand-offs one layer may make in one window; beyond it `TurnLimit` is raised."""
+
+Segment = tuple[int, int, str]
+
+
+class TurnLimit(Exception):
+    """A layer hands over too often in the window to be worth computing (e.g. a `1m` turn for a year)."""
+
+    def __init__(self, layer: str, turns: int, turn: str) -> None:
+        super().__init__(f"layer '{layer}' would hand over about {turns} times (turn {turn}), "
+                         f"more than {MAX_TURNS}")
+        self.layer, self.turns, self.turn = layer, turns, turn
+
+
+@dataclass
+class Timeline:
+    """A rotation's result for a window: sorted, disjoint segments `(start, end, person)`."""
+
+    start: int
+    end: int
+    segments: list[Segment] = field(default_factory=list)
+
+    def by_person(self) -> dict[str, IntervalSet]:
+        out: dict[str, list[tuple[int, int]]] = {}
+        for start, end, person in self.segments:
+            out.setdefault(person, []).append((start, end))
+        return {person: normalise(spans) for person, spans in out.items()}
+
+    def coverage(self) -> IntervalSet:
+        return normalise((start, end) for start, end, _ in self.segments)
+
+    def who(self, moment: int) -> str | None:
+        index = bisect_right(self.segments, (moment, float("inf"), "")) - 1
+        if index >= 0 and self.segments[index][0] <= moment < self.segments[index][1]:
+            return self.segments[index][2]
+        return None
+
+
+def as_epoch(value: int | datetime) -> int:
+    """Epoch seconds from an int or an aware datetime (naive datetimes are UTC)."""
+    if isinstance(value, int):
+        return value
+    return instant(value, "UTC")
+
+
+def timeline(rotation: Rotation, start: int | datetime, end: int | datetime) -> Timeline:
+    """Who is on call in `rotation` during `[start, end)`: layers, restrictions, then overrides."""
+    w0, w1 = as_epoch(start), as_epoch(end)
+    if w1 <= w0:
+        return Timeline(w0, w1)
+    zone = rotation.timezone
+    segments: list[Segment] = []
+    covered: IntervalSet = []
+    for layer in reversed(rotation.layers):
+        shifts = layer_intervals(layer, zone, w0, w1)
+        segments.extend(_subtract_labeled(shifts, covered))
+        covered = union(covered, normalise((s, e) for s, e, _ in shifts))
+    segments.sort()
+    for override in rotation.overrides:
+        o0 = max(w0, instant(override.from_, zone))
+        o1 = min(w1, instant(override.to, zone))
+        if o1 > o0:
+            segments = _subtract_labeled(segments, [(o0, o1)])
+            segments.append((o0, o1, override.person))
+            segments.sort()
+    return Timeline(w0, w1, _merge(segments))
+
+
+def who(rotation: Rotation, moment: int | datetime) -> str | None:
+    """The person on call in `rotation` at an instant, or None."""
+    at = as_epoch(moment)
+    return timeline(rotation, at, at + 1).who(at)
+
+
+def layer_intervals(layer: Layer, zone: str, w0: int, w1: int) -> list[Segment]:
+    """A layer's shifts within `[w0, w1)`, masked by its restrictions."""
+    shifts = layer_shifts(layer, zone, w0, w1)
+    if not layer.restrictions or not shifts:
+        return shifts
+    mask = restriction_mask(layer.restrictions, zone, w0, w1)
+    return _intersect_labeled(shifts, mask)
+
+
+def layer_shifts(layer: Layer, zone: str, w0: int, w1: int) -> list[Segment]:
+    """Unrestricted shifts `(start, end, member)` clipped to `[w0, w1)`; nobody before the layer starts."""
+    members = layer.members
+    turn = layer.turn
+    first = instant(layer.start, zone)
+    if first >= w1:
+        return []
+    expected = (w1 - max(w0, first)) // turn.seconds + 2
+    if expected > MAX_TURNS:
+        raise TurnLimit(layer.name, expected, str(turn))
+    if turn.is_calendar:
+        boundaries = _calendar_boundaries(layer, zone, first, w0, w1)
+    else:
+        boundaries = _fixed_boundaries(turn.seconds, first, w0, w1)
+    out: list[Segment] = []
+    count = len(members)
+    for k, start, end in boundaries:
+        if end > w0 and start < w1:
+            out.append((max(start, w0), min(end, w1), members[k % count]))
+    return out
+
+
+def _fixed_boundaries(length: int, first: int, w0: int, w1: int) -> Iterable[tuple[int, int, int]]:
+    k = max(0, (w0 - first) // length)
+    start = first + k * length
+    while start < w1:
+        yield k, start, start + length
+        k += 1
+        start += length
+
+
+def _calendar_boundaries(layer: Layer, zone: str, first: int, w0: int, w1: int) -> Iterable[tuple[int, int, int]]:
+    period = layer.turn.days * DAY
+    local_first = naive_seconds(layer.start) if layer.start.tzinfo is None else to_local(zone, first)
+    k = max(0, (to_local(zone, w0) - local_first) // period - 1)
+
+    def boundary(index: int) -> int:
+        return first if index == 0 else to_utc(zone, local_first + index * period)
+
+    start = boundary(k)
+    while start < w1:
+        end = boundary(k + 1)
+        yield k, start, end
+        k += 1
+        start = end
+
+
+def restriction_mask(restrictions: Sequence[Restriction], zone: str, w0: int, w1: int) -> IntervalSet:
+    """When restrictions allow someone on call within `[w0, w1)`, in UTC."""
+    return clock_mask([(r.days, r.from_, r.to) for r in restrictions], zone, w0, w1)
+
+
+def clock_mask(windows: Iterable[tuple[Sequence[str], str, str]], zone: str, w0: int, w1: int) -> IntervalSet:
+    """Weekly wall-clock windows `(days, "HH:MM", "HH:MM")` within `[w0, w1)`, in UTC.
+
+    A window runs `from` on each listed day (on the zone's wall clock) for `to - from`;
+    `to <= from` crosses midnight into the next day (`from == to`: a full 24 hours).
+    """
+    first_day = to_local(zone, w0) // DAY - 2
+    last_day = to_local(zone, w1) // DAY + 1
+    spans: list[tuple[int, int]] = []
+    for days, clock_from, clock_to in windows:
+        begin = clock_minutes(clock_from) * 60
+        finish = clock_minutes(clock_to) * 60
+        length = finish - begin if finish > begin else finish + DAY - begin
+        weekdays = {DAYS.index(day) for day in days}
+        for day in range(first_day, last_day + 1):
+            if (day + 3) % 7 not in weekdays:  # 1970-01-01 was a Thursday
+                continue
+            local = day * DAY + begin
+            start, end = to_utc(zone, local), to_utc(zone, local + length)
+            if end > w0 and start < w1:
+                spans.append((max(start, w0), min(end, w1)))
+    return normalise(spans)
+
+
+def _intersect_labeled(segments: list[Segment], mask: IntervalSet) -> list[Segment]:
+    out: list[Segment] = []
+    j = 0
+    for start, end, person in segments:
+        while j < len(mask) and mask[j][1] <= start:
+            j += 1
+        k = j
+        while k < len(mask) and mask[k][0] < end:
+            lo, hi = max(start, mask[k][0]), min(end, mask[k][1])
+            if lo < hi:
+                out.append((lo, hi, person))
+            k += 1
+    return out
+
+
+def _subtract_labeled(segments: list[Segment], mask: IntervalSet) -> list[Segment]:
+    if not mask:
+        return list(segments)
+    out: list[Segment] = []
+    j = 0
+    for start, end, person in segments:
+        while j < len(mask) and mask[j][1] <= start:
+            j += 1
+        cursor, k = start, j
+        while k < len(mask) and mask[k][0] < end:
+            if mask[k][0] > cursor:
+                out.append((cursor, mask[k][0], person))
+            cursor = max(cursor, mask[k][1])
+            k += 1
+        if cursor < end:
+            out.append((cursor, end, person))
+    return out
+
+
+def _merge(segments: list[Segment]) -> list[Segment]:
+    """Join touching segments of the same person."""
+    out: list[Segment] = []
+    for segment in segments:
+        if out and out[-1][2] == segment[2] and out[-1][1] == segment[0]:
+            out[-1] = (out[-1][0], segment[1], segment[2])
+        else:
+            out.append(segment)
+    return out

@@ -1,0 +1,88 @@
+"""Interval sets: sorted lists of disjoint half-open `(start, end)` pairs of integer UTC epoch seconds.
+
+Every function takes and returns *normalised* sets (sorted, disjoint, non-empty, not touching)
+except `normalise`, which makes one from any iterable of pairs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+Interval = tuple[int, int]
+IntervalSet = list[Interval]
+
+
+def normalise(pairs: Iterable[Interval]) -> IntervalSet:
+    """Sort, drop empty pairs, merge overlapping and touching ones."""
+    out: IntervalSet = []
+    for start, end in sorted(p for p in pairs if p[1] > p[0]):
+        if out and start <= out[-1][1]:
+            if end > out[-1][1]:
+                out[-1] = (out[-1][0], end)
+        else:
+            out.append((start, end))
+    return out
+
+
+def union(a: IntervalSet, b: IntervalSet) -> IntervalSet:
+    if not a:
+        return list(b)
+    if not b:
+        return list(a)
+    return normalise([*a, *b])
+
+
+def intersect(a: IntervalSet, b: IntervalSet) -> IntervalSet:
+    out: IntervalSet = []
+    i = j = 0
+    while i < len(a) and j < len(b):
+        start = max(a[i][0], b[j][0])
+        end = min(a[i][1], b[j][1])
+        if start < end:
+            out.append((start, end))
+        if a[i][1] < b[j][1]:
+            i += 1
+        else:
+            j += 1
+    return out
+
+
+def subtract(a: IntervalSet, b: IntervalSet) -> IntervalSet:
+    """The parts of `a` not in `b`."""
+    if not b:
+        return list(a)
+    out: IntervalSet = []
+    j = 0
+    for start, end in a:
+        while j < len(b) and b[j][1] <= start:
+            j += 1
+        k = j
+        cursor = start
+        while k < len(b) and b[k][0] < end:
+            if b[k][0] > cursor:
+                out.append((cursor, b[k][0]))
+            cursor = max(cursor, b[k][1])
+            k += 1
+        if cursor < end:
+            out.append((cursor, end))
+    return out
+
+
+def complement(a: IntervalSet, start: int, end: int) -> IntervalSet:
+    """The parts of `[start, end)` not in `a`."""
+    return subtract([(start, end)] if end > start else [], a)
+
+
+def clip(a: IntervalSet, start: int, end: int) -> IntervalSet:
+    return intersect(a, [(start, end)] if end > start else [])
+
+
+def total(a: IntervalSet) -> int:
+    return sum(end - start for start, end in a)
+
+
+def contains(a: IntervalSet, instant: int) -> bool:
+    from bisect import bisect_right
+
+    index = bisect_right(a, (instant, float("inf"))) - 1
+    return index >= 0 and a[index][0] <= instant < a[index][1]
