@@ -1,15 +1,138 @@
-"""`dutyguard render` (not implemented yet)."""
+"""`dutyguard render pagerduty|iam|codeowners`: the validated repository as real configuration."""
 
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
+
+MARKER = ".dutyguard-render"   # written into every rendered directory; only such a directory is replaced
+
+TARGETS = {
+    "pagerduty": ("PagerDuty REST API v2 bodies, or Terraform JSON for the pagerduty provider", ("api", "terraform")),
+    "iam": ("AWS IAM policy documents, or Terraform JSON for AWS IAM Identity Center", ("json", "terraform")),
+}
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    del parser
+    sub = parser.add_subparsers(dest="target", metavar="TARGET")
+    sub.required = True
+    for target, (help_text, formats) in TARGETS.items():
+        target_parser = sub.add_parser(target, help=help_text, description=help_text)
+        target_parser.add_argument("--out", required=True, metavar="DIR",
+                                   help="output directory, replaced as a whole (atomically)")
+        target_parser.add_argument("--format", choices=formats, default=formats[0],
+                                   help=f"{formats[0]} (default) or {formats[1]}")
+    owners = sub.add_parser("codeowners", help="a CODEOWNERS file from services' paths and owners",
+                            description="a CODEOWNERS file from services' paths and owning teams")
+    owners.add_argument("--out", metavar="FILE", help="output file (default: standard output)")
+    owners.add_argument("--org", metavar="ORG", help="GitHub organisation of the team handles "
+                        "(default: github_org in policy/settings.yaml)")
 
 
 def run(args: argparse.Namespace) -> int:
+    import sys
+
+    from validator.commands.common import repo_root, validated
+    from validator.render.base import RenderError
+
+    root = repo_root(args)
+    out = _checked_out(root, args)
+    github_org = _github_org_flag(args)
+    result = validated(args)
+    if result.has_errors:
+        _refuse(result, sys.stderr)
+        return 1
+    try:
+        return _render(args, result, out, github_org)
+    except RenderError as err:
+        print(f"dutyguard: render refused: {err}", file=sys.stderr)
+        return 1
+
+
+def _render(args: argparse.Namespace, result, out: Path | None, github_org: str | None) -> int:
+    from validator.render.atomic import write_file_atomic, write_tree_atomic
+
+    org, now = result.org, result.context.now
+    if args.target == "codeowners":
+        from validator.findings import UsageError
+        from validator.render.codeowners import render_codeowners
+
+        github_org = github_org or org.settings.github_org
+        if not github_org:
+            raise UsageError("render codeowners needs a GitHub organisation for the team handles: pass --org ORG "
+                             "or set 'github_org: ORG' in policy/settings.yaml")
+        data = render_codeowners(org, github_org)
+        if out is None:
+            import sys
+
+            sys.stdout.write(data.decode("utf-8"))
+        else:
+            write_file_atomic(out, data)
+        return 0
+    if args.target == "pagerduty":
+        from validator.render import pagerduty
+
+        render = pagerduty.render_pagerduty_api if args.format == "api" else pagerduty.render_pagerduty_terraform
+    else:
+        from validator.render import iam
+
+        render = iam.render_iam_json if args.format == "json" else iam.render_iam_terraform
+    files = render(org, now)
+    files[MARKER] = (f"rendered by dutyguard: render {args.target} --format {args.format}\n"
+                     "this directory is replaced as a whole on every render\n").encode()
+    assert out is not None
+    write_tree_atomic(out, files)
+    return 0
+
+
+def _github_org_flag(args: argparse.Namespace) -> str | None:
+    import re
+
     from validator.findings import UsageError
 
-    raise UsageError("'render' is not implemented yet")
+    value = getattr(args, "org", None)
+    if value is not None and not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9-]{0,38}", value):
+        raise UsageError(f"--org '{value}' is not a GitHub organisation name (letters, digits and '-')")
+    return value
+
+
+def _checked_out(root: Path, args: argparse.Namespace) -> Path | None:
+    """The output path, refused (usage error) where writing it could destroy something."""
+    from validator.findings import UsageError
+
+    if args.out is None or args.out == "-":
+        if args.target != "codeowners":
+            raise UsageError(f"render {args.target} needs --out DIR")
+        return None
+    out = Path(args.out).absolute()
+    resolved = out.resolve()
+    repo = root.absolute().resolve()
+    for protected in (repo / "ownership", repo / "policy"):
+        if resolved == protected or protected in resolved.parents:
+            raise UsageError(f"--out {args.out} is inside {protected.name}/: the render must not write into the "
+                             "repository's own YAML; use e.g. --out build/...")
+    if resolved == repo or resolved in repo.parents:
+        raise UsageError(f"--out {args.out} would replace the repository itself: use e.g. --out build/...")
+    if args.target == "codeowners":
+        if out.is_dir():
+            raise UsageError(f"--out {args.out} is a directory: give the CODEOWNERS file path, e.g. "
+                             ".github/CODEOWNERS")
+        return out
+    if out.exists() and not out.is_dir():
+        raise UsageError(f"--out {args.out} is a file: render {args.target} writes a directory")
+    if out.is_dir() and any(out.iterdir()) and not (out / MARKER).is_file():
+        raise UsageError(f"--out {args.out} is a directory that dutyguard did not render (no {MARKER} in it), "
+                         "and rendering replaces it as a whole: choose a new or empty directory")
+    return out
+
+
+def _refuse(result, stream) -> None:
+    from validator.report.text import summary
+
+    for finding in result.findings:
+        if finding.severity == "error":
+            where = f"{finding.path}:{finding.line}" if finding.path else "(repository)"
+            stream.write(f"{where}: error {finding.rule} {finding.entity}: {finding.message}\n")
+    stream.write(summary(result) + "\n")
+    stream.write("dutyguard: render refused: fix the errors above first (`dutyguard validate`); nothing was "
+                 "written\n")
