@@ -105,13 +105,17 @@ class GitRepo:
         return run_cli(*args, repo=self.root)
 
 
-@pytest.fixture
-def gitrepo(tmp_path: Path):
+def base_repo(tmp_path: Path) -> GitRepo:
     """A git repository holding the small base organisation, committed once (tag `base`)."""
     repo = GitRepo(tmp_path / "work").write(BASE_ORG)
     repo.commit("base organisation")
     repo.repo.create_tag("base")
     return repo
+
+
+@pytest.fixture
+def gitrepo(tmp_path: Path) -> GitRepo:
+    return base_repo(tmp_path)
 
 
 # --- ref checking --------------------------------------------------------------------------------
