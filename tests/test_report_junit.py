@@ -1,0 +1,61 @@
+"""`--format junit`: one testcase per entity checked, failed by its error findings."""
+
+from __future__ import annotations
+
+import io
+import xml.etree.ElementTree as ET
+
+from tests.conftest import ROOT, run_cli
+from tests.test_report_github import noisy_org
+from validator.engine import Result
+from validator.findings import Finding
+from validator.model import Org
+from validator.report.junit import report
+
+
+def junit(root) -> ET.Element:
+    result = run_cli("validate", "--format", "junit", repo=root)
+    assert result.code in (0, 1), result.err
+    assert result.out.startswith('<?xml version="1.0" encoding="UTF-8"?>')
+    return ET.fromstring(result.out)
+
+
+def cases(tree: ET.Element) -> dict[str, ET.Element]:
+    return {case.get("name"): case for case in tree.iter("testcase")}
+
+
+def test_one_testcase_per_entity_and_errors_fail_it(repo):
+    tree = junit(repo(noisy_org(2)))
+    by_name = cases(tree)
+    expected = {"service:s0", "service:s1", "service:broken0", "service:broken1", "team:t0", "team:t1",
+                "person:p0", "person:p1", "person:erin"}
+    assert set(by_name) == expected
+    failure = by_name["service:broken0"].find("failure")
+    assert failure is not None and failure.get("type") == "SCH005" and "missing0" in failure.text
+    assert by_name["service:s0"].find("failure") is None
+    team = by_name["team:t0"]
+    assert team.find("failure") is None and "OWN008" in team.find("system-out").text  # a warning only
+    assert tree.get("tests") == "9" and tree.get("failures") == "2"
+    suites = {s.get("name"): s for s in tree.iter("testsuite")}
+    assert suites["dutyguard.service"].get("failures") == "2" and suites["dutyguard.service"].get("tests") == "4"
+
+
+def test_a_file_that_does_not_parse_is_a_failed_testcase(repo):
+    tree = junit(repo({"ownership/bad.yaml": "x: [1, 2\n"}))
+    failure = cases(tree)["file:ownership/bad.yaml"].find("failure")
+    assert failure is not None and failure.get("type") == "SCH001"
+    assert cases(tree)["file:ownership/bad.yaml"].get("file") == "ownership/bad.yaml"
+
+
+def test_example_organisation_passes_every_testcase():
+    tree = junit(ROOT)
+    assert int(tree.get("tests")) > 40 and tree.get("failures") == "0"
+
+
+def test_control_characters_and_markup_stay_well_formed_xml():
+    out = io.StringIO()
+    message = "bad \x1b[31m <tag> & \"quotes\" \x00 end"
+    report(Result([Finding("SCH003", "error", "ownership/x.yaml", 3, "person:x", message)], Org(), None), out)  # type: ignore
+    tree = ET.fromstring(out.getvalue())
+    failure = cases(tree)["person:x"].find("failure")
+    assert "<tag> & \"quotes\"" in failure.text and "\x1b" not in failure.text
