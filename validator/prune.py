@@ -217,11 +217,30 @@ def _item_span(lines: list[str], item, sequence) -> tuple[int, int]:
             first -= 1
         if first < 0 or lines[first].strip() != "-":
             raise _CannotCut
+    first = _attached_comments(lines, first, len(lines[first]) - len(lines[first].lstrip()))
     last = _content_end(item)
     for sibling in sequence.value:
         if sibling is not item and sibling.start_mark.line in range(first, last + 1):
             raise _CannotCut
     return first, last
+
+
+def _attached_comments(lines: list[str], first: int, dash_column: int) -> int:
+    """Include the comment lines right above an item (no blank line between, indented no deeper
+    than its dash): they describe it. A comment block that opens the file or document is a
+    header and stays."""
+    top = first
+    while top > 0:
+        line = lines[top - 1]
+        stripped = line.lstrip()
+        if not stripped.startswith("#") or len(line) - len(stripped) > dash_column:
+            break
+        top -= 1
+    if top == first:
+        return first
+    if top == 0 or lines[top - 1].strip() in ("---",) or lines[top - 1].startswith("--- "):
+        return first
+    return top
 
 
 def _document_span(lines: list[str], node, explicit_start) -> tuple[int, int]:
