@@ -1,0 +1,167 @@
+"""action.yml, the workflow and the pre-commit hook: schema-valid, safe, and their scripts really work."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests.conftest import ROOT
+from tests.test_diff_gitrepo import base_repo
+
+ACTION = yaml.safe_load((ROOT / "action.yml").read_text(encoding="utf-8"))
+WORKFLOW_PATH = ROOT / ".github" / "workflows" / "dutyguard.yml"
+WORKFLOW = yaml.safe_load(WORKFLOW_PATH.read_text(encoding="utf-8"))
+HOOKS = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text(encoding="utf-8"))
+BIN = Path(sys.executable).parent
+
+
+def check_jsonschema(schema: str, *files: Path) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "check_jsonschema", "--builtin-schema", schema,
+                           *map(str, files)], capture_output=True, text=True, timeout=120)
+
+
+# --- schemas (check-jsonschema's vendored copies: no network) ---------------------------------------
+
+def test_action_yml_fits_the_github_actions_schema():
+    result = check_jsonschema("vendor.github-actions", ROOT / "action.yml")
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_workflows_fit_the_github_workflows_schema():
+    workflows = sorted((ROOT / ".github" / "workflows").glob("*.yml"))
+    assert WORKFLOW_PATH in workflows
+    result = check_jsonschema("vendor.github-workflows", *workflows)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_schema_check_does_catch_a_broken_action(tmp_path):
+    broken = tmp_path / "action.yml"
+    broken.write_text("name: x\nruns:\n  using: composite\n  steps:\n    - run: echo hi\n", encoding="utf-8")
+    assert check_jsonschema("vendor.github-actions", broken).returncode != 0  # `shell` is missing
+
+
+# --- the action's contract ----------------------------------------------------------------------------
+
+def test_action_is_composite_with_the_documented_inputs():
+    assert ACTION["runs"]["using"] == "composite"
+    assert {"repo-path", "base-ref", "sarif", "comment", "python-version"} <= set(ACTION["inputs"])
+    uses = [step.get("uses", "") for step in ACTION["runs"]["steps"]]
+    assert any(u.startswith("actions/setup-python@") for u in uses)
+    assert any(u.startswith("actions/github-script@") for u in uses)
+    assert any(u.startswith("github/codeql-action/upload-sarif@") for u in uses)
+
+
+def test_action_scripts_never_splice_expressions_into_shell_text():
+    """Script injection: inputs and event fields reach `run:` only through `env:`."""
+    for step in ACTION["runs"]["steps"]:
+        assert "${{" not in step.get("run", ""), step.get("name")
+        assert "${{" not in step.get("with", {}).get("script", ""), step.get("name")
+
+
+def test_every_used_action_is_pinned_to_a_version():
+    steps = ACTION["runs"]["steps"] + [s for job in WORKFLOW["jobs"].values() for s in job["steps"]]
+    for step in steps:
+        uses = step.get("uses")
+        if uses and uses != "./":
+            assert re.search(r"@(v\d+|[0-9a-f]{40})$", uses), uses
+
+
+def test_the_workflow_uses_the_action_with_full_history():
+    [job] = WORKFLOW["jobs"].values()
+    checkout = next(s for s in job["steps"] if s.get("uses", "").startswith("actions/checkout@"))
+    assert checkout["with"]["fetch-depth"] == 0
+    assert any(s.get("uses") == "./" for s in job["steps"])
+    assert job["permissions"]["pull-requests"] == "write"
+
+
+# --- the pre-commit hook -------------------------------------------------------------------------------
+
+def test_pre_commit_hook():
+    [hook] = HOOKS
+    assert hook["id"] == "dutyguard" and hook["pass_filenames"] is False and hook["language"] == "python"
+    scripts = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["scripts"]
+    assert hook["entry"].split()[0] in scripts and hook["entry"].split()[1] == "validate"
+    files = re.compile(hook["files"])
+    assert files.search("ownership/teams/a.yaml") and files.search("policy/roles/b.yml")
+    assert not files.search("README.md") and not files.search("validator/x.yaml")
+
+
+def test_pre_commit_hook_command_runs_in_the_repository(tmp_path):
+    """pre-commit runs the entry in the repository's top folder, without file names."""
+    [hook] = HOOKS
+    entry = hook["entry"].split()
+    repo = base_repo(tmp_path)
+    command = [str(BIN / entry[0]), "--now", "2026-11-23T12:00:00Z", *entry[1:], *hook["args"]]
+    result = subprocess.run(command, cwd=repo.root, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "OK:" in result.stdout and "::" not in result.stdout
+    repo.replace("ownership/services.yaml", "owner: payments", "owner: nobody")
+    result = subprocess.run(command, cwd=repo.root, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 1 and "SCH005" in result.stdout
+
+
+# --- the action's shell steps, run for real against a shallow clone --------------------------------------
+
+def step(name: str) -> dict:
+    return next(s for s in ACTION["runs"]["steps"] if s.get("name") == name)
+
+
+def run_step(name: str, cwd: Path, env: dict[str, str], runner: Path) -> subprocess.CompletedProcess:
+    """Run a `run:` step as GitHub does (`bash --noprofile --norc -eo pipefail`), with the runner's files."""
+    full = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}",
+            "RUNNER_TEMP": str(runner), "GITHUB_OUTPUT": str(runner / "output"),
+            "GITHUB_STEP_SUMMARY": str(runner / "summary"), **env}
+    full.pop("GITHUB_ACTIONS", None)
+    return subprocess.run(["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", step(name)["run"]],
+                          cwd=cwd, env=full, capture_output=True, text=True, timeout=120)
+
+
+def outputs(runner: Path) -> dict[str, str]:
+    lines = (runner / "output").read_text(encoding="utf-8").splitlines()
+    return dict(line.split("=", 1) for line in lines)
+
+
+@pytest.fixture
+def pull_request(tmp_path):
+    """A pull request adding dave to payments, checked out shallowly as actions/checkout does by default."""
+    repo = base_repo(tmp_path)
+    base_sha = repo.repo.head.commit.hexsha
+    repo.replace("ownership/teams.yaml", "members: [alice, bob, carol]", "members: [alice, bob, carol, dave]")
+    repo.commit("dave joins payments")
+    clone = tmp_path / "checkout"
+    subprocess.run(["git", "clone", "--quiet", "--depth", "1", f"file://{repo.root}", str(clone)],
+                   check=True, capture_output=True, timeout=60)
+    runner = tmp_path / "runner"
+    runner.mkdir()
+    return clone, base_sha, runner
+
+
+def test_action_steps_fetch_the_base_diff_and_validate_in_a_shallow_clone(pull_request):
+    clone, base_sha, runner = pull_request
+    resolved = run_step("Resolve the base ref", clone, {"BASE_INPUT": "", "PR_BASE_SHA": base_sha}, runner)
+    assert resolved.returncode == 0, resolved.stderr
+    assert outputs(runner)["ref"] == base_sha
+
+    diff = run_step("Access diff", clone, {"REPO_PATH": ".", "BASE": base_sha}, runner)
+    assert diff.returncode == 0, diff.stderr
+    comment = Path(outputs(runner)["file"]).read_text(encoding="utf-8")
+    assert comment.startswith("<!-- dutyguard-diff -->")
+    assert "1 person gains production access" in comment
+    assert "1 person gains production access" in (runner / "summary").read_text(encoding="utf-8")
+
+    validate = run_step("Validate", clone, {"REPO_PATH": ".", "BASE": base_sha, "USE_BASELINE": "true"}, runner)
+    assert validate.returncode == 0, validate.stdout + validate.stderr
+
+
+def test_action_diff_step_fails_clearly_when_the_base_is_missing(pull_request):
+    clone, _, runner = pull_request
+    diff = run_step("Access diff", clone, {"REPO_PATH": ".", "BASE": "0" * 40}, runner)
+    assert diff.returncode == 2
+    assert "fetch-depth: 0" in diff.stderr
