@@ -70,7 +70,7 @@ def describe_window(start: int, end: int, zone: str) -> str:
 
 
 def describe_windows(spans: IntervalSet, zone: str, limit: int = 3) -> str:
-    """The first `limit` windows, then 'and N more', followed by the zone name."""
+    """The first `limit` windows and the zone name, then '(and N more)'."""
     shown = ", ".join(describe_window(s, e, zone) for s, e in spans[:limit])
-    more = f" and {len(spans) - limit} more" if len(spans) > limit else ""
-    return f"{shown}{more} {zone}"
+    more = f" (and {len(spans) - limit} more)" if len(spans) > limit else ""
+    return f"{shown} {zone}{more}"

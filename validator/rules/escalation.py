@@ -1,1 +1,146 @@
-"""escalation rules (to be implemented)."""
+"""ESC rules: an escalation reaches more than one person, moves on, and is long enough for its tier."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from validator.model.kinds import Escalation
+from validator.oncall import describe_windows, intersect, shared, single_person, union
+from validator.oncall.views import (
+    checkable,
+    escalation_view,
+    escalation_zone,
+    hours_label,
+    services_of,
+    support_hours,
+    support_mask,
+)
+from validator.rules.context import Context
+from validator.rules.registry import Issue, rule
+
+MIN_DELAY_SECONDS = 60
+"""PagerDuty's minimum escalation delay."""
+
+_STRICTNESS = {"none": 0, "business": 1, "24x7": 2}
+
+
+def _escalations(ctx: Context) -> list[Escalation]:
+    return sorted(ctx.org.escalations.values(), key=lambda e: e.id)
+
+
+def _strictest_hours(ctx: Context, escalation: Escalation) -> str:
+    hours = [support_hours(ctx, s) for s in services_of(ctx).get(escalation.id, [])]
+    return max(hours, key=_STRICTNESS.__getitem__, default="none")
+
+
+@rule("ESC001", "error", "escalation reaches one person only")
+def single_person_escalation(ctx: Context) -> Iterator[Issue]:
+    """
+    At some time within the support hours of the services using it, all levels of an
+    escalation together reach one person only.
+
+    Rationale: if that one person is asleep, in a tunnel or sick, nobody answers, however
+    many levels the policy has. Support hours are the strictest of the services' tiers
+    (`24x7`, else `business` on the first rotation's wall clock); escalations no service uses,
+    or only tier `hours: none` services, are not checked.
+
+    Fails:
+        - {kind: Escalation, id: data, levels: [{targets: ["rotation:data-day"], after: 30m},
+                                              {targets: ["person:sam"]}]}
+        # sam is also in rotation data-day: on sam's days only sam is paged
+    Passes:
+        - {kind: Escalation, id: data, levels: [{targets: ["rotation:data-day"], after: 30m},
+                                              {targets: ["person:erin"]}]}
+    """
+    for escalation in _escalations(ctx):
+        hours = _strictest_hours(ctx, escalation)
+        if hours == "none" or not checkable(ctx, escalation):
+            continue
+        zone = escalation_zone(ctx, escalation)
+        mask = support_mask(ctx, hours, zone)
+        alone = {p: intersect(spans, mask) for p, spans in single_person(escalation_view(ctx, escalation)).items()}
+        alone = {p: spans for p, spans in alone.items() if spans}
+        if alone:
+            people = ", ".join(sorted(alone))
+            spans = []
+            for person_spans in alone.values():
+                spans = union(spans, person_spans)
+            yield Issue(escalation.ref, f"escalation {escalation.id} reaches only one person ({people}) "
+                        f"{describe_windows(spans, zone)} (support: {hours_label(ctx, hours)}): add a level or "
+                        "a target with someone else on call then", ("levels",))
+
+
+@rule("ESC002", "warning", "consecutive levels page the same person")
+def same_person_twice(ctx: Context) -> Iterator[Issue]:
+    """
+    Two consecutive levels of an escalation reach the same person at the same time, within
+    the horizon.
+
+    Rationale: when the first level does not answer, the incident escalates to the person who
+    just did not answer. Offset the rotations (e.g. the secondary's members in another order)
+    or name someone else in the next level.
+
+    Fails:
+        - {kind: Escalation, id: pay, levels: [{targets: ["rotation:pay-primary"], after: 15m},
+                                             {targets: ["person:alice"]}]}
+        # alice is also in pay-primary
+    Passes:
+        - {kind: Escalation, id: pay, levels: [{targets: ["rotation:pay-primary"], after: 15m},
+                                             {targets: ["rotation:pay-secondary"]}]}
+        # pay-secondary has the same people in another order: never the same person at once
+    """
+    for escalation in _escalations(ctx):
+        if len(escalation.levels) < 2 or not checkable(ctx, escalation):
+            continue
+        zone = escalation_zone(ctx, escalation)
+        view = escalation_view(ctx, escalation)
+        for first in range(len(escalation.levels) - 1):
+            both = shared(view, first, first + 1)
+            if not both:
+                continue
+            spans = []
+            for person_spans in both.values():
+                spans = union(spans, person_spans)
+            yield Issue(escalation.ref, f"levels {first + 1} and {first + 2} of escalation {escalation.id} both page "
+                        f"{', '.join(sorted(both))} {describe_windows(spans, zone)}: an unanswered page escalates to "
+                        "the same person; offset the rotations or target someone else", ("levels", first + 1))
+
+
+@rule("ESC003", "error", "escalation too short or too fast")
+def too_few_levels(ctx: Context) -> Iterator[Issue]:
+    """
+    An escalation has fewer levels than the `min_levels` of the strictest tier among the
+    services using it, or a level that escalates further has no `after` delay, or a delay below
+    PagerDuty's minimum of 1 minute.
+
+    Rationale: a tier-1 service needs somebody behind the first responder. Every level that is
+    followed by another one needs an explicit delay: it decides how long an incident waits before
+    the next person hears of it. (The last level's `after` is only used when `repeat` loops the
+    policy; without it, the PagerDuty default of 30 minutes applies.)
+
+    Fails:
+        - {kind: Service, id: checkout-api, owner: payments, tier: 1, escalation: pay}
+        - {kind: Escalation, id: pay, levels: [{targets: ["rotation:pay-primary"]}]}
+    Passes:
+        - {kind: Escalation, id: pay, levels: [{targets: ["rotation:pay-primary"], after: 15m},
+                                             {targets: ["rotation:pay-secondary"]}]}
+    """
+    tiers = ctx.settings.tiers
+    for escalation in _escalations(ctx):
+        services = services_of(ctx).get(escalation.id, [])
+        needs = [(tiers[s.tier].min_levels, s) for s in services if s.tier in tiers]
+        if needs:
+            minimum, service = max(needs, key=lambda item: (item[0], -item[1].tier))
+            if len(escalation.levels) < minimum:
+                yield Issue(escalation.ref, f"escalation {escalation.id} has {len(escalation.levels)} level(s), but "
+                            f"tier-{service.tier} service {service.id} needs at least {minimum}: add a level "
+                            "(e.g. a secondary rotation or the team lead)", ("levels",))
+        last = len(escalation.levels) - 1
+        for index, level in enumerate(escalation.levels):
+            if level.after is not None and level.after.seconds < MIN_DELAY_SECONDS:
+                yield Issue(escalation.ref, f"level {index + 1} of escalation {escalation.id} escalates after "
+                            f"{level.after}, below PagerDuty's minimum of 1 minute", ("levels", index, "after"))
+            elif level.after is None and index < last:
+                yield Issue(escalation.ref, f"level {index + 1} of escalation {escalation.id} has no 'after': say "
+                            f"how long an incident waits before level {index + 2} is paged (e.g. after: 15m)",
+                            ("levels", index))

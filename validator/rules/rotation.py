@@ -1,1 +1,336 @@
-"""rotation rules (to be implemented)."""
+"""ROT rules: enough people, no gaps in support hours, nobody on call while away or worn out."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from validator.model.kinds import Rotation, Service
+from validator.oncall import (
+    absence_interval,
+    describe_windows,
+    intersect,
+    night_mask,
+    nobody,
+    subtract,
+    total,
+    union,
+)
+from validator.oncall.views import (
+    ABSENCE_LOOKAHEAD,
+    checkable,
+    escalation_view,
+    escalation_zone,
+    horizon,
+    hours_label,
+    rotation_targets,
+    rotation_timeline,
+    support_hours,
+    support_mask,
+    turn_limit,
+)
+from validator.rules.context import Context
+from validator.rules.registry import Issue, rule
+
+
+def _paging(ctx: Context) -> Iterator[tuple[Service, list[str]]]:
+    """Each service with an existing escalation, and the rotations that escalation targets."""
+    for service in sorted(ctx.org.services.values(), key=lambda s: s.id):
+        escalation = ctx.org.escalations.get(service.escalation or "")
+        if escalation is not None:
+            yield service, rotation_targets(escalation)
+
+
+def _members(rotation: Rotation) -> list[str]:
+    seen: dict[str, None] = {}
+    for layer in rotation.layers:
+        for member in layer.members:
+            seen.setdefault(member, None)
+    return list(seen)
+
+
+@rule("ROT001", "error", "single point of failure in a rotation")
+def too_few_people(ctx: Context) -> Iterator[Issue]:
+    """
+    A rotation that pages a service has fewer distinct active people in its layers than the
+    service tier's `min_people` (Settings `tiers`; defaults 3, 2, 2, 1 for tiers 1-4).
+
+    Rationale: with two people on a tier-1 rotation, one vacation means one person on call
+    around the clock, and a resignation means nobody. The finding names the service
+    (`service:ID`, so a waiver is per service) and points at the rotation's layers.
+    Overrides do not count: they are temporary.
+
+    Fails:
+        - {kind: Service, id: checkout-api, owner: payments, tier: 1, escalation: pay}
+        - {kind: Escalation, id: pay, levels: [{targets: ["rotation:pay-primary"]}]}
+        - kind: Rotation
+          id: pay-primary
+          timezone: Europe/Berlin
+          layers: [{name: weekly, members: [alice, bob], start: 2026-01-05T09:00, turn: 1w}]
+    Passes:
+        - kind: Rotation
+          id: pay-primary
+          timezone: Europe/Berlin
+          layers: [{name: weekly, members: [alice, bob, carol], start: 2026-01-05T09:00, turn: 1w}]
+    """
+    for service, rotation_ids in _paging(ctx):
+        policy = ctx.settings.tiers.get(service.tier)
+        if policy is None:
+            continue
+        for rotation_id in rotation_ids:
+            rotation = ctx.org.rotations.get(rotation_id)
+            if rotation is None:
+                continue
+            active = [m for m in _members(rotation) if ctx.is_active(m)]
+            if len(active) < policy.min_people:
+                names = ", ".join(active) if active else "nobody"
+                yield Issue(service.ref, f"rotation {rotation.id} pages tier-{service.tier} service {service.id} "
+                            f"but has {len(active)} active person(s) ({names}), fewer than the tier's min_people "
+                            f"{policy.min_people}: add people to its layers", ("layers",), at=rotation.ref)
+
+
+@rule("ROT002", "error", "coverage gap")
+def coverage_gap(ctx: Context) -> Iterator[Issue]:
+    """
+    Within the service's support hours in the horizon (`--now` to `--now` + `horizon`), no
+    level of its escalation has anyone on call.
+
+    Rationale: an incident in a gap pages nobody. Support hours come from the service tier:
+    `24x7` is all the time, `business` is Settings `business_hours` on the wall clock of the
+    escalation's first rotation (UTC without one), `none` is not checked. Leavers and unknown
+    people count as nobody. A rotation whose turns are too short to compute over the horizon
+    (more than 100,000 hand-offs) is reported here too.
+
+    Fails:
+        - {kind: Service, id: checkout-api, owner: payments, tier: 1, escalation: pay}
+        - kind: Rotation
+          id: pay-primary
+          timezone: Europe/Berlin
+          layers:
+            - name: weekdays
+              members: [alice, bob, carol]
+              start: 2026-01-05T09:00
+              turn: 1w
+              restrictions: [{days: [mon, tue, wed, thu, fri], from: "09:00", to: "17:00"}]
+    Passes:
+        - kind: Rotation
+          id: pay-primary
+          timezone: Europe/Berlin
+          layers: [{name: weekly, members: [alice, bob, carol], start: 2026-01-05T09:00, turn: 1w}]
+    """
+    reported: set[str] = set()
+    for service, rotation_ids in _paging(ctx):
+        for rotation_id in rotation_ids:
+            limit = turn_limit(ctx, rotation_id)
+            if limit is not None and rotation_id not in reported:
+                reported.add(rotation_id)
+                yield Issue(service.ref, f"rotation {rotation_id} cannot be checked over the horizon "
+                            f"({ctx.settings.horizon}): {limit}; use a longer turn or a shorter horizon",
+                            ("layers",), at=f"rotation:{rotation_id}")
+        yield from _gaps(ctx, service, first_level_only=False)
+
+
+@rule("ROT003", "warning", "first level has a gap")
+def first_level_gap(ctx: Context) -> Iterator[Issue]:
+    """
+    The first level of a service's escalation has nobody on call during part of the support
+    hours, while a later level does (where no level has anyone, ROT002 reports it).
+
+    Rationale: incidents in such a window wait the first level's `after` delay and then go
+    straight to the next level: usually a more senior or a less familiar person.
+
+    Fails:
+        - {kind: Escalation, id: pay, levels: [{targets: ["rotation:pay-day"], after: 15m},
+                                             {targets: ["person:alice"]}]}
+        # pay-day has someone only 09:00-17:00, the service is 24x7
+    Passes:
+        - {kind: Escalation, id: pay, levels: [{targets: ["rotation:pay-247"], after: 15m},
+                                             {targets: ["person:alice"]}]}
+    """
+    for service, _ in _paging(ctx):
+        yield from _gaps(ctx, service, first_level_only=True)
+
+
+def _gaps(ctx: Context, service: Service, first_level_only: bool) -> Iterator[Issue]:
+    escalation = ctx.org.escalations[service.escalation or ""]
+    hours = support_hours(ctx, service)
+    if hours == "none" or not checkable(ctx, escalation):
+        return
+    zone = escalation_zone(ctx, escalation)
+    mask = support_mask(ctx, hours, zone)
+    view = escalation_view(ctx, escalation)
+    total_gap = intersect(nobody(view), mask)
+    need = f"tier {service.tier} needs {hours_label(ctx, hours)}"
+    if not first_level_only:
+        if total_gap:
+            yield Issue(service.ref, f"no one on call for {service.id} {describe_windows(total_gap, zone)} "
+                        f"({need}): add a layer, an override or a level that covers it", ("escalation",))
+        return
+    first_gap = subtract(intersect(nobody(view, 0), mask), total_gap)
+    if first_gap:
+        level = escalation.levels[0]
+        wait = f"after {level.after}" if level.after else "after its delay"
+        yield Issue(service.ref, f"the first level of escalation {escalation.id} has no one on call for "
+                    f"{service.id} {describe_windows(first_gap, zone)} ({need}), so incidents go to level 2 "
+                    f"only {wait}: cover these hours in the first level", ("levels", 0), at=escalation.ref)
+
+
+def _rotations_with(ctx: Context, person_id: str) -> list[Rotation]:
+    def build() -> dict[str, list[Rotation]]:
+        index: dict[str, list[Rotation]] = {}
+        for rotation in sorted(ctx.org.rotations.values(), key=lambda r: r.id):
+            people = set(_members(rotation)) | {o.person for o in rotation.overrides}
+            for person in people:
+                index.setdefault(person, []).append(rotation)
+        return index
+
+    return ctx.memo("oncall.rotations_with", build).get(person_id, [])
+
+
+@rule("ROT004", "error", "on call while absent")
+def on_call_while_absent(ctx: Context) -> Iterator[Issue]:
+    """
+    Someone is on call in a rotation during their own Absence, and no override covers it.
+
+    Rationale: the pager of a person on vacation rings in a drawer. Add an override for
+    the absent days (`overrides: [{person: carol, from: ..., to: ...}]`). An Absence given as
+    dates covers whole days in the person's own time zone, `to` included; it is checked from
+    now for up to a year ahead, not only within the horizon.
+
+    Fails:
+        - {kind: Absence, person: bob, from: 2026-12-20, to: 2027-01-03}
+        # bob's turn in pay-primary is the week from 2026-12-21
+    Passes:
+        - {kind: Absence, person: bob, from: 2026-12-20, to: 2027-01-03}
+        - kind: Rotation
+          id: pay-primary
+          # ...
+          overrides: [{person: carol, from: 2026-12-21T09:00, to: 2026-12-28T09:00}]
+    """
+    now = int(ctx.now.timestamp())
+    for absence in ctx.org.absences:
+        person = ctx.org.people.get(absence.person)
+        if person is None:
+            continue
+        start, end = absence_interval(absence, person.timezone)
+        window = (max(start, now), min(end, now + ABSENCE_LOOKAHEAD))
+        if window[1] <= window[0]:
+            continue
+        why = f" ({absence.reason})" if absence.reason else ""
+        for rotation in _rotations_with(ctx, person.id):
+            found = rotation_timeline(ctx, rotation.id, window)
+            spans = found.by_person().get(person.id, []) if found else []
+            if spans:
+                field = ("overrides",) if rotation.overrides else ("layers",)
+                yield Issue(rotation.ref, f"{person.id} is on call in {rotation.id} during their absence{why} "
+                            f"{describe_windows(spans, rotation.timezone)}: add an override that gives these "
+                            "hours to someone else", field)
+
+
+def _on_call_by_person(ctx: Context) -> dict[str, tuple[list[tuple[int, int]], list[str]]]:
+    """Person -> (when they are on call in any rotation over the horizon, which rotations)."""
+    def build() -> dict[str, tuple[list[tuple[int, int]], list[str]]]:
+        out: dict[str, tuple[list[tuple[int, int]], list[str]]] = {}
+        for rotation_id in sorted(ctx.org.rotations):
+            found = rotation_timeline(ctx, rotation_id)
+            if found is None:
+                continue
+            for person, spans in found.by_person().items():
+                before, names = out.get(person, ([], []))
+                out[person] = (union(before, spans), [*names, rotation_id])
+        return out
+
+    return ctx.memo("oncall.by_person", build)
+
+
+@rule("ROT005", "warning", "too much on-call time")
+def too_much_on_call(ctx: Context) -> Iterator[Issue]:
+    """
+    A person is on call more than `max_oncall_share` (default 0.34) of the horizon, over all
+    rotations together (time on call in two rotations at once counts once).
+
+    Rationale: someone on call half the time burns out and stops answering. Spread the load:
+    more people in the rotation, or fewer rotations per person.
+
+    Fails:
+        - kind: Rotation
+          id: pay-primary
+          timezone: Europe/Berlin
+          layers: [{name: weekly, members: [alice, bob], start: 2026-01-05T09:00, turn: 1w}]
+    Passes:
+        - kind: Rotation
+          id: pay-primary
+          timezone: Europe/Berlin
+          layers: [{name: weekly, members: [alice, bob, carol], start: 2026-01-05T09:00, turn: 1w}]
+    """
+    w0, w1 = horizon(ctx)
+    limit = ctx.settings.max_oncall_share
+    for person_id, (spans, rotations) in sorted(_on_call_by_person(ctx).items()):
+        person = ctx.org.people.get(person_id)
+        share = total(spans) / (w1 - w0)
+        if person is not None and share > limit:
+            yield Issue(person.ref, f"{person_id} is on call {share:.0%} of the next {ctx.settings.horizon} "
+                        f"({total(spans) // 3600} hours in {', '.join(rotations)}), more than max_oncall_share "
+                        f"{limit:.0%}: add people to these rotations or take {person_id} out of one")
+
+
+@rule("ROT006", "warning", "too many night hours")
+def too_many_night_hours(ctx: Context) -> Iterator[Issue]:
+    """
+    A person is on call more than `max_night_hours_per_week` (default 12) in their own
+    night (Settings `night`, default 22:00-07:00, on the wall clock of the person's own time
+    zone), averaged over the weeks of the horizon.
+
+    Rationale: a week of nights on call every few weeks is how single-time-zone teams burn
+    out. A follow-the-sun rotation, where each zone covers its own daytime, fixes it.
+
+    Fails:
+        # everyone in Europe/Berlin, three people on a 24x7 weekly rotation: 21 night hours a week each
+        - {kind: Rotation, id: pay, timezone: Europe/Berlin,
+           layers: [{name: w, members: [alice, bob, carol], start: 2026-01-05T09:00, turn: 1w}]}
+    Passes:
+        - kind: Rotation
+          id: pay
+          timezone: Europe/Berlin
+          layers:
+            - {name: day, members: [alice, bob, carol], start: 2026-01-05T09:00, turn: 1w,
+               restrictions: [{from: "07:00", to: "22:00"}]}
+            - {name: night, members: [sam, tina, uma], start: 2026-01-05T09:00, turn: 1w,   # America/Los_Angeles
+               restrictions: [{from: "22:00", to: "07:00"}]}
+    """
+    w0, w1 = horizon(ctx)
+    weeks = (w1 - w0) / (7 * 86400)
+    limit = ctx.settings.max_night_hours_per_week
+    for person_id, (spans, rotations) in sorted(_on_call_by_person(ctx).items()):
+        person = ctx.org.people.get(person_id)
+        if person is None:
+            continue
+        nights = intersect(spans, night_mask(ctx.settings.night, person.timezone, w0, w1))
+        per_week = total(nights) / 3600 / weeks
+        if per_week > limit:
+            yield Issue(person.ref, f"{person_id} is on call {per_week:.1f} night hours a week "
+                        f"({ctx.settings.night.from_}–{ctx.settings.night.to} {person.timezone}) over the next "
+                        f"{ctx.settings.horizon} in {', '.join(rotations)}, more than max_night_hours_per_week "
+                        f"{limit:g}: hand the night to people in another time zone (follow the sun)")
+
+
+@rule("ROT007", "warning", "rotation no escalation uses")
+def unused_rotation(ctx: Context) -> Iterator[Issue]:
+    """
+    A rotation that no escalation targets: its people are on call for nothing.
+
+    Rationale: usually a leftover after a reorganisation, or a rotation someone forgot to
+    add to the escalation policy; either way its on-call time pages nobody.
+
+    Fails:
+        - {kind: Rotation, id: old-primary, timezone: UTC,
+           layers: [{name: w, members: [alice], start: 2026-01-05T09:00, turn: 1w}]}
+        # no Escalation has "rotation:old-primary" in its levels
+    Passes:
+        - {kind: Escalation, id: pay, levels: [{targets: ["rotation:old-primary"]}]}
+    """
+    used = {ident for escalation in ctx.org.escalations.values() for ident in rotation_targets(escalation)}
+    for rotation in sorted(ctx.org.rotations.values(), key=lambda r: r.id):
+        if rotation.id not in used:
+            yield Issue(rotation.ref, f"rotation {rotation.id} is not used by any escalation: add "
+                        f"\"rotation:{rotation.id}\" to an escalation level or remove the rotation")
+

@@ -1,0 +1,125 @@
+"""The engine as the ROT/ESC rules see it: one timeline per rotation and window per run (ctx.memo)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from validator.model.kinds import Escalation, Service
+from validator.model.types import DAYS, split_ref
+from validator.oncall.engine import Timeline, TurnLimit, timeline
+from validator.oncall.escalation import Step, steps
+from validator.oncall.intervals import IntervalSet
+from validator.oncall.zones import DAY
+
+if TYPE_CHECKING:
+    from validator.rules.context import Context
+
+ABSENCE_LOOKAHEAD = 366 * DAY
+"""How far ahead of now an Absence is checked against the rotations (ROT004)."""
+
+
+def horizon(ctx: Context) -> tuple[int, int]:
+    """The checked window: `[now, now + settings.horizon)`."""
+    start = int(ctx.now.timestamp())
+    return start, start + ctx.settings.horizon.seconds
+
+
+def rotation_timeline(ctx: Context, rotation_id: str, window: tuple[int, int] | None = None) -> Timeline | None:
+    """The rotation's timeline for a window (default: the horizon); None if unknown or too many turns."""
+    w0, w1 = window or horizon(ctx)
+    rotation = ctx.org.rotations.get(rotation_id)
+    if rotation is None:
+        return None
+
+    def build() -> Timeline | None:
+        try:
+            return timeline(rotation, w0, w1)
+        except TurnLimit as limit:
+            ctx.memo("oncall.turn-limits", dict)[rotation_id] = limit
+            return None
+
+    return ctx.memo(f"oncall.timeline.{rotation_id}.{w0}.{w1}", build)
+
+
+def turn_limit(ctx: Context, rotation_id: str) -> TurnLimit | None:
+    """Whether computing this rotation's horizon hit the turn cap."""
+    rotation_timeline(ctx, rotation_id)
+    return ctx.memo("oncall.turn-limits", dict).get(rotation_id)
+
+
+def active_people(ctx: Context) -> frozenset[str]:
+    return ctx.memo("oncall.active", lambda: frozenset(p.id for p in ctx.org.people.values() if p.active))
+
+
+def escalation_view(ctx: Context, escalation: Escalation) -> list[Step]:
+    """Who each level pages over the horizon; leavers and unknown people page nobody."""
+    w0, w1 = horizon(ctx)
+
+    def build() -> list[Step]:
+        return steps(escalation, lambda rid: rotation_timeline(ctx, rid), w0, w1, active_people(ctx))
+
+    return ctx.memo(f"oncall.view.{escalation.id}", build)
+
+
+def rotation_targets(escalation: Escalation) -> list[str]:
+    """Rotation ids an escalation targets, in level order, without repeats."""
+    seen: dict[str, None] = {}
+    for level in escalation.levels:
+        for target in level.targets:
+            kind, ident = split_ref(target)
+            if kind == "rotation":
+                seen.setdefault(ident, None)
+    return list(seen)
+
+
+def checkable(ctx: Context, escalation: Escalation) -> bool:
+    """Every rotation the escalation targets exists and fits the turn cap (else SCH005/ROT002 say so)."""
+    return all(ident in ctx.org.rotations and rotation_timeline(ctx, ident) is not None
+               for ident in rotation_targets(escalation))
+
+
+def escalation_zone(ctx: Context, escalation: Escalation) -> str:
+    """The zone business hours and findings use: the first rotation's of the first levels, else UTC."""
+    for ident in rotation_targets(escalation):
+        rotation = ctx.org.rotations.get(ident)
+        if rotation is not None:
+            return rotation.timezone
+    return "UTC"
+
+
+def services_of(ctx: Context) -> dict[str, list[Service]]:
+    """Escalation id -> the services using it."""
+    def build() -> dict[str, list[Service]]:
+        index: dict[str, list[Service]] = {}
+        for service in sorted(ctx.org.services.values(), key=lambda s: s.id):
+            if service.escalation:
+                index.setdefault(service.escalation, []).append(service)
+        return index
+
+    return ctx.memo("oncall.services_of", build)
+
+
+def support_hours(ctx: Context, service: Service) -> str:
+    """'24x7', 'business' or 'none' for the service's tier."""
+    policy = ctx.settings.tiers.get(service.tier)
+    return policy.hours if policy else "none"
+
+
+def support_mask(ctx: Context, hours: str, zone: str) -> IntervalSet:
+    """The horizon's support hours: all of it, business hours on the zone's wall clock, or nothing."""
+    from validator.oncall import hours_mask
+
+    w0, w1 = horizon(ctx)
+    if hours == "24x7":
+        return [(w0, w1)]
+    if hours == "business":
+        return ctx.memo(f"oncall.business.{zone}", lambda: hours_mask(ctx.settings.business_hours, zone, w0, w1))
+    return []
+
+
+def hours_label(ctx: Context, hours: str) -> str:
+    if hours != "business":
+        return hours
+    business = ctx.settings.business_hours
+    days = "Mon–Fri" if list(business.days) == list(DAYS[:5]) else ",".join(d.title() for d in business.days)
+    return f"business hours, {days} {business.from_}–{business.to}"
