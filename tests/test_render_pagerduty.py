@@ -126,7 +126,8 @@ def test_the_schema_check_catches_a_misspelt_field(tmp_path: Path) -> None:
     assert result.code == 0
     body = json.loads((out / "schedules/core-primary.json").read_text())
     body["schedule"]["schedule_layers"][0]["rotation_turn_length"] = 5
-    assert _unknown_keys(body, request_schema("/schedules", "POST")) == ["/schedule/schedule_layers/0/rotation_turn_length"]
+    unknown = _unknown_keys(body, request_schema("/schedules", "POST"))
+    assert unknown == ["/schedule/schedule_layers/0/rotation_turn_length"]
     del body["schedule"]["schedule_layers"][0]["rotation_virtual_start"]
     assert list(jsonschema.Draft7Validator(request_schema("/schedules", "POST")).iter_errors(body))
 
