@@ -22,7 +22,7 @@ MAX_SUMMARY_ROWS = 1_000
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f\u0085\u2028\u2029\u202a-\u202e\u2066-\u2069]+")
 _PUNCT = re.compile(r"([\\`*_{}\[\]()#+!|~])")
-_URLISH = re.compile(r"(://|www\.)", re.IGNORECASE)
+_URLISH = re.compile(r"(://|www\.|gh-(?=\d))", re.IGNORECASE)
 
 
 def inline(value: Any) -> str:
