@@ -47,9 +47,13 @@ def test_a_file_that_does_not_parse_is_a_failed_testcase(repo):
     assert cases(tree)["file:ownership/bad.yaml"].get("file") == "ownership/bad.yaml"
 
 
-def test_example_organisation_passes_every_testcase():
+def test_example_organisation_one_failed_testcase_per_entity_with_errors():
     tree = junit(ROOT)
-    assert int(tree.get("tests")) > 40 and tree.get("failures") == "0"
+    findings = run_cli("validate", "--format", "json", repo=ROOT).json()["findings"]
+    failing = {f["entity"] for f in findings if f["severity"] == "error"}
+    assert int(tree.get("tests")) > 40
+    assert {name for name, case in cases(tree).items() if case.find("failure") is not None} == failing
+    assert int(tree.get("failures")) == len(failing)
 
 
 def test_control_characters_and_markup_stay_well_formed_xml():
