@@ -73,11 +73,11 @@ def resolve(repo, ref: str):  # -> git.Commit
         return commit
     except UsageError:
         raise
-    except (BadName, BadObject, ValueError, IndexError, KeyError, AttributeError, git.GitError) as err:
+    except (BadName, BadObject, ValueError, IndexError, KeyError, AttributeError, git.GitError):
         if is_shallow(repo):
             raise UsageError(f"git ref '{ref}' is not in this shallow clone: {FETCH_HINT}") from None
         raise UsageError(f"unknown git ref '{ref}': not a branch, tag or commit of this repository "
-                         f"({type(err).__name__})") from None
+                         "(for a remote branch, `git fetch origin <branch>` first)") from None
 
 
 def repo_prefix(repo, root: Path) -> PurePosixPath:
