@@ -9,6 +9,8 @@ from pathlib import Path
 
 import jsonschema
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tests.conftest import FIXTURES, ROOT, minimal_people, run_cli
 from validator.model.kinds import Restriction
@@ -282,3 +284,37 @@ def test_terraform_escapes_interpolation_in_names(repo, tmp_path: Path) -> None:
     assert result.code == 0, result.err
     layer = json.loads((out / "schedules.tf.json").read_text())["resource"]["pagerduty_schedule"]["fast"]["layer"][0]
     assert layer["name"] == "costs $${var.x}"
+
+
+# --- restrictions cover exactly the repository's minutes of the week ----------------------------
+def _week_minutes_repository(days: list[str], start: int, end: int) -> set[int]:
+    length = end - start if end > start else 1440 - (start - end)
+    order = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+    return {(order.index(day) * 1440 + start + m) % 10080 for day in days for m in range(0, length, 15)}
+
+
+def _week_minutes_pagerduty(rules: list[dict]) -> set[int]:
+    if not rules:
+        return set(range(0, 10080, 15))
+    covered = set()
+    for rule in rules:
+        hours, minutes, _ = (int(x) for x in rule["start_time_of_day"].split(":"))
+        start = hours * 60 + minutes
+        days = range(7) if rule["type"] == "daily_restriction" else [rule["start_day_of_week"] - 1]
+        length = rule["duration_seconds"] // 60
+        covered |= {(day * 1440 + start + m) % 10080 for day in days for m in range(0, length, 15)}
+    return covered
+
+
+@settings(max_examples=150, deadline=None)
+@given(days=st.lists(st.sampled_from(["mon", "tue", "wed", "thu", "fri", "sat", "sun"]), min_size=1, unique=True),
+       start=st.integers(0, 95), end=st.integers(0, 96))
+def test_restrictions_cover_the_same_minutes_of_the_week(days: list[str], start: int, end: int) -> None:
+    clock = [f"{q * 15 // 60:02d}:{q * 15 % 60:02d}" for q in (start, end)]
+    restriction = Restriction.model_validate({"days": days, "from": clock[0], "to": clock[1]})
+    got = restrictions([restriction])
+    assert _week_minutes_pagerduty(got) == _week_minutes_repository(days, start * 15, (end * 15) % 1440)
+    for rule in got:
+        assert 0 < rule["duration_seconds"] <= 86400
+        if rule["type"] == "daily_restriction":
+            assert rule["duration_seconds"] < 86400
