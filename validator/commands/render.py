@@ -47,6 +47,10 @@ def run(args: argparse.Namespace) -> int:
     except RenderError as err:
         print(f"dutyguard: render refused: {err}", file=sys.stderr)
         return 1
+    except OSError as err:
+        from validator.findings import UsageError
+
+        raise UsageError(f"cannot write --out {args.out}: {err.strerror or err}") from None
 
 
 def _render(args: argparse.Namespace, result, out: Path | None, github_org: str | None) -> int:
@@ -120,7 +124,11 @@ def _checked_out(root: Path, args: argparse.Namespace) -> Path | None:
         return out
     if out.exists() and not out.is_dir():
         raise UsageError(f"--out {args.out} is a file: render {args.target} writes a directory")
-    if out.is_dir() and any(out.iterdir()) and not (out / MARKER).is_file():
+    try:
+        foreign = out.is_dir() and any(out.iterdir()) and not (out / MARKER).is_file()
+    except OSError as err:
+        raise UsageError(f"--out {args.out} cannot be read: {err.strerror or err}") from None
+    if foreign:
         raise UsageError(f"--out {args.out} is a directory that dutyguard did not render (no {MARKER} in it), "
                          "and rendering replaces it as a whole: choose a new or empty directory")
     return out

@@ -22,6 +22,7 @@ from validator.rules.context import end_of
 POLICY_VERSION = "2012-10-17"
 MAX_PERMISSION_SET_NAME = 32
 MIN_SESSION, MAX_SESSION = 3600, 12 * 3600      # Identity Center: PT1H .. PT12H
+MAX_INLINE_POLICY = 32768                        # Identity Center: characters of a permission set's inline policy
 _SID_CHARS = re.compile(r"[^A-Za-z0-9]")
 _DESCRIPTION_CHARS = re.compile(r"[^\t\n\r\u0020-\u007e\u00a1-\u00ff]")
 
@@ -89,8 +90,11 @@ def _description(role: Role) -> str:
 
 def compact_policy(role: Role) -> str:
     """The policy as the string `jsonencode` would give (compact, keys sorted), escaped for Terraform."""
-    return tf_literal(json.dumps(policy_document(role), sort_keys=True, separators=(",", ":"),
-                                 ensure_ascii=False))
+    text = json.dumps(policy_document(role), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    if len(text) > MAX_INLINE_POLICY:
+        raise RenderError(f"role:{role.id} has a policy of {len(text)} characters: a permission set's inline "
+                          f"policy takes at most {MAX_INLINE_POLICY}; split the role or use wildcards")
+    return tf_literal(text)
 
 
 def live_assignments(org: Org, now: datetime) -> dict[tuple[str, str], list[str]]:
