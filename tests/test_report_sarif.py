@@ -32,7 +32,17 @@ def test_the_schema_is_the_official_one():
 def test_example_organisation_is_valid_sarif():
     log = sarif(ROOT)
     valid(log)
+    github_ingestible(log)
     assert log["version"] == "2.1.0"
+
+
+def github_ingestible(log: dict) -> None:
+    """GitHub's own ingestion rules beyond the schema: a file and a line for every result, fingerprints."""
+    for result in log["runs"][0]["results"]:
+        [location] = result["locations"]
+        assert location["physicalLocation"]["artifactLocation"]["uri"]
+        assert location["physicalLocation"]["region"]["startLine"] >= 1
+        assert result["partialFingerprints"]["dutyguardFinding/v1"]
 
 
 def test_findings_with_errors_warnings_and_waivers_are_valid_sarif(repo):
@@ -45,6 +55,7 @@ def test_findings_with_errors_warnings_and_waivers_are_valid_sarif(repo):
     files["ownership/broken.yaml"] = "x: [1, 2\n"
     log = sarif(repo(files))
     valid(log)
+    github_ingestible(log)
     results = log["runs"][0]["results"]
     levels = {(r["ruleId"], r["level"]) for r in results}
     assert ("SCH005", "error") in levels and ("OWN008", "warning") in levels and ("SCH005", "note") in levels
@@ -114,4 +125,7 @@ def test_any_message_text_stays_valid(message):
     report(Result([Finding("XYZ001", "error", "", 0, "file:x", message)], Org(), None), out)  # type: ignore
     log = json.loads(out.getvalue())
     valid(log)
-    assert log["runs"][0]["results"][0]["message"]["text"] == message
+    [result] = log["runs"][0]["results"]
+    assert result["message"]["text"] == message
+    # GitHub rejects a whole upload when one result has no file: a finding without one is anchored
+    assert result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "policy/settings.yaml"

@@ -3,7 +3,8 @@
 One `rules` entry per rule id (its title, documentation and, for access rules, a
 `security-severity`), one result per finding with a stable `partialFingerprints` entry
 (sha256 of rule|entity|message, so a moved line is still the same alert). Waived findings are
-`note`s carrying an accepted external suppression.
+`note`s carrying an accepted external suppression. Every result has a file (GitHub rejects the whole
+upload otherwise): a finding that names no file is anchored at policy/settings.yaml.
 """
 
 from __future__ import annotations
@@ -51,6 +52,12 @@ def rule_descriptor(rule_id: str, meta: dict) -> dict:
     }
 
 
+def anchor(result: Result) -> str:
+    """Where a finding without a file is shown: GitHub rejects a whole upload if one result has no file."""
+    files = sorted(result.files)
+    return "policy/settings.yaml" if "policy/settings.yaml" in files or not files else files[0]
+
+
 def result_entry(finding: Finding, index: int, path: str) -> dict:
     entry: dict = {
         "ruleId": finding.rule,
@@ -60,14 +67,13 @@ def result_entry(finding: Finding, index: int, path: str) -> dict:
         "partialFingerprints": {FINGERPRINT: fingerprint(finding)},
         "properties": {"entity": finding.entity, "severity": finding.severity},
     }
-    location: dict = {"logicalLocations": [{"fullyQualifiedName": finding.entity, "kind": "object"}]}
-    if path:
-        region = {"startLine": max(1, finding.line)}
-        if finding.column > 0:
-            region["startColumn"] = finding.column
-        location["physicalLocation"] = {"artifactLocation": {"uri": path, "uriBaseId": "%SRCROOT%"},
-                                        "region": region}
-    entry["locations"] = [location]
+    region = {"startLine": max(1, finding.line)}
+    if finding.column > 0:
+        region["startColumn"] = finding.column
+    entry["locations"] = [{
+        "physicalLocation": {"artifactLocation": {"uri": path, "uriBaseId": "%SRCROOT%"}, "region": region},
+        "logicalLocations": [{"fullyQualifiedName": finding.entity, "kind": "object"}],
+    }]
     if finding.severity == "waived":
         entry["suppressions"] = [{"kind": "external", "status": "accepted",
                                   "justification": "waived in the repository's Settings (waivers)"}]
@@ -88,7 +94,8 @@ def as_dict(result: Result) -> dict:
                                 "rules": [rule_descriptor(rule_id, metadata[rule_id]) for rule_id in ids]}},
             "automationDetails": {"id": "dutyguard/validate/"},
             "columnKind": "unicodeCodePoints",
-            "results": [result_entry(f, index[f.rule], workspace_path(result, f.path)) for f in result.findings],
+            "results": [result_entry(f, index[f.rule], workspace_path(result, f.path or anchor(result)))
+                        for f in result.findings],
         }],
     }
 
