@@ -318,3 +318,40 @@ def test_restrictions_cover_the_same_minutes_of_the_week(days: list[str], start:
         assert 0 < rule["duration_seconds"] <= 86400
         if rule["type"] == "daily_restriction":
             assert rule["duration_seconds"] < 86400
+
+
+PROVIDER = json.loads((Path(__file__).parent / "data" / "pagerduty-provider-arguments.json").read_text())
+
+
+def _argument_problems(body: dict, spec: dict, where: str) -> list[str]:
+    problems = [f"{where}: unknown argument {key}" for key in body if key != "//" and key not in spec["arguments"]]
+    problems += [f"{where}: missing {key}" for key in spec["required"] if key not in body]
+    for name, block_spec in spec.get("blocks", {}).items():
+        for index, block in enumerate(body.get(name, [])):
+            problems += _argument_problems(block, block_spec, f"{where}.{name}[{index}]")
+    return problems
+
+
+@pytest.mark.parametrize("repo", [FIXTURE_ORG, ROOT], ids=["fixture", "example"])
+def test_terraform_uses_only_the_provider_argument_names(repo: Path, tmp_path: Path) -> None:
+    result, out = render(tmp_path, repo, "terraform", now=EXAMPLE_NOW)
+    assert result.code == 0, result.err
+    problems, seen = [], set()
+    for path in sorted(out.glob("*.tf.json")):
+        doc = json.loads(path.read_text())
+        for section in ("resource", "data"):
+            for kind, blocks in doc.get(section, {}).items():
+                seen.add(kind)
+                for name, body in blocks.items():
+                    problems += _argument_problems(body, PROVIDER[section][kind], f"{kind}.{name}")
+    assert not problems, problems
+    assert seen == {"pagerduty_team", "pagerduty_team_membership", "pagerduty_schedule",
+                    "pagerduty_escalation_policy", "pagerduty_service", "pagerduty_user"}
+
+
+def test_provider_argument_check_catches_a_wrong_name() -> None:
+    spec = PROVIDER["resource"]["pagerduty_schedule"]
+    body = {"time_zone": "UTC", "layer": [{"start": "x", "rotation_virtual_start": "x", "users": [],
+                                           "rotation_turn_length": 3600}]}
+    assert _argument_problems(body, spec, "s") == ["s.layer[0]: unknown argument rotation_turn_length",
+                                                   "s.layer[0]: missing rotation_turn_length_seconds"]
