@@ -17,7 +17,7 @@ import pytest
 from tests.conftest import ROOT, run_cli
 from validator.findings import UsageError
 from validator.render import atomic
-from validator.render.atomic import OutputError, write_file_atomic, write_tree_atomic
+from validator.render.atomic import OutputError, write_file_atomic, write_files_atomic, write_tree_atomic
 
 NOW = "2026-11-23T12:00:00Z"
 
@@ -32,7 +32,7 @@ def snapshot(folder: Path) -> dict[str, bytes]:
 
 
 def leftovers(folder: Path) -> list[str]:
-    return sorted(name for name in os.listdir(folder) if name.endswith((".tmp", ".new", ".old")))
+    return sorted(name for name in os.listdir(folder) if name.endswith((".tmp", ".new", ".old", ".bak")))
 
 
 # --- write_file_atomic ------------------------------------------------------------------------------
@@ -231,37 +231,124 @@ def test_concurrent_tree_writers_leave_one_complete_tree(tmp_path):
     assert len({data for name, data in files.items() if name != "manifest.json"}) == 1
 
 
+# --- write_files_atomic (prune) ----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def three_files(tmp_path: Path) -> dict[Path, bytes]:
+    files = {tmp_path / "a.yaml": b"a: old\n", tmp_path / "b.yaml": b"b: old\n", tmp_path / "c.yaml": b"c: old\n"}
+    for path, data in files.items():
+        path.write_bytes(data)
+    return files
+
+
+CHANGES = {"a.yaml": b"a: new\n", "b.yaml": b"b: new\n", "c.yaml": None}
+
+
+def _changes(folder: Path) -> dict[Path, bytes | None]:
+    return {folder / name: data for name, data in CHANGES.items()}
+
+
+def test_several_files_change_together_and_a_none_deletes(tmp_path, three_files):
+    write_files_atomic(_changes(tmp_path))
+    assert snapshot(tmp_path) == {"a.yaml": b"a: new\n", "b.yaml": b"b: new\n"}
+
+
+def test_a_full_disk_on_the_second_file_changes_none_of_them(tmp_path, three_files, monkeypatch):
+    real_fsync = os.fsync
+    calls = []
+
+    def second_fails(fd):
+        calls.append(fd)
+        if len(calls) == 2:
+            enospc()
+        return real_fsync(fd)
+
+    monkeypatch.setattr(os, "fsync", second_fails)
+    with pytest.raises(OutputError, match="No space left on device"):
+        write_files_atomic(_changes(tmp_path))
+    assert snapshot(tmp_path) == {p.name: d for p, d in three_files.items()}
+
+
+def test_a_failing_second_rename_puts_the_first_file_back(tmp_path, three_files, monkeypatch):
+    real_replace = os.replace
+    calls = []
+
+    def second_fails(src, dst):
+        calls.append(dst)
+        if len(calls) == 2:
+            enospc()
+        return real_replace(src, dst)
+
+    monkeypatch.setattr(os, "replace", second_fails)
+    with pytest.raises(OutputError):
+        write_files_atomic(_changes(tmp_path))
+    assert snapshot(tmp_path) == {p.name: d for p, d in three_files.items()}
+
+
+def test_a_failing_deletion_puts_the_rewritten_files_back(tmp_path, three_files, monkeypatch):
+    def refuse(self, missing_ok=False):
+        if self.name == "c.yaml":
+            raise PermissionError(13, "Permission denied")
+        return os.unlink(self)
+
+    monkeypatch.setattr(Path, "unlink", refuse)
+    with pytest.raises(OutputError, match="Permission denied"):
+        write_files_atomic(_changes(tmp_path))
+    assert snapshot(tmp_path) == {p.name: d for p, d in three_files.items()}
+
+
 # --- through the CLI --------------------------------------------------------------------------------
 
 
-def _example_copy(tmp_path: Path) -> Path:
+FIXTURE_ORG = ROOT / "tests" / "fixtures" / "render" / "org"
+EXPIRED_GRANT = """- kind: Grant
+  id: old-deploy
+  role: api-deploy
+  to: [person:dee]
+  reason: An incident long ago
+  approved_by: [sec]
+  expires: 2026-01-31
+"""
+EXPIRED_WAIVER = """waivers:
+  - {rule: OWN002, entity: "team:web", reason: "hiring", expires: 2026-02-01, approved_by: sec}
+"""
+
+
+def _valid_org(tmp_path: Path) -> Path:
+    """A copy of the render fixture organisation, which validates without errors."""
     import shutil
 
     root = tmp_path / "repo"
-    shutil.copytree(ROOT / "ownership", root / "ownership")
-    shutil.copytree(ROOT / "policy", root / "policy")
+    shutil.copytree(FIXTURE_ORG, root)
+    check = run_cli("validate", "--format", "json", repo=root, now=NOW)
+    assert check.code == 0, check.out
     return root
 
 
-def _cli_ok(*args: str, repo: Path):
+def _cli(*args: str, repo: Path):
     result = run_cli(*args, repo=repo, now=NOW)
     if "not implemented" in result.err:
         pytest.skip(f"{args[0]} has not landed yet")
     return result
 
 
+def _usage_error_line(result) -> None:
+    assert result.code == 2, (result.out, result.err)
+    assert "Traceback" not in result.err and result.err.count("\n") == 1, result.err
+    assert result.err.startswith("dutyguard: error: ")
+
+
 @pytest.mark.parametrize("target,fmt", [("pagerduty", "api"), ("pagerduty", "terraform"),
                                         ("iam", "json"), ("iam", "terraform")])
 def test_render_with_a_full_disk_exits_2_and_keeps_the_old_render(tmp_path, monkeypatch, target, fmt):
-    root = _example_copy(tmp_path)
+    root = _valid_org(tmp_path)
     out = tmp_path / "build" / target
-    first = _cli_ok("render", target, "--out", str(out), "--format", fmt, repo=root)
+    first = _cli("render", target, "--out", str(out), "--format", fmt, repo=root)
     assert first.code == 0, first.err
     before = snapshot(out)
-    (root / "ownership" / "people" / "berlin.yaml").write_text(
-        (root / "ownership" / "people" / "berlin.yaml").read_text().replace("name: ", "name: Dr. ", 1))
-    (root / "policy" / "roles" / "checkout.yaml").write_text(
-        (root / "policy" / "roles" / "checkout.yaml").read_text() + "\n# touched\n")
+    people = root / "ownership" / "people.yaml"
+    people.write_text(people.read_text().replace("name: Ana Lang", "name: Ana Lang-Berg"))
     real_write = Path.write_bytes
     calls = []
 
@@ -272,54 +359,69 @@ def test_render_with_a_full_disk_exits_2_and_keeps_the_old_render(tmp_path, monk
         return real_write(self, data)
 
     monkeypatch.setattr(Path, "write_bytes", fill_up)
-    monkeypatch.setattr(os, "replace", enospc)
-    monkeypatch.setattr(atomic, "_exchange", enospc)
     result = run_cli("render", target, "--out", str(out), "--format", fmt, repo=root, now=NOW)
-    assert result.code == 2, result.err
-    assert "Traceback" not in result.err and result.err.count("\n") == 1
+    _usage_error_line(result)
     assert "No space left on device" in result.err
     assert snapshot(out) == before
     assert leftovers(out.parent) == []
 
 
+def test_render_with_a_failing_swap_exits_2_and_keeps_the_old_render(tmp_path, monkeypatch):
+    root = _valid_org(tmp_path)
+    out = tmp_path / "build" / "iam"
+    assert _cli("render", "iam", "--out", str(out), repo=root).code == 0
+    before = snapshot(out)
+    (root / "policy" / "roles.yaml").write_text((root / "policy" / "roles.yaml").read_text() + "# touched\n")
+    monkeypatch.setattr(os, "replace", enospc)
+    monkeypatch.setattr(atomic, "_exchange", enospc)
+    _usage_error_line(run_cli("render", "iam", "--out", str(out), repo=root, now=NOW))
+    assert snapshot(out) == before
+    assert leftovers(out.parent) == []
+
+
 def test_render_codeowners_with_a_full_disk_exits_2_and_keeps_the_old_file(tmp_path, monkeypatch):
-    root = _example_copy(tmp_path)
+    root = _valid_org(tmp_path)
     out = tmp_path / "CODEOWNERS"
     out.write_bytes(b"# old\n")
     monkeypatch.setattr(os, "fsync", enospc)
-    result = _cli_ok("render", "codeowners", "--out", str(out), "--org", "example", repo=root)
-    assert result.code == 2, result.err
-    assert "Traceback" not in result.err and result.err.count("\n") == 1
+    _usage_error_line(_cli("render", "codeowners", "--out", str(out), repo=root))
     assert out.read_bytes() == b"# old\n"
     assert leftovers(tmp_path) == []
 
 
-def _expired_grant_repo(tmp_path: Path) -> tuple[Path, Path]:
-    root = _example_copy(tmp_path)
-    grants = root / "policy" / "grants" / "expired.yaml"
-    grants.write_text(
-        "# a grant that has expired\n"
-        "kind: Grant\nid: old-deploy\nrole: checkout-deploy\nto: [team:payments]\n"
-        "reason: Expired long ago\napproved_by: [erin]\nexpires: 2026-01-31\n")
-    return root, grants
+def _org_with_expired_entries(tmp_path: Path) -> Path:
+    root = _valid_org(tmp_path)
+    grants = root / "policy" / "grants.yaml"
+    grants.write_text(grants.read_text() + EXPIRED_GRANT)
+    settings = root / "policy" / "settings.yaml"
+    settings.write_text(settings.read_text() + EXPIRED_WAIVER)
+    return root
 
 
-def test_prune_with_a_failing_rename_exits_2_and_keeps_the_yaml(tmp_path, monkeypatch):
-    root, grants = _expired_grant_repo(tmp_path)
+def test_prune_removes_from_two_files_when_nothing_fails(tmp_path):
+    root = _org_with_expired_entries(tmp_path)
+    result = _cli("prune", repo=root)
+    assert result.code == 0, result.err
+    assert "old-deploy" not in (root / "policy" / "grants.yaml").read_text()
+    assert "OWN002" not in (root / "policy" / "settings.yaml").read_text()
+
+
+@pytest.mark.parametrize("fault", ["fsync", "replace"])
+def test_prune_with_a_fault_on_the_second_file_exits_2_and_changes_no_file(tmp_path, monkeypatch, fault):
+    root = _org_with_expired_entries(tmp_path)
     before = snapshot(root)
-    monkeypatch.setattr(os, "replace", enospc)
-    result = _cli_ok("prune", repo=root)
-    assert result.code == 2, (result.out, result.err)
-    assert "Traceback" not in result.err
-    assert snapshot(root) == before
-    assert not [p for p in root.rglob("*") if p.name.endswith(".tmp")]
+    real = getattr(os, fault)
+    calls = []
 
+    def second_fails(*args):
+        calls.append(args)
+        if len(calls) == 2:
+            enospc()
+        return real(*args)
 
-def test_prune_with_a_full_disk_while_writing_exits_2_and_keeps_the_yaml(tmp_path, monkeypatch):
-    root, grants = _expired_grant_repo(tmp_path)
-    before = snapshot(root)
-    monkeypatch.setattr(os, "fsync", enospc)
-    result = _cli_ok("prune", repo=root)
-    assert result.code == 2, (result.out, result.err)
+    monkeypatch.setattr(os, fault, second_fails)
+    result = _cli("prune", repo=root)
+    _usage_error_line(result)
+    assert len(calls) >= 2, "the fault must hit the second file"
     assert snapshot(root) == before
-    assert not [p for p in root.rglob("*") if p.name.endswith(".tmp")]
+    assert not [p for p in root.rglob("*") if p.name.endswith((".tmp", ".bak"))]

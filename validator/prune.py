@@ -73,14 +73,9 @@ def plan(root: Path, now: datetime) -> PruneResult:
 
 
 def apply(root: Path, result: PruneResult) -> None:
-    from validator.render.atomic import write_file_atomic
+    from validator.render.atomic import write_files_atomic
 
-    for path, data in result.edits.items():
-        target = root / path
-        if data is None:
-            target.unlink()
-        else:
-            write_file_atomic(target, data)
+    write_files_atomic({root / path: data for path, data in result.edits.items()})  # all files or none
 
 
 # --- editing one file --------------------------------------------------------------------

@@ -8,9 +8,11 @@ file or folder (`.NAME.*.tmp`, `.NAME.*.new`) beside the output, but never a hal
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import errno
 import os
+import secrets
 import shutil
 import sys
 import tempfile
@@ -31,13 +33,59 @@ def _failed(path: Path, err: OSError) -> OutputError:
 
 def write_file_atomic(path: Path, data: bytes) -> None:
     """Write to a temporary file beside `path`, fsync, then rename over it."""
-    if path.is_dir():
-        raise OutputError(f"cannot write '{path}': it is a directory, not a file")
+    write_files_atomic({path: data})
+
+
+def write_files_atomic(changes: Mapping[Path, bytes | None]) -> None:
+    """Change several files all or nothing (`None` deletes a file); used by `prune`.
+
+    Every new content is written and fsynced to a temporary file beside its target first (this is
+    where a full disk shows); only then are they renamed into place, one by one, each old file kept
+    as a hard-linked backup until all renames have succeeded, so a failing rename puts back the
+    files already replaced. Deletions come last.
+    """
+    for path in changes:
+        if path.is_dir():
+            raise OutputError(f"cannot write '{path}': it is a directory, not a file")
+    staged: dict[Path, str] = {}
+    backups: dict[Path, str] = {}
+    done: list[Path] = []
+    current = next(iter(changes), Path("."))
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    except OSError as err:
-        raise _failed(path, err) from err
+        for current, data in changes.items():
+            if data is not None:
+                staged[current] = _stage(current, data)
+        for current, tmp in staged.items():
+            if current.exists():
+                backups[current] = _backup(current)
+            os.replace(tmp, current)
+            done.append(current)
+        for current, data in changes.items():
+            if data is None and current.exists():
+                backups[current] = _backup(current)
+                current.unlink()
+                done.append(current)
+    except BaseException as err:
+        for path in reversed(done):
+            if path in backups:
+                os.replace(backups.pop(path), path)
+            else:
+                path.unlink(missing_ok=True)
+        for leftover in (*staged.values(), *backups.values()):
+            if os.path.lexists(leftover):
+                os.unlink(leftover)
+        if isinstance(err, OSError):
+            raise _failed(current, err) from err
+        raise
+    for backup in backups.values():
+        with contextlib.suppress(OSError):
+            os.unlink(backup)
+
+
+def _stage(path: Path, data: bytes) -> str:
+    """`data` in a fsynced temporary file beside `path`, with the mode `path` has (or would get)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
@@ -47,13 +95,27 @@ def write_file_atomic(path: Path, data: bytes) -> None:
             shutil.copymode(path, tmp)
         else:
             os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; a new output gets the usual mode
-        os.replace(tmp, path)
-    except BaseException as err:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        if isinstance(err, OSError):
-            raise _failed(path, err) from err
+    except BaseException:
+        os.unlink(tmp)
         raise
+    return tmp
+
+
+def _backup(path: Path) -> str:
+    """A hard link to the current `path` (a copy where links are not possible), to put back on failure."""
+    for _ in range(100):
+        backup = path.parent / f".{path.name}.{secrets.token_hex(6)}.bak"
+        try:
+            os.link(path, backup)  # refuses an existing name: no race
+            return str(backup)
+        except FileExistsError:
+            continue
+        except OSError:
+            break  # this file system has no hard links
+    fd, copy = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".bak", dir=path.parent)
+    with os.fdopen(fd, "wb") as handle, open(path, "rb") as source:
+        shutil.copyfileobj(source, handle)
+    return copy
 
 
 def write_tree_atomic(out_dir: Path, files: Mapping[str, bytes]) -> None:
