@@ -66,6 +66,8 @@ class AccessModel:
         self.org = org
         self._views: dict[str, RoleView] = {}
         self._graph: nx.DiGraph | None = None
+        self._paths: dict[str, tuple] = {}
+        self._edge_conditions: dict[tuple[str, str], tuple[str, ...]] = {}
         self._closures: dict[str, tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...]] = {}
 
     def view(self, role_id: str) -> RoleView:
@@ -78,7 +80,16 @@ class AccessModel:
     def assume_graph(self) -> nx.DiGraph:
         if self._graph is None:
             self._graph = build_assume_graph(self.org, self.view)
+            self._edge_conditions = {(a, b): c for a, b, c in self._graph.edges(data="conditions")}
         return self._graph
+
+    def paths(self, role_id: str) -> tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...]:
+        """The role itself, then every role it may assume: (role, 'role:' hops between, conditions)."""
+        cached = self._paths.get(role_id)
+        if cached is None:
+            cached = self._paths[role_id] = ((role_id, (), ()),) + tuple(
+                (t, tuple(f"role:{r}" for r in chain), c) for t, chain, c in self.closure(role_id))
+        return cached
 
     def closure(self, role_id: str) -> tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...]:
         """Roles reachable from `role_id` by assumption: (target, chain of roles before it, conditions)."""
@@ -95,7 +106,7 @@ class AccessModel:
                 chain = paths[target]
                 conditions: list[str] = []
                 for a, b in zip(chain, chain[1:], strict=False):
-                    conditions.extend(graph.edges[a, b]["conditions"])
+                    conditions.extend(self._edge_conditions[a, b])
                 out.append((target, tuple(chain[:-1]), tuple(conditions)))
         result = self._closures[role_id] = tuple(out)
         return result
@@ -174,47 +185,72 @@ def _denied_targets(role, matching, everyone) -> set[str]:
     return out
 
 
-def _grantees(org: Org, grant, active: set[str]) -> list[tuple[str, tuple[str, ...]]]:
+def _grantees(org: Org, grant, active: set[str], teams: dict | None = None) -> list[tuple[str, tuple[str, ...]]]:
     """(person, hops before the grant) for every active person a grant reaches."""
+    teams = {} if teams is None else teams
+    if len(grant.to) == 1:
+        return list(_principal(org, grant.to[0], active, teams))
     out: list[tuple[str, tuple[str, ...]]] = []
     seen: set[tuple[str, tuple[str, ...]]] = set()
     for principal in grant.to:
-        kind, ident = split_ref(principal)
-        if kind == "person":
-            pairs: list[tuple[str, tuple[str, ...]]] = [(ident, ())] if ident in active else []
-        elif kind == "team" and ident in org.teams:
-            pairs = [(m, (f"team:{ident}",)) for m in org.teams[ident].members if m in active]
-        else:
-            pairs = []
-        for pair in pairs:
+        for pair in _principal(org, principal, active, teams):
             if pair not in seen:
                 seen.add(pair)
                 out.append(pair)
     return out
 
 
-def effective_access(org: Org, now: datetime, model: AccessModel | None = None) -> list[Reach]:
-    """Every path by which an active person reaches a role, through unexpired grants."""
+def _principal(org: Org, principal: str, active: set[str], teams: dict) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    kind, ident = split_ref(principal)
+    if kind == "person":
+        return ((ident, ()),) if ident in active else ()
+    if kind != "team" or ident not in org.teams:
+        return ()
+    pairs = teams.get(ident)
+    if pairs is None:
+        hops = (f"team:{ident}",)
+        pairs = teams[ident] = tuple(dict.fromkeys((m, hops) for m in org.teams[ident].members if m in active))
+    return pairs
+
+
+@dataclass(frozen=True)
+class GrantPaths:
+    """One unexpired grant: the active people it reaches, and the roles it leads to."""
+
+    grant: object                                   # the Grant
+    people: tuple[tuple[str, tuple[str, ...]], ...]  # (person, hops before the grant, e.g. ('team:x',))
+    paths: tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...]  # (role, assumed roles on the way, conditions)
+
+
+def grant_paths(org: Org, now: datetime, model: AccessModel | None = None) -> list[GrantPaths]:
+    """Effective access per grant, before it is multiplied out per person (what the rules need)."""
     model = model or AccessModel(org)
     active = {p.id for p in org.people.values() if p.active}
-    out: list[Reach] = []
+    teams: dict[str, tuple] = {}
+    out = []
     for grant in org.grants.values():
         role = org.roles.get(grant.role)
         if role is None or (grant.expires is not None and end_of(grant.expires) <= now):
             continue
-        people = _grantees(org, grant, active)
+        people = _grantees(org, grant, active, teams)
         if not people:
             continue
-        root = model.view(role.id)
-        paths = [(role.id, (), ())] + [(t, tuple(f"role:{r}" for r in chain), c)
-                                        for t, chain, c in model.closure(role.id)]
+        out.append(GrantPaths(grant, tuple(people), model.paths(role.id)))
+    return out
+
+
+def effective_access(org: Org, now: datetime, model: AccessModel | None = None) -> list[Reach]:
+    """Every path by which an active person reaches a role, through unexpired grants."""
+    model = model or AccessModel(org)
+    out: list[Reach] = []
+    for item in grant_paths(org, now, model):
+        grant = item.grant
         grant_hop = f"grant:{grant.id}"
-        for target, roles_on_way, path_conditions in paths:
-            target_role = org.roles[target]
-            view = root if target == role.id else model.view(target)
-            conditions = path_conditions + view.conditions()
-            for person, hops in people:
-                out.append(Reach(person, target, target_role.environment, (*hops, grant_hop, *roles_on_way),
+        for target, roles_on_way, path_conditions in item.paths:
+            environment = org.roles[target].environment
+            conditions = path_conditions + model.view(target).conditions()
+            for person, hops in item.people:
+                out.append(Reach(person, target, environment, (*hops, grant_hop, *roles_on_way),
                                  grant.id, grant.expires, conditions))
     out.sort(key=lambda r: (r.person, r.role, r.via))
     return out

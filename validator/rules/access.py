@@ -22,11 +22,11 @@ def access_model(ctx: Context):
     return ctx.memo("access.model", lambda: AccessModel(ctx.org))
 
 
-def reaches(ctx: Context):
-    """Effective access of the organisation at `ctx.now` (memoized)."""
-    from validator.graph.access import effective_access
+def grant_paths(ctx: Context):
+    """Effective access per unexpired grant at `ctx.now` (memoized)."""
+    from validator.graph.access import grant_paths as build
 
-    return ctx.memo("access.reaches", lambda: effective_access(ctx.org, ctx.now, access_model(ctx)))
+    return ctx.memo("access.grant_paths", lambda: build(ctx.org, ctx.now, access_model(ctx)))
 
 
 def _shown(names: list[str]) -> str:
@@ -437,11 +437,20 @@ def unused_role(ctx: Context) -> Iterator[Issue]:
         - {kind: Role, id: checkout-deploy, ...}
         - {kind: Grant, id: g, role: checkout-deploy, to: [team:payments], reason: x, approved_by: [erin]}
     """
-    reached = ctx.memo("access.reached_roles", lambda: {r.role for r in reaches(ctx)})
+    reached = {path[0] for item in grant_paths(ctx) for path in item.paths}
     for role in ctx.org.roles.values():
         if role.id not in reached:
             yield Issue(role.ref, f"role {role.id} is granted to nobody (no unexpired grant or sts:AssumeRole "
                         "path reaches an active person): grant it or remove it")
+
+
+def _admin_reasons(view) -> list[str]:
+    why = []
+    if view.wildcard:
+        why.append("wildcard actions")
+    if "Permissions management" in view.levels:
+        why.append("permissions-management actions")
+    return why
 
 
 @rule("ACC011", "error", "admin role reached through sts:AssumeRole")
@@ -450,6 +459,9 @@ def reached_by_assumption(ctx: Context) -> Iterator[Issue]:
     A person reaches, through sts:AssumeRole between the repository's roles, a role they were
     not granted that allows permissions-management or wildcard actions (break-glass roles
     included). The finding is on the grant at the root of the path and shows the whole path.
+    Only the first such role on a path is reported (what lies behind it follows from it).
+    A path that starts at a break-glass grant is not reported (that grant is already the
+    strongest access there is, and is held to ACC008).
 
     Rationale: role chaining hides access: a reviewer approving "ops bridge" did not approve
     "admin". Scope the sts:AssumeRole resources, or grant the admin role explicitly.
@@ -463,28 +475,26 @@ def reached_by_assumption(ctx: Context) -> Iterator[Issue]:
         - {kind: Role, id: ops-bridge, ..., statements: [{effect: Allow, actions: [sts:AssumeRole],
             resources: ["arn:aws:iam::123456789012:role/checkout-readonly"]}]}
     """
+    from validator.graph.access import format_path
+
     model = access_model(ctx)
-    all_reaches = reaches(ctx)
-    direct = {(r.person, r.role) for r in all_reaches if r.direct}
-    groups: dict[tuple[str, str, tuple[str, ...]], list] = {}
-    for reach in all_reaches:
-        if reach.direct or (reach.person, reach.role) in direct:
-            continue
-        view = model.view(reach.role)
-        if "Permissions management" not in view.levels and not view.wildcard:
-            continue
-        groups.setdefault((reach.grant, reach.role, reach.assumed), []).append(reach)
-    for (grant_id, role_id, _), found in groups.items():
-        view = model.view(role_id)
-        why = []
-        if view.wildcard:
-            why.append("wildcard actions")
-        if "Permissions management" in view.levels:
-            why.append("permissions-management actions")
-        first = found[0]
-        people = sorted({r.person for r in found})
-        more = f" (and {len(people) - 1} more: {_shown(people[1:])})" if len(people) > 1 else ""
-        hop = next(h for h in first.via if h.startswith("role:"))
-        yield Issue(f"grant:{grant_id}", f"{first.path()}{more}: role {role_id} allows {' and '.join(why)} and "
-                    "was not granted, it is reached only through sts:AssumeRole; narrow the sts:AssumeRole "
-                    f"resources of {hop}, or grant role {role_id} explicitly", ("role",))
+    items = grant_paths(ctx)
+    direct = {(person, item.grant.role) for item in items for person, _ in item.people}
+    for item in items:
+        grant = item.grant
+        if model.view(grant.role).role.break_glass:
+            continue  # break-glass access is approved per incident as the strongest there is (ACC008)
+        for target, roles_on_way, _ in item.paths[1:]:
+            why = _admin_reasons(model.view(target))
+            if not why or any(_admin_reasons(model.view(hop[5:])) for hop in roles_on_way[1:]):
+                continue  # not admin, or reached through an admin role already reported
+            people = [(p, hops) for p, hops in item.people if (p, target) not in direct]
+            if not people:
+                continue
+            person, hops = people[0]
+            path = format_path(person, (*hops, f"grant:{grant.id}", *roles_on_way), target)
+            names = sorted({p for p, _ in people[1:]} - {person})
+            more = f" (and {len(names)} more: {_shown(names)})" if names else ""
+            yield Issue(grant.ref, f"{path}{more}: role {target} allows {' and '.join(why)} and was not granted, "
+                        "it is reached only through sts:AssumeRole; narrow the sts:AssumeRole resources of "
+                        f"{roles_on_way[0]}, or grant role {target} explicitly", ("role",))
