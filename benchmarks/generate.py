@@ -172,9 +172,10 @@ class Org:
             person = self.people[self.rng.randrange(len(self.people))][0]
             if self.rng.random() < 0.02:  # inside the horizon: may collide with an on-call week (ROT004)
                 begin = self.now.date() + timedelta(days=self.rng.randrange(3, 20))
-            else:
-                begin = self.now.date() + timedelta(days=self.rng.randrange(40, 300))
-            end = begin + timedelta(days=self.rng.randrange(1, 15))
+                end = begin + timedelta(days=self.rng.randrange(1, 15))
+            else:  # most recorded absences are over (rotations got overrides for the future ones)
+                begin = self.now.date() - timedelta(days=self.rng.randrange(30, 300))
+                end = begin + timedelta(days=self.rng.randrange(1, 15))
             self.add(f"ownership/absences/{begin.year}/absences-{k // 100:03d}.yaml",
                      f"- kind: Absence\n  person: {person}\n  from: {begin}\n  to: {end}\n  reason: vacation\n")
 

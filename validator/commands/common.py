@@ -47,11 +47,11 @@ def now(args: argparse.Namespace) -> datetime:
 def validated(args: argparse.Namespace) -> Result:
     from validator.engine import validate_repo
 
-    return validate_repo(repo_root(args), now(args))
+    return validate_repo(repo_root(args), now(args), cache=not getattr(args, "no_cache", False))
 
 
-def write_text(path: str | None, text: str) -> None:
-    """Standard output by default; a file atomically otherwise."""
+def write_text(path: str | None, text: str, root: Path | None = None) -> None:
+    """Standard output by default; a file atomically otherwise (never into the repository's own YAML)."""
     import sys
 
     if path is None or path == "-":
@@ -59,4 +59,18 @@ def write_text(path: str | None, text: str) -> None:
         return
     from validator.render.atomic import write_file_atomic
 
+    if root is not None:
+        refuse_output_in_repository(root, Path(path))
     write_file_atomic(Path(path), text.encode("utf-8"))
+
+
+def refuse_output_in_repository(root: Path, out: Path) -> None:
+    """A usage error (exit 2) for an output inside ownership/ or policy/, or that would replace the repository."""
+    resolved = out.absolute().resolve()
+    repo = root.absolute().resolve()
+    for protected in (repo / "ownership", repo / "policy"):
+        if resolved == protected or protected in resolved.parents:
+            raise UsageError(f"--out {out} is inside {protected.name}/: an output must not write into the "
+                             "repository's own YAML; write it elsewhere, e.g. --out build/...")
+    if resolved == repo or resolved in repo.parents:
+        raise UsageError(f"--out {out} would replace the repository itself: use e.g. --out build/...")

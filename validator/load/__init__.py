@@ -10,8 +10,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from validator.cache import ParseCache, key_of
 from validator.findings import Finding
 from validator.load import yamltree
+from validator.load.fastpath import documents_of, parse_fast
 from validator.load.files import SourceFile, decode, iter_repo_files
 from validator.load.yamltree import Document, parse
 
@@ -65,27 +67,31 @@ class LoadResult:
     full: bool = False  # MAX_ENTITIES reached: the rest is not kept
 
 
-def load_repo(root: Path) -> LoadResult:
-    """Read every YAML file of the repository at `root`."""
-    return load_sources(iter_repo_files(root))
+def load_repo(root: Path, cache: ParseCache | None = None) -> LoadResult:
+    """Read every YAML file of the repository at `root` (unchanged files from `cache`, if given)."""
+    return load_sources(iter_repo_files(root), cache)
 
 
-def load_sources(sources: Iterable[SourceFile]) -> LoadResult:
+def load_sources(sources: Iterable[SourceFile], cache: ParseCache | None = None) -> LoadResult:
     """Parse already-read files (from disk or from a git tree); one bad file never stops the rest."""
     result = LoadResult()
     for source in sources:
         result.files.append(source.path)
-        load_one(source, result)
+        load_one(source, result, cache)
     return result
 
 
-def load_one(source: SourceFile, result: LoadResult) -> None:
+def load_one(source: SourceFile, result: LoadResult, cache: ParseCache | None = None) -> None:
     file_entity = f"file:{source.path}"
     if source.error is not None:
         result.findings.append(Finding("SCH007", "error", source.path, 1, file_entity,
                                        f"{source.path}: {source.error}"))
         return
-    text, error = decode(source.data or b"")
+    data = source.data or b""
+    key = key_of(data) if cache is not None else ""
+    if cache is not None and _from_cache(cache, key, data, source.path, result):
+        return
+    text, error = decode(data)
     if text is None:
         result.findings.append(Finding("SCH007", "error", source.path, 1, file_entity,
                                        f"{source.path}: {error}"))
@@ -93,13 +99,29 @@ def load_one(source: SourceFile, result: LoadResult) -> None:
     budget = yamltree.MAX_NODES - result.nodes
     if budget <= 0:
         return  # the file that exhausted the budget already has its SCH007 finding
-    parsed = parse(text, budget)
+    parsed = parse_fast(text, budget)  # None: something unusual, the reference parser reports it
+    if parsed is None:
+        parsed = parse(text, budget)
+    elif cache is not None:
+        cache.put(key, parsed.nodes, [d.value for d in parsed.documents], [dict(d.positions) for d in parsed.documents])
     result.nodes += parsed.nodes
     for problem in parsed.problems:
         result.findings.append(Finding(problem.rule, "error", source.path, problem.line, file_entity,
                                        problem.message, problem.column))
     for document in parsed.documents:
         _entities_of(document, source.path, result)
+
+
+def _from_cache(cache: ParseCache, key: str, data: bytes, path: str, result: LoadResult) -> bool:
+    """Take a clean file's documents from the cache; False when it is not there (or over budget)."""
+    cached = cache.get(key)
+    if cached is None or cached[0] > yamltree.MAX_NODES - result.nodes:
+        return False
+    nodes, values, tops = cached
+    result.nodes += nodes
+    for document in documents_of(data, values, tops):
+        _entities_of(document, path, result)
+    return True
 
 
 def _entities_of(document: Document, path: str, result: LoadResult) -> None:

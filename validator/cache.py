@@ -1,0 +1,111 @@
+"""The incremental parse cache in `<repo>/.dutyguard-cache/`.
+
+A file's parse result (its documents' values, the positions of its entities, its node count)
+is stored under the sha256 of the file's bytes, so an unchanged file is never parsed twice and
+an edited, renamed or deleted file simply misses or goes unused. Only clean files that the fast
+path parsed are stored: a file with a loader finding is parsed again on every run, so its
+finding and exact position always come from the reference parser.
+
+The cache is one text file per dutyguard version and cache schema, one `sha256<TAB>json` line per
+file: data only (JSON, never pickle), so a corrupt or hostile cache can make a run slower, never
+run code. Lines that do not decode are ignored. It is written to a temporary file and renamed,
+so concurrent runs never see half a cache, and it is safe to delete at any time.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from pathlib import Path
+
+from validator import __version__
+
+SCHEMA = 1  # bump when what a cache line holds, or how the loader builds values, changes
+DIRNAME = ".dutyguard-cache"
+_ROOT = -1  # the document root's position, in a cached position row
+
+
+def key_of(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+class ParseCache:
+    """Cached parse results keyed by content hash; see the module documentation."""
+
+    def __init__(self, root: Path):
+        self.folder = root / DIRNAME
+        self.path = self.folder / f"parse-v{SCHEMA}-{__version__}.jsonl"
+        self._lines: dict[str, str] = {}
+        self._used: dict[str, str] = {}
+        self._dirty = False
+        self._read()
+
+    def _read(self) -> None:
+        try:
+            with open(self.path, encoding="utf-8") as handle:
+                text = handle.read()
+        except (OSError, UnicodeDecodeError, ValueError):
+            return
+        lines = self._lines
+        for line in text.splitlines():
+            key, tab, payload = line.partition("\t")
+            if tab and len(key) == 64:
+                lines[key] = payload
+
+    def get(self, key: str) -> tuple[int, list, list[dict]] | None:
+        """(node count, document values, top-level positions per document), or None."""
+        payload = self._lines.get(key)
+        if payload is None:
+            return None
+        try:
+            nodes, values, rows = json.loads(payload)
+            tops = [_tops_from_rows(doc_rows) for doc_rows in rows]
+        except (ValueError, TypeError, IndexError):
+            return None
+        if not isinstance(nodes, int) or not isinstance(values, list) or len(values) != len(tops):
+            return None
+        self._used[key] = payload
+        return nodes, values, tops
+
+    def put(self, key: str, nodes: int, values: list, tops: list[dict]) -> None:
+        rows = [[[path[0] if path else _ROOT, line, col] for path, (line, col) in top.items()] for top in tops]
+        try:
+            payload = json.dumps([nodes, values, rows], separators=(",", ":"))
+        except (TypeError, ValueError):  # a value JSON cannot hold: leave the file uncached
+            return
+        self._used[key] = payload
+        self._dirty = True
+
+    def save(self) -> None:
+        """Write the entries this run used (stale ones are dropped); errors only cost speed."""
+        if not self._dirty and len(self._used) == len(self._lines):
+            return
+        try:
+            self.folder.mkdir(exist_ok=True)
+            ignore = self.folder / ".gitignore"
+            if not ignore.exists():
+                ignore.write_text("# dutyguard's cache: safe to delete, never commit it\n*\n")
+            fd, tmp = tempfile.mkstemp(prefix=".parse-", dir=self.folder)
+            try:
+                with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                    handle.writelines(f"{key}\t{payload}\n" for key, payload in self._used.items())
+                os.replace(tmp, self.path)
+            except BaseException:
+                os.unlink(tmp)
+                raise
+            for old in self.folder.glob("parse-v*.jsonl"):
+                if old != self.path:  # other versions' caches are never read again
+                    old.unlink(missing_ok=True)
+        except OSError:
+            pass
+
+
+def _tops_from_rows(rows: list) -> dict:
+    top = {}
+    for index, line, col in rows:
+        if not (isinstance(index, int) and isinstance(line, int) and isinstance(col, int)):
+            raise TypeError("bad position row")
+        top[() if index == _ROOT else (index,)] = (line, col)
+    return top

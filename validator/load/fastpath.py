@@ -1,0 +1,197 @@
+"""The fast load path: the same values as `yamltree.parse`, positions computed only when asked for.
+
+`yamltree.parse` is the reference: it records the line and column of every node and turns
+anything unusual (anchors, aliases, tags, merge keys, duplicate keys, syntax errors, too deep,
+too many values) into an exact finding. Most files of a real repository have none of that and
+no finding at all, so their positions are never read.
+
+`parse_fast` therefore walks libyaml's events with as little Python as possible, records only the
+positions of each document's root and of its top-level list items (what `Source.line` needs for
+every entity), and gives up (returns None) at the first sign of anything unusual, so the caller
+runs the reference parser on that file and reports exactly what it reports. The deeper
+positions live in a `LazyPositions` table that re-parses the file with the reference parser the
+first time a finding asks for a position it does not have.
+
+`tests/test_loader_fastpath.py` checks that both paths agree on values, positions and findings.
+"""
+
+from __future__ import annotations
+
+import yaml
+
+from validator.load.files import decode
+from validator.load.yamltree import MAX_DEPTH, MAX_NODES, Document, ParseResult, parse, resolve_plain
+
+try:
+    from yaml._yaml import CParser as _CParser
+except ImportError:  # pragma: no cover - without libyaml the reference path is used for every file
+    _CParser = None
+
+_SCALAR = yaml.ScalarEvent
+_MAP_START = yaml.MappingStartEvent
+_SEQ_START = yaml.SequenceStartEvent
+_MAP_END = yaml.MappingEndEvent
+_SEQ_END = yaml.SequenceEndEvent
+_DOC_END = yaml.DocumentEndEvent
+_ALIAS = yaml.AliasEvent
+_NO_KEY = object()
+
+
+class _Unusual(Exception):
+    """Something the reference parser must look at."""
+
+
+class FileText:
+    """A file's text, shared by the lazy position tables of its documents; parsed at most once."""
+
+    __slots__ = ("text", "_documents")
+
+    def __init__(self, text: str | bytes):
+        self.text = text  # bytes for a cached file: decoded only if a position is ever needed
+        self._documents: list[Document] | None = None
+
+    def positions(self, index: int) -> dict:
+        if self._documents is None:
+            text = self.text if isinstance(self.text, str) else (decode(self.text)[0] or "")
+            self._documents = parse(text).documents
+        documents = self._documents
+        return documents[index].positions if index < len(documents) else {}
+
+
+class LazyPositions(dict):
+    """A position table holding the top-level positions; the rest is filled in on first need.
+
+    It is a dict (so `Source` and everything else treat it as one): `get` and `[]` of a path that
+    is not there yet fetch the document's full table from the reference parser once.
+    """
+
+    __slots__ = ("_file", "_index")
+
+    def __init__(self, top: dict, file: FileText, index: int):
+        super().__init__(top)
+        self._file: FileText | None = file
+        self._index = index
+
+    def _fill(self) -> bool:
+        file = self._file
+        if file is None:
+            return False
+        self._file = None
+        self.update(file.positions(self._index))
+        return True
+
+    def get(self, path, default=None):  # type: ignore[override]
+        try:
+            return dict.__getitem__(self, path)
+        except KeyError:
+            if self._fill():
+                return dict.get(self, path, default)
+            return default
+
+    def __missing__(self, path):
+        if self._fill() and dict.__contains__(self, path):
+            return dict.__getitem__(self, path)
+        raise KeyError(path)
+
+    def complete(self) -> dict:
+        """Every position, as a plain dict."""
+        self._fill()
+        return dict(self)
+
+    def __reduce__(self):  # pickling/copying gives the full, plain table
+        return (dict, (self.complete(),))
+
+
+def parse_fast(text: str, max_nodes: int = MAX_NODES) -> ParseResult | None:
+    """Parse `text` like `yamltree.parse`, or None when the reference parser must do it.
+
+    None for: any anchor, alias, tag or merge key, a duplicate or non-scalar key, a syntax or
+    reader error, nesting deeper than MAX_DEPTH, more than `max_nodes` values, or no libyaml.
+    Otherwise the result has no problems and each document's positions are a LazyPositions.
+    """
+    if _CParser is None:
+        return None
+    try:
+        return _parse_events(text, max_nodes)
+    except (_Unusual, yaml.YAMLError, RecursionError):
+        return None
+
+
+def documents_of(text: str | bytes, values: list, tops: list[dict]) -> list[Document]:
+    """Rebuild the documents of a file from cached values and top-level positions."""
+    file = FileText(text)
+    pairs = enumerate(zip(values, tops, strict=True))
+    return [Document(value, LazyPositions(top, file, i), i) for i, (value, top) in pairs]
+
+
+def _parse_events(text: str, max_nodes: int) -> ParseResult:  # noqa: C901 - one hot loop, kept flat on purpose
+    get_event = _CParser(text).get_event
+    result = ParseResult()
+    file = FileText(text)
+    stack: list = []  # open containers
+    keys: list = []  # per open container: the pending mapping key, or _NO_KEY
+    top: dict = {}
+    root: object = None
+    nodes = 0
+    while True:
+        event = get_event()
+        if event is None:
+            break
+        cls = event.__class__
+        if cls is _SCALAR:
+            if event.anchor is not None or event.tag is not None:
+                raise _Unusual
+            value: object = resolve_plain(event.value) if event.implicit[0] else event.value
+            container = False
+        elif cls is _MAP_START or cls is _SEQ_START:
+            if event.anchor is not None or event.tag is not None or len(stack) >= MAX_DEPTH:
+                raise _Unusual
+            value = {} if cls is _MAP_START else []
+            container = True
+        elif cls is _MAP_END or cls is _SEQ_END:
+            stack.pop()
+            keys.pop()
+            continue
+        elif cls is _DOC_END:
+            result.documents.append(Document(root, LazyPositions(top, file, len(result.documents)),
+                                             len(result.documents)))
+            top = {}
+            root = None
+            continue
+        elif cls is _ALIAS:
+            raise _Unusual
+        else:
+            continue
+        nodes += 1
+        if nodes > max_nodes:
+            raise _Unusual
+        depth = len(stack)
+        if depth == 0:
+            root = value
+            mark = event.start_mark
+            top[()] = (mark.line + 1, mark.column + 1)
+        else:
+            parent = stack[-1]
+            if parent.__class__ is list:
+                if depth == 1:
+                    mark = event.start_mark
+                    top[(len(parent),)] = (mark.line + 1, mark.column + 1)
+                parent.append(value)
+            else:
+                key = keys[-1]
+                if key is _NO_KEY:
+                    if container:
+                        raise _Unusual
+                    if value.__class__ is not str:  # null, numbers, booleans as keys: the reference path
+                        raise _Unusual
+                    if value == "<<" or value in parent:
+                        raise _Unusual
+                    keys[-1] = value
+                    continue
+                keys[-1] = _NO_KEY
+                parent[key] = value
+        if container:
+            stack.append(value)
+            keys.append(_NO_KEY)
+    result.nodes = nodes
+    return result
