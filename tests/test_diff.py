@@ -192,3 +192,19 @@ def test_hostile_grant_reason_cannot_mention_link_or_inject_html(gitrepo):
     assert "http://evil" not in row  # no autolink
     assert row.count(" | ") == 8  # the reason did not break the table (9 cells)
     assert "SEC-42" in row
+
+
+def test_access_is_temporary_only_when_every_path_expires(gitrepo):
+    gitrepo.append("policy/grants.yaml", ADMIN_GRANT)
+    gitrepo.append("policy/grants.yaml", """
+        - kind: Grant
+          id: finance-admin
+          role: checkout-admin
+          to: [team:finance]
+          reason: Finance administers the ledger role
+          approved_by: [erin]
+        """)
+    added = {a["person"]: a for a in diff_json(gitrepo, "base")["access"]["added"]}
+    assert set(added) == {"frank", "grace"}
+    assert "expiry" not in added["frank"]["risk"] and added["frank"]["expires"] is None  # the team path stays
+    assert added["frank"]["via"] == ["grant:frank-admin"]  # the shortest path is shown

@@ -55,20 +55,25 @@ def access_table(org: Org, now: datetime) -> dict[tuple[str, str], dict]:
     A person may reach a role along several paths; the access is temporary ("expiry" risk flag,
     `expires` set) only when every path expires, and then it lasts until the latest expiry.
     """
-    from validator.graph.access import effective_access, role_risks
+    from validator.graph.access import AccessModel, effective_access, role_risks
 
+    model = AccessModel(org)  # role analyses shared by both calls
     paths: dict[tuple[str, str], list] = {}
-    for reach in effective_access(org, now):
+    for reach in effective_access(org, now, model):
         paths.setdefault((reach.person, reach.role), []).append(reach)
     risks: dict[str, list[str]] = {}
     table = {}
     for key, reaches in paths.items():
         role = key[1]
         if role not in risks:
-            risks[role] = _ordered(role_risks(org, role))
-        primary = min(reaches, key=lambda r: (len(r.via), r.via))
-        ends = [r.expires for r in reaches]
-        expires = None if any(end is None for end in ends) else max(ends, key=_instant)
+            risks[role] = _ordered(role_risks(org, role, model))
+        if len(reaches) == 1:
+            primary = reaches[0]
+            expires = primary.expires
+        else:
+            primary = min(reaches, key=lambda r: (len(r.via), r.via))
+            ends = [r.expires for r in reaches]
+            expires = None if any(end is None for end in ends) else max(ends, key=_instant)
         table[key] = {
             "person": key[0],
             "role": role,
