@@ -69,6 +69,7 @@ def test_inline_keeps_ordinary_text_readable():
     assert inline("Deploy and roll back checkout") == "Deploy and roll back checkout"
     assert inline(["erin", "victor"]) == "erin, victor"
     assert inline(None) == "—" and inline(3) == "3"
+    assert inline([["rotation:a", "person:b"], ["person:c"]]) == "1: rotation:a, person:b → 2: person:c"
 
 
 def test_hostile_reason_in_the_comment():

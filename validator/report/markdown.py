@@ -32,6 +32,8 @@ def inline(value: Any) -> str:
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, (list, tuple)):
+        if any(isinstance(v, (list, tuple)) for v in value):  # escalation levels: in order
+            return " → ".join(f"{i}: {inline(v)}" for i, v in enumerate(value, 1))
         return ", ".join(inline(v) for v in value) if value else "—"
     text = _CONTROL.sub(" ", str(value))
     text = _URLISH.sub(lambda m: m.group(1)[0] + ZWJ + m.group(1)[1:], text)  # no autolinks
