@@ -29,7 +29,8 @@ def run(args: argparse.Namespace) -> int:
 
     if not 1 <= args.days <= MAX_DAYS:
         raise UsageError(f"--days must be between 1 and {MAX_DAYS}, not {args.days}")
-    org, _ = build_org(load_repo(repo_root(args)))
+    root = repo_root(args)
+    org, _ = build_org(load_repo(root))
     if args.rotation is not None and args.rotation not in org.rotations:
         raise UsageError(f"no rotation '{args.rotation}'{closest(args.rotation, org.rotations)}")
     if args.person is not None and args.person not in org.people:
@@ -38,7 +39,7 @@ def run(args: argparse.Namespace) -> int:
     end = start + args.days * 86_400
     shifts = collect_shifts(org, start, end, person=args.person, rotation=args.rotation)
     name = f"On call: {args.person}" if args.person else f"On call: rotation {args.rotation}"
-    write_text(args.out, to_ical(shifts, name, start, by_person=args.rotation is not None))
+    write_text(args.out, to_ical(shifts, name, start, by_person=args.rotation is not None), root=root)
     return 0
 
 
