@@ -422,3 +422,30 @@ def test_an_unknown_format_is_exit_2(repo):
     result = run_cli("validate", "--format", "xml", repo=repo({"ownership/people.yaml": PERSON}))
     _usage_error(result)
 
+
+
+# --- bounded work: tiny turns over a long horizon ---------------------------------------------------------
+
+TINY_TURNS = """\
+- {kind: Person, id: alice, name: A, email: a@example.com, timezone: Europe/Berlin}
+- {kind: Person, id: bob, name: B, email: b@example.com, timezone: America/New_York}
+- {kind: Person, id: carol, name: C, email: c@example.com, timezone: Asia/Tokyo}
+- {kind: Team, id: ops, name: Ops, members: [alice, bob, carol], leads: [alice]}
+- kind: Rotation
+  id: blink
+  timezone: Europe/Berlin
+  layers:
+    - {name: minutes, members: [alice, bob, carol], start: "2026-01-05T09:00", turn: 1m}
+- {kind: Escalation, id: ops, levels: [{targets: [rotation:blink], after: 5m}, {targets: [person:alice]}]}
+- {kind: Service, id: api, owner: ops, tier: 1, escalation: ops}
+"""
+
+
+def test_a_one_minute_turn_over_a_year_is_a_clear_finding_not_minutes_of_cpu(tmp_path):
+    root = raw_repo(tmp_path, {"ownership/org.yaml": TINY_TURNS.encode(),
+                               "policy/settings.yaml": b"kind: Settings\nhorizon: 366d\n"})
+    code, findings, _ = validate_in_subprocess(root, timeout=60)
+    assert code == 1
+    bounded = [f for f in findings if "hand over about" in f["message"]]
+    assert bounded and {(f["rule"], f["path"]) for f in bounded} == {("ROT002", "ownership/org.yaml")}
+    assert "use a longer turn or a shorter horizon" in bounded[0]["message"]
