@@ -201,6 +201,11 @@ def main(argv: list[str] | None = None) -> int:
             lines += ["", f"**Scale 1: cold validate / bare CSafeLoader parse = {ratio:.2f}**"
                       + (f"; warm after a one-file change = {r.median('warm') / r.median('bare'):.3f}"
                          if "warm" in r.runs else "") + f"; peak RSS {r.peak('cold'):.0f} MiB."]
+    if any(r.scale == 1 for r in results):
+        proc = subprocess.run([sys.executable, str(HERE / "candidates.py"), str(OUT / "scale-1")],  # noqa: S603
+                              capture_output=True, text=True, cwd=ROOT)
+        lines += ["", "Load-path candidates at scale 1 (`benchmarks/candidates.py`, one process):", "",
+                  proc.stdout.strip() or proc.stderr.strip()[-2000:]]
     for name, output in extra_scripts():
         lines += ["", f"`benchmarks/{name}`:", "", "```", output, "```"]
     section = "\n".join(lines)
