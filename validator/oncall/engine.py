@@ -13,6 +13,7 @@ from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
 
 from validator.model.kinds import Layer, Restriction, Rotation
 from validator.model.types import DAYS, clock_minutes
@@ -76,7 +77,7 @@ def timeline(rotation: Rotation, start: int | datetime, end: int | datetime) -> 
     for layer in reversed(rotation.layers):
         shifts = layer_intervals(layer, zone, w0, w1)
         segments.extend(_subtract_labeled(shifts, covered))
-        covered = union(covered, normalise((s, e) for s, e, _ in shifts))
+        covered = union(covered, _spans(shifts))
     segments.sort()
     for override in rotation.overrides:
         o0 = max(w0, instant(override.from_, zone))
@@ -160,7 +161,14 @@ def clock_mask(windows: Iterable[tuple[Sequence[str], str, str]], zone: str, w0:
 
     A window runs `from` on each listed day (on the zone's wall clock) for `to - from`;
     `to <= from` crosses midnight into the next day (`from == to`: a full 24 hours).
+    The result is shared between callers (cached): do not modify it.
     """
+    key = tuple((tuple(days), clock_from, clock_to) for days, clock_from, clock_to in windows)
+    return _clock_mask(key, zone, w0, w1)
+
+
+@lru_cache(maxsize=4096)
+def _clock_mask(windows: tuple[tuple[tuple[str, ...], str, str], ...], zone: str, w0: int, w1: int) -> IntervalSet:
     first_day = to_local(zone, w0) // DAY - 2
     last_day = to_local(zone, w1) // DAY + 1
     spans: list[tuple[int, int]] = []
@@ -180,17 +188,31 @@ def clock_mask(windows: Iterable[tuple[Sequence[str], str, str]], zone: str, w0:
 
 
 def _intersect_labeled(segments: list[Segment], mask: IntervalSet) -> list[Segment]:
+    """Both lists sorted and disjoint: the parts of the segments inside the mask."""
     out: list[Segment] = []
-    j = 0
+    append = out.append
+    j, count = 0, len(mask)
     for start, end, person in segments:
-        while j < len(mask) and mask[j][1] <= start:
+        while j < count and mask[j][1] <= start:
             j += 1
         k = j
-        while k < len(mask) and mask[k][0] < end:
-            lo, hi = max(start, mask[k][0]), min(end, mask[k][1])
-            if lo < hi:
-                out.append((lo, hi, person))
+        while k < count:
+            lo, hi = mask[k]
+            if lo >= end:
+                break
+            append((start if start > lo else lo, end if end < hi else hi, person))
             k += 1
+    return out
+
+
+def _spans(segments: list[Segment]) -> IntervalSet:
+    """The time covered by sorted, disjoint segments, touching ones joined."""
+    out: IntervalSet = []
+    for start, end, _ in segments:
+        if out and out[-1][1] == start:
+            out[-1] = (out[-1][0], end)
+        else:
+            out.append((start, end))
     return out
 
 

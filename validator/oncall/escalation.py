@@ -11,7 +11,7 @@ from collections.abc import Callable, Container
 
 from validator.model.kinds import Escalation
 from validator.model.types import split_ref
-from validator.oncall.engine import Timeline
+from validator.oncall.engine import Segment, Timeline
 from validator.oncall.intervals import IntervalSet, normalise
 
 People = frozenset[str]
@@ -28,40 +28,62 @@ def steps(escalation: Escalation, timeline_of: TimelineOf, w0: int, w1: int,
     """
     if w1 <= w0:
         return []
-    direct: list[People] = []
-    timelines: list[list[Timeline]] = []
+    levels: list[tuple[People, list[list[Segment]]]] = []
     cuts = {w0, w1}
     for level in escalation.levels:
         people: set[str] = set()
-        level_timelines = []
+        sources: list[list[Segment]] = []
         for target in level.targets:
             kind, ident = split_ref(target)
             if kind == "person":
                 people.add(ident)
                 continue
             found = timeline_of(ident)
-            if found is not None:
-                level_timelines.append(found)
-                for start, end, _ in found.segments:
-                    cuts.add(start)
-                    cuts.add(end)
-        direct.append(frozenset(p for p in people if counts is None or p in counts))
-        timelines.append(level_timelines)
+            if found is None:
+                continue
+            segments = [seg for seg in found.segments if counts is None or seg[2] in counts]
+            sources.append(segments)
+            for start, end, _ in segments:
+                cuts.add(start)
+                cuts.add(end)
+        levels.append((frozenset(p for p in people if counts is None or p in counts), sources))
     points = sorted(c for c in cuts if w0 <= c <= w1)
+    columns = [_level_column(direct, sources, points) for direct, sources in levels]
     out: list[Step] = []
-    for start, end in zip(points, points[1:], strict=False):
-        levels = []
-        for fixed, level_timelines in zip(direct, timelines, strict=True):
-            on_call = {t.who(start) for t in level_timelines}
-            on_call.discard(None)
-            if counts is not None:
-                on_call = {p for p in on_call if p in counts}
-            levels.append(fixed | frozenset(on_call) if on_call else fixed)  # type: ignore[operator]
-        value = tuple(levels)
-        if out and out[-1][2] == value and out[-1][1] == start:
+    for index, value in enumerate(zip(*columns, strict=True)):
+        start, end = points[index], points[index + 1]
+        if out and out[-1][2] == value:
             out[-1] = (out[-1][0], end, value)
         else:
             out.append((start, end, value))
+    return out
+
+
+def _level_column(direct: People, sources: list[list[Segment]], points: list[int]) -> list[People]:
+    """The level's people on each elementary interval `[points[i], points[i + 1])`."""
+    singles: dict[str | None, People] = {None: direct}
+    walked = [_walk(segments, points) for segments in sources]
+    if not walked:
+        return [direct] * (len(points) - 1)
+    if len(walked) == 1:
+        column = []
+        for person in walked[0]:
+            value = singles.get(person)
+            if value is None:
+                value = singles[person] = direct | {person}
+            column.append(value)
+        return column
+    return [direct | {p for p in on_call if p is not None} for on_call in zip(*walked, strict=True)]
+
+
+def _walk(segments: list[Segment], points: list[int]) -> list[str | None]:
+    """Who a timeline has at the start of each elementary interval (segments sorted and disjoint)."""
+    out: list[str | None] = []
+    i, count = 0, len(segments)
+    for point in points[:-1]:
+        while i < count and segments[i][1] <= point:
+            i += 1
+        out.append(segments[i][2] if i < count and segments[i][0] <= point else None)
     return out
 
 

@@ -11,9 +11,9 @@ from validator.oncall import (
     intersect,
     night_mask,
     nobody,
+    normalise,
     subtract,
     total,
-    union,
 )
 from validator.oncall.views import (
     ABSENCE_LOOKAHEAD,
@@ -229,15 +229,18 @@ def on_call_while_absent(ctx: Context) -> Iterator[Issue]:
 def _on_call_by_person(ctx: Context) -> dict[str, tuple[list[tuple[int, int]], list[str]]]:
     """Person -> (when they are on call in any rotation over the horizon, which rotations)."""
     def build() -> dict[str, tuple[list[tuple[int, int]], list[str]]]:
-        out: dict[str, tuple[list[tuple[int, int]], list[str]]] = {}
+        spans: dict[str, list[tuple[int, int]]] = {}
+        names: dict[str, list[str]] = {}
         for rotation_id in sorted(ctx.org.rotations):
             found = rotation_timeline(ctx, rotation_id)
             if found is None:
                 continue
-            for person, spans in found.by_person().items():
-                before, names = out.get(person, ([], []))
-                out[person] = (union(before, spans), [*names, rotation_id])
-        return out
+            for start, end, person in found.segments:
+                spans.setdefault(person, []).append((start, end))
+                listed = names.setdefault(person, [])
+                if not listed or listed[-1] != rotation_id:
+                    listed.append(rotation_id)
+        return {person: (normalise(spans[person]), names[person]) for person in spans}
 
     return ctx.memo("oncall.by_person", build)
 
