@@ -208,3 +208,16 @@ def test_access_is_temporary_only_when_every_path_expires(gitrepo):
     assert set(added) == {"frank", "grace"}
     assert "expiry" not in added["frank"]["risk"] and added["frank"]["expires"] is None  # the team path stays
     assert added["frank"]["via"] == ["grant:frank-admin"]  # the shortest path is shown
+
+
+def test_between_two_refs_the_working_tree_may_lack_the_folders(gitrepo):
+    first = gitrepo.repo.head.commit.hexsha
+    gitrepo.replace("ownership/services.yaml", "owner: payments", "owner: finance")
+    second = gitrepo.commit("move")
+    gitrepo.repo.git.rm("-r", "-q", "ownership", "policy")
+    gitrepo.commit("moved elsewhere")
+    assert not (gitrepo.root / "ownership").exists()
+    diff = diff_json(gitrepo, first, second)
+    assert diff["ownership"] == [{"entity": "service:ledger", "field": "owner", "before": "payments",
+                                  "after": "finance"}]
+    assert gitrepo.cli("diff", first).code == 2  # the working tree has no organisation to compare

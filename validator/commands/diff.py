@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from pathlib import Path
 
 FORMATS = ("markdown", "json")
 
@@ -24,10 +25,10 @@ def run(args: argparse.Namespace) -> int:
     from validator.git import check_ref, sources_at
     from validator.load import load_sources
 
-    root = repo_root(args)
     check_ref(args.base)
     if args.head is not None:
         check_ref(args.head)
+    root = _root(args, repo_root)
     moment = now(args)
     before = validate_loaded(load_sources(sources_at(root, args.base)), moment)
     if args.head is None:
@@ -43,3 +44,15 @@ def run(args: argparse.Namespace) -> int:
 
         sys.stdout.write(render_diff(diff, args.base, args.head or "working tree"))
     return 1 if any(f["severity"] == "error" for f in diff["findings"]["new"]) else 0
+
+
+def _root(args: argparse.Namespace, repo_root) -> Path:
+    """The repository; between two refs its folders need not exist in the working tree."""
+    from validator.findings import UsageError
+
+    try:
+        return repo_root(args)
+    except UsageError:
+        if args.head is not None and Path(args.repo).is_dir():
+            return Path(args.repo)
+        raise
