@@ -63,9 +63,15 @@ def _text(service: str, at: str, escalation, levels: list[dict], org) -> str:
     if escalation is None:
         return f"{service} at {at}: no escalation, nobody is paged\n"
     lines = [f"{service} at {at} (escalation {escalation.id}, repeat {escalation.repeat}):"]
+    last = len(levels)
     for entry, level in zip(levels, escalation.levels, strict=True):
         people = ", ".join(_name(org, p) for p in entry["people"]) or "nobody"
-        after = f", then after {level.after}" if level.after else ""
+        if entry["level"] < last:
+            after = f"; level {entry['level'] + 1} after {level.after or '30m'}"
+        elif escalation.repeat:
+            after = f"; level 1 again after {level.after or '30m'}"
+        else:
+            after = ""
         lines.append(f"  level {entry['level']}: {people}  [{', '.join(level.targets)}{after}]")
     return "\n".join(lines) + "\n"
 

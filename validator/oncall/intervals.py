@@ -15,7 +15,9 @@ IntervalSet = list[Interval]
 def normalise(pairs: Iterable[Interval]) -> IntervalSet:
     """Sort, drop empty pairs, merge overlapping and touching ones."""
     out: IntervalSet = []
-    for start, end in sorted(p for p in pairs if p[1] > p[0]):
+    for start, end in sorted(pairs):
+        if end <= start:
+            continue
         if out and start <= out[-1][1]:
             if end > out[-1][1]:
                 out[-1] = (out[-1][0], end)

@@ -20,8 +20,11 @@ ABSENCE_LOOKAHEAD = 366 * DAY
 
 def horizon(ctx: Context) -> tuple[int, int]:
     """The checked window: `[now, now + settings.horizon)`."""
-    start = int(ctx.now.timestamp())
-    return start, start + ctx.settings.horizon.seconds
+    def build() -> tuple[int, int]:
+        start = int(ctx.now.timestamp())
+        return start, start + ctx.settings.horizon.seconds
+
+    return ctx.memo("oncall.horizon", build)
 
 
 def rotation_timeline(ctx: Context, rotation_id: str, window: tuple[int, int] | None = None) -> Timeline | None:
@@ -74,8 +77,11 @@ def rotation_targets(escalation: Escalation) -> list[str]:
 
 def checkable(ctx: Context, escalation: Escalation) -> bool:
     """Every rotation the escalation targets exists and fits the turn cap (else SCH005/ROT002 say so)."""
-    return all(ident in ctx.org.rotations and rotation_timeline(ctx, ident) is not None
-               for ident in rotation_targets(escalation))
+    def build() -> bool:
+        return all(ident in ctx.org.rotations and rotation_timeline(ctx, ident) is not None
+                   for ident in rotation_targets(escalation))
+
+    return ctx.memo(f"oncall.checkable.{escalation.id}", build)
 
 
 def escalation_zone(ctx: Context, escalation: Escalation) -> str:

@@ -32,12 +32,14 @@ from validator.rules.context import Context
 from validator.rules.registry import Issue, rule
 
 
-def _paging(ctx: Context) -> Iterator[tuple[Service, list[str]]]:
+def _paging(ctx: Context) -> list[tuple[Service, list[str]]]:
     """Each service with an existing escalation, and the rotations that escalation targets."""
-    for service in sorted(ctx.org.services.values(), key=lambda s: s.id):
-        escalation = ctx.org.escalations.get(service.escalation or "")
-        if escalation is not None:
-            yield service, rotation_targets(escalation)
+    def build() -> list[tuple[Service, list[str]]]:
+        targets = {e.id: rotation_targets(e) for e in ctx.org.escalations.values()}
+        return [(service, targets[service.escalation]) for service in sorted(ctx.org.services.values(),
+                key=lambda s: s.id) if service.escalation in targets]
+
+    return ctx.memo("oncall.paging", build)
 
 
 def _members(rotation: Rotation) -> list[str]:
