@@ -117,12 +117,18 @@ def _environment():
         trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
 
 
+def _worst_first(findings: list[dict]) -> list[dict]:
+    rank = {"error": 0, "warning": 1}
+    return sorted(findings, key=lambda f: (rank.get(f["severity"], 2), f["path"], f["line"]))
+
+
 def render_diff(diff: dict, base: str, head: str, max_rows: int = MAX_ROWS) -> str:
     """The pull-request comment for a diff (the JSON shape), starting with the sticky-comment marker."""
     template = _environment().get_template("diff.md.j2")
     text = template.render(headline=headline(diff), summary=summary_line(diff), base=base,
                            head=head, access=diff["access"], changed=diff["access"].get("changed", []),
-                           ownership=diff["ownership"], findings=diff["findings"], limit=max_rows)
+                           ownership=diff["ownership"], limit=max_rows,
+                           findings={key: _worst_first(rows) for key, rows in diff["findings"].items()})
     if len(text) > MAX_COMMENT:
         if max_rows > 5:
             return render_diff(diff, base, head, max_rows // 4)
