@@ -51,3 +51,49 @@ def test_every_acc_rule_is_explained():
         result = run_cli("explain", rule_id)
         assert result.code == 0
         assert "Fails:" in result.out and "Passes:" in result.out
+
+
+PEOPLE = """\
+- {kind: Person, id: eve, name: Eve, email: eve@example.com, timezone: UTC}
+- {kind: Person, id: erin, name: Erin, email: erin@example.com, timezone: UTC}
+- {kind: Team, id: platform, name: Platform, members: [eve]}
+- {kind: Team, id: security, name: Security, members: [erin]}
+"""
+
+
+def _role(ident: str, actions: str, resources: str, extra: str = "") -> str:
+    return (f"- {{kind: Role, id: {ident}, environment: production, account: \"123456789012\"{extra},\n"
+            f"   statements: [{{effect: Allow, actions: {actions}, resources: {resources}}}]}}\n")
+
+
+def test_acc011_reports_the_first_admin_on_a_chain_and_not_break_glass_roots(repo):
+    roles = (_role("bridge", "[sts:AssumeRole]", '["arn:aws:iam::123456789012:role/iam-admin"]')
+             + _role("iam-admin", '[iam:PutRolePolicy, sts:AssumeRole]', '["arn:aws:iam::123456789012:role/bg"]')
+             + _role("bg", '["*"]', '["*"]', ", break_glass: true"))
+    grants = ("- {kind: Grant, id: ops, role: bridge, to: [team:platform], reason: r, approved_by: [erin]}\n"
+              "- {kind: Grant, id: inc, role: bg, to: [person:eve], reason: r, approved_by: [erin], ticket: INC-1,\n"
+              "   expires: 2026-11-23T20:00:00Z}\n")
+    root = repo({"ownership/org.yaml": PEOPLE, "policy/roles.yaml": roles, "policy/grants.yaml": grants})
+    found = findings_of(run_cli("validate", "--format", "json", repo=root), "ACC011")
+    assert [(f["entity"], f["message"].split(":")[0:2]) for f in found] == [("grant:ops", ["person", "eve → team"])]
+    assert "→ role:iam-admin: role iam-admin allows permissions-management actions" in found[0]["message"]
+
+
+def test_acc006_production_grant_needs_an_approver_from_approvers(repo):
+    roles = _role("deploy", "[ecs:UpdateService]", '["arn:aws:ecs:eu-west-1:123456789012:service/prod/x"]')
+    grants = "- {kind: Grant, id: g, role: deploy, to: [team:platform], reason: r}\n"
+    root = repo({"ownership/org.yaml": PEOPLE, "policy/roles.yaml": roles, "policy/grants.yaml": grants})
+    found = findings_of(run_cli("validate", "--format", "json", repo=root), "ACC006")
+    assert [f["message"] for f in found] == [
+        "production grant g has no approval: add approved_by with someone of team:security"]
+
+
+def test_acc009_in_not_actions_and_deny_statements(repo):
+    roles = ("- kind: Role\n  id: r\n  environment: staging\n  account: \"123456789012\"\n  statements:\n"
+             "    - {effect: Allow, not_actions: [\"iam:Pasrole\"], resources: [\"*\"]}\n"
+             "    - {effect: Deny, actions: [\"ec2:Terminate*\", \"ec2:Explode*\"], resources: [\"*\"]}\n")
+    root = repo({"ownership/org.yaml": PEOPLE, "policy/roles.yaml": roles})
+    found = findings_of(run_cli("validate", "--format", "json", repo=root), "ACC009")
+    assert [f["line"] for f in found] == [6, 7]
+    assert "did you mean iam:PassRole?" in found[0]["message"]
+    assert "'ec2:Explode*' matches no AWS IAM action" in found[1]["message"]
