@@ -10,6 +10,7 @@ prove that a run opens no socket and that git refs are validated before they rea
 from __future__ import annotations
 
 import ast
+import json
 import shutil
 import socket
 import subprocess
@@ -299,3 +300,46 @@ def test_each_static_check_catches_a_violation(monkeypatch, check):
     monkeypatch.setattr(sys.modules[__name__], "trees", lambda: [("validator/bad.py", ast.parse(BAD[check]))])
     with pytest.raises(AssertionError):
         check()
+
+
+# --- the parse cache cannot be planted -----------------------------------------------------------------
+
+
+def test_a_cache_committed_into_the_repository_cannot_change_what_is_validated(tmp_path, monkeypatch):
+    """A pull request can force-add `.dutyguard-cache/`; its entries must not replace the YAML it reviews.
+
+    The attacker builds a cache on their own machine (their own cache secret), adds a person to the
+    people file's entry, and also files it under the plain SHA-256 of the file, which anyone can compute.
+    If the cache were trusted, every verb would see that person.
+    """
+    import hashlib
+
+    from validator import cache
+
+    root = tmp_path / "repo"
+    shutil.copytree(ROOT / "tests" / "fixtures" / "render" / "org", root)
+    people = root / "ownership" / "people.yaml"
+    with monkeypatch.context() as attacker:
+        if hasattr(cache, "_secret"):
+            attacker.setattr(cache, "_secret", lambda: b"the attacker's own machine key!!")
+        assert run_cli("validate", "--format", "json", repo=root, now=NOW).code == 0
+    caches = list((root / ".dutyguard-cache").glob("parse-*.jsonl"))
+    if not caches:
+        pytest.skip("no parse cache in this build")
+    planted = []
+    for line in caches[0].read_text(encoding="utf-8").splitlines():
+        key, _, payload = line.partition("\t")
+        nodes, values, rows = json.loads(payload)
+        keys = [key]
+        if "ana@example.com" in payload:  # the people file's entry
+            values[0].append({"kind": "Person", "id": "mallory", "name": "Mallory", "email": "m@example.com",
+                              "timezone": "Mars/Olympus_Mons"})  # an SCH003 that names person:mallory
+            rows[0].append([len(values[0]) - 1, 1, 1])
+            keys.append(hashlib.sha256(people.read_bytes()).hexdigest())
+        for forged_key in dict.fromkeys(keys):
+            planted.append(f"{forged_key}\t{json.dumps([nodes, values, rows], separators=(',', ':'))}")
+    caches[0].write_text("\n".join(planted) + "\n", encoding="utf-8")
+    for argv in (("validate", "--format", "json"), ("access", "--format", "json"), ("render", "codeowners"),
+                 ("oncall", "api", "--at", NOW, "--format", "json")):
+        output = run_cli(*argv, repo=root, now=NOW)
+        assert "mallory" not in output.out + output.err, f"{argv[0]} trusted a planted cache entry"

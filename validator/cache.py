@@ -14,9 +14,11 @@ so concurrent runs never see half a cache, and it is safe to delete at any time.
 
 from __future__ import annotations
 
-import hashlib
+import functools
+import hmac
 import json
 import os
+import secrets
 import tempfile
 from pathlib import Path
 
@@ -28,7 +30,34 @@ _ROOT = -1  # the document root's position, in a cached position row
 
 
 def key_of(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
+    """HMAC-SHA256 of a file's bytes under this user's cache secret.
+
+    The cache lives inside the repository, so a pull request could commit a forged one: keyed by a
+    secret kept outside every repository, its entries never match and it is simply ignored.
+    """
+    return hmac.digest(_secret(), data, "sha256").hex()
+
+
+@functools.cache
+def _secret() -> bytes:
+    """32 random bytes in ~/.cache/dutyguard/cache-key (0600), made on first use; per process if that fails."""
+    try:
+        folder = Path.home() / ".cache" / "dutyguard"
+        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        path = folder / "cache-key"
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            data = path.read_bytes()
+            if len(data) >= 32:
+                return data
+            raise OSError("cache key too short") from None
+        key = secrets.token_bytes(32)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(key)
+        return key
+    except (OSError, RuntimeError):  # no home, read-only home, ...: a cache for this process only
+        return secrets.token_bytes(32)
 
 
 class ParseCache:
@@ -70,17 +99,28 @@ class ParseCache:
         return nodes, values, tops
 
     def put(self, key: str, nodes: int, values: list, tops: list[dict]) -> None:
-        rows = [[[path[0] if path else _ROOT, line, col] for path, (line, col) in top.items()] for top in tops]
-        try:
-            payload = json.dumps([nodes, values, rows], separators=(",", ":"))
-        except (TypeError, ValueError):  # a value JSON cannot hold: leave the file uncached
-            return
-        self._used[key] = payload
-        self._dirty = True
+        payload = encode(nodes, values, tops)
+        if payload is not None:
+            self._used[key] = payload
+            self._dirty = True
+
+    def offer(self, key: str, payload: str) -> None:
+        """An entry computed elsewhere (a helper process): used, and saved, only if a file asks for it."""
+        if key not in self._lines:
+            self._lines[key] = payload
+            self._dirty = True
+
+    @classmethod
+    def in_memory(cls) -> ParseCache:
+        """A cache for this run only: never read from or written to disk (`--no-cache`)."""
+        cache = cls.__new__(cls)
+        cache.folder = cache.path = None  # type: ignore[assignment]
+        cache._lines, cache._used, cache._dirty = {}, {}, False
+        return cache
 
     def save(self) -> None:
         """Write the entries this run used (stale ones are dropped); errors only cost speed."""
-        if not self._dirty and len(self._used) == len(self._lines):
+        if self.path is None or (not self._dirty and len(self._used) == len(self._lines)):
             return
         try:
             self.folder.mkdir(exist_ok=True)
@@ -100,6 +140,15 @@ class ParseCache:
                     old.unlink(missing_ok=True)
         except OSError:
             pass
+
+
+def encode(nodes: int, values: list, tops: list[dict]) -> str | None:
+    """A cache line's JSON payload, or None for a value JSON cannot hold exactly."""
+    rows = [[[path[0] if path else _ROOT, line, col] for path, (line, col) in top.items()] for top in tops]
+    try:
+        return json.dumps([nodes, values, rows], separators=(",", ":"))
+    except (TypeError, ValueError):
+        return None
 
 
 def _tops_from_rows(rows: list) -> dict:
