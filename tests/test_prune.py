@@ -300,3 +300,10 @@ def test_a_header_comment_stays_and_a_comment_of_the_previous_item_stays(tmp_pat
     result = run_cli("prune", repo=root)
     assert result.out.count("removed grant:") == 2
     assert (root / "policy/grants.yaml").read_text() == expected
+
+
+def test_windows_line_endings_are_kept(tmp_path):
+    root = _repo(tmp_path, GRANTS.replace("\n", "\r\n"))
+    (root / "policy/grants.yaml").write_bytes(GRANTS.replace("\n", "\r\n").encode())
+    run_cli("prune", repo=root)
+    assert (root / "policy/grants.yaml").read_bytes() == EXPECTED_GRANTS.replace("\n", "\r\n").encode()
