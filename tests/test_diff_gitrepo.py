@@ -214,3 +214,11 @@ def test_shallow_clone_without_base_says_fetch_depth_0(gitrepo, tmp_path):
         assert "shallow clone" in result.err and "fetch-depth: 0" in result.err
     result = run_cli("validate", "--baseline", "HEAD~1", repo=clone)
     assert result.code == 2 and "fetch-depth: 0" in result.err
+
+
+def test_a_symlinked_folder_is_reported_not_silently_skipped(gitrepo, tmp_path):
+    os.symlink("../policy", gitrepo.root / "ownership" / "more")
+    os.symlink("../README.md", gitrepo.root / "ownership" / "notes.md")
+    gitrepo.commit("links")
+    errors = {s.path: s.error for s in sources_at(gitrepo.root, "HEAD") if s.error}
+    assert list(errors) == ["ownership/more"] and "not followed" in errors["ownership/more"]

@@ -2,8 +2,8 @@
 
 The rules match the disk loader (`validator.load.files`): only `*.yaml`/`*.yml` below `ownership/`
 and `policy/`, sorted, hidden names skipped, the same size limits. A symbolic link stored in git
-(mode 120000) is never followed: it becomes an SCH007 finding, as a link leaving the repository
-would on disk.
+(mode 120000) is never followed: a link named like a YAML file, or without any suffix (likely a
+folder), becomes an SCH007 finding, so nothing a link points at can silently go missing.
 """
 
 from __future__ import annotations
@@ -144,11 +144,10 @@ def _walk(tree, rel: str) -> Iterator[tuple[str, object, str | None]]:
             continue
         if item.type == "tree":
             yield from _walk(item, child)
-        elif not name.endswith(SUFFIXES):
-            continue
         elif item.mode == _LINK_MODE:
-            yield child, None, "a symbolic link in git is not followed: replace it with the file itself"
-        else:
+            if name.endswith(SUFFIXES) or "." not in name:  # a YAML file, or (likely) a folder of them
+                yield child, None, "a symbolic link in git is not followed: replace it with the file or folder itself"
+        elif name.endswith(SUFFIXES):
             yield child, item, None
 
 
