@@ -165,3 +165,65 @@ def test_action_diff_step_fails_clearly_when_the_base_is_missing(pull_request):
     diff = run_step("Access diff", clone, {"REPO_PATH": ".", "BASE": "0" * 40}, runner)
     assert diff.returncode == 2
     assert "fetch-depth: 0" in diff.stderr
+
+
+# --- the sticky comment script, run in node with a mocked GitHub client -------------------------------
+
+NODE_HARNESS = r"""
+const script = process.env.SCRIPT;
+const existing = JSON.parse(process.env.EXISTING);
+const calls = [];
+const github = {
+  paginate: async (fn, args) => { calls.push(['list', args.issue_number]); return existing; },
+  rest: { issues: {
+    listComments: 'listComments',
+    updateComment: async (a) => { if (process.env.FAIL) throw new Error('Resource not accessible by integration');
+                                  calls.push(['update', a.comment_id, a.body]); },
+    createComment: async (a) => { if (process.env.FAIL) throw new Error('Resource not accessible by integration');
+                                  calls.push(['create', a.issue_number, a.body]); },
+  } },
+};
+const context = { repo: { owner: 'o', repo: 'r' }, payload: { pull_request: { number: 7 } } };
+const core = { warning: (m) => calls.push(['warning', m]) };
+const AsyncFunction = Object.getPrototypeOf(async function () {}).constructor;
+new AsyncFunction('require', 'github', 'context', 'core', script)(require, github, context, core)
+  .then(() => console.log(JSON.stringify(calls)), (e) => { console.error(e); process.exit(3); });
+"""
+
+
+def run_comment_script(tmp_path, existing: list[dict], fail: bool = False) -> list:
+    import json
+    import shutil
+
+    node = shutil.which("node")
+    if node is None:
+        pytest.skip("node is not installed")
+    diff_file = tmp_path / "diff.md"
+    diff_file.write_text("<!-- dutyguard-diff -->\n### dutyguard: new body\n", encoding="utf-8")
+    script = step("Comment the access diff on the pull request")["with"]["script"]
+    env = {**os.environ, "SCRIPT": script, "EXISTING": json.dumps(existing), "DIFF_FILE": str(diff_file)}
+    if fail:
+        env["FAIL"] = "1"
+    proc = subprocess.run([node, "-e", NODE_HARNESS], env=env, capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    return json.loads(proc.stdout)
+
+
+def test_comment_script_creates_one_comment_then_updates_it(tmp_path):
+    calls = run_comment_script(tmp_path, [{"id": 1, "user": {"type": "User"}, "body": "LGTM"}])
+    assert [c[0] for c in calls] == ["list", "create"] and calls[1][1] == 7
+    assert calls[1][2].startswith("<!-- dutyguard-diff -->")
+    mine = {"id": 42, "user": {"type": "Bot"}, "body": "<!-- dutyguard-diff -->\nold"}
+    calls = run_comment_script(tmp_path, [{"id": 1, "user": {"type": "User"}, "body": "hi"}, mine])
+    assert [c[:2] for c in calls] == [["list", 7], ["update", 42]]
+
+
+def test_comment_script_ignores_a_human_comment_that_quotes_the_marker(tmp_path):
+    human = {"id": 5, "user": {"type": "User"}, "body": "<!-- dutyguard-diff --> pasted"}
+    calls = run_comment_script(tmp_path, [human])
+    assert [c[0] for c in calls] == ["list", "create"]
+
+
+def test_comment_script_only_warns_when_the_token_cannot_comment(tmp_path):
+    calls = run_comment_script(tmp_path, [], fail=True)
+    assert calls[-1][0] == "warning" and "job summary" in calls[-1][1]
