@@ -254,3 +254,33 @@ def test_calendar_refuses_to_write_into_the_repository_yaml(tmp_path, where):
 def test_calendar_refuses_a_directory_as_its_file(tmp_path):
     root = valid_org(tmp_path)
     _refused(run_cli("calendar", "--person", "ana", "--out", str(tmp_path), repo=root, now=NOW))
+
+
+# --- line-based outputs: no injected lines ------------------------------------------------------------
+
+
+def _with_paths(tmp_path: Path, paths: str) -> Path:
+    root = valid_org(tmp_path)
+    services = root / "ownership" / "services.yaml"
+    services.write_text(services.read_text().replace('paths: ["src/web/**", "docs/**"]', f"paths: {paths}"))
+    return root
+
+
+def test_a_line_break_in_a_codeowners_path_is_sch003_and_nothing_is_rendered(tmp_path):
+    root = _with_paths(tmp_path, '["src/web/**\\n/ownership/**", "docs/**"]')
+    result = run_cli("validate", "--format", "json", repo=root, now=NOW)
+    (finding,) = [f for f in result.json()["findings"] if f["rule"] == "SCH003"]
+    assert (finding["path"], finding["entity"]) == ("ownership/services.yaml", "service:web-ui")
+    assert "line break" in finding["message"]
+    rendered = run_cli("render", "codeowners", "--org", "example", repo=root, now=NOW)
+    assert rendered.code == 1 and rendered.out == ""
+
+
+def test_spaces_and_owner_handles_inside_a_path_cannot_add_owners(tmp_path):
+    root = _with_paths(tmp_path, '["docs/** @evil-org/admins", "src/web/**"]')
+    result = run_cli("render", "codeowners", "--org", "example", repo=root, now=NOW)
+    assert result.code == 0, result.err
+    for line in result.out.splitlines():
+        if line and not line.startswith("#"):
+            owners = re.split(r"(?<!\\) ", line)[1:]
+            assert owners and all(owner.startswith("@example/") for owner in owners), line

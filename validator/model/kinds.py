@@ -79,6 +79,15 @@ class Service(Entity):
     lifecycle: Literal["production", "experimental", "deprecated"] = "production"
     paths: list[Annotated[str, StringConstraints(min_length=1, max_length=500)]] = Field(default_factory=list)
 
+    @field_validator("paths")
+    @classmethod
+    def _one_line_patterns(cls, value: list[str]) -> list[str]:
+        for pattern in value:
+            if any(ord(char) < 32 or ord(char) == 127 for char in pattern):
+                raise ValueError(f"path pattern {pattern!r} holds a line break or control character: CODEOWNERS "
+                                 "takes one pattern per line; write each pattern as its own item")
+        return value
+
 
 class Restriction(Strict):
     days: list[Day] = Field(default_factory=lambda: list(DAYS), min_length=1)
