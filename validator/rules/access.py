@@ -167,7 +167,21 @@ def privilege_escalation(ctx: Context) -> Iterator[Issue]:
             if found:
                 yield Issue(role.ref, f"role {role.id} statement {s.index + 1} allows privilege escalation "
                             f"({_shown(list(found))}): scope iam:PassRole/sts:AssumeRole to named ARNs, remove "
-                            "the IAM-changing actions, or make it a break_glass role", ("statements", s.index))
+                            "the IAM-changing actions, or make it a break_glass role",
+                            _escalation_field(role.statements[s.index], s.index, found))
+
+
+def _escalation_field(statement, index: int, found: tuple[str, ...]) -> tuple:
+    """The first action pattern of the statement that allows one of the escalation actions found."""
+    from validator.iam.catalog import expand
+
+    if statement.actions is None:
+        return ("statements", index, "not_actions")
+    wanted = {name.split(" ", 1)[0].lower() for name in found}
+    for j, pattern in enumerate(statement.actions):
+        if wanted & expand(pattern):
+            return ("statements", index, "actions", j)
+    return ("statements", index)
 
 
 @rule("ACC004", "error", "person's production grant without a near expiry")
@@ -209,7 +223,7 @@ def person_grant_expiry(ctx: Context) -> Iterator[Issue]:
         if grant.expires is None:
             yield Issue(grant.ref, f"grant {grant.id} gives {names} production role {role.id} without "
                         f"'expires': add an expiry at most {limit_days} days ahead (max_grant_days), or grant "
-                        "it to a team", ("to", people[0][0]))
+                        "it to a team")
         elif end_of(grant.expires) > limit:
             yield Issue(grant.ref, f"grant {grant.id} gives {names} production role {role.id} until "
                         f"{grant.expires.isoformat()}, more than {limit_days} days (max_grant_days) from now: "
@@ -497,4 +511,4 @@ def reached_by_assumption(ctx: Context) -> Iterator[Issue]:
             more = f" (and {len(names)} more: {_shown(names)})" if names else ""
             yield Issue(grant.ref, f"{path}{more}: role {target} allows {' and '.join(why)} and was not granted, "
                         "it is reached only through sts:AssumeRole; narrow the sts:AssumeRole resources of "
-                        f"{roles_on_way[0]}, or grant role {target} explicitly", ("role",))
+                        f"{roles_on_way[0]}, or grant role {target} explicitly")
