@@ -63,3 +63,10 @@ def test_text_output_counts_the_baseline(legacy):
 def test_baseline_unknown_ref_is_exit_2(legacy):
     result = legacy.cli("validate", "--baseline", "does-not-exist")
     assert result.code == 2 and "unknown git ref" in result.err
+
+
+def test_github_annotations_show_only_new_errors(legacy):
+    legacy.append("ownership/services.yaml", "- {kind: Service, id: fresh, owner: nobody-either, tier: 4}\n")
+    result = legacy.cli("validate", "--format", "github", "--baseline", "legacy")
+    errors = [line for line in result.out.splitlines() if line.startswith("::error ")]
+    assert result.code == 1 and len(errors) == 1 and "fresh" in errors[0]
