@@ -37,7 +37,7 @@ def rule_descriptor(rule_id: str, meta: dict) -> dict:
     summary = doc.strip().splitlines()[0] if doc.strip() else title
     severity = meta.get("severity", "warning")
     properties: dict = {"tags": ["dutyguard", meta.get("topic") or rule_id[:3].lower()]}
-    if rule_id.startswith("ACC"):
+    if meta.get("topic") == "access" or rule_id.startswith("ACC"):  # production-access rules
         properties["tags"].append("security")
         properties["security-severity"] = SECURITY_SEVERITY.get(severity, "5.0")
     return {
