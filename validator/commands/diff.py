@@ -32,7 +32,7 @@ def run(args: argparse.Namespace) -> int:
     moment = now(args)
     before = validate_loaded(load_sources(sources_at(root, args.base)), moment)
     if args.head is None:
-        after = validate_repo(root, moment)
+        after = validate_repo(root, moment, cache=not getattr(args, "no_cache", False))
     else:
         after = validate_loaded(load_sources(sources_at(root, args.head)), moment)
     diff = compare(before, after, moment)
