@@ -307,3 +307,30 @@ def test_windows_line_endings_are_kept(tmp_path):
     (root / "policy/grants.yaml").write_bytes(GRANTS.replace("\n", "\r\n").encode())
     run_cli("prune", repo=root)
     assert (root / "policy/grants.yaml").read_bytes() == EXPECTED_GRANTS.replace("\n", "\r\n").encode()
+
+
+def test_block_scalars_nested_lists_and_comments_inside_the_item(tmp_path):
+    grants = textwrap.dedent("""\
+        - kind: Grant
+          id: a-old
+          role: checkout-deploy
+          reason: |
+            several
+            lines
+          approved_by: [erin]
+          expires: 2025-01-01
+          to:
+            - team:payments
+            # still part of a-old
+        - kind: Grant
+          id: b
+          role: checkout-deploy
+          reason: |
+            keep
+          approved_by: [erin]
+          to:
+          - team:payments
+        """)
+    root = _repo(tmp_path, grants)
+    run_cli("prune", repo=root)
+    assert (root / "policy/grants.yaml").read_text() == grants.split("# still part of a-old\n", 1)[1]

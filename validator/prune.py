@@ -214,8 +214,12 @@ def _item_span(lines: list[str], item, sequence) -> tuple[int, int]:
             first -= 1
         if first < 0 or lines[first].strip() != "-":
             raise _CannotCut
-    first = _attached_comments(lines, first, len(lines[first]) - len(lines[first].lstrip()))
+    dash_column = len(lines[first]) - len(lines[first].lstrip())
+    first = _attached_comments(lines, first, dash_column)
     last = _content_end(item)
+    while last + 1 < len(lines) and lines[last + 1].lstrip().startswith("#") and (
+            len(lines[last + 1]) - len(lines[last + 1].lstrip()) > dash_column):
+        last += 1  # a comment indented inside the item belongs to it
     for sibling in sequence.value:
         if sibling is not item and sibling.start_mark.line in range(first, last + 1):
             raise _CannotCut
