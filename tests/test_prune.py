@@ -334,3 +334,47 @@ def test_block_scalars_nested_lists_and_comments_inside_the_item(tmp_path):
     root = _repo(tmp_path, grants)
     run_cli("prune", repo=root)
     assert (root / "policy/grants.yaml").read_text() == grants.split("# still part of a-old\n", 1)[1]
+
+
+def _is_subsequence(small: list[str], big: list[str]) -> bool:
+    it = iter(big)
+    return all(any(line == other for other in it) for line in small)
+
+
+def test_property_prune_keeps_unexpired_grants_and_only_deletes_lines(tmp_path_factory):
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from validator.load import SourceFile, load_sources
+
+    item = st.tuples(st.booleans(), st.sampled_from(["", "# note\n", "\n", "\n# section\n"]),
+                     st.sampled_from(["block", "flow"]))
+
+    @settings(max_examples=40, deadline=None)
+    @given(st.lists(item, min_size=1, max_size=6), st.sampled_from(["", "# header\n"]))
+    def check(items, header):
+        parts = [header]
+        for n, (expired, before, style) in enumerate(items):
+            expiry = "2025-01-01" if expired else "2027-01-01"
+            parts.append(before)
+            if style == "flow":
+                parts.append(f"- {{kind: Grant, id: g{n}, role: checkout-deploy, to: [team:payments], reason: r, "
+                             f"approved_by: [erin], expires: {expiry}}}\n")
+            else:
+                parts.append(f"- kind: Grant\n  id: g{n}\n  role: checkout-deploy\n  to: [team:payments]\n"
+                             f"  reason: r  # why\n  approved_by: [erin]\n  expires: {expiry}\n")
+        text = "".join(parts)
+        root = _repo(tmp_path_factory.mktemp("p"), text)
+        assert run_cli("prune", repo=root).code == 0
+        path = root / "policy/grants.yaml"
+        kept = [f"g{n}" for n, (expired, _, _) in enumerate(items) if not expired]
+        if not path.exists():
+            assert kept == []
+            return
+        after = path.read_text()
+        loaded = load_sources([SourceFile("policy/grants.yaml", after.encode())])
+        assert loaded.findings == []
+        assert [e.data["id"] for e in loaded.entities] == kept
+        assert _is_subsequence(after.splitlines(), text.splitlines())
+
+    check()
