@@ -449,3 +449,33 @@ def test_a_one_minute_turn_over_a_year_is_a_clear_finding_not_minutes_of_cpu(tmp
     bounded = [f for f in findings if "hand over about" in f["message"]]
     assert bounded and {(f["rule"], f["path"]) for f in bounded} == {("ROT002", "ownership/org.yaml")}
     assert "use a longer turn or a shorter horizon" in bounded[0]["message"]
+
+
+def test_folders_nested_too_deep_are_sch007_not_a_recursion_error(tmp_path):
+    root = raw_repo(tmp_path, {})
+    deep = root / "ownership" / "/".join(["a"] * 300)
+    deep.mkdir(parents=True)
+    (deep / "people.yaml").write_text(PERSON)
+    (root / "ownership" / "people.yaml").write_text(PERSON.replace("alice", "bob"))
+    code, findings, _ = validate_in_subprocess(root)
+    assert [(f["rule"], f["path"]) for f in findings] == [("SCH007", "ownership/" + "/".join(["a"] * 32))]
+    assert "nested deeper than 32 levels" in findings[0]["message"]
+
+
+def test_folders_nested_too_deep_in_git_history_are_sch007_too(tmp_path):
+    import git
+
+    root = raw_repo(tmp_path, {})
+    deep = root / "ownership" / "/".join(["a"] * 40)
+    deep.mkdir(parents=True)
+    (deep / "people.yaml").write_text(PERSON)
+    repo = git.Repo.init(root)
+    with repo.config_writer() as config:
+        config.set_value("user", "name", "Test").set_value("user", "email", "test@example.com")
+    repo.git.add(A=True)
+    repo.index.commit("deep")
+    from validator.git import sources_at
+
+    (error,) = [(s.path, s.error) for s in sources_at(root, "HEAD") if s.error]
+    assert error[0] == "ownership/" + "/".join(["a"] * 32)
+    assert "nested deeper than 32 levels" in error[1]

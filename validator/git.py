@@ -13,7 +13,15 @@ from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
 
 from validator.findings import UsageError
-from validator.load.files import MAX_FILE_BYTES, MAX_FILES, MAX_TOTAL_BYTES, ROOTS, SUFFIXES, SourceFile
+from validator.load.files import (
+    MAX_FILE_BYTES,
+    MAX_FILES,
+    MAX_FOLDER_DEPTH,
+    MAX_TOTAL_BYTES,
+    ROOTS,
+    SUFFIXES,
+    SourceFile,
+)
 
 _REF = re.compile(r"[A-Za-z0-9@][A-Za-z0-9._/@{}~^+-]{0,255}")
 _LINK_MODE = 0o120000
@@ -143,6 +151,9 @@ def _walk(tree, rel: str) -> Iterator[tuple[str, object, str | None]]:
         if item.mode == _SUBMODULE_MODE:
             continue
         if item.type == "tree":
+            if child.count("/") >= MAX_FOLDER_DEPTH:
+                yield child, None, f"folders nested deeper than {MAX_FOLDER_DEPTH} levels: flatten the layout"
+                continue
             yield from _walk(item, child)
         elif item.mode == _LINK_MODE:
             if name.endswith(SUFFIXES) or "." not in name:  # a YAML file, or (likely) a folder of them

@@ -13,6 +13,7 @@ SUFFIXES = (".yaml", ".yml")
 MAX_FILE_BYTES = 2 * 1024 * 1024
 MAX_TOTAL_BYTES = 64 * 1024 * 1024  # about 6x the 20,000-person benchmark organisation
 MAX_FILES = 100_000
+MAX_FOLDER_DEPTH = 32  # folders below ownership/ or policy/; deeper trees are refused, not recursed into
 
 
 @dataclass
@@ -71,6 +72,9 @@ def _walk(root: Path, root_real: Path, rel: str, seen: set[str]) -> Iterator[tup
         yield rel, f"cannot be read: {err.strerror or err}"
         return
     if stat.S_ISDIR(st.st_mode):
+        if rel.count("/") >= MAX_FOLDER_DEPTH:
+            yield rel, f"folders nested deeper than {MAX_FOLDER_DEPTH} levels: flatten the layout"
+            return
         seen = seen | {real}
         try:
             names = sorted(os.listdir(full))
