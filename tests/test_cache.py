@@ -126,3 +126,22 @@ def test_a_cache_is_never_trusted_across_versions(org: Path, monkeypatch):
 def test_an_unwritable_cache_folder_only_costs_speed(org: Path):
     (org / DIRNAME).write_text("a file where the cache folder should be")
     assert findings(org) == cold(org)
+
+
+def test_a_helper_process_gives_the_same_findings_and_fills_the_cache(org: Path, monkeypatch):
+    import validator.load.parallel as parallel
+    from validator.load.fastpath import parse_fast
+
+    (org / "ownership" / "extra" / "bad.yaml").write_text("kind: Person\nid: x\nid: y\n")  # SCH002: never cached
+    expected = cold(org)  # small: no helper
+    monkeypatch.setattr(parallel, "MIN_BYTES", 1)
+    monkeypatch.setattr(parallel, "_allowed", lambda: True)
+    started = []
+    real_start = parallel.start
+    monkeypatch.setattr(parallel, "start", lambda *a: started.append(real_start(*a)) or started[-1])
+    assert cold(org) == expected  # --no-cache: the helper still shares the parse
+    assert findings(org) == expected
+    assert len(started) == 2 and all(helper is not None for helper in started)
+    clean = [p for p in org.rglob("*.yaml") if parse_fast(p.read_text()) is not None]
+    assert cache_file(org).read_text().count("\n") == len(clean)  # everything the fast path can parse
+    assert findings(org) == expected  # and a warm run from that cache

@@ -83,6 +83,10 @@ class ParseCache:
             if tab and len(key) == 64:
                 lines[key] = payload
 
+    def peek(self, key: str) -> str | None:
+        """The raw entry for `key`, without using it."""
+        return self._lines.get(key)
+
     def get(self, key: str) -> tuple[int, list, list[dict]] | None:
         """(node count, document values, top-level positions per document), or None."""
         payload = self._lines.get(key)

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from validator.cache import ParseCache, key_of
 from validator.findings import Finding
-from validator.load import yamltree
+from validator.load import parallel, yamltree
 from validator.load.fastpath import documents_of, parse_fast
 from validator.load.files import SourceFile, decode, iter_repo_files
 from validator.load.yamltree import Document, parse
@@ -68,8 +68,22 @@ class LoadResult:
 
 
 def load_repo(root: Path, cache: ParseCache | None = None) -> LoadResult:
-    """Read every YAML file of the repository at `root` (unchanged files from `cache`, if given)."""
-    return load_sources(iter_repo_files(root), cache)
+    """Read every YAML file of the repository at `root` (unchanged files from `cache`, if given).
+
+    A large cold load is shared with a helper process (`load/parallel.py`); the result is the same.
+    """
+    sources = list(iter_repo_files(root))
+    work = cache if cache is not None else ParseCache.in_memory()
+    helper = parallel.start(sources, work)
+    if helper is None:
+        return load_sources(sources, cache)
+    result = LoadResult()
+    for i, source in enumerate(sources):
+        if i == helper.start:
+            helper.deliver(work)
+        result.files.append(source.path)
+        load_one(source, result, work if cache is not None or i >= helper.start else None)
+    return result
 
 
 def load_sources(sources: Iterable[SourceFile], cache: ParseCache | None = None) -> LoadResult:

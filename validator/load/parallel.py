@@ -1,0 +1,126 @@
+"""A helper process that parses the second half of a large repository while we parse the first.
+
+On a machine with two or more cores, a large cold load is split in two: a forked child runs the
+fast path over the files of the second half that the cache does not have, and sends back exactly
+what the cache would hold for them (`cache.encode`: one JSON line each). The parent parses the first half
+itself, then offers the child's entries to the cache, so the second half's files are read as cache
+hits, in order. A file the child could not parse cleanly is simply not sent: the parent parses it
+with the reference parser, as always. If the child fails in any way the parent parses everything
+itself; the helper only ever changes how fast a run is, never what it reports.
+
+Only on Linux (fork is cheap and safe there), only with at least two CPUs, only when the files to
+parse add up to at least `MIN_BYTES`. `DUTYGUARD_JOBS=1` turns it off.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Sequence
+
+from validator.cache import ParseCache, encode, key_of
+from validator.load.fastpath import parse_fast
+from validator.load.files import SourceFile, decode
+
+MIN_BYTES = 2 * 1024 * 1024
+
+
+class Helper:
+    """A running child process that parses some files; `deliver` waits for it and fills the cache."""
+
+    def __init__(self, pid: int, read_fd: int, start: int):
+        self.pid = pid
+        self.read_fd = read_fd
+        self.start = start  # index of the first file the child parses
+
+    def deliver(self, cache: ParseCache) -> None:
+        chunks = []
+        try:
+            with os.fdopen(self.read_fd, "rb") as pipe:
+                while chunk := pipe.read(1 << 20):
+                    chunks.append(chunk)
+        except OSError:
+            chunks = []
+        try:
+            _, status = os.waitpid(self.pid, 0)
+        except ChildProcessError:
+            status = 1
+        if status != 0 or not chunks:
+            return
+        try:
+            text = b"".join(chunks).decode("utf-8")
+        except UnicodeDecodeError:
+            return
+        for line in text.splitlines():
+            key, tab, payload = line.partition("\t")
+            if tab and len(key) == 64:
+                cache.offer(key, payload)
+
+
+def start(sources: Sequence[SourceFile], cache: ParseCache) -> Helper | None:
+    """Fork a helper for the second half (by bytes) of the files the cache misses, if it pays."""
+    if not _allowed():
+        return None
+    misses = [(i, s) for i, s in enumerate(sources)
+              if s.error is None and s.data and cache.peek(key_of(s.data)) is None]
+    total = sum(len(s.data or b"") for _, s in misses)
+    if total < MIN_BYTES:
+        return None
+    half, running = total // 2, 0
+    split = len(sources)
+    for i, s in misses:
+        running += len(s.data or b"")
+        if running >= half:
+            split = i + 1
+            break
+    todo = [s for i, s in misses if i >= split]
+    if not todo:
+        return None
+    read_fd, write_fd = os.pipe()
+    try:
+        pid = os.fork()
+    except OSError:
+        os.close(read_fd)
+        os.close(write_fd)
+        return None
+    if pid == 0:  # the child: parse, send, and leave without running any of the parent's exit handlers
+        code = 1
+        try:
+            os.close(read_fd)
+            blob = "".join(f"{key}\t{payload}\n" for key, payload in _parse_all(todo)).encode("utf-8")
+            with os.fdopen(write_fd, "wb") as pipe:
+                pipe.write(blob)
+            code = 0
+        finally:
+            os._exit(code)
+    os.close(write_fd)
+    return Helper(pid, read_fd, split)
+
+
+def _parse_all(todo: Sequence[SourceFile]) -> list[tuple[str, str]]:
+    out = []
+    for source in todo:
+        data = source.data or b""
+        text, _ = decode(data)
+        if text is None:
+            continue
+        parsed = parse_fast(text)
+        if parsed is None:
+            continue
+        payload = encode(parsed.nodes, [d.value for d in parsed.documents],
+                         [dict(d.positions) for d in parsed.documents])
+        if payload is not None:
+            out.append((key_of(data), payload))
+    return out
+
+
+def _allowed() -> bool:
+    if os.environ.get("DUTYGUARD_JOBS", "") == "1" or not sys.platform.startswith("linux"):
+        return False
+    if not hasattr(os, "fork"):
+        return False
+    try:
+        cpus = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        cpus = os.cpu_count() or 1
+    return cpus >= 2
