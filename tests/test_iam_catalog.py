@@ -55,3 +55,24 @@ def test_importing_the_cli_and_rules_does_not_load_the_catalog_or_policy_sentry(
             "print(c.catalog.cache_info().currsize, 'policy_sentry' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.split() == ["0", "False"]
+
+
+def test_property_wildcard_expansion_matches_a_brute_force_scan():
+    import re
+
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    actions = sorted(cat.catalog().canonical.values())
+
+    @settings(max_examples=60, deadline=None)
+    @given(st.sampled_from(actions), st.integers(0, 40), st.integers(1, 6), st.sampled_from("*?"))
+    def check(action, start, length, wildcard):
+        pattern = action[:start] + wildcard + action[start + length:]
+        regex = re.compile("".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern),
+                           re.IGNORECASE | re.DOTALL)
+        brute = {a.lower() for a in actions if regex.fullmatch(a)}
+        assert cat.expand(pattern) == brute
+        assert cat.expand(pattern.upper()) == brute  # action names ignore case
+
+    check()
