@@ -25,7 +25,7 @@ from validator.model.types import split_ref
 from validator.rules.context import end_of
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Reach:
     person: str
     role: str
