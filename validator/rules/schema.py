@@ -111,7 +111,8 @@ def _missing(ctx: Context, kind: str, ident: str) -> bool:
 
 
 def _ref_issue(ctx: Context, entity: str, field: tuple, what: str, kind: str, ident: str) -> Issue:
-    hint = _closest(ident, ctx.org.collection(kind))
+    # one search over every id of the kind per distinct missing id, however often it is referenced
+    hint = ctx.memo(f"schema.closest.{kind}.{ident}", lambda: _closest(ident, ctx.org.collection(kind)))
     return Issue(entity, f"{entity} {what} '{ident}' is not a known {kind}{hint}: "
                  f"fix the id or add the {kind}", field)
 
