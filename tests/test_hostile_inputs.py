@@ -479,3 +479,23 @@ def test_folders_nested_too_deep_in_git_history_are_sch007_too(tmp_path):
     (error,) = [(s.path, s.error) for s in sources_at(root, "HEAD") if s.error]
     assert error[0] == "ownership/" + "/".join(["a"] * 32)
     assert "nested deeper than 32 levels" in error[1]
+
+
+# --- amplification: one file cannot flood the output ------------------------------------------------------
+
+
+def test_thousands_of_unknown_fields_give_at_most_50_findings_and_a_summary(repo):
+    text = PERSON + "".join(f"field{i}: 1\n" for i in range(3000))
+    result = validate(repo({"ownership/people.yaml": text}))
+    findings = [f for f in checked(result) if f["rule"] == "SCH003"]
+    assert len(findings) == 51
+    assert findings[0]["line"] == 6
+    (summary,) = [f for f in findings if f["message"].startswith("... and 2,950 more SCH003 findings")]
+    assert summary["path"] == "ownership/people.yaml" and summary["entity"] == "person:alice"
+
+
+def test_thousands_of_duplicate_keys_give_at_most_50_findings_and_a_summary(repo):
+    text = PERSON + "name: again\n" * 3000
+    findings = [f for f in checked(validate(repo({"ownership/people.yaml": text}))) if f["rule"] == "SCH002"]
+    assert len(findings) == 51
+    assert "2,950 more SCH002" in findings[-1]["message"] or any("2,950 more" in f["message"] for f in findings)

@@ -39,6 +39,9 @@ FORBIDDEN_ATTRIBUTES = {
 JUSTIFIED_IMPORTS = {
     ("validator/render/atomic.py", "ctypes"): "renameat2(RENAME_EXCHANGE): swap a rendered directory atomically",
 }
+JUSTIFIED_CALLS = {
+    ("validator/load/parallel.py", "os.fork"): "a helper parses half of a large cold load; it never execs anything",
+}
 GIT_MODULES = {"validator/git.py"}  # the only module that talks to git (through gitpython)
 ENVIRONMENT = {"GITHUB_ACTIONS", "GITHUB_STEP_SUMMARY", "GITHUB_WORKSPACE", "NO_COLOR"}
 # where files may be written; everything else writes through validator/render/atomic.py
@@ -46,6 +49,7 @@ WRITERS = {
     "validator/render/atomic.py": "the atomic writers themselves",
     "validator/cache.py": "the cache: its own temp + rename under .dutyguard-cache/",
     "validator/report/github.py": "appends the findings table to $GITHUB_STEP_SUMMARY, as GitHub documents",
+    "validator/load/parallel.py": "the parse helper writes its results into a pipe to its parent, not a file",
 }
 
 
@@ -110,7 +114,7 @@ def test_no_unsafe_yaml_loading_shell_helpers_or_mktemp():
     for path, tree in trees():
         for node in ast.walk(tree):
             name = dotted(node) if isinstance(node, ast.Attribute) else None
-            if name and tuple(name.rsplit(".", 1)) in FORBIDDEN_ATTRIBUTES:
+            if name and tuple(name.rsplit(".", 1)) in FORBIDDEN_ATTRIBUTES and (path, name) not in JUSTIFIED_CALLS:
                 hits.append(f"{path}:{node.lineno} {name}")
             if isinstance(node, ast.ImportFrom) and node.module in ("yaml", "os", "tempfile"):
                 hits += [f"{path}:{node.lineno} from {node.module} import {a.name}" for a in node.names

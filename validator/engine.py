@@ -5,7 +5,7 @@ from __future__ import annotations
 import gc
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 
@@ -80,7 +80,34 @@ def validate_loaded(loaded: LoadResult, now: datetime) -> Result:
 
     findings = apply_waivers(findings, context)
     findings.sort(key=Finding.sort_key)
+    findings = cap_per_entity(findings)
     return Result(findings, org, context, loaded.files, rules=rule_metadata(rules, org))
+
+
+MAX_PER_ENTITY = 50  # findings of one rule for one entity; the rest become one summary finding
+
+
+def cap_per_entity(findings: list[Finding]) -> list[Finding]:
+    """At most MAX_PER_ENTITY findings per rule and entity, so that one hostile file cannot flood the output
+    (180,000 unknown fields in one entity would otherwise be 180,000 findings). `findings` are sorted."""
+    counts: dict[tuple[str, str], int] = {}
+    out: list[Finding] = []
+    firsts: dict[tuple[str, str], Finding] = {}
+    for finding in findings:
+        key = (finding.rule, finding.entity)
+        counts[key] = counts.get(key, 0) + 1
+        if counts[key] <= MAX_PER_ENTITY:
+            out.append(finding)
+            firsts.setdefault(key, finding)
+    over = [(key, total) for key, total in counts.items() if total > MAX_PER_ENTITY]
+    if not over:
+        return out
+    for (rule, entity), total in over:
+        first = firsts[(rule, entity)]
+        out.append(replace(first, message=f"... and {total - MAX_PER_ENTITY:,} more {rule} findings "
+                                       f"for {entity} (only the first {MAX_PER_ENTITY} are shown): fix those first"))
+    out.sort(key=Finding.sort_key)
+    return out
 
 
 def rule_metadata(rules: dict[str, Rule], org: Org) -> dict[str, dict]:
