@@ -499,3 +499,36 @@ def test_thousands_of_duplicate_keys_give_at_most_50_findings_and_a_summary(repo
     findings = [f for f in checked(validate(repo({"ownership/people.yaml": text}))) if f["rule"] == "SCH002"]
     assert len(findings) == 51
     assert "2,950 more SCH002" in findings[-1]["message"] or any("2,950 more" in f["message"] for f in findings)
+
+
+# --- dates at the ends of the calendar ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("value", ["0001-01-01", "9999-12-31", "9999-12-31T23:59:59+14:00", "0001-01-01T00:00:00-12:00",
+                                   "1969-12-31"])
+def test_a_date_at_the_end_of_the_calendar_is_sch003_not_an_overflow(repo, value):
+    grant = f"kind: Grant\nid: g\nrole: r\nto: [person:alice]\nreason: x\nexpires: {value}\n"
+    absence = f"kind: Absence\nperson: alice\nfrom: 2026-12-01\nto: {value}\n"
+    rotation = ("kind: Rotation\nid: r\ntimezone: Pacific/Kiritimati\nlayers:\n  - name: a\n    members: [alice]\n"
+                f"    start: \"{value if 'T' in value else value + 'T00:00'}\"\n    turn: 1w\n")
+    root = repo({"policy/grants.yaml": grant, "ownership/absences.yaml": absence, "ownership/rotations.yaml": rotation,
+                 "ownership/people.yaml": PERSON})
+    for argv in (("validate", "--format", "json"), ("calendar", "--person", "alice"), ("prune", "--dry-run"),
+                 ("oncall", "x", "--at", NOW)):
+        result = run_cli(*argv, repo=root)
+        assert "Traceback" not in result.err and result.code in (0, 1, 2), (argv, result.err)
+    result = validate(root)
+    assert located(result, "SCH003") == [("ownership/absences.yaml", 4), ("ownership/rotations.yaml", 7),
+                                         ("policy/grants.yaml", 6)]
+    assert "outside the years 1970..2200" in message(result, "SCH003")
+
+
+@pytest.mark.parametrize("flag,value", [("--now", "9999-12-31T23:59:59Z"), ("--now", "0001-01-01T00:00:00Z"),
+                                        ("--at", "9999-12-31T23:59:59+14:00")])
+def test_a_clock_at_the_end_of_the_calendar_is_exit_2(repo, flag, value):
+    root = repo({"ownership/people.yaml": PERSON})
+    if flag == "--now":
+        result = run_cli("validate", repo=root, now=value)
+    else:
+        result = run_cli("oncall", "checkout-api", "--at", value, repo=ROOT)
+    assert "outside the years 1970..2200" in _usage_error(result)

@@ -35,7 +35,12 @@ def parse_instant(text: str, what: str) -> datetime:
         moment = datetime.fromisoformat(text)
     except ValueError:
         raise UsageError(f"{what} '{text}' is not an ISO 8601 date-time (e.g. 2026-12-24T03:00Z)") from None
+    if not MIN_YEAR <= moment.year <= MAX_YEAR:  # far enough from year 1 and 9999 that no arithmetic overflows
+        raise UsageError(f"{what} '{text}' is outside the years {MIN_YEAR}..{MAX_YEAR} dutyguard works with")
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+MIN_YEAR, MAX_YEAR = 1970, 2200
 
 
 def now(args: argparse.Namespace) -> datetime:

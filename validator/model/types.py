@@ -108,7 +108,7 @@ def _parse_datetime(value: Any) -> datetime:
         parsed = datetime.fromisoformat(value)
     except ValueError:
         raise ValueError(f"'{value}' is not an ISO 8601 date-time like 2026-01-05T09:00") from None
-    return parsed
+    return _in_years(parsed, value)
 
 
 def _parse_date_or_datetime(value: Any) -> date | datetime:
@@ -118,10 +118,21 @@ def _parse_date_or_datetime(value: Any) -> date | datetime:
         raise ValueError(f"expected an ISO 8601 date (2027-03-31) or date-time, not {value!r}")
     if len(value) == 10:
         try:
-            return date.fromisoformat(value)
-        except ValueError:
+            return _in_years(date.fromisoformat(value), value)
+        except ValueError as err:
+            if "outside the years" in str(err):
+                raise
             raise ValueError(f"'{value}' is not a valid date (YYYY-MM-DD)") from None
     return _parse_datetime(value)
+
+
+MIN_YEAR, MAX_YEAR = 1970, 2200  # far from year 1 and 9999, where time arithmetic would overflow
+
+
+def _in_years(moment: date, text: str):
+    if not MIN_YEAR <= moment.year <= MAX_YEAR:
+        raise ValueError(f"'{text}' is outside the years {MIN_YEAR}..{MAX_YEAR}: write a real date")
+    return moment
 
 
 DateTimeField = Annotated[
