@@ -206,6 +206,12 @@ def main(argv: list[str] | None = None) -> int:
                               capture_output=True, text=True, cwd=ROOT)
         lines += ["", "Load-path candidates at scale 1 (`benchmarks/candidates.py`, one process):", "",
                   proc.stdout.strip() or proc.stderr.strip()[-2000:]]
+    if any(r.scale == 1 for r in results):
+        for flag, what in (([], "cold"), (["--warm"], "warm")):
+            proc = subprocess.run([sys.executable, str(HERE / "stages.py"), str(OUT / "scale-1"), *flag],  # noqa: S603
+                                  capture_output=True, text=True, cwd=ROOT)
+            lines += ["", f"Where a {what} run at scale 1 spends its CPU time (`benchmarks/stages.py`):", "",
+                      proc.stdout.strip() or proc.stderr.strip()[-2000:]]
     for name, output in extra_scripts():
         lines += ["", f"`benchmarks/{name}`:", "", "```", output, "```"]
     section = "\n".join(lines)

@@ -1,0 +1,71 @@
+"""Where one validation run spends its time: CPU seconds per stage and per rule, in one process.
+
+    python benchmarks/stages.py REPO [--warm]
+
+Stages: imports, load (read + parse + positions; with --warm from a filled cache, as after a
+one-file change), model validation, and each rule that takes at least 20 ms. The garbage collector
+is off, as in `dutyguard validate`; the helper process is off (DUTYGUARD_JOBS=1), so the load
+figure is the sequential one.
+"""
+
+from __future__ import annotations
+
+import gc
+import os
+import sys
+import time
+
+START = time.process_time()
+gc.disable()
+os.environ["DUTYGUARD_JOBS"] = "1"
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+
+from datetime import UTC, datetime  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+from validator.cache import ParseCache  # noqa: E402
+from validator.engine import _run  # noqa: E402
+from validator.load import load_repo  # noqa: E402
+from validator.model import build_org  # noqa: E402
+from validator.rules.context import Context  # noqa: E402
+from validator.rules.registry import load_all  # noqa: E402
+
+NOW = datetime(2026, 11, 23, 12, tzinfo=UTC)
+
+
+def main(argv: list[str]) -> int:
+    root = Path(argv[1])
+    warm = "--warm" in argv
+    rows: list[tuple[str, float]] = [("imports", time.process_time() - START)]
+    if warm:  # fill the cache with a first load, as the run before would have
+        cache = ParseCache(root)
+        load_repo(root, cache)
+        cache.save()
+    mark = time.process_time()
+    loaded = load_repo(root, ParseCache(root) if warm else None)
+    rows.append(("load" + (" (warm cache)" if warm else ""), time.process_time() - mark))
+    mark = time.process_time()
+    org, _ = build_org(loaded)
+    rows.append(("model validation", time.process_time() - mark))
+    context = Context(org, NOW)
+    rules_total = 0.0
+    per_rule = []
+    for rule_id, rule in load_all().items():
+        if rule.check is None:
+            continue
+        mark = time.process_time()
+        count = len(_run(rule, context))
+        spent = time.process_time() - mark
+        rules_total += spent
+        per_rule.append((rule_id, spent, count))
+    rows.append(("rules", rules_total))
+    print("| stage | CPU s |\n|---|---|")
+    print("\n".join(f"| {name} | {seconds:.2f} |" for name, seconds in rows))
+    slow = sorted((r for r in per_rule if r[1] >= 0.02), key=lambda r: -r[1])
+    print("\n| rule | CPU s | findings |\n|---|---|---|")
+    print("\n".join(f"| {rule_id} | {seconds:.2f} | {count} |" for rule_id, seconds, count in slow))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv))
