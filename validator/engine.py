@@ -68,7 +68,9 @@ def _no_gc() -> Iterator[None]:
 
 
 def validate_loaded(loaded: LoadResult, now: datetime) -> Result:
+    """Validate what was loaded. Consumes `loaded.entities` (the raw values are freed once modelled)."""
     org, model_findings = build_org(loaded)
+    loaded.entities = []  # a seventh of the peak memory of a large run
     context = Context(org, now)
     rules = load_all()
     findings = list(loaded.findings) + model_findings
