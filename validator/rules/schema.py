@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterator
 
+from validator.closest import close_match
 from validator.model.types import split_ref
 from validator.rules.context import Context
 from validator.rules.registry import Issue, document, rule
@@ -102,8 +102,8 @@ document("SCH007", "error", "file cannot be read", """
 
 
 def _closest(ident: str, candidates) -> str:
-    close = difflib.get_close_matches(ident, list(candidates), n=1, cutoff=0.6)
-    return f" (did you mean {close[0]}?)" if close else ""
+    close = close_match(ident, list(candidates), cutoff=0.6)  # difflib's answer, faster on many ids
+    return f" (did you mean {close}?)" if close else ""
 
 
 def _missing(ctx: Context, kind: str, ident: str) -> bool:

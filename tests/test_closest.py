@@ -1,0 +1,25 @@
+"""The fast close-match search gives exactly difflib's answer."""
+
+from __future__ import annotations
+
+import difflib
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from validator.closest import close_match
+
+ids = st.text(alphabet="abcdeklmnrs-0129", min_size=0, max_size=14)
+
+
+@settings(max_examples=300, deadline=None)
+@given(ids, st.lists(ids, max_size=40), st.sampled_from([0.0, 0.3, 0.6, 0.8, 1.0]))
+def test_same_answer_as_difflib(word: str, candidates: list[str], cutoff: float):
+    expected = difflib.get_close_matches(word, candidates, n=1, cutoff=cutoff)
+    assert close_match(word, candidates, cutoff) == (expected[0] if expected else None)
+
+
+def test_a_typo_finds_its_id_among_many():
+    people = [f"person-{i}" for i in range(5000)] + ["alice-schmidt"]
+    assert close_match("alice-schmidz", people) == "alice-schmidt"
+    assert close_match("zzzzzzzzzzzz", people) is None
