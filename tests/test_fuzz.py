@@ -44,6 +44,7 @@ LONG = os.environ.get("DUTYGUARD_FUZZ") == "long"
 SCALE = 10 if LONG else 1
 BOUND_SECONDS = 30  # per example; generous: only a hang or a blow-up can reach it
 RULE_ID = re.compile(r"^[A-Z]{3}[0-9]{3}$")
+UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f\x85\u2028\u2029]")  # a message is one printable line
 
 
 def fuzz_settings(examples: int) -> settings:
@@ -247,12 +248,17 @@ def mutated(draw, org: dict) -> dict[str, str]:
         path = draw(st.sampled_from(sorted(files)))
         text = files[path]
         lines = text.splitlines(keepends=True) or [""]
-        how = draw(st.sampled_from(("token", "token", "delete-line", "duplicate-line", "drop-chars", "swap-lines")))
+        how = draw(st.sampled_from(("token", "token", "value", "value", "delete-line", "duplicate-line", "drop-chars",
+                                    "swap-lines")))
         i = draw(st.integers(0, len(lines) - 1))
         if how == "token":
             at = draw(st.integers(0, len(text)))
             token = draw(st.sampled_from(HOSTILE) | st.text(max_size=4))
             text = text[:at] + token + text[at:]
+        elif how == "value" and ": " in lines[i]:  # replace a value with a hostile one, keeping the key
+            key = lines[i].split(": ", 1)[0]
+            lines[i] = f"{key}: {draw(st.sampled_from(VALUES))}\n"
+            text = "".join(lines)
         elif how == "delete-line":
             text = "".join(lines[:i] + lines[i + 1:])
         elif how == "duplicate-line":
@@ -269,6 +275,13 @@ def mutated(draw, org: dict) -> dict[str, str]:
 
 
 mutated_organisations = seeded_organisations.flatmap(mutated)
+
+VALUES = ("0001-01-01", "9999-12-31", "9999-12-31T23:59:59+14:00", "0001-01-01T00:00:00-12:00", "1970-01-01T00:00",
+          "2200-12-31T23:59", "2026-03-29T02:30", "2026-10-25T02:30", "2026-02-29", "24:00", "00:00", "23:59",
+          "1m", "999999w", "0d", "-1d", "1.5", "-1", "0", "10", "1e309", ".inf", ".nan", "-0", "0x10", "true", "~",
+          "[]", "{}", "[[]]", "''", '""', "[person:nobody]", "[rotation:r0, rotation:r0]", "team:", "person:a",
+          "'*'", "[\"*\"]", "'iam:PassRole'", "[sts:AssumeRole]", "{days: [], from: '09:00', to: '09:00'}",
+          "Etc/GMT+14", "Europe/Berlim", "UTC", "'x' ", "a" * 3000)
 
 FRAGMENTS = ("kind: Person\n", "kind: Team\n", "kind: Rotation\n", "kind: Grant\n", "kind: Settings\n", "id: alice\n",
              "- ", "  ", "\n", "members: [", "alice", ", ", "layers:\n", "  - name: x\n", "turn: 1w\n",
@@ -290,7 +303,7 @@ def well_formed(findings, paths: set[str]) -> None:
         assert finding.severity in ("error", "warning", "waived"), finding
         assert finding.path in paths or finding.path == "", finding
         assert finding.line >= 1 or finding.path == "", finding
-        assert "\n" not in finding.message and finding.message.strip(), finding
+        assert not UNPRINTABLE.search(finding.message) and finding.message.strip(), finding
         assert len(finding.message) < 2000, finding
 
 

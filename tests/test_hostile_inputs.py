@@ -10,6 +10,7 @@ from __future__ import annotations
 import builtins
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -532,3 +533,22 @@ def test_a_clock_at_the_end_of_the_calendar_is_exit_2(repo, flag, value):
     else:
         result = run_cli("oncall", "checkout-api", "--at", value, repo=ROOT)
     assert "outside the years 1970..2200" in _usage_error(result)
+
+
+@pytest.mark.parametrize("escape", ["\\n", "\\r\\n", "\\N", "\\L", "\\P", "\\t", "\\e", "\\0"])
+def test_line_breaks_and_control_characters_in_quoted_values_never_break_a_message(repo, escape):
+    text = PERSON.replace("timezone: Europe/Berlin", f'timezone: "Europe/{escape}::error::x"')
+    text += f'---\nkind: Team\nid: t\nname: "{escape}"\nmembers: [alice, "bob{escape}"]\n'
+    result = validate(repo({"ownership/people.yaml": text}))
+    messages = [f["message"] for f in checked(result) if f["rule"] == "SCH003"]
+    assert len(messages) == 2
+    for shown in messages:
+        assert not re.search("[\x00-\x1f\x7f\x85\u2028\u2029]", shown), shown
+    github = run_cli("validate", "--format", "github", repo=repo({"ownership/people.yaml": text}))
+    assert all(line.startswith("::") for line in github.out.splitlines() if "::error::x" in line)
+
+
+def test_a_duplicate_key_with_a_line_break_is_one_line_sch002(repo):
+    result = validate(repo({"ownership/people.yaml": PERSON + '"a\\nb": 1\n"a\\nb": 2\n'}))
+    assert located(result, "SCH002") == [("ownership/people.yaml", 7)]
+    assert "a\\nb" in message(result, "SCH002")

@@ -10,7 +10,7 @@ from datetime import datetime
 from pathlib import Path
 
 from validator.cache import ParseCache
-from validator.findings import Finding, count
+from validator.findings import Finding, count, one_line
 from validator.load import LoadResult, load_repo
 from validator.model import Org, build_org
 from validator.rules.context import Context
@@ -132,9 +132,9 @@ def locate(rule_id: str, severity: str, issue: Issue, sources: dict) -> Finding:
     """Turn a rule's Issue into a Finding at the file and line of the entity (and field)."""
     source = sources.get(issue.at or issue.entity)
     if source is None:
-        return Finding(rule_id, severity, "", 0, issue.entity, issue.message)
+        return Finding(rule_id, severity, "", 0, issue.entity, one_line(issue.message))
     line, column = source.position(issue.field)
-    return Finding(rule_id, severity, source.path, line, issue.entity, issue.message, column)
+    return Finding(rule_id, severity, source.path, line, issue.entity, one_line(issue.message), column)
 
 
 def _apply_severities(findings: list[Finding], org: Org, rules: dict[str, Rule]) -> list[Finding]:

@@ -2,9 +2,29 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
 
 SEVERITIES = ("error", "warning", "waived")
+# line breaks (YAML also folds NEL, LS and PS into them) and other control characters in user text
+_UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f\x85\u2028\u2029]")
+
+
+MAX_MESSAGE = 1000  # characters; a longer message (quoting a huge value) keeps its start and its end
+
+
+def one_line(message: str) -> str:
+    """A message as one printable line, whatever user text it quotes: control characters shown escaped (`\\n`)."""
+    if _UNPRINTABLE.search(message):
+        message = _UNPRINTABLE.sub(_escaped, message)
+    if len(message) > MAX_MESSAGE:
+        half = MAX_MESSAGE // 2
+        message = f"{message[:half]} ... ({len(message) - 2 * half:,} characters cut) ... {message[-half:]}"
+    return message
+
+
+def _escaped(match: re.Match) -> str:
+    return match.group().encode("unicode_escape").decode("ascii")
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from validator.cache import ParseCache, key_of
-from validator.findings import Finding
+from validator.findings import Finding, one_line
 from validator.load import parallel, yamltree
 from validator.load.fastpath import documents_of, parse_fast
 from validator.load.files import SourceFile, decode, iter_repo_files
@@ -121,7 +121,7 @@ def load_one(source: SourceFile, result: LoadResult, cache: ParseCache | None = 
     result.nodes += parsed.nodes
     for problem in parsed.problems:
         result.findings.append(Finding(problem.rule, "error", source.path, problem.line, file_entity,
-                                       problem.message, problem.column))
+                                       one_line(problem.message), problem.column))
     for document in parsed.documents:
         _entities_of(document, source.path, result)
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from pydantic import ValidationError
 
-from validator.findings import Finding
+from validator.findings import Finding, one_line
 from validator.load import LoadResult, RawEntity, Source
 from validator.model.kinds import (
     KINDS,
@@ -127,7 +127,7 @@ def _kind_message(kind: object, present: bool) -> str:
         return "entity has no 'kind': add one of " + ", ".join(KINDS)
     close = difflib.get_close_matches(str(kind), list(KINDS), n=1)
     hint = f" (did you mean {close[0]}?)" if close else ""
-    return f"unknown kind {kind!r}{hint}: use one of " + ", ".join(KINDS)
+    return f"unknown kind {_short(kind)}{hint}: use one of " + ", ".join(KINDS)
 
 
 def _error_message(kind: str, error: dict) -> str:
@@ -156,7 +156,7 @@ def _short(value: object, limit: int = 80) -> str:
 
 def _finding(source: Source, loc: tuple, entity: str, message: str) -> Finding:
     line, column = source.position(loc)
-    return Finding("SCH003", "error", source.path, line, entity, message, column)
+    return Finding("SCH003", "error", source.path, line, entity, one_line(message), column)
 
 
 def _duplicates(ref: str, places: list[Source]) -> list[Finding]:
