@@ -462,3 +462,37 @@ def test_concurrent_runs_on_one_repository_do_not_corrupt_the_cache(tmp_path):
     cached = run_cli("validate", "--format", "json", repo=root, now=NOW)
     fresh = run_cli("--no-cache", "validate", "--format", "json", repo=root, now=NOW)
     assert cached.out == fresh.out
+
+
+@pytest.mark.parametrize("special", ["/dev/stdout", "/dev/null", "/proc/self/fd/1", "link-to-null"])
+def test_a_device_or_stream_is_refused_not_replaced_by_a_file(tmp_path, monkeypatch, special):
+    """`--out /dev/stdout` must never turn /dev/stdout into a regular file (root may write /dev)."""
+    if special == "link-to-null":
+        (tmp_path / "link").symlink_to("/dev/null")
+        special = str(tmp_path / "link")
+
+    def never(*_args, **_kwargs):
+        raise AssertionError("nothing may be created or renamed for a device")
+
+    monkeypatch.setattr(atomic.tempfile, "mkstemp", never)  # even a regression cannot touch /dev here
+    monkeypatch.setattr(os, "replace", never)
+    with pytest.raises(OutputError, match="not a regular file"):
+        write_file_atomic(Path(special), b"x")
+
+
+def test_a_link_to_a_file_keeps_the_link_and_replaces_its_target(tmp_path):
+    target = tmp_path / "docs" / "CODEOWNERS"
+    target.parent.mkdir()
+    target.write_bytes(b"old\n")
+    link = tmp_path / "CODEOWNERS"
+    link.symlink_to("docs/CODEOWNERS")
+    write_file_atomic(link, b"new\n")
+    assert link.is_symlink() and target.read_bytes() == b"new\n"
+
+
+def test_a_fifo_as_output_is_refused_without_blocking(tmp_path):
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    with pytest.raises(OutputError, match="not a regular file"):
+        write_file_atomic(fifo, b"x")
+    assert leftovers(tmp_path) == []

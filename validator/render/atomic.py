@@ -44,9 +44,7 @@ def write_files_atomic(changes: Mapping[Path, bytes | None]) -> None:
     as a hard-linked backup until all renames have succeeded, so a failing rename puts back the
     files already replaced. Deletions come last.
     """
-    for path in changes:
-        if path.is_dir():
-            raise OutputError(f"cannot write '{path}': it is a directory, not a file")
+    changes = {_target(path): data for path, data in changes.items()}
     staged: dict[Path, str] = {}
     backups: dict[Path, str] = {}
     done: list[Path] = []
@@ -80,6 +78,21 @@ def write_files_atomic(changes: Mapping[Path, bytes | None]) -> None:
     for backup in backups.values():
         with contextlib.suppress(OSError):
             os.unlink(backup)
+
+
+_SYSTEM = ("/dev", "/proc", "/sys")
+
+
+def _target(path: Path) -> Path:
+    """The file to replace: a link's target (the link itself stays); never a folder, device, pipe or /proc entry."""
+    if path.is_dir():
+        raise OutputError(f"cannot write '{path}': it is a directory, not a file")
+    real = Path(os.path.realpath(path))
+    system = any(str(p) == top or str(p).startswith(top + "/") for p in (path.absolute(), real) for top in _SYSTEM)
+    if system or (real.exists() and not real.is_file()):  # /dev/stdout, a FIFO, a device
+        raise OutputError(f"cannot write '{path}': it is not a regular file (for standard output, leave out "
+                          "--out or pass '-')")
+    return real
 
 
 def _stage(path: Path, data: bytes) -> str:
