@@ -496,3 +496,13 @@ def test_a_fifo_as_output_is_refused_without_blocking(tmp_path):
     with pytest.raises(OutputError, match="not a regular file"):
         write_file_atomic(fifo, b"x")
     assert leftovers(tmp_path) == []
+
+
+def test_calendar_out_with_a_full_disk_exits_2_and_keeps_the_old_file(tmp_path, monkeypatch):
+    root = _valid_org(tmp_path)
+    out = tmp_path / "ana.ics"
+    out.write_bytes(b"BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n")
+    monkeypatch.setattr(os, "fsync", enospc)
+    _usage_error_line(_cli("calendar", "--person", "ana", "--out", str(out), repo=root))
+    assert out.read_bytes() == b"BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n"
+    assert leftovers(tmp_path) == []
