@@ -65,7 +65,7 @@ def main(argv: list[str]) -> int:
             if hit is not None:
                 documents_of(data, hit[1], hit[2])
 
-    add("warm cache: sha256 + JSON per file", "all (positions re-parsed for files with findings)", warm)
+    add("warm cache: HMAC-SHA256 + JSON per file", "all (positions re-parsed for files with findings)", warm)
     try:
         import yaml_rs  # type: ignore[import-not-found]
 

@@ -1,12 +1,13 @@
 """The incremental parse cache in `<repo>/.dutyguard-cache/`.
 
 A file's parse result (its documents' values, the positions of its entities, its node count)
-is stored under the sha256 of the file's bytes, so an unchanged file is never parsed twice and
+is stored under an HMAC-SHA256 of the file's bytes (`key_of`, keyed by a per-user secret kept
+outside the repository), so an unchanged file is never parsed twice and
 an edited, renamed or deleted file simply misses or goes unused. Only clean files that the fast
 path parsed are stored: a file with a loader finding is parsed again on every run, so its
 finding and exact position always come from the reference parser.
 
-The cache is one text file per dutyguard version and cache schema, one `sha256<TAB>json` line per
+The cache is one text file per dutyguard version and cache schema, one `key<TAB>json` line per
 file: data only (JSON, never pickle), so a corrupt or hostile cache can make a run slower, never
 run code. Lines that do not decode are ignored. It is written to a temporary file and renamed,
 so concurrent runs never see half a cache, and it is safe to delete at any time.
