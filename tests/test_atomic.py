@@ -321,7 +321,7 @@ def _valid_org(tmp_path: Path) -> Path:
     import shutil
 
     root = tmp_path / "repo"
-    shutil.copytree(FIXTURE_ORG, root)
+    shutil.copytree(FIXTURE_ORG, root, ignore=shutil.ignore_patterns(".dutyguard-cache"))
     check = run_cli("validate", "--format", "json", repo=root, now=NOW)
     assert check.code == 0, check.out
     return root

@@ -30,7 +30,7 @@ ANNOTATION = re.compile(r"^::(error|warning|notice)( [a-z]+=[^,:]*(,[a-z]+=[^,:]
 
 def valid_org(tmp_path: Path, name: str = "repo") -> Path:
     root = tmp_path / name
-    shutil.copytree(FIXTURE_ORG, root)
+    shutil.copytree(FIXTURE_ORG, root, ignore=shutil.ignore_patterns(".dutyguard-cache"))
     return root
 
 

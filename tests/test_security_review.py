@@ -321,7 +321,8 @@ def test_a_cache_committed_into_the_repository_cannot_change_what_is_validated(t
     from validator import cache
 
     root = tmp_path / "repo"
-    shutil.copytree(ROOT / "tests" / "fixtures" / "render" / "org", root)
+    shutil.copytree(ROOT / "tests" / "fixtures" / "render" / "org", root,
+                    ignore=shutil.ignore_patterns(".dutyguard-cache"))
     people = root / "ownership" / "people.yaml"
     with monkeypatch.context() as attacker:
         if hasattr(cache, "_secret"):
@@ -347,3 +348,27 @@ def test_a_cache_committed_into_the_repository_cannot_change_what_is_validated(t
                  ("oncall", "api", "--at", NOW, "--format", "json")):
         output = run_cli(*argv, repo=root, now=NOW)
         assert "mallory" not in output.out + output.err, f"{argv[0]} trusted a planted cache entry"
+
+
+@pytest.mark.parametrize("planted", [".dutyguard-cache", ".dutyguard-cache/.gitignore", "cache-file"])
+def test_a_cache_link_planted_in_the_repository_is_never_written_through(tmp_path, planted):
+    from validator import __version__
+    from validator.cache import SCHEMA
+
+    root = tmp_path / "repo"
+    shutil.copytree(ROOT / "tests" / "fixtures" / "render" / "org", root,
+                    ignore=shutil.ignore_patterns(".dutyguard-cache"))
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "keep.txt").write_text("keep\n")
+    (outside / f"parse-v0-{__version__}.jsonl").write_text("precious\n")
+    if planted == ".dutyguard-cache":
+        (root / planted).symlink_to(outside)
+    else:
+        (root / ".dutyguard-cache").mkdir()
+        name = ".gitignore" if planted.endswith(".gitignore") else f"parse-v{SCHEMA}-{__version__}.jsonl"
+        (root / ".dutyguard-cache" / name).symlink_to(outside / "target")
+    result = run_cli("validate", "--format", "json", repo=root, now=NOW)
+    assert result.code == 0, result.err
+    assert sorted(p.name for p in outside.iterdir()) == ["keep.txt", f"parse-v0-{__version__}.jsonl"]
+    assert (outside / f"parse-v0-{__version__}.jsonl").read_text() == "precious\n"

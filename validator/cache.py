@@ -70,6 +70,9 @@ class ParseCache:
         self._lines: dict[str, str] = {}
         self._used: dict[str, str] = {}
         self._dirty = False
+        if os.path.islink(self.folder) or os.path.islink(self.path):
+            self.folder = self.path = None  # type: ignore[assignment]  # planted link: never read or write through it
+            return
         self._read()
 
     def _read(self) -> None:
@@ -130,7 +133,7 @@ class ParseCache:
         try:
             self.folder.mkdir(exist_ok=True)
             ignore = self.folder / ".gitignore"
-            if not ignore.exists():
+            if not os.path.lexists(ignore):  # a link planted there is not written through
                 ignore.write_text("# dutyguard's cache: safe to delete, never commit it\n*\n")
             fd, tmp = tempfile.mkstemp(prefix=".parse-", dir=self.folder)
             try:
