@@ -108,15 +108,10 @@ def _checked_out(root: Path, args: argparse.Namespace) -> Path | None:
         if args.target != "codeowners":
             raise UsageError(f"render {args.target} needs --out DIR")
         return None
+    from validator.commands.common import refuse_output_in_repository
+
     out = Path(args.out).absolute()
-    resolved = out.resolve()
-    repo = root.absolute().resolve()
-    for protected in (repo / "ownership", repo / "policy"):
-        if resolved == protected or protected in resolved.parents:
-            raise UsageError(f"--out {args.out} is inside {protected.name}/: the render must not write into the "
-                             "repository's own YAML; use e.g. --out build/...")
-    if resolved == repo or resolved in repo.parents:
-        raise UsageError(f"--out {args.out} would replace the repository itself: use e.g. --out build/...")
+    refuse_output_in_repository(root, out)
     if args.target == "codeowners":
         if out.is_dir():
             raise UsageError(f"--out {args.out} is a directory: give the CODEOWNERS file path, e.g. "
