@@ -33,7 +33,7 @@ def _cases(kind: str):
 @pytest.mark.parametrize(("rule", "folder"), list(_cases("fail")))
 def test_fail_fixture_reports_rule_at_expected_place(rule: str, folder: Path):
     expected = yaml.safe_load((folder / "expected.yaml").read_text())["findings"]
-    result = run_cli("validate", "--format", "json", repo=folder, now=_now(folder))
+    result = run_cli("--no-cache", "validate", "--format", "json", repo=folder, now=_now(folder))
     got = [(f["rule"], f["path"], f["line"]) for f in findings_of(result)]
     for item in expected:
         want = (item["rule"], item["path"], item["line"])
@@ -49,7 +49,7 @@ def test_fail_fixture_reports_rule_at_expected_place(rule: str, folder: Path):
 
 @pytest.mark.parametrize(("rule", "folder"), list(_cases("pass")))
 def test_pass_fixture_has_no_finding_of_rule(rule: str, folder: Path):
-    result = run_cli("validate", "--format", "json", repo=folder, now=_now(folder))
+    result = run_cli("--no-cache", "validate", "--format", "json", repo=folder, now=_now(folder))
     assert result.code in (0, 1), result.err
     offending = [f for f in findings_of(result) if f["rule"] == rule and f["severity"] != "waived"]
     assert offending == []

@@ -26,13 +26,25 @@ MAX_TURNS = 100_000
 Segment = tuple[int, int, str]
 
 
+MAX_TOTAL_TURNS = 2_000_000
+"""Hand-offs all rotations together may make in one run (see `views.rotation_timeline`)."""
+
+
 class TurnLimit(Exception):
     """A layer hands over too often in the window to be worth computing (e.g. a `1m` turn for a year)."""
 
-    def __init__(self, layer: str, turns: int, turn: str) -> None:
-        super().__init__(f"layer '{layer}' would hand over about {turns} times (turn {turn}), "
+    def __init__(self, layer: str, turns: int, turn: str, message: str | None = None) -> None:
+        super().__init__(message or f"layer '{layer}' would hand over about {turns} times (turn {turn}), "
                          f"more than {MAX_TURNS}")
         self.layer, self.turns, self.turn = layer, turns, turn
+
+
+def expected_turns(layer: Layer, zone: str, w0: int, w1: int) -> int:
+    """An upper bound of the hand-offs a layer makes in `[w0, w1)` (0 when it starts after the window)."""
+    first = instant(layer.start, zone)
+    if first >= w1:
+        return 0
+    return (w1 - max(w0, first)) // layer.turn.seconds + 2
 
 
 @dataclass
@@ -111,7 +123,7 @@ def layer_shifts(layer: Layer, zone: str, w0: int, w1: int) -> list[Segment]:
     first = instant(layer.start, zone)
     if first >= w1:
         return []
-    expected = (w1 - max(w0, first)) // turn.seconds + 2
+    expected = expected_turns(layer, zone, w0, w1)
     if expected > MAX_TURNS:
         raise TurnLimit(layer.name, expected, str(turn))
     if turn.is_calendar:

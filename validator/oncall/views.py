@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 from validator.model.kinds import Escalation, Service
 from validator.model.types import DAYS, split_ref
-from validator.oncall.engine import Timeline, TurnLimit, timeline
+from validator.oncall.engine import MAX_TOTAL_TURNS, Timeline, TurnLimit, expected_turns, timeline
 from validator.oncall.escalation import Step, steps
 from validator.oncall.intervals import IntervalSet
 from validator.oncall.zones import DAY
@@ -36,12 +36,27 @@ def rotation_timeline(ctx: Context, rotation_id: str, window: tuple[int, int] | 
 
     def build() -> Timeline | None:
         try:
+            _spend_turn_budget(ctx, rotation, w0, w1)
             return timeline(rotation, w0, w1)
         except TurnLimit as limit:
             ctx.memo("oncall.turn-limits", dict)[rotation_id] = limit
             return None
 
     return ctx.memo(f"oncall.timeline.{rotation_id}.{w0}.{w1}", build)
+
+
+def _spend_turn_budget(ctx: Context, rotation, w0: int, w1: int) -> None:
+    """Bound the whole run's work: all rotations together get `MAX_TOTAL_TURNS` hand-offs.
+
+    One layer is capped by the engine (`MAX_TURNS`); without a shared budget, hundreds of layers just
+    under that cap would still cost minutes of CPU.
+    """
+    budget = ctx.memo("oncall.turn-budget", lambda: [MAX_TOTAL_TURNS])
+    cost = sum(expected_turns(layer, rotation.timezone, w0, w1) for layer in rotation.layers)
+    if cost > budget[0]:
+        raise TurnLimit("*", cost, "", f"the repository's rotations together hand over more than "
+                        f"{MAX_TOTAL_TURNS} times in the checked window")
+    budget[0] -= cost
 
 
 def turn_limit(ctx: Context, rotation_id: str) -> TurnLimit | None:
