@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 
 import pytest
@@ -11,36 +10,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import validator.load as load
+from tests.yaml_strategies import documents, same
 from validator.load import load_repo
 from validator.load.fastpath import LazyPositions, parse_fast
 from validator.load.yamltree import parse
 
 ROOT = Path(__file__).resolve().parent.parent
-_BREAKS = "\x85\u2028\u2029"
-keys = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs", "Cc"), exclude_characters=_BREAKS),
-               min_size=1, max_size=12)
-scalars = (st.none() | st.booleans() | st.integers(-10**12, 10**12)
-           | st.floats(allow_nan=True, allow_infinity=True, width=64)
-           | st.sampled_from(["no", "on", "yes", "off", "2026-01-05", "12:30", "0123", "1e3", "1_000", "0o17",
-                              "0x1F", ".5", "~", "Null", "TRUE", "-.inf", ".NaN", "<<", "&a", "*a", "!x"])
-           | st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",), exclude_characters=_BREAKS),
-                     max_size=30))
-values = st.recursive(scalars, lambda inner: st.lists(inner, max_size=4) | st.dictionaries(keys, inner, max_size=4),
-                      max_leaves=25)
-documents = st.dictionaries(keys, values, min_size=1, max_size=6) | st.lists(values, min_size=1, max_size=4)
 FAST = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-
-
-def _same(a, b) -> bool:
-    if isinstance(a, float) and isinstance(b, float):
-        return a == b or (math.isnan(a) and math.isnan(b))
-    if type(a) is not type(b):
-        return False
-    if isinstance(a, dict):
-        return list(a) == list(b) and all(_same(a[k], b[k]) for k in a)
-    if isinstance(a, list):
-        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b, strict=True))
-    return a == b
 
 
 def assert_agree(text: str) -> bool:
@@ -55,7 +31,7 @@ def assert_agree(text: str) -> bool:
     assert len(fast.documents) == len(reference.documents)
     for got, want in zip(fast.documents, reference.documents, strict=True):
         assert got.index == want.index
-        assert _same(got.value, want.value)
+        assert same(got.value, want.value)
         assert isinstance(got.positions, LazyPositions)
         assert got.positions.complete() == want.positions
     return True

@@ -2,39 +2,15 @@
 
 from __future__ import annotations
 
-import math
-
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tests.yaml_strategies import dumpable_mappings as mappings
+from tests.yaml_strategies import same
 from validator.load.yamltree import parse, resolve_plain
 
-# NEL and the Unicode line/paragraph separators are line breaks to YAML: PyYAML's dumper cannot round-trip them
-_BREAKS = "\x85\u2028\u2029"
-keys = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs", "Cc"), exclude_characters=_BREAKS),
-               min_size=1, max_size=12)
-scalars = (st.none() | st.booleans() | st.integers(-10**12, 10**12)
-           | st.floats(allow_nan=False, allow_infinity=True, width=64)
-           | st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",), exclude_characters=_BREAKS),
-                   max_size=30))
-values = st.recursive(scalars, lambda inner: st.lists(inner, max_size=4) | st.dictionaries(keys, inner, max_size=4),
-                      max_leaves=25)
-documents = st.dictionaries(keys, values, min_size=1, max_size=6)
-
 FAST = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-
-
-def _same(a, b) -> bool:
-    if isinstance(a, float) and isinstance(b, float):
-        return a == b or (math.isnan(a) and math.isnan(b))
-    if type(a) is not type(b):
-        return False
-    if isinstance(a, dict):
-        return a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
-    if isinstance(a, list):
-        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b, strict=True))
-    return a == b
 
 
 def _paths(value, prefix=()):
@@ -48,17 +24,17 @@ def _paths(value, prefix=()):
 
 
 @FAST
-@given(documents, st.booleans())
+@given(mappings, st.booleans())
 def test_round_trip_of_safe_dump(data: dict, flow: bool):
     text = yaml.safe_dump(data, default_flow_style=flow, allow_unicode=True, sort_keys=False)
     result = parse(text)
     assert result.problems == []
     assert len(result.documents) == 1
-    assert _same(result.documents[0].value, data)
+    assert same(result.documents[0].value, data)
 
 
 @FAST
-@given(documents)
+@given(mappings)
 def test_every_node_has_a_position_inside_the_text(data: dict):
     text = yaml.safe_dump(data, default_flow_style=False, allow_unicode=True, sort_keys=False)
     document = parse(text).documents[0]
