@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import textwrap
 from contextlib import redirect_stderr, redirect_stdout
 from dataclasses import dataclass
 from pathlib import Path
-
-import os
 
 import pytest
 from hypothesis import settings
