@@ -136,3 +136,18 @@ def test_python_dash_m_is_the_same_program(orphan_repo: Path):
                           timeout=60)
     assert proc.returncode == 1
     assert json.loads(proc.stdout)["counts"]["error"] >= 1
+
+
+def test_a_bug_is_one_line_exit_70_and_debuggable(orphan_repo: Path, monkeypatch):
+    from validator.commands import explain
+
+    def broken(args):
+        raise KeyError("boom")
+
+    monkeypatch.setattr(explain, "run", broken)
+    result = run_cli("explain", "OWN001", now=None)
+    assert result.code == 70
+    assert result.err.startswith("dutyguard: internal error: KeyError") and result.err.count("\n") == 1
+    monkeypatch.setenv("DUTYGUARD_DEBUG", "1")
+    with pytest.raises(KeyError):
+        run_cli("explain", "OWN001", now=None)

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 
 from validator import __version__
 from validator.findings import UsageError
+
+INTERNAL_ERROR = 70  # EX_SOFTWARE: neither "errors found" (1) nor "bad usage" (2)
 
 VERBS = {
     "validate": "all rules; exit 1 when errors are found",
@@ -59,6 +62,12 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("dutyguard: interrupted", file=sys.stderr)
         return 130
+    except Exception as err:  # a bug in dutyguard, not in the user's input: say so in one line
+        if os.environ.get("DUTYGUARD_DEBUG"):
+            raise
+        print(f"dutyguard: internal error: {type(err).__name__}: {err} — this is a bug in dutyguard "
+              "(rerun with DUTYGUARD_DEBUG=1 for the traceback and report it)", file=sys.stderr)
+        return INTERNAL_ERROR
 
 
 if __name__ == "__main__":
