@@ -112,14 +112,6 @@ def _iso(value: date | datetime | None) -> str | None:
 
 # --- ownership and on-call ---------------------------------------------------------------------------
 
-def _rotation_members(rotation: Any) -> list[str]:
-    seen: dict[str, None] = {}
-    for layer in rotation.layers:
-        for member in layer.members:
-            seen.setdefault(member, None)
-    return list(seen)
-
-
 def _levels(escalation: Any) -> list[list[str]]:
     return [list(level.targets) for level in escalation.levels]
 
@@ -130,7 +122,7 @@ TRACKED: tuple[tuple[str, str, dict[str, Getter]], ...] = (
                              "escalation": lambda s: s.escalation, "lifecycle": lambda s: s.lifecycle}),
     ("team", "teams", {"members": lambda t: list(t.members), "leads": lambda t: list(t.leads),
                        "parent": lambda t: t.parent}),
-    ("rotation", "rotations", {"members": _rotation_members, "timezone": lambda r: r.timezone}),
+    ("rotation", "rotations", {"members": lambda r: r.members, "timezone": lambda r: r.timezone}),
     ("escalation", "escalations", {"levels": _levels, "repeat": lambda e: e.repeat}),
     ("person", "people", {"active": lambda p: p.active}),
 )

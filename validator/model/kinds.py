@@ -123,6 +123,11 @@ class Rotation(Entity):
     layers: list[Layer] = Field(min_length=1)
     overrides: list[Override] = Field(default_factory=list)
 
+    @property
+    def members(self) -> list[str]:
+        """The distinct members of all layers, in order of first appearance (overrides not included)."""
+        return list(dict.fromkeys(m for layer in self.layers for m in layer.members))
+
 
 class Level(Strict):
     targets: list[Target] = Field(min_length=1)

@@ -42,14 +42,6 @@ def _paging(ctx: Context) -> list[tuple[Service, list[str]]]:
     return ctx.memo("oncall.paging", build)
 
 
-def _members(rotation: Rotation) -> list[str]:
-    seen: dict[str, None] = {}
-    for layer in rotation.layers:
-        for member in layer.members:
-            seen.setdefault(member, None)
-    return list(seen)
-
-
 @rule("ROT001", "error", "single point of failure in a rotation")
 def too_few_people(ctx: Context) -> Iterator[Issue]:
     """
@@ -82,7 +74,7 @@ def too_few_people(ctx: Context) -> Iterator[Issue]:
             rotation = ctx.org.rotations.get(rotation_id)
             if rotation is None:
                 continue
-            active = [m for m in _members(rotation) if ctx.is_active(m)]
+            active = [m for m in rotation.members if ctx.is_active(m)]
             if len(active) < policy.min_people:
                 names = ", ".join(active) if active else "nobody"
                 yield Issue(service.ref, f"rotation {rotation.id} pages tier-{service.tier} service {service.id} "
@@ -180,7 +172,7 @@ def _rotations_with(ctx: Context, person_id: str) -> list[Rotation]:
     def build() -> dict[str, list[Rotation]]:
         index: dict[str, list[Rotation]] = {}
         for rotation in sorted(ctx.org.rotations.values(), key=lambda r: r.id):
-            people = set(_members(rotation)) | {o.person for o in rotation.overrides}
+            people = set(rotation.members) | {o.person for o in rotation.overrides}
             for person in people:
                 index.setdefault(person, []).append(rotation)
         return index
