@@ -20,6 +20,7 @@ from validator.oncall.intervals import (
     contains,
     intersect,
     normalise,
+    overlap,
     subtract,
     total,
     union,
@@ -28,8 +29,8 @@ from validator.oncall.zones import DAY, instant, local_datetime, naive_seconds, 
 
 __all__ = [
     "MAX_TURNS", "Timeline", "TurnLimit", "timeline", "who", "steps", "nobody", "single_person", "shared",
-    "paged_at", "IntervalSet", "clip", "complement", "contains", "intersect", "normalise", "subtract", "total",
-    "union", "absence_interval", "hours_mask", "night_mask", "describe_window", "describe_windows",
+    "paged_at", "IntervalSet", "clip", "complement", "contains", "intersect", "normalise", "overlap", "subtract",
+    "total", "union", "absence_interval", "hours_mask", "night_mask", "describe_window", "describe_windows",
 ]
 
 

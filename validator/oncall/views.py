@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from validator.model.kinds import Escalation, Service
 from validator.model.types import DAYS, split_ref
 from validator.oncall.engine import MAX_TOTAL_TURNS, Timeline, TurnLimit, expected_turns, timeline
-from validator.oncall.escalation import Step, steps
+from validator.oncall.escalation import Step, nobody, steps
 from validator.oncall.intervals import IntervalSet
 from validator.oncall.zones import DAY
 
@@ -30,19 +30,21 @@ def horizon(ctx: Context) -> tuple[int, int]:
 def rotation_timeline(ctx: Context, rotation_id: str, window: tuple[int, int] | None = None) -> Timeline | None:
     """The rotation's timeline for a window (default: the horizon); None if unknown or too many turns."""
     w0, w1 = window or horizon(ctx)
+    memo: dict[tuple[str, int, int], Timeline | None] = ctx.memo("oncall.timelines", dict)
+    key = (rotation_id, w0, w1)
+    if key in memo:
+        return memo[key]
     rotation = ctx.org.rotations.get(rotation_id)
     if rotation is None:
         return None
-
-    def build() -> Timeline | None:
-        try:
-            _spend_turn_budget(ctx, rotation, w0, w1)
-            return timeline(rotation, w0, w1)
-        except TurnLimit as limit:
-            ctx.memo("oncall.turn-limits", dict)[rotation_id] = limit
-            return None
-
-    return ctx.memo(f"oncall.timeline.{rotation_id}.{w0}.{w1}", build)
+    try:
+        _spend_turn_budget(ctx, rotation, w0, w1)
+        found: Timeline | None = timeline(rotation, w0, w1)
+    except TurnLimit as limit:
+        ctx.memo("oncall.turn-limits", dict)[rotation_id] = limit
+        found = None
+    memo[key] = found
+    return found
 
 
 def _spend_turn_budget(ctx: Context, rotation, w0: int, w1: int) -> None:
@@ -90,22 +92,37 @@ def rotation_targets(escalation: Escalation) -> list[str]:
     return list(seen)
 
 
+def targets_of(ctx: Context, escalation: Escalation) -> list[str]:
+    """`rotation_targets(escalation)`, computed once per escalation and run (do not modify it)."""
+    memo: dict[str, list[str]] = ctx.memo("oncall.targets", dict)
+    found = memo.get(escalation.id)
+    if found is None:
+        found = memo[escalation.id] = rotation_targets(escalation)
+    return found
+
+
 def checkable(ctx: Context, escalation: Escalation) -> bool:
     """Every rotation the escalation targets exists and fits the turn cap (else SCH005/ROT002 say so)."""
     def build() -> bool:
         return all(ident in ctx.org.rotations and rotation_timeline(ctx, ident) is not None
-                   for ident in rotation_targets(escalation))
+                   for ident in targets_of(ctx, escalation))
 
     return ctx.memo(f"oncall.checkable.{escalation.id}", build)
 
 
 def escalation_zone(ctx: Context, escalation: Escalation) -> str:
     """The zone business hours and findings use: the first rotation's of the first levels, else UTC."""
-    for ident in rotation_targets(escalation):
+    for ident in targets_of(ctx, escalation):
         rotation = ctx.org.rotations.get(ident)
         if rotation is not None:
             return rotation.timezone
     return "UTC"
+
+
+def nobody_paged(ctx: Context, escalation: Escalation, level: int | None = None) -> IntervalSet:
+    """`nobody(escalation_view(...), level)`, once per escalation and level (do not modify it)."""
+    return ctx.memo(f"oncall.nobody.{escalation.id}.{level}",
+                    lambda: nobody(escalation_view(ctx, escalation), level))
 
 
 def services_of(ctx: Context) -> dict[str, list[Service]]:

@@ -4,28 +4,31 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from validator.model.kinds import Rotation, Service
+from validator.model.kinds import Escalation, Rotation, Service
 from validator.oncall import (
+    IntervalSet,
     absence_interval,
     describe_windows,
     intersect,
     night_mask,
-    nobody,
     normalise,
+    overlap,
     subtract,
     total,
 )
 from validator.oncall.views import (
     ABSENCE_LOOKAHEAD,
+    active_people,
     checkable,
-    escalation_view,
     escalation_zone,
     horizon,
     hours_label,
+    nobody_paged,
     rotation_targets,
     rotation_timeline,
     support_hours,
     support_mask,
+    targets_of,
     turn_limit,
 )
 from validator.rules.context import Context
@@ -35,7 +38,7 @@ from validator.rules.registry import Issue, rule
 def _paging(ctx: Context) -> list[tuple[Service, list[str]]]:
     """Each service with an existing escalation, and the rotations that escalation targets."""
     def build() -> list[tuple[Service, list[str]]]:
-        targets = {e.id: rotation_targets(e) for e in ctx.org.escalations.values()}
+        targets = {e.id: targets_of(ctx, e) for e in ctx.org.escalations.values()}
         return [(service, targets[service.escalation]) for service in sorted(ctx.org.services.values(),
                 key=lambda s: s.id) if service.escalation in targets]
 
@@ -66,20 +69,31 @@ def too_few_people(ctx: Context) -> Iterator[Issue]:
           timezone: Europe/Berlin
           layers: [{name: weekly, members: [alice, bob, carol], start: 2026-01-05T09:00, turn: 1w}]
     """
+    tiers = ctx.settings.tiers
+    active_of = _active_members(ctx)
     for service, rotation_ids in _paging(ctx):
-        policy = ctx.settings.tiers.get(service.tier)
+        policy = tiers.get(service.tier)
         if policy is None:
             continue
         for rotation_id in rotation_ids:
-            rotation = ctx.org.rotations.get(rotation_id)
-            if rotation is None:
+            active = active_of.get(rotation_id)
+            if active is None:
                 continue
-            active = [m for m in rotation.members if ctx.is_active(m)]
+            rotation = ctx.org.rotations[rotation_id]
             if len(active) < policy.min_people:
                 names = ", ".join(active) if active else "nobody"
                 yield Issue(service.ref, f"rotation {rotation.id} pages tier-{service.tier} service {service.id} "
                             f"but has {len(active)} active person(s) ({names}), fewer than the tier's min_people "
                             f"{policy.min_people}: add people to its layers", ("layers",), at=rotation.ref)
+
+
+def _active_members(ctx: Context) -> dict[str, list[str]]:
+    """Rotation id -> its distinct active members, in order of first appearance."""
+    def build() -> dict[str, list[str]]:
+        active = active_people(ctx)
+        return {rotation.id: [m for m in rotation.members if m in active] for rotation in ctx.org.rotations.values()}
+
+    return ctx.memo("rotation.active_members", build)
 
 
 @rule("ROT002", "error", "coverage gap")
@@ -120,7 +134,9 @@ def coverage_gap(ctx: Context) -> Iterator[Issue]:
                 yield Issue(service.ref, f"rotation {rotation_id} cannot be checked over the horizon "
                             f"({ctx.settings.horizon}): {limit}; use a longer turn or a shorter horizon",
                             ("layers",), at=f"rotation:{rotation_id}")
-        yield from _gaps(ctx, service, first_level_only=False)
+        issue = _gaps(ctx, service, first_level_only=False)
+        if issue is not None:
+            yield issue
 
 
 @rule("ROT003", "warning", "first level has a gap")
@@ -141,31 +157,48 @@ def first_level_gap(ctx: Context) -> Iterator[Issue]:
                                              {targets: ["person:alice"]}]}
     """
     for service, _ in _paging(ctx):
-        yield from _gaps(ctx, service, first_level_only=True)
+        issue = _gaps(ctx, service, first_level_only=True)
+        if issue is not None:
+            yield issue
 
 
-def _gaps(ctx: Context, service: Service, first_level_only: bool) -> Iterator[Issue]:
+def _gaps(ctx: Context, service: Service, first_level_only: bool) -> Issue | None:
     escalation = ctx.org.escalations[service.escalation or ""]
     hours = support_hours(ctx, service)
-    if hours == "none" or not checkable(ctx, escalation):
-        return
-    zone = escalation_zone(ctx, escalation)
-    mask = support_mask(ctx, hours, zone)
-    view = escalation_view(ctx, escalation)
-    total_gap = intersect(nobody(view), mask)
+    if hours == "none":
+        return None
+    found = _escalation_gap(ctx, escalation, hours, first_level_only)
+    if found is None or not found[1]:
+        return None
+    zone, gap = found
     need = f"tier {service.tier} needs {hours_label(ctx, hours)}"
     if not first_level_only:
-        if total_gap:
-            yield Issue(service.ref, f"no one on call for {service.id} {describe_windows(total_gap, zone)} "
-                        f"({need}): add a layer, an override or a level that covers it", ("escalation",))
-        return
-    first_gap = subtract(intersect(nobody(view, 0), mask), total_gap)
-    if first_gap:
-        level = escalation.levels[0]
-        wait = f"after {level.after}" if level.after else "after its delay"
-        yield Issue(service.ref, f"the first level of escalation {escalation.id} has no one on call for "
-                    f"{service.id} {describe_windows(first_gap, zone)} ({need}), so incidents go to level 2 "
-                    f"only {wait}: cover these hours in the first level", ("levels", 0), at=escalation.ref)
+        return Issue(service.ref, f"no one on call for {service.id} {describe_windows(gap, zone)} "
+                     f"({need}): add a layer, an override or a level that covers it", ("escalation",))
+    level = escalation.levels[0]
+    wait = f"after {level.after}" if level.after else "after its delay"
+    return Issue(service.ref, f"the first level of escalation {escalation.id} has no one on call for "
+                 f"{service.id} {describe_windows(gap, zone)} ({need}), so incidents go to level 2 "
+                 f"only {wait}: cover these hours in the first level", ("levels", 0), at=escalation.ref)
+
+
+def _escalation_gap(ctx: Context, escalation: Escalation, hours: str,
+                    first_level: bool) -> tuple[str, IntervalSet] | None:
+    """(zone, support hours in which no level pages anyone, or with `first_level` only later levels do);
+    None when the escalation cannot be checked. Shared by the escalation's services (do not modify it)."""
+    memo: dict[tuple[str, str, bool], tuple[str, IntervalSet] | None] = ctx.memo("rotation.gaps", dict)
+    key = (escalation.id, hours, first_level)
+    if key in memo:
+        return memo[key]
+    found = None
+    if checkable(ctx, escalation):
+        zone = escalation_zone(ctx, escalation)
+        mask = support_mask(ctx, hours, zone)
+        total_gap = intersect(nobody_paged(ctx, escalation), mask)
+        gap = subtract(intersect(nobody_paged(ctx, escalation, 0), mask), total_gap) if first_level else total_gap
+        found = (zone, gap)
+    memo[key] = found
+    return found
 
 
 def _rotations_with(ctx: Context, person_id: str) -> list[Rotation]:
@@ -230,10 +263,13 @@ def _on_call_by_person(ctx: Context) -> dict[str, tuple[list[tuple[int, int]], l
             if found is None:
                 continue
             for start, end, person in found.segments:
-                spans.setdefault(person, []).append((start, end))
-                listed = names.setdefault(person, [])
-                if not listed or listed[-1] != rotation_id:
-                    listed.append(rotation_id)
+                bucket = spans.get(person)
+                if bucket is None:
+                    bucket = spans[person] = []
+                    names[person] = [rotation_id]
+                elif names[person][-1] != rotation_id:
+                    names[person].append(rotation_id)
+                bucket.append((start, end))
         return {person: (normalise(spans[person]), names[person]) for person in spans}
 
     return ctx.memo("oncall.by_person", build)
@@ -297,12 +333,16 @@ def too_many_night_hours(ctx: Context) -> Iterator[Issue]:
     w0, w1 = horizon(ctx)
     weeks = (w1 - w0) / (7 * 86400)
     limit = ctx.settings.max_night_hours_per_week
+    night = ctx.settings.night
+    masks: dict[str, IntervalSet] = {}
     for person_id, (spans, rotations) in sorted(_on_call_by_person(ctx).items()):
         person = ctx.org.people.get(person_id)
         if person is None:
             continue
-        nights = intersect(spans, night_mask(ctx.settings.night, person.timezone, w0, w1))
-        per_week = total(nights) / 3600 / weeks
+        mask = masks.get(person.timezone)
+        if mask is None:
+            mask = masks[person.timezone] = night_mask(night, person.timezone, w0, w1)
+        per_week = overlap(spans, mask) / 3600 / weeks
         if per_week > limit:
             yield Issue(person.ref, f"{person_id} is on call {per_week:.1f} night hours a week "
                         f"({ctx.settings.night.from_}–{ctx.settings.night.to} {person.timezone}) over the next "
