@@ -23,3 +23,18 @@ def test_a_typo_finds_its_id_among_many():
     people = [f"person-{i}" for i in range(5000)] + ["alice-schmidt"]
     assert close_match("alice-schmidz", people) == "alice-schmidt"
     assert close_match("zzzzzzzzzzzz", people) is None
+
+
+odd_ids = st.text(alphabet="ab-1\x00", min_size=0, max_size=8)
+
+
+@settings(max_examples=200, deadline=None)
+@given(odd_ids, st.lists(odd_ids, max_size=20))
+def test_same_answer_when_ids_hold_the_separator(word: str, candidates: list[str]):
+    expected = difflib.get_close_matches(word, candidates, n=1, cutoff=0.6)
+    assert close_match(word, candidates) == (expected[0] if expected else None)
+
+
+def test_any_iterable_of_candidates():
+    assert close_match("alice", iter(["alicia", "bob"])) == "alicia"
+    assert close_match("alice", []) is None

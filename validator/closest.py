@@ -20,15 +20,16 @@ def close_match(word: str, candidates: Iterable[str], cutoff: float = 0.6) -> st
     if not 0.0 <= cutoff <= 1.0:
         raise ValueError(f"cutoff must be in [0.0, 1.0]: {cutoff!r}")
     length = len(word)
-    drop_word_chars = {ord(c): None for c in set(word)}
+    candidates = candidates if isinstance(candidates, list) else list(candidates)
     bounded = []
-    for candidate in candidates:
-        total = len(candidate) + length
+    for candidate, size, kept in zip(candidates, map(len, candidates), _kept_lengths(word, candidates),
+                                     strict=True):
+        total = size + length
         if not total:
             bound = 1.0  # SequenceMatcher's ratio of two empty strings
         else:
-            shared = len(candidate) - len(candidate.translate(drop_word_chars))
-            bound = 2.0 * min(shared, length) / total
+            shared = size - kept
+            bound = 2.0 * (shared if shared < length else length) / total
         if bound >= cutoff:
             bounded.append((bound, candidate))
     bounded.sort(reverse=True)
@@ -45,3 +46,21 @@ def close_match(word: str, candidates: Iterable[str], cutoff: float = 0.6) -> st
             if score >= cutoff and (best is None or (score, candidate) > best):
                 best = (score, candidate)
     return best[1] if best else None
+
+
+_SEPARATOR = "\x00"
+
+
+def _kept_lengths(word: str, candidates: list[str]) -> list[int]:
+    """For each candidate, how many of its characters do not occur in `word`.
+
+    One `str.translate` over all candidates joined by a separator that occurs in none of them,
+    instead of one call per candidate; per candidate when no such separator is at hand.
+    """
+    drop_word_chars = {ord(c): None for c in set(word)}
+    joined = _SEPARATOR.join(candidates)
+    if _SEPARATOR in word or joined.count(_SEPARATOR) != max(len(candidates) - 1, 0):
+        return [len(candidate.translate(drop_word_chars)) for candidate in candidates]
+    if not candidates:
+        return []
+    return list(map(len, joined.translate(drop_word_chars).split(_SEPARATOR)))

@@ -110,6 +110,12 @@ def _missing(ctx: Context, kind: str, ident: str) -> bool:
     return not ctx.org.exists(kind, ident)
 
 
+def _known(ctx: Context, kind: str) -> set[str]:
+    """The ids `ctx.org.exists` accepts for a kind, as one set (built once per kind and run)."""
+    return ctx.memo(f"schema.known.{kind}",
+                    lambda: set(ctx.org.collection(kind)).union(ctx.org.broken.get(kind, ())))
+
+
 def _ref_issue(ctx: Context, entity: str, field: tuple, what: str, kind: str, ident: str) -> Issue:
     # one search over every id of the kind per distinct missing id, however often it is referenced
     hint = ctx.memo(f"schema.closest.{kind}.{ident}", lambda: _closest(ident, ctx.org.collection(kind)))
@@ -118,8 +124,9 @@ def _ref_issue(ctx: Context, entity: str, field: tuple, what: str, kind: str, id
 
 
 def _check_ids(ctx: Context, entity: str, field: tuple, what: str, kind: str, ids) -> Iterator[Issue]:
+    known = _known(ctx, kind)
     for i, ident in enumerate(ids):
-        if _missing(ctx, kind, ident):
+        if ident not in known:
             yield _ref_issue(ctx, entity, (*field, i), what, kind, ident)
 
 
@@ -127,11 +134,20 @@ _REF_KINDS = {"team": "Team", "person": "Person", "rotation": "Rotation", "servi
               "escalation": "Escalation", "role": "Role", "grant": "Grant"}
 
 
+def _known_refs(ctx: Context) -> set[str]:
+    """'person:ID', 'team:ID' and 'rotation:ID' of every known id: the refs a grantee or target may use."""
+    def build() -> set[str]:
+        return {f"{prefix}:{ident}" for prefix in ("person", "team", "rotation")
+                for ident in _known(ctx, _REF_KINDS[prefix])}
+
+    return ctx.memo("schema.known_refs", build)
+
+
 def _check_refs(ctx: Context, entity: str, field: tuple, what: str, refs) -> Iterator[Issue]:
     for i, ref in enumerate(refs):
         prefix, ident = split_ref(ref)
         kind = _REF_KINDS[prefix]
-        if _missing(ctx, kind, ident):
+        if ident not in _known(ctx, kind):
             yield _ref_issue(ctx, entity, (*field, i), what, kind, ident)
 
 
@@ -155,41 +171,48 @@ def dangling_reference(ctx: Context) -> Iterator[Issue]:
         tier: 3
     """
     org = ctx.org
+    people, teams, services = _known(ctx, "Person"), _known(ctx, "Team"), _known(ctx, "Service")
     for team in org.teams.values():
-        ref = team.ref
-        yield from _check_ids(ctx, ref, ("members",), "member", "Person", team.members)
-        if team.parent and _missing(ctx, "Team", team.parent):
-            yield _ref_issue(ctx, ref, ("parent",), "parent", "Team", team.parent)
+        if not people.issuperset(team.members):
+            yield from _check_ids(ctx, team.ref, ("members",), "member", "Person", team.members)
+        if team.parent and team.parent not in teams:
+            yield _ref_issue(ctx, team.ref, ("parent",), "parent", "Team", team.parent)
+    escalations = _known(ctx, "Escalation")
     for service in org.services.values():
-        ref = service.ref
-        if _missing(ctx, "Team", service.owner):
-            yield _ref_issue(ctx, ref, ("owner",), "owner", "Team", service.owner)
-        if service.escalation and _missing(ctx, "Escalation", service.escalation):
-            yield _ref_issue(ctx, ref, ("escalation",), "escalation", "Escalation", service.escalation)
-        yield from _check_ids(ctx, ref, ("depends_on",), "dependency", "Service", service.depends_on)
+        if service.owner not in teams:
+            yield _ref_issue(ctx, service.ref, ("owner",), "owner", "Team", service.owner)
+        if service.escalation and service.escalation not in escalations:
+            yield _ref_issue(ctx, service.ref, ("escalation",), "escalation", "Escalation", service.escalation)
+        if not services.issuperset(service.depends_on):
+            yield from _check_ids(ctx, service.ref, ("depends_on",), "dependency", "Service", service.depends_on)
     for rotation in org.rotations.values():
         ref = rotation.ref
         for i, layer in enumerate(rotation.layers):
-            yield from _check_ids(ctx, ref, ("layers", i, "members"), "member", "Person", layer.members)
+            if not people.issuperset(layer.members):
+                yield from _check_ids(ctx, ref, ("layers", i, "members"), "member", "Person", layer.members)
         for i, override in enumerate(rotation.overrides):
-            if _missing(ctx, "Person", override.person):
+            if override.person not in people:
                 yield _ref_issue(ctx, ref, ("overrides", i, "person"), "override person", "Person",
                                  override.person)
+    refs = _known_refs(ctx)
     for escalation in org.escalations.values():
         for i, level in enumerate(escalation.levels):
-            yield from _check_refs(ctx, escalation.ref, ("levels", i, "targets"), "target", level.targets)
+            if not refs.issuperset(level.targets):
+                yield from _check_refs(ctx, escalation.ref, ("levels", i, "targets"), "target", level.targets)
     for absence in org.absences:
-        if _missing(ctx, "Person", absence.person):
+        if absence.person not in people:
             yield _ref_issue(ctx, absence.ref, ("person",), "person", "Person", absence.person)
     for role in org.roles.values():
-        if role.service and _missing(ctx, "Service", role.service):
+        if role.service and role.service not in services:
             yield _ref_issue(ctx, role.ref, ("service",), "service", "Service", role.service)
+    roles = _known(ctx, "Role")
     for grant in org.grants.values():
-        ref = grant.ref
-        if _missing(ctx, "Role", grant.role):
-            yield _ref_issue(ctx, ref, ("role",), "role", "Role", grant.role)
-        yield from _check_refs(ctx, ref, ("to",), "grantee", grant.to)
-        yield from _check_ids(ctx, ref, ("approved_by",), "approver", "Person", grant.approved_by)
+        if grant.role not in roles:
+            yield _ref_issue(ctx, grant.ref, ("role",), "role", "Role", grant.role)
+        if not refs.issuperset(grant.to):
+            yield from _check_refs(ctx, grant.ref, ("to",), "grantee", grant.to)
+        if not people.issuperset(grant.approved_by):
+            yield from _check_ids(ctx, grant.ref, ("approved_by",), "approver", "Person", grant.approved_by)
     yield from _settings_refs(ctx)
 
 
