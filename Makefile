@@ -40,7 +40,7 @@ bench: $(TSTAMP)
 	$(PY) benchmarks/run.py
 
 fuzz: $(TSTAMP)
-	DUTYGUARD_FUZZ=long $(PY) -m pytest -n 2 tests -k fuzz
+	DUTYGUARD_FUZZ=long $(PY) -m pytest -n 2 tests -k "fuzz or agree"
 
 lint: $(TSTAMP)
 	$(VENV)/bin/ruff check validator tests benchmarks

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import yaml
 
+from validator.load import rsfast
 from validator.load.files import decode
 from validator.load.yamltree import MAX_DEPTH, MAX_NODES, Document, ParseResult, parse, resolve_plain
 
@@ -105,16 +106,34 @@ class LazyPositions(dict):
 def parse_fast(text: str, max_nodes: int = MAX_NODES) -> ParseResult | None:
     """Parse `text` like `yamltree.parse`, or None when the reference parser must do it.
 
+    yaml-rs first (`rsfast`, for files a pre-scan shows are plain), then libyaml's events.
     None for: any anchor, alias, tag or merge key, a duplicate or non-scalar key, a syntax or
     reader error, nesting deeper than MAX_DEPTH, more than `max_nodes` values, or no libyaml.
     Otherwise the result has no problems and each document's positions are a LazyPositions.
     """
+    parsed = _parse_rs(text, max_nodes)
+    if parsed is not None:
+        return parsed
     if _CParser is None:
         return None
     try:
         return _parse_events(text, max_nodes)
     except (_Unusual, yaml.YAMLError, RecursionError):
         return None
+
+
+def _parse_rs(text: str, max_nodes: int) -> ParseResult | None:
+    """The yaml-rs tier (`rsfast`): values from Rust, top-level positions from the text."""
+    found = rsfast.values_of(text, max_nodes)
+    if found is None:
+        return None
+    values, nodes, spans = found
+    file = FileText(text)
+    result = ParseResult(nodes=nodes)
+    for i, (value, (start, end)) in enumerate(zip(values, spans, strict=True)):
+        top = rsfast.top_positions(text, value, start, end)
+        result.documents.append(Document(value, LazyPositions(top, file, i), i))
+    return result
 
 
 def documents_of(text: str | bytes, values: list, tops: list[dict]) -> list[Document]:

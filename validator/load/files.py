@@ -56,42 +56,76 @@ def iter_repo_files(root: Path) -> Iterator[SourceFile]:
             yield source
 
 
-def _walk(root: Path, root_real: Path, rel: str, seen: set[str]) -> Iterator[tuple[str, str | None]]:
-    """Yield (relative path, error) for YAML files below `rel`, depth first, sorted."""
-    full = root / rel
-    real = os.path.realpath(full)
-    if not _inside(real, root_real):
-        yield rel, "a link that leaves the repository: replace it with the file itself"
-        return
-    if real in seen:
-        yield rel, "a link loop: remove the link"
-        return
-    try:
-        st = os.stat(full)
-    except OSError as err:
-        yield rel, f"cannot be read: {err.strerror or err}"
-        return
-    if stat.S_ISDIR(st.st_mode):
+def _walk(root: Path, root_real: Path, rel: str, seen: set[str],
+          real: str | None = None, is_dir: bool | None = None) -> Iterator[tuple[str, str | None]]:
+    """Yield (relative path, error) for YAML files below `rel`, depth first, sorted.
+
+    `real` and `is_dir` are given for a plain (not linked) entry of a listed folder, whose real path
+    and type are known without a system call; links and the start are resolved and checked.
+    """
+    full = os.path.join(root, rel)
+    if real is None:
+        real = os.path.realpath(full)
+        if not _inside(real, root_real):
+            yield rel, "a link that leaves the repository: replace it with the file itself"
+            return
+        if real in seen:
+            yield rel, "a link loop: remove the link"
+            return
+        try:
+            mode = os.stat(full).st_mode
+        except OSError as err:
+            yield rel, f"cannot be read: {err.strerror or err}"
+            return
+        is_dir = stat.S_ISDIR(mode)
+        is_file = stat.S_ISREG(mode)
+    else:
+        if real in seen:
+            yield rel, "a link loop: remove the link"
+            return
+        is_file = not is_dir
+    if is_dir:
         if rel.count("/") >= MAX_FOLDER_DEPTH:
             yield rel, f"folders nested deeper than {MAX_FOLDER_DEPTH} levels: flatten the layout"
             return
         seen = seen | {real}
         try:
-            names = sorted(os.listdir(full))
+            with os.scandir(full) as listing:
+                entries = sorted(listing, key=lambda entry: entry.name)
         except OSError as err:
             yield rel, f"folder cannot be read: {err.strerror or err}"
             return
-        for name in names:
-            if name.startswith("."):
-                continue
-            child = f"{rel}/{name}"
-            if os.path.isdir(root / child) or name.endswith(SUFFIXES):
-                yield from _walk(root, root_real, child, seen)
+        for entry in entries:
+            yield from _children(root, root_real, rel, real, entry, seen)
         return
-    if stat.S_ISREG(st.st_mode) and rel.endswith(SUFFIXES):
+    if is_file and rel.endswith(SUFFIXES):
         yield rel, None
     elif rel.endswith(SUFFIXES):
         yield rel, "not a regular file: replace it with a plain YAML file"
+
+
+def _children(root: Path, root_real: Path, rel: str, real: str, entry: os.DirEntry,
+              seen: set[str]) -> Iterator[tuple[str, str | None]]:
+    """The YAML files of one folder entry: a sub-folder, a YAML file or a link to either."""
+    name = entry.name
+    if name.startswith("."):
+        return
+    child = f"{rel}/{name}"
+    try:
+        if entry.is_symlink():
+            if os.path.isdir(entry.path) or name.endswith(SUFFIXES):
+                yield from _walk(root, root_real, child, seen)
+            return
+        is_dir = entry.is_dir(follow_symlinks=False)
+        plain = is_dir or entry.is_file(follow_symlinks=False)
+    except OSError:
+        is_dir, plain = False, False
+    if not plain:  # a device, socket or fifo: checked the careful way
+        if name.endswith(SUFFIXES):
+            yield from _walk(root, root_real, child, seen)
+        return
+    if is_dir or name.endswith(SUFFIXES):
+        yield from _walk(root, root_real, child, seen, f"{real}/{name}", is_dir)
 
 
 def _inside(real: str, root_real: Path) -> bool:

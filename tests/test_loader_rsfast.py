@@ -1,0 +1,162 @@
+"""The yaml-rs tier of the fast load path agrees with the reference parser, or declines.
+
+Declining (None) is always safe: the file then goes to the libyaml tier or the reference parser.
+What must never happen is a file the tier accepts with other values, other positions, another
+node count, or one the reference parser reports.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from tests.yaml_strategies import documents, same
+from validator.load import rsfast
+from validator.load.fastpath import LazyPositions, _parse_rs, parse_fast
+from validator.load.yamltree import parse
+
+pytestmark = pytest.mark.skipif(rsfast.yaml_rs is None, reason="yaml-rs is not installed")
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = 3000 if os.environ.get("DUTYGUARD_FUZZ") == "long" else 300  # `make fuzz` runs ten times as many
+FAST = settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+def assert_agree(text: str) -> bool:
+    """The yaml-rs tier gives the reference result, or declines. True if it parsed."""
+    fast = _parse_rs(text, 5_000_000)
+    if fast is None:
+        return False
+    reference = parse(text)
+    assert reference.problems == [], f"yaml-rs accepted a file the reference parser reports: {reference.problems}"
+    assert fast.nodes == reference.nodes
+    assert len(fast.documents) == len(reference.documents)
+    for got, want in zip(fast.documents, reference.documents, strict=True):
+        assert same(got.value, want.value)
+        assert isinstance(got.positions, LazyPositions)
+        for path, position in dict.items(got.positions):  # the eager (text-computed) positions
+            assert want.positions[path] == position, path
+        assert got.positions.complete() == want.positions
+    return True
+
+
+@FAST
+@given(documents, st.booleans(), st.integers(1, 3), st.booleans(), st.sampled_from([2, 4]))
+def test_yaml_rs_agrees_on_dumped_yaml(data, flow: bool, copies: int, explicit_start: bool, indent: int):
+    text = yaml.safe_dump_all([data] * copies, default_flow_style=flow, allow_unicode=True, sort_keys=False,
+                              explicit_start=explicit_start, indent=indent)
+    assert_agree(text)
+
+
+@FAST
+@given(st.text(alphabet="ab:-[]{}&*!<,#'\"\n ?|>0123456789_eExo.+~%@\t\r\\", max_size=80))
+def test_yaml_rs_agrees_on_arbitrary_yaml_like_text(text: str):
+    assert_agree(text)
+
+
+TOKENS = ["a", "b", ":", " ", "\n", "- ", "  ", "# c", "[", "]", "{", "}", ", ", "---", "'x'", '"y"', "|", ">",
+          "012", "1_0", "1e3", "0x1F", "0o7", "7", "1.5", ".inf", "null", "~", "true", "no", "12:30", "2026-01-05"]
+
+
+@FAST
+@given(st.lists(st.sampled_from(TOKENS), max_size=40))
+def test_yaml_rs_agrees_on_token_soup(tokens: list[str]):
+    assert_agree("".join(tokens))
+
+
+@pytest.mark.parametrize("value", ["012", "-012", "00", "07", "1_000", "1__0", "0X1F", "0x1F", "0O17", "0o17",
+                                   "0b101", "1e3", "1E3", "12e-3", "0e0", "+0x1F", "1" * 45, "1.5e3"])
+def test_numbers_yaml_rs_reads_differently_are_declined_or_agree(value: str):
+    for text in (f"k: {value}\n", f"- {value}\n", f"k: [{value}, 1]\n", f"{{k: {value}}}\n"):
+        parsed = _parse_rs(text, 5_000_000)
+        assert parsed is None or same(parsed.documents[0].value, parse(text).documents[0].value)
+
+
+@pytest.mark.parametrize("text", [
+    "a: &x 1\nb: *x\n",            # anchor and alias (yaml-rs would expand them)
+    "a: !foo 1\n",                 # tag (yaml-rs would ignore it)
+    "<<: {a: 1}\nb: 2\n",          # merge key
+    "a: 1\nb: 2\na: 3\n",          # duplicate key
+    "a: [1, 2\n",                  # syntax error
+    "? a\n: 1\n",                  # complex key
+    "1: one\n",                    # a number as a key
+    "null: x\n",                   # null as a key (the reference reads it as the text 'null')
+    "~: x\n",
+    ": x\n",                       # an empty key (the reference reports it)
+    "true: x\n",
+    "\ta: 1\n",                    # tab (libyaml refuses it here, yaml-rs does not)
+    "a: x\u2028y\n",               # a line separator: a line break to libyaml
+    "a: \"x\x85y\"\n",             # NEL
+    "a: b\r\nc: d\r\n",            # CR line ends
+    "a: \ufeffx\n",                # a BOM inside
+    "a: 1\n...\n",                 # document end marker
+    "%YAML 1.2\n---\na: 1\n",      # directive
+    "--- {a: 1}\n",                # content on the document marker line
+    "a: 012\n",                    # leading zero: text to us, 12 to yaml-rs
+    "a: 1_000\n",
+    "a: 1e3\n",
+    "a: " + "9" * 45 + "\n",
+    "a:\n" + " " * 24 + "b: 1\n",  # deep indentation
+    "- - - x\n",                   # compact nested sequences
+    "a: |\n",                      # an empty block scalar at the end: yaml-rs reads a line break
+    "a: |\n  \n# c\n",
+    "- |\n  x\n- >\n",
+    "a: |\n  x",                   # no final line break: yaml-rs adds one
+    "|\na",                        # a scalar document
+    "a: " + "[" * 9 + "]" * 9 + "\n",  # flow nesting deeper than MAX_FLOW
+])
+def test_unusual_files_are_declined(text: str):
+    assert _parse_rs(text, 5_000_000) is None
+
+
+def test_hostile_nesting_is_declined_before_yaml_rs_sees_it():
+    # yaml-rs crashes (stack overflow) on tens of thousands of nested compact sequences
+    assert _parse_rs("- " * 50_000 + "x\n", 5_000_000) is None
+    assert _parse_rs("a:\n" + "".join(" " * i + "b:\n" for i in range(1, 5_000)), 5_000_000) is None
+    assert _parse_rs("[" * 100_000 + "]" * 100_000, 5_000_000) is None
+
+
+def test_node_budget_is_declined():
+    text = "a: [1, 2, 3]\n"  # six values
+    assert _parse_rs(text, 5) is None
+    assert _parse_rs(text, 6).nodes == 6
+
+
+@pytest.mark.parametrize("text", [
+    "- kind: Team\n  id: a\n- kind: Team\n  id: b\n",
+    "# head\n\n- kind: Team\n  id: a\n# between\n-\n  kind: Team\n  id: b\n- # note\n  kind: Team\n",
+    "  - kind: Team\n    id: a\n  - {kind: Team, id: b}\n  - \"x\"\n",
+    "---\n- a\n---\n- b\n- c\n---\nkind: Team\n",
+    "--- # first\nkind: Team\nlist:\n- a\n- b\n",
+    "- |\n  - not an item\n- b\n",
+    "- a\n-\n- c\n",
+    "---\n",  # an empty document (yaml-rs says None, as for no document: the marker tells them apart)
+    "# only a comment\n",
+])
+def test_top_level_positions_are_those_of_the_reference(text: str):
+    assert assert_agree(text)
+    documents = _parse_rs(text, 5_000_000).documents
+    for document in documents:  # every entity's line comes from the text, not from a re-parse
+        if isinstance(document.value, list):
+            assert all((i,) in dict(document.positions) for i, item in enumerate(document.value) if item is not None)
+
+
+def test_yaml_rs_agrees_on_every_yaml_file_of_the_project():
+    corpus = [p for top in ("ownership", "policy", "tests/fixtures") for p in sorted((ROOT / top).rglob("*.y*ml"))]
+    assert len(corpus) > 50
+    parsed = sum(assert_agree(path.read_bytes().decode("utf-8-sig", errors="replace")) for path in corpus)
+    assert parsed > len(corpus) // 2  # the yaml-rs tier really is the common path
+
+
+def test_parse_fast_uses_the_yaml_rs_tier_first(monkeypatch):
+    text = "kind: Team\nid: a\n"
+    calls = []
+    original = rsfast.values_of
+    monkeypatch.setattr(rsfast, "values_of", lambda *args: calls.append(args) or original(*args))
+    assert parse_fast(text).documents[0].value == {"kind": "Team", "id": "a"}
+    assert calls
