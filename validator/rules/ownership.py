@@ -154,35 +154,49 @@ def escalation_misses_owner(ctx: Context) -> Iterator[Issue]:
                         ("escalation",))
 
 
-def _person_references(ctx: Context) -> Iterator[tuple[str, tuple, str, str]]:
-    """(entity ref, field, person id, how) for every place a person is relied on."""
+def _person_references(ctx: Context, only: set[str]) -> Iterator[tuple[str, tuple, str, str]]:
+    """(entity ref, field, person id, how) for every place a person of `only` is relied on.
+
+    An entity that names none of them is skipped with one set operation.
+    """
     org = ctx.org
     for team in org.teams.values():
+        if only.isdisjoint(team.members) and only.isdisjoint(team.leads):
+            continue
         for i, member in enumerate(team.members):
-            yield team.ref, ("members", i), member, "a member of"
+            if member in only:
+                yield team.ref, ("members", i), member, "a member of"
         for i, lead in enumerate(team.leads):
-            yield team.ref, ("leads", i), lead, "a lead of"
+            if lead in only:
+                yield team.ref, ("leads", i), lead, "a lead of"
     for rotation in org.rotations.values():
         for li, layer in enumerate(rotation.layers):
+            if only.isdisjoint(layer.members):
+                continue
             for i, member in enumerate(layer.members):
-                yield rotation.ref, ("layers", li, "members", i), member, "on call in"
+                if member in only:
+                    yield rotation.ref, ("layers", li, "members", i), member, "on call in"
         for i, override in enumerate(rotation.overrides):
-            yield rotation.ref, ("overrides", i, "person"), override.person, "an override in"
+            if override.person in only:
+                yield rotation.ref, ("overrides", i, "person"), override.person, "an override in"
     for escalation in org.escalations.values():
         for li, level in enumerate(escalation.levels):
             for i, target in enumerate(level.targets):
                 kind, ident = split_ref(target)
-                if kind == "person":
+                if kind == "person" and ident in only:
                     yield escalation.ref, ("levels", li, "targets", i), ident, "paged by"
     for grant in org.grants.values():
         for i, principal in enumerate(grant.to):
-            kind, ident = split_ref(principal)
-            if kind == "person":
-                yield grant.ref, ("to", i), ident, "granted access by"
+            if principal.startswith("person:") and principal[7:] in only:
+                yield grant.ref, ("to", i), principal[7:], "granted access by"
+        if only.isdisjoint(grant.approved_by):
+            continue
         for i, approver in enumerate(grant.approved_by):
-            yield grant.ref, ("approved_by", i), approver, "the approver of"
+            if approver in only:
+                yield grant.ref, ("approved_by", i), approver, "the approver of"
     for i, waiver in enumerate(ctx.settings.waivers):
-        yield "settings", ("waivers", i, "approved_by"), waiver.approved_by, "the approver of a waiver in"
+        if waiver.approved_by in only:
+            yield "settings", ("waivers", i, "approved_by"), waiver.approved_by, "the approver of a waiver in"
 
 
 @rule("OWN005", "error", "inactive person still referenced")
@@ -201,11 +215,9 @@ def inactive_person_referenced(ctx: Context) -> Iterator[Issue]:
         - {kind: Person, id: bob, name: Bob, email: b@x.io, timezone: UTC, active: false}
         - {kind: Team, id: payments, name: Payments, members: [alice]}
     """
-    people = ctx.org.people
-    for entity, field, person_id, how in _person_references(ctx):
-        person = people.get(person_id)
-        if person is not None and not person.active:
-            yield Issue(entity, f"{person_id} is inactive (active: false) but still {how} {entity}: "
+    inactive = {person.id for person in ctx.org.people.values() if not person.active}
+    for entity, field, person_id, how in _person_references(ctx, inactive):
+        yield Issue(entity, f"{person_id} is inactive (active: false) but still {how} {entity}: "
                         f"remove {person_id} or replace them", field)
 
 
