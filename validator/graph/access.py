@@ -185,32 +185,39 @@ def _denied_targets(role, matching, everyone) -> set[str]:
     return out
 
 
-def _grantees(org: Org, grant, active: set[str], teams: dict | None = None) -> list[tuple[str, tuple[str, ...]]]:
-    """(person, hops before the grant) for every active person a grant reaches."""
-    teams = {} if teams is None else teams
+def _grantees(org: Org, grant, active: set[str], cache: dict | None = None) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """(person, hops before the grant) for every active person a grant reaches.
+
+    `cache` (principal -> its pairs) may be shared between the grants of one organisation.
+    """
+    cache = {} if cache is None else cache
     if len(grant.to) == 1:
-        return list(_principal(org, grant.to[0], active, teams))
+        return _principal(org, grant.to[0], active, cache)
     out: list[tuple[str, tuple[str, ...]]] = []
     seen: set[tuple[str, tuple[str, ...]]] = set()
     for principal in grant.to:
-        for pair in _principal(org, principal, active, teams):
+        for pair in _principal(org, principal, active, cache):
             if pair not in seen:
                 seen.add(pair)
                 out.append(pair)
-    return out
+    return tuple(out)
 
 
-def _principal(org: Org, principal: str, active: set[str], teams: dict) -> tuple[tuple[str, tuple[str, ...]], ...]:
+def _principal(org: Org, principal: str, active: set[str], cache: dict) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    pairs = cache.get(principal)
+    if pairs is None:
+        pairs = cache[principal] = _principal_pairs(org, principal, active)
+    return pairs
+
+
+def _principal_pairs(org: Org, principal: str, active: set[str]) -> tuple[tuple[str, tuple[str, ...]], ...]:
     kind, ident = split_ref(principal)
     if kind == "person":
         return ((ident, ()),) if ident in active else ()
     if kind != "team" or ident not in org.teams:
         return ()
-    pairs = teams.get(ident)
-    if pairs is None:
-        hops = (f"team:{ident}",)
-        pairs = teams[ident] = tuple(dict.fromkeys((m, hops) for m in org.teams[ident].members if m in active))
-    return pairs
+    hops = (f"team:{ident}",)
+    return tuple(dict.fromkeys((m, hops) for m in org.teams[ident].members if m in active))
 
 
 @dataclass(frozen=True)
@@ -226,16 +233,24 @@ def grant_paths(org: Org, now: datetime, model: AccessModel | None = None) -> li
     """Effective access per grant, before it is multiplied out per person (what the rules need)."""
     model = model or AccessModel(org)
     active = {p.id for p in org.people.values() if p.active}
-    teams: dict[str, tuple] = {}
+    principals: dict[str, tuple] = {}
+    expired: dict[date | datetime, bool] = {}  # few distinct expiry dates among many grants
+    roles = org.roles
     out = []
     for grant in org.grants.values():
-        role = org.roles.get(grant.role)
-        if role is None or (grant.expires is not None and end_of(grant.expires) <= now):
+        if grant.role not in roles:
             continue
-        people = _grantees(org, grant, active, teams)
+        expires = grant.expires
+        if expires is not None:
+            gone = expired.get(expires)
+            if gone is None:
+                gone = expired[expires] = end_of(expires) <= now
+            if gone:
+                continue
+        people = _grantees(org, grant, active, principals)
         if not people:
             continue
-        out.append(GrantPaths(grant, tuple(people), model.paths(role.id)))
+        out.append(GrantPaths(grant, people, model.paths(grant.role)))
     return out
 
 

@@ -335,8 +335,7 @@ def outside_owner(ctx: Context) -> Iterator[Issue]:
     Passes:
         - {kind: Grant, id: g, role: checkout-deploy, to: [team:payments], reason: x, approved_by: [erin]}
     """
-    from validator.rules.ownership import escalation_people
-
+    insiders_of: dict[str, set[str]] = {}
     for grant in ctx.org.grants.values():
         role = ctx.org.roles.get(grant.role)
         if role is None or role.service is None or ctx.expired(grant.expires):
@@ -344,10 +343,9 @@ def outside_owner(ctx: Context) -> Iterator[Issue]:
         service = ctx.org.services.get(role.service)
         if service is None:
             continue
-        owner = ctx.org.teams.get(service.owner)
-        insiders = set(owner.members if owner else ())
-        if service.escalation:
-            insiders |= escalation_people(ctx, service.escalation)
+        insiders = insiders_of.get(service.id)
+        if insiders is None:
+            insiders = insiders_of[service.id] = _insiders(ctx, service)
         for j, principal in enumerate(grant.to):
             kind, _, ident = principal.partition(":")
             if kind == "person":
@@ -361,6 +359,17 @@ def outside_owner(ctx: Context) -> Iterator[Issue]:
                             f"{principal}, outside the owner team {service.owner} and its escalation "
                             f"({_shown(sorted(outside))}): grant it to the owners, or drop 'service' from a role "
                             "that other teams legitimately use", ("to", j))
+
+
+def _insiders(ctx: Context, service) -> set[str]:
+    """The members of the service's owner team and everyone its escalation can page."""
+    from validator.rules.ownership import escalation_people
+
+    owner = ctx.org.teams.get(service.owner)
+    insiders = set(owner.members if owner else ())
+    if service.escalation:
+        insiders |= escalation_people(ctx, service.escalation)
+    return insiders
 
 
 @rule("ACC008", "error", "break-glass grant without ticket or short expiry")

@@ -50,7 +50,13 @@ class Context:
         return self.memo("core.services_by_owner", build)
 
     def expired(self, expires: date | datetime | None) -> bool:
-        return expires is not None and end_of(expires) <= self.now
+        if expires is None:
+            return False
+        known: dict[date | datetime, bool] = self.memo("core.expired", dict)  # few distinct dates, many grants
+        found = known.get(expires)
+        if found is None:
+            found = known[expires] = end_of(expires) <= self.now
+        return found
 
 
 def end_of(value: date | datetime) -> datetime:
