@@ -7,7 +7,9 @@ frozenset of people per level; consecutive steps differ.
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Container
+from operator import itemgetter
 
 from validator.model.kinds import Escalation
 from validator.model.types import split_ref
@@ -41,49 +43,49 @@ def steps(escalation: Escalation, timeline_of: TimelineOf, w0: int, w1: int,
             found = timeline_of(ident)
             if found is None:
                 continue
-            segments = [seg for seg in found.segments if counts is None or seg[2] in counts]
+            segments = found.segments if counts is None else [seg for seg in found.segments if seg[2] in counts]
             sources.append(segments)
-            for start, end, _ in segments:
-                cuts.add(start)
-                cuts.add(end)
+            cuts.update(map(itemgetter(0), segments))
+            cuts.update(map(itemgetter(1), segments))
         levels.append((frozenset(p for p in people if counts is None or p in counts), sources))
-    points = sorted(c for c in cuts if w0 <= c <= w1)
+    points = sorted(cuts)
+    points = points[bisect_left(points, w0):bisect_right(points, w1)]
     columns = [_level_column(direct, sources, points) for direct, sources in levels]
     out: list[Step] = []
+    append = out.append
+    previous = None
     for index, value in enumerate(zip(*columns, strict=True)):
-        start, end = points[index], points[index + 1]
-        if out and out[-1][2] == value:
-            out[-1] = (out[-1][0], end, value)
+        if value == previous:
+            out[-1] = (out[-1][0], points[index + 1], value)
         else:
-            out.append((start, end, value))
+            append((points[index], points[index + 1], value))
+            previous = value
     return out
 
 
 def _level_column(direct: People, sources: list[list[Segment]], points: list[int]) -> list[People]:
     """The level's people on each elementary interval `[points[i], points[i + 1])`."""
-    singles: dict[str | None, People] = {None: direct}
     walked = [_walk(segments, points) for segments in sources]
     if not walked:
         return [direct] * (len(points) - 1)
     if len(walked) == 1:
-        column = []
-        for person in walked[0]:
-            value = singles.get(person)
-            if value is None:
-                value = singles[person] = direct | {person}
-            column.append(value)
-        return column
+        singles: dict[str | None, People] = {None: direct}
+        for _, _, person in sources[0]:
+            if person not in singles:
+                singles[person] = direct | {person}
+        return list(map(singles.__getitem__, walked[0]))
     return [direct | {p for p in on_call if p is not None} for on_call in zip(*walked, strict=True)]
 
 
 def _walk(segments: list[Segment], points: list[int]) -> list[str | None]:
     """Who a timeline has at the start of each elementary interval (segments sorted and disjoint)."""
     out: list[str | None] = []
+    append = out.append
     i, count = 0, len(segments)
     for point in points[:-1]:
         while i < count and segments[i][1] <= point:
             i += 1
-        out.append(segments[i][2] if i < count and segments[i][0] <= point else None)
+        append(segments[i][2] if i < count and segments[i][0] <= point else None)
     return out
 
 
@@ -97,10 +99,15 @@ def nobody(view: list[Step], level: int | None = None) -> IntervalSet:
 def single_person(view: list[Step]) -> dict[str, IntervalSet]:
     """When all levels together reach exactly one distinct person, by person."""
     out: dict[str, list[tuple[int, int]]] = {}
+    alone: dict[tuple[People, ...], str | None] = {}  # a view repeats few distinct combinations
     for start, end, levels in view:
-        everyone = frozenset().union(*levels)
-        if len(everyone) == 1:
-            out.setdefault(next(iter(everyone)), []).append((start, end))
+        if levels in alone:
+            person = alone[levels]
+        else:
+            everyone = frozenset().union(*levels)
+            person = alone[levels] = next(iter(everyone)) if len(everyone) == 1 else None
+        if person is not None:
+            out.setdefault(person, []).append((start, end))
     return {person: normalise(spans) for person, spans in out.items()}
 
 
