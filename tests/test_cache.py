@@ -135,7 +135,7 @@ def test_a_helper_process_gives_the_same_findings_and_fills_the_cache(org: Path,
     (org / "ownership" / "extra" / "bad.yaml").write_text("kind: Person\nid: x\nid: y\n")  # SCH002: never cached
     expected = cold(org)  # small: no helper
     monkeypatch.setattr(parallel, "MIN_BYTES", 1)
-    monkeypatch.setattr(parallel, "_allowed", lambda: True)
+    monkeypatch.setattr(parallel, "helpers_allowed", lambda: True)
     started = []
     real_start = parallel.start
     monkeypatch.setattr(parallel, "start", lambda *a: started.append(real_start(*a)) or started[-1])
@@ -145,3 +145,27 @@ def test_a_helper_process_gives_the_same_findings_and_fills_the_cache(org: Path,
     clean = [p for p in org.rglob("*.yaml") if parse_fast(p.read_text()) is not None]
     assert cache_file(org).read_text().count("\n") == len(clean)  # everything the fast path can parse
     assert findings(org) == expected  # and a warm run from that cache
+
+
+def test_the_program_saves_the_cache_from_a_background_child(org: Path):
+    """`dutyguard` (cli.run) leaves the cache to a forked child; it appears complete, and equals
+    the cache an in-process run writes."""
+    import os
+    import subprocess
+    import sys
+    import time
+
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    done = subprocess.run([sys.executable, "-m", "validator", "--repo", str(org), "--now", NOW,  # noqa: S603
+                           "validate", "--format", "json"], capture_output=True, env=env, timeout=120)
+    assert done.returncode in (0, 1), done.stderr
+    folder = org / DIRNAME
+    for _ in range(200):  # the child renames the file into place when it is complete
+        if list(folder.glob("parse-v*.jsonl")):
+            break
+        time.sleep(0.05)
+    background = cache_file(org).read_text()
+    shutil.rmtree(folder)
+    findings(org)  # in-process: saved before it returns
+    assert cache_file(org).read_text() == background
+    assert findings(org) == cold(org)

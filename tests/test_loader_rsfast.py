@@ -84,6 +84,8 @@ def test_numbers_yaml_rs_reads_differently_are_declined_or_agree(value: str):
     "a: 1\nb: 2\na: 3\n",          # duplicate key
     "a: [1, 2\n",                  # syntax error
     "? a\n: 1\n",                  # complex key
+    "{a: 1}: x\n",                 # a mapping as a key (yaml-rs raises TypeError)
+    "- [a, b]: x\n",               # a list as a key
     "1: one\n",                    # a number as a key
     "null: x\n",                   # null as a key (the reference reads it as the text 'null')
     "~: x\n",

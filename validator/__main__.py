@@ -1,5 +1,5 @@
 """`python -m validator` is the same program as `dutyguard`."""
 
-from validator.cli import main
+from validator.cli import run
 
-raise SystemExit(main())
+run()

@@ -28,6 +28,7 @@ from validator import __version__
 SCHEMA = 1  # bump when what a cache line holds, or how the loader builds values, changes
 DIRNAME = ".dutyguard-cache"
 _ROOT = -1  # the document root's position, in a cached position row
+BACKGROUND = False  # save from a forked child: set by the `dutyguard` program (`cli.run`), which ends at once
 
 
 def key_of(data: bytes) -> str:
@@ -67,8 +68,9 @@ class ParseCache:
     def __init__(self, root: Path):
         self.folder = root / DIRNAME
         self.path = self.folder / f"parse-v{SCHEMA}-{__version__}.jsonl"
-        self._lines: dict[str, str] = {}
-        self._used: dict[str, str] = {}
+        # key -> a JSON payload read from disk, or a (nodes, values, tops) parse of this run
+        self._lines: dict[str, str | tuple] = {}
+        self._used: dict[str, str | tuple] = {}
         self._dirty = False
         if os.path.islink(self.folder) or os.path.islink(self.path):
             self.folder = self.path = None  # type: ignore[assignment]  # planted link: never read or write through it
@@ -93,29 +95,32 @@ class ParseCache:
 
     def get(self, key: str) -> tuple[int, list, list[dict]] | None:
         """(node count, document values, top-level positions per document), or None."""
-        payload = self._lines.get(key)
-        if payload is None:
+        entry = self._lines.get(key)
+        if entry is None:
             return None
+        if isinstance(entry, tuple):  # parsed by a helper process this run: handed out once
+            del self._lines[key]
+            self._used[key] = entry
+            return entry
         try:
-            nodes, values, rows = json.loads(payload)
+            nodes, values, rows = json.loads(entry)
             tops = [_tops_from_rows(doc_rows) for doc_rows in rows]
         except (ValueError, TypeError, IndexError):
             return None
         if not isinstance(nodes, int) or not isinstance(values, list) or len(values) != len(tops):
             return None
-        self._used[key] = payload
+        self._used[key] = entry
         return nodes, values, tops
 
     def put(self, key: str, nodes: int, values: list, tops: list[dict]) -> None:
-        payload = encode(nodes, values, tops)
-        if payload is not None:
-            self._used[key] = payload
-            self._dirty = True
+        """Remember a clean file's parse; it is encoded only when the cache is saved."""
+        self._used[key] = (nodes, values, tops)
+        self._dirty = True
 
-    def offer(self, key: str, payload: str) -> None:
-        """An entry computed elsewhere (a helper process): used, and saved, only if a file asks for it."""
+    def offer(self, key: str, parsed: tuple[int, list, list[dict]]) -> None:
+        """A parse computed elsewhere (a helper process): used, and saved, only if a file asks for it."""
         if key not in self._lines:
-            self._lines[key] = payload
+            self._lines[key] = parsed
             self._dirty = True
 
     @classmethod
@@ -126,28 +131,60 @@ class ParseCache:
         cache._lines, cache._used, cache._dirty = {}, {}, False
         return cache
 
-    def save(self) -> None:
-        """Write the entries this run used (stale ones are dropped); errors only cost speed."""
+    def save(self, background: bool | None = None) -> None:
+        """Write the entries this run used (stale ones are dropped); errors only cost speed.
+
+        `background`: write from a forked child, so that the run goes on (the program then ends
+        without waiting; the cache is renamed into place when complete, so a run that starts
+        meanwhile sees the previous cache or none). Only for the `dutyguard` program itself.
+        """
         if self.path is None or (not self._dirty and len(self._used) == len(self._lines)):
             return
+        if (BACKGROUND if background is None else background) and self._write_in_child():
+            self._used, self._lines = {}, {}  # the child has them; free them here
+            return
         try:
-            self.folder.mkdir(exist_ok=True)
-            ignore = self.folder / ".gitignore"
-            if not os.path.lexists(ignore):  # a link planted there is not written through
-                ignore.write_text("# dutyguard's cache: safe to delete, never commit it\n*\n")
-            fd, tmp = tempfile.mkstemp(prefix=".parse-", dir=self.folder)
-            try:
-                with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                    handle.writelines(f"{key}\t{payload}\n" for key, payload in self._used.items())
-                os.replace(tmp, self.path)
-            except BaseException:
-                os.unlink(tmp)
-                raise
-            for old in self.folder.glob("parse-v*.jsonl"):
-                if old != self.path:  # other versions' caches are never read again
-                    old.unlink(missing_ok=True)
+            self._write()
         except OSError:
             pass
+
+    def _write_in_child(self) -> bool:
+        """Fork a child that writes the cache and leaves; True in the parent once it is forked."""
+        if not hasattr(os, "fork"):
+            return False
+        try:
+            pid = os.fork()
+        except OSError:
+            return False
+        if pid != 0:
+            return True
+        try:  # the child: never returns
+            null = os.open(os.devnull, os.O_RDWR)
+            for fd in (0, 1, 2):  # whoever reads the program's output sees its end when the parent ends
+                os.dup2(null, fd)
+            self._write()
+        finally:
+            os._exit(0)
+
+    def _write(self) -> None:
+        self.folder.mkdir(exist_ok=True)
+        ignore = self.folder / ".gitignore"
+        if not os.path.lexists(ignore):  # a link planted there is not written through
+            ignore.write_text("# dutyguard's cache: safe to delete, never commit it\n*\n")
+        fd, tmp = tempfile.mkstemp(prefix=".parse-", dir=self.folder)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                for key, entry in self._used.items():
+                    payload = encode(*entry) if isinstance(entry, tuple) else entry
+                    if payload is not None:
+                        handle.write(f"{key}\t{payload}\n")
+            os.replace(tmp, self.path)
+        except BaseException:
+            os.unlink(tmp)
+            raise
+        for old in self.folder.glob("parse-v*.jsonl"):
+            if old != self.path:  # other versions' caches are never read again
+                old.unlink(missing_ok=True)
 
 
 def encode(nodes: int, values: list, tops: list[dict]) -> str | None:

@@ -7,7 +7,7 @@ import importlib
 import os
 import sys
 
-from validator import __version__
+from validator import __version__, cache
 from validator.findings import UsageError
 
 INTERNAL_ERROR = 70  # EX_SOFTWARE: neither "errors found" (1) nor "bad usage" (2)
@@ -70,5 +70,25 @@ def main(argv: list[str] | None = None) -> int:
         return INTERNAL_ERROR
 
 
+def run() -> None:
+    """The `dutyguard` program: `main`, then leave at once.
+
+    A large run leaves millions of objects behind; tearing them down one by one at interpreter exit
+    takes longer than some whole runs. Everything the run writes is written and flushed by then
+    (renders and the cache are written atomically inside `main`), so the process ends right away.
+    """
+    cache.BACKGROUND = True
+    code = main()
+    try:
+        sys.stdout.flush()
+    except (BrokenPipeError, ValueError):
+        pass
+    try:
+        sys.stderr.flush()
+    except (BrokenPipeError, ValueError):
+        pass
+    os._exit(code)
+
+
 if __name__ == "__main__":
-    raise SystemExit(main())
+    run()

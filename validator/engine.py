@@ -13,6 +13,7 @@ from validator.cache import ParseCache
 from validator.findings import Finding, count, one_line
 from validator.load import LoadResult, load_repo
 from validator.model import Org, build_org
+from validator.parallel_rules import run_rules
 from validator.rules.context import Context
 from validator.rules.registry import Issue, Rule, load_all
 
@@ -57,13 +58,16 @@ def validate_repo(root: Path, now: datetime, cache: bool = False) -> Result:
 @contextmanager
 def _no_gc() -> Iterator[None]:
     """A run builds millions of acyclic objects; the cyclic collector would rescan them again and
-    again (a third of a large run). It is switched off for the run and back on after it."""
+    again (a third of a large run). It is switched off for the run and back on after it, with the
+    run's objects frozen first: otherwise the first allocation after it would scan them all once
+    more (half a second at scale 1). Frozen objects are still freed when no longer referenced."""
     enabled = gc.isenabled()
     gc.disable()
     try:
         yield
     finally:
         if enabled:
+            gc.freeze()
             gc.enable()
 
 
@@ -74,9 +78,8 @@ def validate_loaded(loaded: LoadResult, now: datetime) -> Result:
     context = Context(org, now)
     rules = load_all()
     findings = list(loaded.findings) + model_findings
-    for rule in rules.values():
-        if rule.check is not None:
-            findings.extend(_run(rule, context))
+    checks = [rule for rule in rules.values() if rule.check is not None]
+    findings.extend(run_rules(checks, lambda rule: _run(rule, context), len(org.sources)))
     findings = _apply_severities(findings, org, rules)
     from validator.rules.waivers import apply_waivers
 

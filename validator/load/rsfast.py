@@ -126,7 +126,7 @@ def values_of(text: str, max_nodes: int) -> tuple[list, int, list[tuple[int, int
     spans = document_spans(text)
     try:
         loaded = yaml_rs.loads(text, parse_datetime=False)
-    except (yaml_rs.YAMLDecodeError, ValueError, RecursionError):
+    except Exception:  # a syntax error, a duplicate key, a mapping as a key (TypeError), ...: the others report it
         return None
     if len(spans) == 1:
         values = [loaded]

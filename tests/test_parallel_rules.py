@@ -1,0 +1,98 @@
+"""Rules run on two cores report exactly what one core reports, whatever happens to the helper."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+import validator.parallel_rules as parallel_rules
+from tests.conftest import ROOT, run_cli
+from validator.engine import _run
+from validator.load import load_repo
+from validator.model import build_org
+from validator.rules.context import Context
+from validator.rules.registry import load_all
+
+NOW = datetime(2026, 11, 23, 12, tzinfo=UTC)
+
+
+@pytest.fixture
+def example():
+    org, _ = build_org(load_repo(ROOT))
+    context = Context(org, NOW)
+    rules = [rule for rule in load_all().values() if rule.check is not None]
+    return rules, (lambda rule: _run(rule, context))
+
+
+def sequential(rules, run_one) -> list:
+    return [finding for rule in rules for finding in run_one(rule)]
+
+
+@pytest.fixture
+def forced(monkeypatch):
+    monkeypatch.setattr(parallel_rules, "helpers_allowed", lambda: True)
+    forks = []
+    real_fork = parallel_rules._fork
+    monkeypatch.setattr(parallel_rules, "_fork", lambda *a: forks.append(real_fork(*a)) or forks[-1])
+    return forks
+
+
+def test_two_cores_give_the_same_findings_in_the_same_order(example, forced):
+    rules, run_one = example
+    expected = sequential(rules, run_one)
+    assert parallel_rules.run_rules(rules, run_one, entities=10**6) == expected
+    assert forced and forced[0] is not None  # the helper really ran
+
+
+def test_on_call_findings_come_back_from_the_helper(tmp_path, forced):
+    """A repository with on-call findings (a one-person rotation): the helper's findings arrive."""
+    org = tmp_path / "org"
+    import shutil
+
+    shutil.copytree(ROOT / "tests" / "fixtures" / "rules" / "ROT001" / "fail", org)
+    loaded = load_repo(org)
+    built, _ = build_org(loaded)
+    context = Context(built, NOW)
+    rules = [rule for rule in load_all().values() if rule.check is not None]
+    run_one = lambda rule: _run(rule, context)  # noqa: E731
+    expected = sequential(rules, run_one)
+    assert any(f.rule == "ROT001" for f in expected)
+    assert parallel_rules.run_rules(rules, run_one, entities=10**6) == expected
+
+
+def test_a_failed_helper_means_the_parent_runs_its_rules(example, forced, monkeypatch):
+    rules, run_one = example
+    expected = sequential(rules, run_one)
+    monkeypatch.setattr(parallel_rules, "_collect", lambda child: None)
+    assert parallel_rules.run_rules(rules, run_one, entities=10**6) == expected
+
+
+def test_a_rule_that_fails_fails_the_run_as_on_one_core(example, forced):
+    rules, run_one = example
+
+    def broken(rule):
+        if rule.topic == "rotation":
+            raise RuntimeError("bug in a rule")
+        return run_one(rule)
+
+    with pytest.raises(RuntimeError, match="bug in a rule"):
+        parallel_rules.run_rules(rules, broken, entities=10**6)
+
+
+def test_small_organisations_and_jobs_1_stay_on_one_core(example, monkeypatch):
+    rules, run_one = example
+    monkeypatch.setattr(parallel_rules, "_fork", lambda *a: pytest.fail("forked"))
+    monkeypatch.setattr(parallel_rules, "helpers_allowed", lambda: True)
+    assert parallel_rules.run_rules(rules, run_one, entities=10) == sequential(rules, run_one)
+    monkeypatch.setenv("DUTYGUARD_JOBS", "1")
+    monkeypatch.setattr(parallel_rules, "helpers_allowed", __import__("validator.jobs").jobs.helpers_allowed)
+    assert parallel_rules.run_rules(rules, run_one, entities=10**6) == sequential(rules, run_one)
+
+
+def test_the_cli_output_is_the_same_with_and_without_helpers(monkeypatch):
+    one = run_cli("validate", "--format", "json", repo=ROOT)
+    monkeypatch.setattr(parallel_rules, "MIN_ENTITIES", 0)
+    monkeypatch.setattr(parallel_rules, "helpers_allowed", lambda: True)
+    two = run_cli("validate", "--format", "json", repo=ROOT)
+    assert (two.code, two.out) == (one.code, one.out)

@@ -1,0 +1,86 @@
+"""Running the rules on two cores: a forked child takes the on-call topics, the parent the rest.
+
+The rules are pure functions of the Context, so where they run changes nothing but the time. The
+on-call rules (`rotation`, `escalation`) share the time engine's memoised schedules and the rest
+share the access graph and ownership indexes, so splitting by those topics duplicates almost no
+work. The child sends its findings back pickled through a pipe (it is our own process, forked a
+moment ago: nothing untrusted is unpickled). If the child fails in any way, the parent runs its
+rules itself; an error in a rule then surfaces exactly as in a single-process run.
+
+Only on Linux, with at least two CPUs, for organisations of at least MIN_ENTITIES entities;
+`DUTYGUARD_JOBS=1` turns it off.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle  # noqa: S403 - only our own forked child's output is unpickled
+from collections.abc import Callable, Sequence
+
+from validator.findings import Finding
+from validator.jobs import helpers_allowed
+from validator.rules.registry import Rule
+
+CHILD_TOPICS = frozenset({"rotation", "escalation"})
+MIN_ENTITIES = 5_000
+
+RunOne = Callable[[Rule], list[Finding]]
+
+
+def run_rules(rules: Sequence[Rule], run_one: RunOne, entities: int) -> list[Finding]:
+    """Every rule's findings, in the order of `rules`, computed on one or two cores."""
+    child_rules = [rule for rule in rules if rule.topic in CHILD_TOPICS]
+    if entities < MIN_ENTITIES or not child_rules or not helpers_allowed():
+        return [finding for rule in rules for finding in run_one(rule)]
+    child = _fork(child_rules, run_one)
+    results = {rule.id: run_one(rule) for rule in rules if rule.topic not in CHILD_TOPICS}
+    from_child = _collect(child) if child is not None else None
+    if from_child is None:
+        from_child = {rule.id: run_one(rule) for rule in child_rules}
+    results.update(from_child)
+    return [finding for rule in rules for finding in results[rule.id]]
+
+
+def _fork(rules: Sequence[Rule], run_one: RunOne) -> tuple[int, int] | None:
+    read_fd, write_fd = os.pipe()
+    try:
+        pid = os.fork()
+    except OSError:
+        os.close(read_fd)
+        os.close(write_fd)
+        return None
+    if pid == 0:  # the child: run, send, and leave without running any of the parent's exit handlers
+        code = 1
+        try:
+            os.close(read_fd)
+            blob = pickle.dumps({rule.id: run_one(rule) for rule in rules}, protocol=pickle.HIGHEST_PROTOCOL)
+            with os.fdopen(write_fd, "wb") as pipe:
+                pipe.write(blob)
+            code = 0
+        except BaseException:  # noqa: S110 - the parent redoes the work and reports any error itself
+            pass
+        finally:
+            os._exit(code)
+    os.close(write_fd)
+    return pid, read_fd
+
+
+def _collect(child: tuple[int, int]) -> dict[str, list[Finding]] | None:
+    pid, read_fd = child
+    chunks = []
+    try:
+        with os.fdopen(read_fd, "rb") as pipe:
+            while chunk := pipe.read(1 << 20):
+                chunks.append(chunk)
+    except OSError:
+        chunks = []
+    try:
+        _, status = os.waitpid(pid, 0)
+    except ChildProcessError:
+        status = 1
+    if status != 0 or not chunks:
+        return None
+    try:
+        return pickle.loads(b"".join(chunks))  # noqa: S301 - our own child's findings
+    except Exception:  # noqa: BLE001 - a truncated blob: the parent runs the rules itself
+        return None
