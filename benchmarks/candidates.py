@@ -2,7 +2,7 @@
 
 Each candidate parses every YAML file of the organisation; the cyclic garbage collector is off
 (as in `dutyguard validate`). Candidates whose package is not installed are listed as such:
-`yaml_rs` and `rapidyaml` are not dependencies of dutyguard, install them by hand to compare.
+`rapidyaml` is not a dependency of dutyguard, install it by hand to compare.
 
     python benchmarks/candidates.py REPO
 """
@@ -19,8 +19,9 @@ import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from validator.cache import ParseCache, key_of  # noqa: E402
-from validator.load.fastpath import documents_of, parse_fast  # noqa: E402
+from validator.cache import ParseCache, encode, key_of  # noqa: E402
+from validator.load import rsfast  # noqa: E402
+from validator.load.fastpath import _parse_rs, documents_of, parse_fast  # noqa: E402
 from validator.load.files import iter_repo_files  # noqa: E402
 from validator.load.yamltree import parse  # noqa: E402
 
@@ -48,8 +49,15 @@ def main(argv: list[str]) -> int:
         lambda: [sum(1 for _ in yaml.parse(t, Loader=yaml.CSafeLoader)) for t in texts])
     add("reference event parser, every position (`yamltree.parse`)", "all",
         lambda: [parse(t) for t in texts])
-    add("fast path, lazy deep positions (`fastpath.parse_fast`)", "all (reference parser for unusual files)",
+    add("yaml-rs tier (`rsfast`: pre-scan, yaml-rs, count walk, top-level positions)",
+        "all (declines unusual files: libyaml tier, then reference parser)",
+        lambda: [_parse_rs(t, 10**9) for t in texts])
+    add("fast path as used (`fastpath.parse_fast`: yaml-rs tier, else libyaml tier)", "all",
         lambda: [parse_fast(t) for t in texts])
+    rust, rsfast.yaml_rs = rsfast.yaml_rs, None
+    add("libyaml tier alone, lazy deep positions (`parse_fast` without yaml-rs)", "all",
+        lambda: [parse_fast(t) for t in texts])
+    rsfast.yaml_rs = rust
     cache_dir = root
     cache = ParseCache(cache_dir)
     for data, text in zip(files, texts, strict=True):
@@ -57,7 +65,7 @@ def main(argv: list[str]) -> int:
         if parsed is not None:
             cache.put(key_of(data), parsed.nodes, [d.value for d in parsed.documents],
                       [dict(d.positions) for d in parsed.documents])
-    cache._lines = dict(cache._used)  # what a warm run would read  # noqa: SLF001
+    cache._lines = {key: encode(*entry) for key, entry in cache._used.items()}  # as read from disk  # noqa: SLF001
 
     def warm() -> None:
         for data in files:

@@ -27,6 +27,7 @@ Giving up is always safe: the caller then tries the libyaml fast path, then the 
 
 from __future__ import annotations
 
+import functools
 import re
 
 try:
@@ -235,22 +236,32 @@ def top_positions(text: str, value: object, start: int, end: int) -> dict:
     top: dict = {(): (line, indent + 1)}
     if value.__class__ is not list or text[at] != "-":
         return top
-    item = re.compile(r"^ {%d}-(?=[ \n]|$)" % indent, re.M)  # noqa: UP031 - a regex, not a message
-    dashes = [m.start() for m in item.finditer(text, line_start, end)]
-    if len(dashes) != len(value):  # type: ignore[arg-type]
+    # each item's dash line; group 1: where its content starts when on the same line (the common case)
+    item = _item_pattern(indent)
+    matches = list(item.finditer(text, line_start, end))
+    if len(matches) != len(value):  # type: ignore[arg-type]
         return top
     cursor, cursor_line = at, line
-    for i, dash in enumerate(dashes):
-        first = _first_content_after(text, dash + indent + 1)
-        if first < 0:
-            return top
-        column = first - (text.rfind("\n", 0, first) + 1) + 1
-        if column <= indent + 1 and first > text.find("\n", dash):
-            continue  # an empty item: libyaml places its null oddly; the reference parser tells if asked
+    for i, match in enumerate(matches):
+        first = match.end(1)
+        if first >= 0:
+            column = first - match.start() + 1
+        else:  # `-` then a line end or a comment: the content (if any) is on a later line
+            first = _first_content_after(text, match.end())
+            if first < 0:
+                return top
+            column = first - (text.rfind("\n", 0, first) + 1) + 1
+            if column <= indent + 1:
+                continue  # an empty item: libyaml places its null oddly; the reference parser tells if asked
         cursor_line += text.count("\n", cursor, first)
         cursor = first
         top[(i,)] = (cursor_line, column)
     return top
+
+
+@functools.cache
+def _item_pattern(indent: int) -> re.Pattern:
+    return re.compile(r"^ {%d}-(?:[ ]+(?=[^ \n#])()|(?=[ \n]|$))" % indent, re.M)  # noqa: UP031 - a regex
 
 
 def _first_content_after(text: str, at: int) -> int:

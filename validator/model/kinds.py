@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
@@ -27,6 +28,8 @@ Day = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 Text = Annotated[str, StringConstraints(min_length=1, max_length=2000)]
 Email = Annotated[str, StringConstraints(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=254)]
 
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")  # a line break or control character
 
 class Strict(BaseModel):
     model_config = ConfigDict(strict=True, extra="forbid", frozen=True)
@@ -83,7 +86,7 @@ class Service(Entity):
     @classmethod
     def _one_line_patterns(cls, value: list[str]) -> list[str]:
         for pattern in value:
-            if any(ord(char) < 32 or ord(char) == 127 for char in pattern):
+            if _CONTROL.search(pattern):
                 raise ValueError(f"path pattern {pattern!r} holds a line break or control character: CODEOWNERS "
                                  "takes one pattern per line; write each pattern as its own item")
         return value
