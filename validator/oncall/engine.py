@@ -86,10 +86,12 @@ def timeline(rotation: Rotation, start: int | datetime, end: int | datetime) -> 
     zone = rotation.timezone
     segments: list[Segment] = []
     covered: IntervalSet = []
-    for layer in reversed(rotation.layers):
+    last = len(rotation.layers) - 1
+    for index, layer in enumerate(reversed(rotation.layers)):
         shifts = layer_intervals(layer, zone, w0, w1)
         segments.extend(_subtract_labeled(shifts, covered))
-        covered = union(covered, _spans(shifts))
+        if index < last:  # the first layer's coverage is not needed: nothing lies below it
+            covered = union(covered, _spans(shifts))
     segments.sort()
     for override in rotation.overrides:
         o0 = max(w0, instant(override.from_, zone))
@@ -232,18 +234,26 @@ def _subtract_labeled(segments: list[Segment], mask: IntervalSet) -> list[Segmen
     if not mask:
         return list(segments)
     out: list[Segment] = []
-    j = 0
+    append = out.append
+    j, count = 0, len(mask)
     for start, end, person in segments:
-        while j < len(mask) and mask[j][1] <= start:
+        while j < count and mask[j][1] <= start:
             j += 1
+        if j == count or mask[j][0] >= end:  # untouched by the mask
+            append((start, end, person))
+            continue
         cursor, k = start, j
-        while k < len(mask) and mask[k][0] < end:
-            if mask[k][0] > cursor:
-                out.append((cursor, mask[k][0], person))
-            cursor = max(cursor, mask[k][1])
+        while k < count:
+            lo, hi = mask[k]
+            if lo >= end:
+                break
+            if lo > cursor:
+                append((cursor, lo, person))
+            if hi > cursor:
+                cursor = hi
             k += 1
         if cursor < end:
-            out.append((cursor, end, person))
+            append((cursor, end, person))
     return out
 
 
