@@ -92,8 +92,8 @@ def _walk(segments: list[Segment], points: list[int]) -> list[str | None]:
 def nobody(view: list[Step], level: int | None = None) -> IntervalSet:
     """When a level (index) or, with `level=None`, every level pages nobody."""
     if level is None:
-        return normalise((s, e) for s, e, levels in view if not any(levels))
-    return normalise((s, e) for s, e, levels in view if level < len(levels) and not levels[level])
+        return normalise([(s, e) for s, e, levels in view if not any(levels)])
+    return normalise([(s, e) for s, e, levels in view if level < len(levels) and not levels[level]])
 
 
 def single_person(view: list[Step]) -> dict[str, IntervalSet]:

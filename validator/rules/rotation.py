@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from itertools import groupby
+from operator import itemgetter
 
 from validator.model.kinds import Escalation, Rotation, Service
 from validator.oncall import (
@@ -33,6 +35,9 @@ from validator.oncall.views import (
 )
 from validator.rules.context import Context
 from validator.rules.registry import Issue, rule
+
+_PERSON = itemgetter(2)
+_SPAN = itemgetter(0, 1)
 
 
 def _paging(ctx: Context) -> list[tuple[Service, list[str]]]:
@@ -125,12 +130,14 @@ def coverage_gap(ctx: Context) -> Iterator[Issue]:
           timezone: Europe/Berlin
           layers: [{name: weekly, members: [alice, bob, carol], start: 2026-01-05T09:00, turn: 1w}]
     """
-    reported: set[str] = set()
+    seen: set[str] = set()  # a rotation's turn limit, once computed, does not change: ask once
     for service, rotation_ids in _paging(ctx):
         for rotation_id in rotation_ids:
+            if rotation_id in seen:
+                continue
+            seen.add(rotation_id)
             limit = turn_limit(ctx, rotation_id)
-            if limit is not None and rotation_id not in reported:
-                reported.add(rotation_id)
+            if limit is not None:
                 yield Issue(service.ref, f"rotation {rotation_id} cannot be checked over the horizon "
                             f"({ctx.settings.horizon}): {limit}; use a longer turn or a shorter horizon",
                             ("layers",), at=f"rotation:{rotation_id}")
@@ -254,7 +261,11 @@ def on_call_while_absent(ctx: Context) -> Iterator[Issue]:
 
 
 def _on_call_by_person(ctx: Context) -> dict[str, tuple[list[tuple[int, int]], list[str]]]:
-    """Person -> (when they are on call in any rotation over the horizon, which rotations)."""
+    """Person -> (when they are on call in any rotation over the horizon, which rotations).
+
+    The spans are sorted and disjoint (touching ones may stay apart): a timeline's segments never
+    overlap, so only people in several rotations need their spans normalised.
+    """
     def build() -> dict[str, tuple[list[tuple[int, int]], list[str]]]:
         spans: dict[str, list[tuple[int, int]]] = {}
         names: dict[str, list[str]] = {}
@@ -262,15 +273,17 @@ def _on_call_by_person(ctx: Context) -> dict[str, tuple[list[tuple[int, int]], l
             found = rotation_timeline(ctx, rotation_id)
             if found is None:
                 continue
-            for start, end, person in found.segments:
-                bucket = spans.get(person)
-                if bucket is None:
-                    bucket = spans[person] = []
+            # one group per person, in time order (the sort is stable)
+            for person, group in groupby(sorted(found.segments, key=_PERSON), _PERSON):
+                listed = names.get(person)
+                if listed is None:
                     names[person] = [rotation_id]
-                elif names[person][-1] != rotation_id:
-                    names[person].append(rotation_id)
-                bucket.append((start, end))
-        return {person: (normalise(spans[person]), names[person]) for person in spans}
+                    spans[person] = list(map(_SPAN, group))
+                else:
+                    listed.append(rotation_id)
+                    spans[person].extend(map(_SPAN, group))
+        return {person: (spans[person] if len(names[person]) == 1 else normalise(spans[person]), names[person])
+                for person in spans}
 
     return ctx.memo("oncall.by_person", build)
 
