@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from operator import itemgetter
 from typing import TYPE_CHECKING
 
 from validator.model.kinds import Escalation, Service
@@ -117,6 +118,34 @@ def escalation_zone(ctx: Context, escalation: Escalation) -> str:
         if rotation is not None:
             return rotation.timezone
     return "UTC"
+
+
+def level_reach(ctx: Context, escalation: Escalation) -> list[frozenset[str]]:
+    """Per level, everyone it may page over the horizon (a superset: leavers are not taken out).
+
+    Levels whose reaches are disjoint never page the same person at the same time.
+    """
+    def on_call(rotation_id: str) -> frozenset[str]:
+        found = rotation_timeline(ctx, rotation_id)
+        return frozenset(map(itemgetter(2), found.segments)) if found else frozenset()
+
+    def build() -> list[frozenset[str]]:
+        people: dict[str, frozenset[str]] = ctx.memo("oncall.on_call_people", dict)
+        out = []
+        for level in escalation.levels:
+            reach: set[str] = set()
+            for target in level.targets:
+                kind, ident = split_ref(target)
+                if kind == "person":
+                    reach.add(ident)
+                else:
+                    if ident not in people:
+                        people[ident] = on_call(ident)
+                    reach |= people[ident]
+            out.append(frozenset(reach))
+        return out
+
+    return ctx.memo(f"oncall.reach.{escalation.id}", build)
 
 
 def nobody_paged(ctx: Context, escalation: Escalation, level: int | None = None) -> IntervalSet:

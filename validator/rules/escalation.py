@@ -11,6 +11,7 @@ from validator.oncall.views import (
     escalation_view,
     escalation_zone,
     hours_label,
+    level_reach,
     services_of,
     support_hours,
     support_mask,
@@ -94,7 +95,10 @@ def same_person_twice(ctx: Context) -> Iterator[Issue]:
             continue
         zone = escalation_zone(ctx, escalation)
         view = escalation_view(ctx, escalation)
+        reach = level_reach(ctx, escalation)
         for first in range(len(escalation.levels) - 1):
+            if reach[first].isdisjoint(reach[first + 1]):
+                continue  # never a common person
             both = shared(view, first, first + 1)
             if not both:
                 continue
