@@ -7,7 +7,7 @@ repositories without roles never pay for it.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import date, datetime, timedelta
 from functools import lru_cache
 
 from validator.rules.context import Context, end_of
@@ -212,21 +212,30 @@ def person_grant_expiry(ctx: Context) -> Iterator[Issue]:
     """
     limit_days = ctx.settings.max_grant_days
     limit = ctx.now + timedelta(days=limit_days)
+    too_late: dict[date | datetime, bool] = {}  # few distinct expiry dates among many grants
+    roles = ctx.org.roles
     for grant in ctx.org.grants.values():
-        role = ctx.org.roles.get(grant.role)
+        role = roles.get(grant.role)
         if role is None or role.environment != "production" or role.break_glass:
             continue
-        people = [(j, p[7:]) for j, p in enumerate(grant.to) if p.startswith("person:")]
+        expires = grant.expires
+        if expires is not None:
+            late = too_late.get(expires)
+            if late is None:
+                late = too_late[expires] = end_of(expires) > limit
+            if not late:
+                continue
+        people = [p[7:] for p in grant.to if p.startswith("person:")]
         if not people:
             continue
-        names = ", ".join(p for _, p in people)
-        if grant.expires is None:
+        names = ", ".join(people)
+        if expires is None:
             yield Issue(grant.ref, f"grant {grant.id} gives {names} production role {role.id} without "
                         f"'expires': add an expiry at most {limit_days} days ahead (max_grant_days), or grant "
                         "it to a team")
-        elif end_of(grant.expires) > limit:
+        else:  # expires too late (checked above)
             yield Issue(grant.ref, f"grant {grant.id} gives {names} production role {role.id} until "
-                        f"{grant.expires.isoformat()}, more than {limit_days} days (max_grant_days) from now: "
+                        f"{expires.isoformat()}, more than {limit_days} days (max_grant_days) from now: "
                         f"shorten it to {limit.date().isoformat()} or earlier", ("expires",))
 
 
@@ -502,8 +511,10 @@ def reached_by_assumption(ctx: Context) -> Iterator[Issue]:
 
     model = access_model(ctx)
     items = grant_paths(ctx)
-    direct = {(person, item.grant.role) for item in items for person, _ in item.people}
+    direct: set[tuple[str, str]] | None = None  # (person, role) granted directly; built when first needed
     for item in items:
+        if len(item.paths) < 2:
+            continue  # the grant's role assumes no other role
         grant = item.grant
         if model.view(grant.role).role.break_glass:
             continue  # break-glass access is approved per incident as the strongest there is (ACC008)
@@ -511,6 +522,8 @@ def reached_by_assumption(ctx: Context) -> Iterator[Issue]:
             why = _admin_reasons(model.view(target))
             if not why or any(_admin_reasons(model.view(hop[5:])) for hop in roles_on_way[1:]):
                 continue  # not admin, or reached through an admin role already reported
+            if direct is None:
+                direct = {(person, other.grant.role) for other in items for person, _ in other.people}
             people = [(p, hops) for p, hops in item.people if (p, target) not in direct]
             if not people:
                 continue

@@ -14,8 +14,9 @@ def orphaned_services(ctx: Context) -> set[str]:
     """Services whose (existing) owner team has no active member."""
 
     def build() -> set[str]:
-        return {s.id for s in ctx.org.services.values()
-                if s.owner in ctx.org.teams and not ctx.active_members(s.owner)}
+        unstaffed = {team_id for team_id in ctx.services_by_owner()
+                     if team_id in ctx.org.teams and not ctx.active_members(team_id)}
+        return {s.id for s in ctx.org.services.values() if s.owner in unstaffed}
 
     return ctx.memo("ownership.orphans", build)
 
