@@ -6,10 +6,14 @@ except `normalise`, which makes one from any iterable of pairs.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Iterable
+from operator import itemgetter
 
 Interval = tuple[int, int]
 IntervalSet = list[Interval]
+
+_START, _END = itemgetter(0), itemgetter(1)
 
 
 def normalise(pairs: Iterable[Interval]) -> IntervalSet:
@@ -57,8 +61,7 @@ def overlap(a: IntervalSet, b: IntervalSet) -> int:
     out = 0
     j, count = 0, len(b)
     for start, end in a:
-        while j < count and b[j][1] <= start:
-            j += 1
+        j = bisect_right(b, start, j, count, key=_END)  # the first of b ending after `start`
         k = j
         while k < count:
             lo, hi = b[k]
@@ -100,11 +103,9 @@ def clip(a: IntervalSet, start: int, end: int) -> IntervalSet:
 
 
 def total(a: IntervalSet) -> int:
-    return sum(end - start for start, end in a)
+    return sum(map(_END, a)) - sum(map(_START, a))
 
 
 def contains(a: IntervalSet, instant: int) -> bool:
-    from bisect import bisect_right
-
     index = bisect_right(a, (instant, float("inf"))) - 1
     return index >= 0 and a[index][0] <= instant < a[index][1]
