@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from difflib import SequenceMatcher
+from itertools import compress
 
 
 def close_match(word: str, candidates: Iterable[str], cutoff: float = 0.6) -> str | None:
@@ -21,31 +22,36 @@ def close_match(word: str, candidates: Iterable[str], cutoff: float = 0.6) -> st
         raise ValueError(f"cutoff must be in [0.0, 1.0]: {cutoff!r}")
     length = len(word)
     candidates = candidates if isinstance(candidates, list) else list(candidates)
-    bounded = []
-    for candidate, size, kept in zip(candidates, map(len, candidates), _kept_lengths(word, candidates),
-                                     strict=True):
-        total = size + length
-        if not total:
-            bound = 1.0  # SequenceMatcher's ratio of two empty strings
-        else:
-            shared = size - kept
-            bound = 2.0 * (shared if shared < length else length) / total
+    # candidates with the same (length, characters not in word) share a bound: compute each bound once
+    keys = list(zip(map(len, candidates), _kept_lengths(word, candidates), strict=True))
+    by_bound: dict[float, set[tuple[int, int]]] = {}
+    for size, kept in set(keys):
+        bound = _bound(size, size - kept, length)
         if bound >= cutoff:
-            bounded.append((bound, candidate))
-    bounded.sort(reverse=True)
+            by_bound.setdefault(bound, set()).add((size, kept))
     matcher = SequenceMatcher()
     matcher.set_seq2(word)
     best: tuple[float, str] | None = None
-    for bound, candidate in bounded:
+    for bound in sorted(by_bound, reverse=True):  # highest bound first, the larger string first within one
         if best is not None and bound < best[0]:
             break
-        matcher.set_seq1(candidate)
-        floor = cutoff if best is None else best[0]
-        if matcher.real_quick_ratio() >= floor and matcher.quick_ratio() >= floor:
-            score = matcher.ratio()
-            if score >= cutoff and (best is None or (score, candidate) > best):
-                best = (score, candidate)
+        bucket = by_bound[bound]
+        for candidate in sorted(compress(candidates, map(bucket.__contains__, keys)), reverse=True):
+            matcher.set_seq1(candidate)
+            floor = cutoff if best is None else best[0]
+            if matcher.real_quick_ratio() >= floor and matcher.quick_ratio() >= floor:
+                score = matcher.ratio()
+                if score >= cutoff and (best is None or (score, candidate) > best):
+                    best = (score, candidate)
     return best[1] if best else None
+
+
+def _bound(size: int, shared: int, length: int) -> float:
+    """An upper bound of difflib's ratio for a candidate of `size` characters, `shared` of them in the word."""
+    total = size + length
+    if not total:
+        return 1.0  # SequenceMatcher's ratio of two empty strings
+    return 2.0 * (shared if shared < length else length) / total
 
 
 _SEPARATOR = "\x00"
