@@ -23,12 +23,11 @@ import secrets
 import tempfile
 from pathlib import Path
 
-from validator import __version__
+from validator import __version__, jobs
 
 SCHEMA = 1  # bump when what a cache line holds, or how the loader builds values, changes
 DIRNAME = ".dutyguard-cache"
 _ROOT = -1  # the document root's position, in a cached position row
-BACKGROUND = False  # save from a forked child: set by the `dutyguard` program (`cli.run`), which ends at once
 
 
 def key_of(data: bytes) -> str:
@@ -140,7 +139,7 @@ class ParseCache:
         """
         if self.path is None or (not self._dirty and len(self._used) == len(self._lines)):
             return
-        if (BACKGROUND if background is None else background) and self._write_in_child():
+        if (jobs.ENDS_AT_ONCE if background is None else background) and self._write_in_child():
             self._used, self._lines = {}, {}  # the child has them; free them here
             return
         try:
@@ -203,3 +202,51 @@ def _tops_from_rows(rows: list) -> dict:
             raise TypeError("bad position row")
         top[() if index == _ROOT else (index,)] = (line, col)
     return top
+
+
+# --- signed files in the user's cache folder (~/.cache/dutyguard) --------------------------------
+
+def _user_folder() -> Path:
+    return Path.home() / ".cache" / "dutyguard"
+
+
+def read_signed(name: str) -> bytes | None:
+    """The payload of `~/.cache/dutyguard/<name>` if its HMAC (under the cache secret) matches; else None.
+
+    For data dutyguard derives from its own dependencies (the digested IAM catalog): a file someone
+    else wrote or changed never matches, and is simply derived again."""
+    try:
+        with open(_user_folder() / name, "rb") as handle:
+            blob = handle.read()
+    except OSError:
+        return None
+    signature, newline, payload = blob.partition(b"\n")
+    if not newline or not hmac.compare_digest(signature, _sign(payload)):
+        return None
+    return payload
+
+
+def write_signed(name: str, payload: bytes, stale_glob: str | None = None) -> None:
+    """Write `payload` with its HMAC, atomically; `stale_glob`: older files of the same kind to delete.
+    Errors only cost speed."""
+    try:
+        folder = _user_folder()
+        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        fd, tmp = tempfile.mkstemp(prefix=f".{name}-", dir=folder)
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(_sign(payload) + b"\n" + payload)
+            os.replace(tmp, folder / name)
+        except BaseException:
+            os.unlink(tmp)
+            raise
+        for old in folder.glob(stale_glob) if stale_glob else ():
+            if old.name != name:
+                old.unlink(missing_ok=True)
+    except OSError:
+        pass
+
+
+def _sign(payload: bytes) -> bytes:
+    return hmac.new(_secret(), payload, "sha256").hexdigest().encode("ascii")
+

@@ -7,7 +7,7 @@ import importlib
 import os
 import sys
 
-from validator import __version__, cache
+from validator import __version__, jobs
 from validator.findings import UsageError
 
 INTERNAL_ERROR = 70  # EX_SOFTWARE: neither "errors found" (1) nor "bad usage" (2)
@@ -77,7 +77,7 @@ def run() -> None:
     takes longer than some whole runs. Everything the run writes is written and flushed by then
     (renders and the cache are written atomically inside `main`), so the process ends right away.
     """
-    cache.BACKGROUND = True
+    jobs.ENDS_AT_ONCE = True
     code = main()
     try:
         sys.stdout.flush()

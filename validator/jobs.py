@@ -1,9 +1,24 @@
-"""Whether dutyguard may fork helper processes to use a second core."""
+"""How the process may use the machine: helper processes on a second core, and whether it ends at once."""
 
 from __future__ import annotations
 
 import os
 import sys
+
+# Set by the `dutyguard` program (`cli.run`), which leaves with os._exit right after its command: a
+# run then frees nothing it would free only to exit (tearing down millions of objects takes longer
+# than some whole runs), and its cache may be written by a child that outlives it. In-process
+# callers (the tests, a library user) keep the default: everything is freed and written before returning.
+ENDS_AT_ONCE = False
+
+
+def keep_until_exit(value: object) -> None:
+    """Keep `value` referenced until the process ends (when it ends at once), so it is never torn down."""
+    if ENDS_AT_ONCE:
+        _KEPT.append(value)
+
+
+_KEPT: list[object] = []
 
 
 def helpers_allowed() -> bool:
