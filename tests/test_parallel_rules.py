@@ -41,7 +41,7 @@ def forced(monkeypatch):
 def test_two_cores_give_the_same_findings_in_the_same_order(example, forced):
     rules, run_one = example
     expected = sequential(rules, run_one)
-    assert parallel_rules.run_rules(rules, run_one, entities=10**6) == expected
+    assert parallel_rules.run_rules(rules, run_one, entities=10**6)[0] == expected
     assert forced and forced[0] is not None  # the helper really ran
 
 
@@ -58,14 +58,14 @@ def test_on_call_findings_come_back_from_the_helper(tmp_path, forced):
     run_one = lambda rule: _run(rule, context)  # noqa: E731
     expected = sequential(rules, run_one)
     assert any(f.rule == "ROT001" for f in expected)
-    assert parallel_rules.run_rules(rules, run_one, entities=10**6) == expected
+    assert parallel_rules.run_rules(rules, run_one, entities=10**6)[0] == expected
 
 
 def test_a_failed_helper_means_the_parent_runs_its_rules(example, forced, monkeypatch):
     rules, run_one = example
     expected = sequential(rules, run_one)
-    monkeypatch.setattr(parallel_rules, "_collect", lambda child: None)
-    assert parallel_rules.run_rules(rules, run_one, entities=10**6) == expected
+    monkeypatch.setattr(parallel_rules, "_collect", lambda child, wait=True: None)
+    assert parallel_rules.run_rules(rules, run_one, entities=10**6)[0] == expected
 
 
 def test_a_rule_that_fails_fails_the_run_as_on_one_core(example, forced):
@@ -84,10 +84,10 @@ def test_small_organisations_and_jobs_1_stay_on_one_core(example, monkeypatch):
     rules, run_one = example
     monkeypatch.setattr(parallel_rules, "_fork", lambda *a: pytest.fail("forked"))
     monkeypatch.setattr(parallel_rules, "helpers_allowed", lambda: True)
-    assert parallel_rules.run_rules(rules, run_one, entities=10) == sequential(rules, run_one)
+    assert parallel_rules.run_rules(rules, run_one, entities=10) == (sequential(rules, run_one), False)
     monkeypatch.setenv("DUTYGUARD_JOBS", "1")
     monkeypatch.setattr(parallel_rules, "helpers_allowed", __import__("validator.jobs").jobs.helpers_allowed)
-    assert parallel_rules.run_rules(rules, run_one, entities=10**6) == sequential(rules, run_one)
+    assert parallel_rules.run_rules(rules, run_one, entities=10**6) == (sequential(rules, run_one), False)
 
 
 def test_the_cli_output_is_the_same_with_and_without_helpers(monkeypatch):
@@ -96,3 +96,24 @@ def test_the_cli_output_is_the_same_with_and_without_helpers(monkeypatch):
     monkeypatch.setattr(parallel_rules, "helpers_allowed", lambda: True)
     two = run_cli("validate", "--format", "json", repo=ROOT)
     assert (two.code, two.out) == (one.code, one.out)
+
+
+def test_the_helper_does_the_work_it_is_given_after_sending_its_findings(example, forced, tmp_path):
+    import time
+
+    rules, run_one = example
+    marker = tmp_path / "written-by-the-helper"
+    found, taken = parallel_rules.run_rules(rules, run_one, entities=10**6, child_then=marker.touch)
+    assert (found, taken) == (sequential(rules, run_one), True)
+    for _ in range(200):  # the parent did not wait for it
+        if marker.exists():
+            break
+        time.sleep(0.05)
+    assert marker.exists()
+
+
+def test_work_given_to_a_failed_helper_is_left_to_the_parent(example, forced, monkeypatch):
+    rules, run_one = example
+    monkeypatch.setattr(parallel_rules, "_collect", lambda child, wait=True: None)
+    found, taken = parallel_rules.run_rules(rules, run_one, entities=10**6, child_then=lambda: None)
+    assert (found, taken) == (sequential(rules, run_one), False)

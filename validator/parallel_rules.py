@@ -27,21 +27,27 @@ MIN_ENTITIES = 5_000
 RunOne = Callable[[Rule], list[Finding]]
 
 
-def run_rules(rules: Sequence[Rule], run_one: RunOne, entities: int) -> list[Finding]:
-    """Every rule's findings, in the order of `rules`, computed on one or two cores."""
+def run_rules(rules: Sequence[Rule], run_one: RunOne, entities: int,
+              child_then: Callable[[], object] | None = None) -> tuple[list[Finding], bool]:
+    """Every rule's findings, in the order of `rules`, computed on one or two cores.
+
+    `child_then`: work the helper may do after it has sent its findings (writing the cache), while
+    the parent goes on without waiting for it; the second value says whether the helper took it.
+    """
     child_rules = [rule for rule in rules if rule.topic in CHILD_TOPICS]
     if entities < MIN_ENTITIES or not child_rules or not helpers_allowed():
-        return [finding for rule in rules for finding in run_one(rule)]
-    child = _fork(child_rules, run_one)
+        return [finding for rule in rules for finding in run_one(rule)], False
+    child = _fork(child_rules, run_one, child_then)
     results = {rule.id: run_one(rule) for rule in rules if rule.topic not in CHILD_TOPICS}
-    from_child = _collect(child) if child is not None else None
+    from_child = _collect(child, wait=child_then is None) if child is not None else None
+    taken = from_child is not None and child_then is not None
     if from_child is None:
         from_child = {rule.id: run_one(rule) for rule in child_rules}
     results.update(from_child)
-    return [finding for rule in rules for finding in results[rule.id]]
+    return [finding for rule in rules for finding in results[rule.id]], taken
 
 
-def _fork(rules: Sequence[Rule], run_one: RunOne) -> tuple[int, int] | None:
+def _fork(rules: Sequence[Rule], run_one: RunOne, then: Callable[[], object] | None) -> tuple[int, int] | None:
     read_fd, write_fd = os.pipe()
     try:
         pid = os.fork()
@@ -57,6 +63,9 @@ def _fork(rules: Sequence[Rule], run_one: RunOne) -> tuple[int, int] | None:
             with os.fdopen(write_fd, "wb") as pipe:
                 pipe.write(blob)
             code = 0
+            if then is not None:
+                _detach()
+                then()
         except BaseException:  # noqa: S110 - the parent redoes the work and reports any error itself
             pass
         finally:
@@ -65,7 +74,16 @@ def _fork(rules: Sequence[Rule], run_one: RunOne) -> tuple[int, int] | None:
     return pid, read_fd
 
 
-def _collect(child: tuple[int, int]) -> dict[str, list[Finding]] | None:
+def _detach() -> None:
+    """Let whoever reads the program's output see its end when the parent ends, not when we do."""
+    null = os.open(os.devnull, os.O_RDWR)
+    for fd in (0, 1, 2):
+        os.dup2(null, fd)
+
+
+def _collect(child: tuple[int, int], wait: bool = True) -> dict[str, list[Finding]] | None:
+    """The child's findings; `wait=False`: do not wait for it to end (it has more work), the
+    complete blob (the pipe closes only after it) is then what proves it succeeded."""
     pid, read_fd = child
     chunks = []
     try:
@@ -75,9 +93,9 @@ def _collect(child: tuple[int, int]) -> dict[str, list[Finding]] | None:
     except OSError:
         chunks = []
     try:
-        _, status = os.waitpid(pid, 0)
+        _, status = os.waitpid(pid, 0 if wait else os.WNOHANG)
     except ChildProcessError:
-        status = 1
+        status = 1 if wait else 0
     if status != 0 or not chunks:
         return None
     try:

@@ -66,21 +66,40 @@ def build_org(loaded: LoadResult) -> tuple[Org, list[Finding]]:
     """Validate every raw entity against its kind; collect SCH003/SCH004 findings."""
     org = Org()
     findings: list[Finding] = []
-    seen: dict[str, list[Source]] = {}
+    sources = org.sources
+    again: dict[str, list[Source]] = {}  # ref -> the places after the first (SCH004)
+    # the common kinds, validated by pydantic-core directly and stored by id (the hot loop of a large run)
+    plain = {kind: (model.__pydantic_validator__.validate_python, org.collection(kind), kind.lower() + ":")
+             for kind, model in KINDS.items() if kind in COLLECTIONS}
     for raw in loaded.entities:
+        data = raw.data
+        kind = data.get("kind")
+        fast = plain.get(kind) if kind.__class__ is str else None
+        if fast is not None:
+            validate, collection, prefix = fast
+            try:
+                entity = validate(data)
+            except ValidationError:
+                _validate(raw, findings, org)  # the same error, turned into findings
+                continue
+            ref = prefix + entity.id
+            if ref in sources:
+                again.setdefault(ref, []).append(raw.source)
+                continue
+            sources[ref] = raw.source
+            collection[entity.id] = entity
+            continue
         entity = _validate(raw, findings, org)
         if entity is None:
             continue
         ref = entity.ref
-        if ref in seen:
-            seen[ref].append(raw.source)
+        if ref in sources:
+            again.setdefault(ref, []).append(raw.source)
             continue
-        seen[ref] = [raw.source]
-        org.sources[ref] = raw.source
+        sources[ref] = raw.source
         _store(org, entity)
-    for ref, places in seen.items():
-        if len(places) > 1:
-            findings.extend(_duplicates(ref, places))
+    for ref, places in again.items():
+        findings.extend(_duplicates(ref, [sources[ref], *places]))
     return org, findings
 
 
