@@ -197,7 +197,11 @@ def test_files_are_written_only_by_the_atomic_writers():
                     and not name.startswith(("str.", "re.")) and name not in ("os.environ.replace",):
                 if not _is_str_replace(node):
                     hits.append(f"{path}:{node.lineno} {name or attr}()")
-            if name in ("open", "io.open", "os.open", "os.fdopen") or attr == "open":
+            if name == "os.open":
+                flags = ast.unparse(node.args[1]) if len(node.args) > 1 else ""
+                if not flags or any(f in flags for f in ("O_WRONLY", "O_RDWR", "O_CREAT", "O_TRUNC", "O_APPEND")):
+                    hits.append(f"{path}:{node.lineno} os.open({flags!r})")
+            elif name in ("open", "io.open", "os.fdopen") or attr == "open":
                 mode = _open_mode(node)
                 if mode is None or any(flag in mode for flag in "wax+"):
                     hits.append(f"{path}:{node.lineno} {name or attr}({mode!r})")
@@ -299,7 +303,8 @@ BAD = {
     test_git_is_only_reached_through_gitpython_in_git_py: "import git\n",
     test_dynamic_imports_only_name_validator_modules_from_fixed_tables: "importlib.import_module(name)\n",
     test_environment_variables_only_from_the_allowlist: "os.environ.get('AWS_SECRET_ACCESS_KEY')\n",
-    test_files_are_written_only_by_the_atomic_writers: "Path(p).write_text(t)\nopen(p, 'w')\nshutil.rmtree(d)\n",
+    test_files_are_written_only_by_the_atomic_writers: "Path(p).write_text(t)\nopen(p, 'w')\nshutil.rmtree(d)\n"
+                                                       "os.open(p, os.O_WRONLY | os.O_CREAT)\n",
     test_jinja_templates_escape_every_value: "Environment(loader=x)\n",
 }
 

@@ -132,15 +132,35 @@ def _inside(real: str, root_real: Path) -> bool:
     return real == str(root_real) or real.startswith(str(root_real) + os.sep)
 
 
-def read_file(full: Path, rel: str) -> SourceFile:
+def read_file(full: Path | str, rel: str) -> SourceFile:
+    """A file's bytes (at most MAX_FILE_BYTES), read with as few system calls as possible: a read
+    sized by fstat (a read of a fixed 2 MiB buffer per file cost five times as much)."""
     try:
-        with open(full, "rb") as handle:
-            data = handle.read(MAX_FILE_BYTES + 1)
+        data = _read_at_most(full, MAX_FILE_BYTES + 1)
     except OSError as err:
         return SourceFile(rel, None, f"cannot be read: {err.strerror or err}")
+    if data is None:
+        return SourceFile(rel, None, "not a regular file: replace it with a plain YAML file")
     if len(data) > MAX_FILE_BYTES:
         return SourceFile(rel, None, f"larger than {MAX_FILE_BYTES // 2**20} MiB: split it into smaller files")
     return SourceFile(rel, data)
+
+
+def _read_at_most(path: Path | str, limit: int) -> bytes | None:
+    """Up to `limit` bytes of a regular file; None if it is not one (a FIFO never blocks the open)."""
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    try:
+        status = os.fstat(fd)
+        if not stat.S_ISREG(status.st_mode):
+            return None
+        parts = [os.read(fd, min(status.st_size + 1, limit))]
+        total = len(parts[0])
+        while parts[-1] and total < limit:  # a file that grew since fstat
+            parts.append(os.read(fd, limit - total))
+            total += len(parts[-1])
+        return b"".join(parts) if len(parts) > 1 else parts[0]
+    finally:
+        os.close(fd)
 
 
 def decode(data: bytes) -> tuple[str | None, str | None]:
