@@ -117,3 +117,24 @@ def test_work_given_to_a_failed_helper_is_left_to_the_parent(example, forced, mo
     monkeypatch.setattr(parallel_rules, "_collect", lambda child, wait=True: None)
     found, taken = parallel_rules.run_rules(rules, run_one, entities=10**6, child_then=lambda: None)
     assert (found, taken) == (sequential(rules, run_one), False)
+
+
+def test_the_model_built_in_batches_equals_the_model_built_at_once(tmp_path):
+    """The engine models the first files while the load helper parses the rest: any split point
+    gives the same organisation and findings, duplicates across the split included."""
+    from validator.model import OrgBuilder, build_org
+
+    loaded = load_repo(ROOT)
+    twin = loaded.entities[3]  # a duplicate of an early entity, far after it
+    entities = [*loaded.entities, twin]
+    loaded.entities = entities
+    org, findings = build_org(loaded)
+    assert any(f.rule == "SCH004" for f in findings)
+    for split in (0, 1, len(entities) // 2, len(entities) - 1, len(entities)):
+        builder = OrgBuilder()
+        builder.add(entities[:split])
+        builder.add(entities[split:])
+        batched, batched_findings = builder.finish()
+        assert batched_findings == findings
+        assert batched.sources == org.sources
+        assert (batched.people, batched.grants, batched.absences) == (org.people, org.grants, org.absences)

@@ -9,15 +9,17 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from validator import jobs
 from validator.cache import ParseCache
 from validator.findings import Finding, count, one_line
 from validator.load import LoadResult, load_repo
-from validator.model import Org, build_org
-from validator.parallel_rules import run_rules
-from validator.rules.context import Context
-from validator.rules.registry import Issue, Rule, load_all
+
+if TYPE_CHECKING:  # imported when first needed: a large run imports them while its load helper parses
+    from validator.model import Org, OrgBuilder
+    from validator.rules.context import Context
+    from validator.rules.registry import Issue, Rule
 
 
 @dataclass
@@ -49,8 +51,20 @@ def validate_repo(root: Path, now: datetime, cache: bool = False) -> Result:
     """Validate the repository on disk; `cache`: reuse and update <root>/.dutyguard-cache/."""
     with _no_gc():
         parse_cache = ParseCache(root) if cache else None
-        loaded = load_repo(root, parse_cache)
-        result = validate_loaded(loaded, now, parse_cache)
+        builders: list[OrgBuilder] = []
+
+        def meanwhile(partial_load: LoadResult) -> None:
+            """While the load helper parses its share: import the model and the rules, and model
+            the entities of this process's share."""
+            from validator.model import OrgBuilder
+            from validator.rules.registry import load_all
+
+            load_all()
+            builders.append(OrgBuilder())
+            builders[0].add(partial_load.entities)
+
+        loaded = load_repo(root, parse_cache, meanwhile)
+        result = validate_loaded(loaded, now, parse_cache, builders[0] if builders else None)
     result.root = root
     return result
 
@@ -71,12 +85,21 @@ def _no_gc() -> Iterator[None]:
             gc.enable()
 
 
-def validate_loaded(loaded: LoadResult, now: datetime, parse_cache: ParseCache | None = None) -> Result:
+def validate_loaded(loaded: LoadResult, now: datetime, parse_cache: ParseCache | None = None,
+                    builder: OrgBuilder | None = None) -> Result:
     """Validate what was loaded. Consumes `loaded.entities` (the raw values are freed once modelled).
 
     `parse_cache` is saved on the way: by the rule helper once it has sent its findings, when the
-    program ends at once (nothing then waits for it), else here after the rules."""
-    org, model_findings = build_org(loaded)
+    program ends at once (nothing then waits for it), else here after the rules. `builder` may hold
+    the models of the first entities already."""
+    from validator.model import OrgBuilder
+    from validator.parallel_rules import run_rules
+    from validator.rules.context import Context
+    from validator.rules.registry import load_all
+
+    builder = builder if builder is not None else OrgBuilder()
+    builder.add(loaded.entities[builder.count:])
+    org, model_findings = builder.finish()
     jobs.keep_until_exit(loaded.entities)  # freeing them costs a tenth of a second at scale 1
     loaded.entities = []  # a seventh of the peak memory of a large run (in-process callers)
     context = Context(org, now)

@@ -6,7 +6,7 @@ entity, never inside the model.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -67,10 +67,13 @@ class LoadResult:
     full: bool = False  # MAX_ENTITIES reached: the rest is not kept
 
 
-def load_repo(root: Path, cache: ParseCache | None = None) -> LoadResult:
+def load_repo(root: Path, cache: ParseCache | None = None,
+              meanwhile: Callable[[LoadResult], object] | None = None) -> LoadResult:
     """Read every YAML file of the repository at `root` (unchanged files from `cache`, if given).
 
     A large cold load is shared with a helper process (`load/parallel.py`); the result is the same.
+    `meanwhile` is called with the partial result (the files before the helper's share) once this
+    process has parsed its share, before it waits for the helper: work that can start early.
     """
     sources = list(iter_repo_files(root))
     work = cache if cache is not None else ParseCache.in_memory()
@@ -80,6 +83,8 @@ def load_repo(root: Path, cache: ParseCache | None = None) -> LoadResult:
     result = LoadResult()
     for i, source in enumerate(sources):
         if i == helper.start:
+            if meanwhile is not None:
+                meanwhile(result)
             helper.deliver(work)
         result.files.append(source.path)
         load_one(source, result, work if cache is not None or i >= helper.start else None)

@@ -24,7 +24,7 @@ from validator.model.kinds import (
     default_settings,
 )
 
-__all__ = ["Org", "build_org", "KINDS", "Person", "Team", "Service", "Rotation", "Escalation",
+__all__ = ["Org", "OrgBuilder", "build_org", "KINDS", "Person", "Team", "Service", "Rotation", "Escalation",
            "Absence", "Role", "Grant", "Settings"]
 
 COLLECTIONS = {
@@ -64,43 +64,61 @@ class Org:
 
 def build_org(loaded: LoadResult) -> tuple[Org, list[Finding]]:
     """Validate every raw entity against its kind; collect SCH003/SCH004 findings."""
-    org = Org()
-    findings: list[Finding] = []
-    sources = org.sources
-    again: dict[str, list[Source]] = {}  # ref -> the places after the first (SCH004)
-    # the common kinds, validated by pydantic-core directly and stored by id (the hot loop of a large run)
-    plain = {kind: (model.__pydantic_validator__.validate_python, org.collection(kind), kind.lower() + ":")
-             for kind, model in KINDS.items() if kind in COLLECTIONS}
-    for raw in loaded.entities:
-        data = raw.data
-        kind = data.get("kind")
-        fast = plain.get(kind) if kind.__class__ is str else None
-        if fast is not None:
-            validate, collection, prefix = fast
-            try:
-                entity = validate(data)
-            except ValidationError:
-                _validate(raw, findings, org)  # the same error, turned into findings
+    builder = OrgBuilder()
+    builder.add(loaded.entities)
+    return builder.finish()
+
+
+class OrgBuilder:
+    """Builds the Org from raw entities given in repository order, in as many batches as wanted
+    (so that a run can model the first files while a helper process still parses the last)."""
+
+    def __init__(self) -> None:
+        self.org = Org()
+        self.findings: list[Finding] = []
+        self.count = 0  # raw entities added so far
+        self._again: dict[str, list[Source]] = {}  # ref -> the places after the first (SCH004)
+        # the common kinds, validated by pydantic-core directly and stored by id (the hot loop of a large run)
+        self._plain = {kind: (model.__pydantic_validator__.validate_python, self.org.collection(kind),
+                              kind.lower() + ":")
+                       for kind, model in KINDS.items() if kind in COLLECTIONS}
+
+    def add(self, entities: list[RawEntity]) -> None:
+        org, findings, sources, again, plain = self.org, self.findings, self.org.sources, self._again, self._plain
+        self.count += len(entities)
+        for raw in entities:
+            data = raw.data
+            kind = data.get("kind")
+            fast = plain.get(kind) if kind.__class__ is str else None
+            if fast is not None:
+                validate, collection, prefix = fast
+                try:
+                    entity = validate(data)
+                except ValidationError:
+                    _validate(raw, findings, org)  # the same error, turned into findings
+                    continue
+                ref = prefix + entity.id
+                if ref in sources:
+                    again.setdefault(ref, []).append(raw.source)
+                    continue
+                sources[ref] = raw.source
+                collection[entity.id] = entity
                 continue
-            ref = prefix + entity.id
+            entity = _validate(raw, findings, org)
+            if entity is None:
+                continue
+            ref = entity.ref
             if ref in sources:
                 again.setdefault(ref, []).append(raw.source)
                 continue
             sources[ref] = raw.source
-            collection[entity.id] = entity
-            continue
-        entity = _validate(raw, findings, org)
-        if entity is None:
-            continue
-        ref = entity.ref
-        if ref in sources:
-            again.setdefault(ref, []).append(raw.source)
-            continue
-        sources[ref] = raw.source
-        _store(org, entity)
-    for ref, places in again.items():
-        findings.extend(_duplicates(ref, [sources[ref], *places]))
-    return org, findings
+            _store(org, entity)
+
+    def finish(self) -> tuple[Org, list[Finding]]:
+        for ref, places in self._again.items():
+            self.findings.extend(_duplicates(ref, [self.org.sources[ref], *places]))
+        self._again = {}
+        return self.org, self.findings
 
 
 def _store(org: Org, entity: Entity) -> None:
