@@ -31,6 +31,10 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
+sys.path.insert(0, str(ROOT))
+
+from validator.cache import wait_for_writers  # noqa: E402
+
 OUT = HERE / "out"
 RESULTS = HERE / "RESULTS.md"
 NOW = "2026-11-23T12:00:00Z"
@@ -116,10 +120,12 @@ def measure(scale: float, repeat: int, warm: bool) -> ScaleResult:
     cache = repo / ".dutyguard-cache"
     for round_no in range(repeat):
         result.runs["bare"].append(run_child(bare))
+        wait_for_writers(repo)  # the previous run's cache writer (a child that outlives it), untimed
         shutil.rmtree(cache, ignore_errors=True)
         result.runs["cold"].append(run_child(validate))
         if warm:
             touch_one_file(repo, round_no)
+            wait_for_writers(repo)
             result.runs["warm"].append(run_child(validate))
         print(f"  scale {scale:g} round {round_no + 1}/{repeat}: "
               + ", ".join(f"{name} {runs[-1].seconds:.2f}s" for name, runs in result.runs.items()),

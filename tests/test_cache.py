@@ -160,12 +160,26 @@ def test_the_program_saves_the_cache_from_a_background_child(org: Path):
                            "validate", "--format", "json"], capture_output=True, env=env, timeout=120)
     assert done.returncode in (0, 1), done.stderr
     folder = org / DIRNAME
-    for _ in range(200):  # the child renames the file into place when it is complete
-        if list(folder.glob("parse-v*.jsonl")):
+    for _ in range(200):  # the child creates the folder, then holds the writers' lock while it writes
+        if folder.is_dir():
             break
         time.sleep(0.05)
+    cache_module.wait_for_writers(org)
     background = cache_file(org).read_text()
     shutil.rmtree(folder)
     findings(org)  # in-process: saved before it returns
     assert cache_file(org).read_text() == background
     assert findings(org) == cold(org)
+
+
+def test_wait_for_writers_waits_for_a_writer_holding_the_lock(org: Path):
+    import threading
+
+    findings(org)  # creates the folder
+    waited = threading.Event()
+    with cache_module._writer_lock(org / DIRNAME):
+        waiter = threading.Thread(target=lambda: (cache_module.wait_for_writers(org), waited.set()))
+        waiter.start()
+        assert not waited.wait(0.3)  # still writing: it waits
+    waiter.join(5)
+    assert waited.is_set()

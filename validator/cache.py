@@ -21,10 +21,18 @@ import json
 import os
 import secrets
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - not on Windows
+    fcntl = None  # type: ignore[assignment]
 
 from validator import __version__, jobs
 
+LOCK = ".lock"
 SCHEMA = 1  # bump when what a cache line holds, or how the loader builds values, changes
 DIRNAME = ".dutyguard-cache"
 _ROOT = -1  # the document root's position, in a cached position row
@@ -170,6 +178,10 @@ class ParseCache:
         ignore = self.folder / ".gitignore"
         if not os.path.lexists(ignore):  # a link planted there is not written through
             ignore.write_text("# dutyguard's cache: safe to delete, never commit it\n*\n")
+        with _writer_lock(self.folder):
+            self._write_locked()
+
+    def _write_locked(self) -> None:
         fd, tmp = tempfile.mkstemp(prefix=".parse-", dir=self.folder)
         try:
             with os.fdopen(fd, "w", encoding="utf-8") as handle:
@@ -184,6 +196,33 @@ class ParseCache:
         for old in self.folder.glob("parse-v*.jsonl"):
             if old != self.path:  # other versions' caches are never read again
                 old.unlink(missing_ok=True)
+
+
+@contextmanager
+def _writer_lock(folder: Path) -> Iterator[None]:
+    """Held while a cache is written: writers take turns, and `wait_for_writers` can wait for them."""
+    if fcntl is None:  # pragma: no cover - no flock: the atomic rename still keeps readers safe
+        yield
+        return
+    fd = os.open(folder / LOCK, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0), 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
+
+
+def wait_for_writers(root: Path) -> None:
+    """Return once no process is writing `<root>/.dutyguard-cache/` (the `dutyguard` program leaves
+    the cache to a child that may outlive it); for benchmarks and tests that run it back to back."""
+    folder = root / DIRNAME
+    if fcntl is None or not folder.is_dir() or folder.is_symlink():
+        return
+    try:
+        with _writer_lock(folder):
+            pass
+    except OSError:
+        pass
 
 
 def encode(nodes: int, values: list, tops: list[dict]) -> str | None:
