@@ -75,9 +75,9 @@ class ParseCache:
     def __init__(self, root: Path):
         self.folder = root / DIRNAME
         self.path = self.folder / f"parse-v{SCHEMA}-{__version__}.jsonl"
-        # key -> a JSON payload read from disk, or a (nodes, values, tops) parse of this run
-        self._lines: dict[str, str | tuple] = {}
-        self._used: dict[str, str | tuple] = {}
+        self._lines: dict[str, str] = {}  # key -> the JSON payload read from disk
+        self._decoded: dict[str, tuple] = {}  # key -> (nodes, values, tops) from a helper process
+        self._used: dict[str, str | tuple] = {}  # what this run used: a payload, or a parse to encode
         self._dirty = False
         if os.path.islink(self.folder) or os.path.islink(self.path):
             self.folder = self.path = None  # type: ignore[assignment]  # planted link: never read or write through it
@@ -96,19 +96,17 @@ class ParseCache:
             if tab and len(key) == 64:
                 lines[key] = payload
 
-    def peek(self, key: str) -> str | None:
-        """The raw entry for `key`, without using it."""
-        return self._lines.get(key)
-
     def get(self, key: str) -> tuple[int, list, list[dict]] | None:
         """(node count, document values, top-level positions per document), or None."""
+        parsed = self._decoded.pop(key, None)  # from a helper process: handed out once
         entry = self._lines.get(key)
+        if parsed is not None:
+            if entry is None:
+                self._dirty = True
+            self._used[key] = entry if entry is not None else parsed
+            return parsed
         if entry is None:
             return None
-        if isinstance(entry, tuple):  # parsed by a helper process this run: handed out once
-            del self._lines[key]
-            self._used[key] = entry
-            return entry
         try:
             nodes, values, rows = json.loads(entry)
             tops = [_tops_from_rows(doc_rows) for doc_rows in rows]
@@ -125,17 +123,16 @@ class ParseCache:
         self._dirty = True
 
     def offer(self, key: str, parsed: tuple[int, list, list[dict]]) -> None:
-        """A parse computed elsewhere (a helper process): used, and saved, only if a file asks for it."""
-        if key not in self._lines:
-            self._lines[key] = parsed
-            self._dirty = True
+        """A file's parse (or decoded entry) from a helper process: used, and saved, only if a file
+        asks for it."""
+        self._decoded[key] = parsed
 
     @classmethod
     def in_memory(cls) -> ParseCache:
         """A cache for this run only: never read from or written to disk (`--no-cache`)."""
         cache = cls.__new__(cls)
         cache.folder = cache.path = None  # type: ignore[assignment]
-        cache._lines, cache._used, cache._dirty = {}, {}, False
+        cache._lines, cache._decoded, cache._used, cache._dirty = {}, {}, {}, False
         return cache
 
     def save(self, background: bool | None = None) -> None:
@@ -148,7 +145,7 @@ class ParseCache:
         if self.path is None or (not self._dirty and len(self._used) == len(self._lines)):
             return
         if (jobs.ENDS_AT_ONCE if background is None else background) and self._write_in_child():
-            self._used, self._lines = {}, {}  # the child has them; free them here
+            self._used, self._lines, self._decoded = {}, {}, {}  # the child has them; free them here
             return
         try:
             self._write()

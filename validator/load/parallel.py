@@ -1,16 +1,17 @@
-"""A helper process that parses the second half of a large repository while we parse the first.
+"""A helper process that loads the last share of a large repository while we load the first.
 
-On a machine with two or more cores, a large cold load is split in two: a forked child runs the
-fast path over the files of the second half that the cache does not have, and sends back exactly
-what the cache would hold for them (node count, values, top-level positions), marshalled: our own
-child's data, read back by C code in a few milliseconds. The parent parses the first half
-itself, then offers the child's entries to the cache, so the second half's files are read as cache
-hits, in order. A file the child could not parse cleanly is simply not sent: the parent parses it
-with the reference parser, as always. If the child fails in any way the parent parses everything
-itself; the helper only ever changes how fast a run is, never what it reports.
+On a machine with two or more cores, a large load is split in two: a forked child takes the last
+CHILD_SHARE of the files (by bytes): it parses those the cache does not have with the fast path
+and decodes the cache's entries for the others, and sends back what the cache would hold for each
+(node count, values, top-level positions), marshalled: our own child's data, read back by C code in
+a few milliseconds. The parent loads the first files itself (and, through `load_repo`'s `meanwhile`,
+starts on the next stage), then offers the child's entries to the cache, so the child's files are
+read as cache hits, in order. A file the child could not parse cleanly is simply not sent: the
+parent parses it with the reference parser, as always. If the child fails in any way the parent
+loads everything itself; the helper only ever changes how fast a run is, never what it reports.
 
-Only on Linux (fork is cheap and safe there), only with at least two CPUs, only when the files to
-parse add up to at least `MIN_BYTES`. `DUTYGUARD_JOBS=1` turns it off.
+Only on Linux (fork is cheap and safe there), only with at least two CPUs, only when the files
+add up to at least `MIN_BYTES`. `DUTYGUARD_JOBS=1` turns it off.
 """
 
 from __future__ import annotations
@@ -61,11 +62,11 @@ class Helper:
 
 
 def start(sources: Sequence[SourceFile], cache: ParseCache) -> Helper | None:
-    """Fork a helper for the last CHILD_SHARE (by bytes) of the files the cache misses, if it pays."""
+    """Fork a helper for the last CHILD_SHARE (by bytes) of the files, if it pays: it parses those the
+    cache misses and decodes those it has."""
     if not helpers_allowed():
         return None
-    misses = [(i, s) for i, s in enumerate(sources)
-              if s.error is None and s.data and cache.peek(key_of(s.data)) is None]
+    misses = [(i, s) for i, s in enumerate(sources) if s.error is None and s.data]
     total = sum(len(s.data or b"") for _, s in misses)
     if total < MIN_BYTES:
         return None
@@ -90,7 +91,7 @@ def start(sources: Sequence[SourceFile], cache: ParseCache) -> Helper | None:
         code = 1
         try:
             os.close(read_fd)
-            blob = marshal.dumps(_parse_all(todo))
+            blob = marshal.dumps(_parse_all(todo, cache))
             with os.fdopen(write_fd, "wb") as pipe:
                 pipe.write(blob)
             code = 0
@@ -100,16 +101,21 @@ def start(sources: Sequence[SourceFile], cache: ParseCache) -> Helper | None:
     return Helper(pid, read_fd, split)
 
 
-def _parse_all(todo: Sequence[SourceFile]) -> list[tuple[str, int, list, list[dict]]]:
+def _parse_all(todo: Sequence[SourceFile], cache: ParseCache) -> list[tuple[str, int, list, list[dict]]]:
     out = []
     for source in todo:
         data = source.data or b""
+        key = key_of(data)
+        hit = cache.get(key)
+        if hit is not None:
+            out.append((key, *hit))
+            continue
         text, _ = decode(data)
         if text is None:
             continue
         parsed = parse_fast(text)
         if parsed is None:
             continue
-        out.append((key_of(data), parsed.nodes, [d.value for d in parsed.documents],
+        out.append((key, parsed.nodes, [d.value for d in parsed.documents],
                     [dict(d.positions) for d in parsed.documents]))
     return out
