@@ -64,7 +64,7 @@ def test_on_call_findings_come_back_from_the_helper(tmp_path, forced):
 def test_a_failed_helper_means_the_parent_runs_its_rules(example, forced, monkeypatch):
     rules, run_one = example
     expected = sequential(rules, run_one)
-    monkeypatch.setattr(parallel_rules, "_collect", lambda child, wait=True: None)
+    monkeypatch.setattr(parallel_rules, "_collect", lambda pid, fd, wait=True: None)
     assert parallel_rules.run_rules(rules, run_one, entities=10**6)[0] == expected
 
 
@@ -114,7 +114,7 @@ def test_the_helper_does_the_work_it_is_given_after_sending_its_findings(example
 
 def test_work_given_to_a_failed_helper_is_left_to_the_parent(example, forced, monkeypatch):
     rules, run_one = example
-    monkeypatch.setattr(parallel_rules, "_collect", lambda child, wait=True: None)
+    monkeypatch.setattr(parallel_rules, "_collect", lambda pid, fd, wait=True: None)
     found, taken = parallel_rules.run_rules(rules, run_one, entities=10**6, child_then=lambda: None)
     assert (found, taken) == (sequential(rules, run_one), False)
 
@@ -138,3 +138,49 @@ def test_the_model_built_in_batches_equals_the_model_built_at_once(tmp_path):
         assert batched_findings == findings
         assert batched.sources == org.sources
         assert (batched.people, batched.grants, batched.absences) == (org.people, org.grants, org.absences)
+
+
+
+def _validate_repo(root, monkeypatch, helpers: bool):
+    import validator.load.parallel as load_parallel
+    from validator.engine import validate_repo
+
+    monkeypatch.setattr(parallel_rules, "MIN_ENTITIES", 0 if helpers else 10**9)
+    monkeypatch.setattr(load_parallel, "MIN_BYTES", 1 if helpers else 10**12)
+    monkeypatch.setattr(parallel_rules, "helpers_allowed", lambda: helpers)
+    monkeypatch.setattr(load_parallel, "helpers_allowed", lambda: helpers)
+    return validate_repo(root, NOW)
+
+
+ON_CALL_FIXTURES = sorted(p for p in (ROOT / "tests" / "fixtures" / "rules").glob("*/fail")
+                          if p.parent.name.startswith(("ROT", "ESC", "OWN", "SCH004")))
+
+
+@pytest.mark.parametrize("root", [ROOT, *ON_CALL_FIXTURES], ids=lambda p: p.relative_to(ROOT).as_posix() or "example")
+def test_a_whole_run_with_helpers_equals_a_run_on_one_core(root, monkeypatch):
+    """The load helper, the model in batches and the on-call helper (which models only the kinds
+    its rules read) change nothing a run reports."""
+    one = _validate_repo(root, monkeypatch, helpers=False)
+    two = _validate_repo(root, monkeypatch, helpers=True)
+    assert two.findings == one.findings
+    assert two.org.sources.keys() == one.org.sources.keys()
+
+
+def test_an_on_call_rule_that_reads_grants_is_run_by_the_parent(example, forced, monkeypatch):
+    """The on-call helper has no grants: a rule of its topics that reads them fails there, and the
+    parent runs the helper's rules on the whole organisation instead."""
+    from validator.engine import NotInHelper
+
+    rules, run_one = example
+    expected = sequential(rules, run_one)
+
+    def prepare():
+        def strict(rule):
+            if rule.topic == "rotation":
+                len(NotInHelper())  # what reading org.grants does in the helper
+            return run_one(rule)
+        return strict
+
+    helper = parallel_rules.start(rules, prepare, entities=10**6)
+    assert helper is not None
+    assert parallel_rules.finish(rules, run_one, helper) == (expected, False)

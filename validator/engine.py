@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -92,22 +92,25 @@ def validate_loaded(loaded: LoadResult, now: datetime, parse_cache: ParseCache |
     `parse_cache` is saved on the way: by the rule helper once it has sent its findings, when the
     program ends at once (nothing then waits for it), else here after the rules. `builder` may hold
     the models of the first entities already."""
+    from validator import parallel_rules
     from validator.model import OrgBuilder
-    from validator.parallel_rules import run_rules
     from validator.rules.context import Context
     from validator.rules.registry import load_all
 
+    rules = load_all()
+    checks = [rule for rule in rules.values() if rule.check is not None]
     builder = builder if builder is not None else OrgBuilder()
-    builder.add(loaded.entities[builder.count:])
+    rest = loaded.entities[builder.count:]
+    later = partial(parse_cache.save, background=False) if parse_cache is not None and jobs.ENDS_AT_ONCE else None
+    # the on-call helper starts now and models only the kinds its rules read, while we model the rest
+    helper = parallel_rules.start(checks, lambda: _on_call_runner(builder, rest, now), len(loaded.entities), later)
+    builder.add(rest)
     org, model_findings = builder.finish()
     jobs.keep_until_exit(loaded.entities)  # freeing them costs a tenth of a second at scale 1
     loaded.entities = []  # a seventh of the peak memory of a large run (in-process callers)
     context = Context(org, now)
-    rules = load_all()
     findings = list(loaded.findings) + model_findings
-    checks = [rule for rule in rules.values() if rule.check is not None]
-    later = partial(parse_cache.save, background=False) if parse_cache is not None and jobs.ENDS_AT_ONCE else None
-    found, saved = run_rules(checks, lambda rule: _run(rule, context), len(org.sources), later)
+    found, saved = parallel_rules.finish(checks, lambda rule: _run(rule, context), helper)
     findings.extend(found)
     if parse_cache is not None and not saved:
         parse_cache.save()
@@ -118,6 +121,34 @@ def validate_loaded(loaded: LoadResult, now: datetime, parse_cache: ParseCache |
     findings.sort(key=Finding.sort_key)
     findings = cap_per_entity(findings)
     return Result(findings, org, context, loaded.files, rules=rule_metadata(rules, org))
+
+
+def _on_call_runner(builder: OrgBuilder, rest: list, now: datetime) -> Callable[[Rule], list[Finding]]:
+    """In the on-call rule helper: finish the organisation with the kinds its rules read; roles and
+    grants that were not modelled yet are made unreadable, so that a rule reading them fails the
+    helper (and the parent runs it on the whole organisation) rather than see half of them."""
+    from validator.parallel_rules import CHILD_KINDS
+    from validator.rules.context import Context
+
+    builder.add([raw for raw in rest if _kind_of(raw) in CHILD_KINDS])
+    org, _ = builder.finish()
+    org.roles = org.grants = NotInHelper()  # type: ignore[assignment]
+    context = Context(org, now)
+    return lambda rule: _run(rule, context)
+
+
+def _kind_of(raw) -> str | None:
+    kind = raw.data.get("kind")
+    return kind if isinstance(kind, str) else None
+
+
+class NotInHelper(dict):
+    """A collection the on-call helper did not model: any read is an error there."""
+
+    def _refuse(self, *args, **kwargs):
+        raise LookupError("not modelled in the on-call helper")
+
+    __getitem__ = get = values = items = keys = __iter__ = __len__ = __contains__ = _refuse  # type: ignore[assignment]
 
 
 MAX_PER_ENTITY = 50  # findings of one rule for one entity; the rest become one summary finding
