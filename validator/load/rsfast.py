@@ -8,10 +8,10 @@ thousands of nested compact sequences. So it is used only where none of that can
 
 1. `plain_enough` refuses, by regular expressions over the text, anything that could be an
    anchor, alias, tag, directive, merge key, complex key, document end marker, content on a `---`
-   line, a character outside printable UTF-8 or a tab, CR, NEL, LS, PS or BOM, indentation or dashes
-   at or beyond column 24, nested compact sequences (`- - x`) and flow collections nested deeper
-   than MAX_FLOW. Indentation below 24 and flow depth at most MAX_FLOW bound the nesting to at most
-   2 * 25 + MAX_FLOW + 1 < MAX_DEPTH containers.
+   line, a character outside printable UTF-8 or a tab, CR, NEL, LS, PS or BOM, MAX_INDENT (24)
+   leading spaces, nested compact sequences (`- - x`) and flow collections nested deeper than
+   MAX_FLOW. Fewer leading spaces and flow depth at most MAX_FLOW bound the nesting to at most
+   2 * 25 + MAX_FLOW + 1 < MAX_DEPTH containers (see `plain_enough`).
    A block scalar that ends the text empty or without a final line break is refused too (yaml-rs
    gives it a line break the file does not have).
 2. yaml-rs parses the text; any error (a duplicate key among them) gives up, and so does a
@@ -40,7 +40,6 @@ BIG = 10**38
 MAX_INDENT = 24  # leading spaces; with MAX_FLOW this bounds nesting below MAX_DEPTH (see plain_enough)
 _BAD_CHARS = re.compile(r"[^\n\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]")
 _SPECIAL = re.compile(r"(?:^|[ \n\[{,])[&*!?%@`]")  # anchor, alias, tag, complex key, directive, reserved
-_DEEP = re.compile(r"^ {%d}" % MAX_INDENT, re.M)  # noqa: UP031 - a regex, not a message
 _MARKER_CONTENT = re.compile(r"^--- +[^ \n#]", re.M)
 _COMPACT_SEQ = re.compile(r"- +-(?=[ \n]|$)", re.M)
 # a plain token, after an optional sign, starting with `_`, a leading zero, or digits then `_`, `e` or `E`
