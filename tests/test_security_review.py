@@ -42,8 +42,7 @@ JUSTIFIED_IMPORTS = {
     ("validator/parallel_rules.py", "pickle"): "reads back only its own forked child's findings, through a pipe",
 }
 JUSTIFIED_CALLS = {
-    ("validator/load/parallel.py", "os.fork"): "a helper parses half of a large cold load; it never execs anything",
-    ("validator/parallel_rules.py", "os.fork"): "a helper runs the on-call rules of a large run; no exec",
+    ("validator/jobs.py", "os.fork"): "helpers that load or run the rules of a large run beside it; no exec",
     ("validator/cache.py", "os.fork"): "the program's cache is written by a child while the run goes on; no exec",
 }
 GIT_MODULES = {"validator/git.py"}  # the only module that talks to git (through gitpython)
@@ -53,8 +52,7 @@ WRITERS = {
     "validator/render/atomic.py": "the atomic writers themselves",
     "validator/cache.py": "the cache: its own temp + rename under .dutyguard-cache/",
     "validator/report/github.py": "appends the findings table to $GITHUB_STEP_SUMMARY, as GitHub documents",
-    "validator/load/parallel.py": "the parse helper writes its results into a pipe to its parent, not a file",
-    "validator/parallel_rules.py": "the rule helper writes its findings into a pipe to its parent, not a file",
+    "validator/jobs.py": "a helper writes its results into a pipe to its parent, not a file",
 }
 
 

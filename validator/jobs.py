@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable
 
 # Set by the `dutyguard` program (`cli.run`), which leaves with os._exit right after its command: a
 # run then frees nothing it would free only to exit (tearing down millions of objects takes longer
@@ -32,3 +33,61 @@ def helpers_allowed() -> bool:
     except (AttributeError, OSError):
         cpus = os.cpu_count() or 1
     return cpus >= 2
+
+
+def fork_helper(work: Callable[[], bytes], then: Callable[[], object] | None = None) -> tuple[int, int] | None:
+    """Fork a child that sends `work()` to us through a pipe, then (detached from our output) does
+    `then()`, and leaves without running any of our exit handlers; it never execs anything.
+    (pid, read end of the pipe) in the parent; None if the fork failed."""
+    read_fd, write_fd = os.pipe()
+    try:
+        pid = os.fork()
+    except OSError:
+        os.close(read_fd)
+        os.close(write_fd)
+        return None
+    if pid == 0:  # the child
+        code = 1
+        try:
+            os.close(read_fd)
+            blob = work()
+            with os.fdopen(write_fd, "wb") as pipe:
+                pipe.write(blob)
+            code = 0
+            if then is not None:
+                detach()
+                then()
+        except BaseException:  # noqa: S110 - the parent notices (no data) and does the work itself
+            pass
+        finally:
+            os._exit(code)
+    os.close(write_fd)
+    return pid, read_fd
+
+
+def collect(pid: int, read_fd: int, wait: bool = True) -> bytes | None:
+    """Everything the helper sent, once it closed the pipe; None if it failed. `wait=False`: do not
+    wait for it to end (it has more work); a complete message is then the only proof of success, so
+    the reader must check it decodes."""
+    chunks = []
+    try:
+        with os.fdopen(read_fd, "rb") as pipe:
+            while chunk := pipe.read(1 << 20):
+                chunks.append(chunk)
+    except OSError:
+        chunks = []
+    try:
+        _, status = os.waitpid(pid, 0 if wait else os.WNOHANG)
+    except ChildProcessError:
+        status = 1 if wait else 0
+    if status != 0 or not chunks:
+        return None
+    return b"".join(chunks)
+
+
+def detach() -> None:
+    """Let whoever reads the program's output see its end when the parent ends, not when we do."""
+    null = os.open(os.devnull, os.O_RDWR)
+    for fd in (0, 1, 2):
+        os.dup2(null, fd)
+

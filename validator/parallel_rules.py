@@ -13,13 +13,12 @@ Only on Linux, with at least two CPUs, for organisations of at least MIN_ENTITIE
 
 from __future__ import annotations
 
-import os
 import pickle  # noqa: S403 - only our own forked child's output is unpickled
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from validator.findings import Finding
-from validator.jobs import helpers_allowed
+from validator.jobs import collect, fork_helper, helpers_allowed
 from validator.rules.registry import Rule
 
 CHILD_TOPICS = frozenset({"rotation", "escalation"})
@@ -75,57 +74,19 @@ def finish(rules: Sequence[Rule], run_one: RunOne, helper: Helper | None) -> tup
 
 def _fork(rules: Sequence[Rule], prepare: Callable[[], RunOne],
           then: Callable[[], object] | None) -> tuple[int, int] | None:
-    read_fd, write_fd = os.pipe()
-    try:
-        pid = os.fork()
-    except OSError:
-        os.close(read_fd)
-        os.close(write_fd)
-        return None
-    if pid == 0:  # the child: run, send, and leave without running any of the parent's exit handlers
-        code = 1
-        try:
-            os.close(read_fd)
-            run_one = prepare()
-            blob = pickle.dumps({rule.id: run_one(rule) for rule in rules}, protocol=pickle.HIGHEST_PROTOCOL)
-            with os.fdopen(write_fd, "wb") as pipe:
-                pipe.write(blob)
-            code = 0
-            if then is not None:
-                _detach()
-                then()
-        except BaseException:  # noqa: S110 - the parent redoes the work and reports any error itself
-            pass
-        finally:
-            os._exit(code)
-    os.close(write_fd)
-    return pid, read_fd
+    def work() -> bytes:
+        run_one = prepare()
+        return pickle.dumps({rule.id: run_one(rule) for rule in rules}, protocol=pickle.HIGHEST_PROTOCOL)
 
-
-def _detach() -> None:
-    """Let whoever reads the program's output see its end when the parent ends, not when we do."""
-    null = os.open(os.devnull, os.O_RDWR)
-    for fd in (0, 1, 2):
-        os.dup2(null, fd)
+    return fork_helper(work, then)
 
 
 def _collect(pid: int, read_fd: int, wait: bool = True) -> dict[str, list[Finding]] | None:
-    """The child's findings; `wait=False`: do not wait for it to end (it has more work), the
-    complete blob (the pipe closes only after it) is then what proves it succeeded."""
-    chunks = []
-    try:
-        with os.fdopen(read_fd, "rb") as pipe:
-            while chunk := pipe.read(1 << 20):
-                chunks.append(chunk)
-    except OSError:
-        chunks = []
-    try:
-        _, status = os.waitpid(pid, 0 if wait else os.WNOHANG)
-    except ChildProcessError:
-        status = 1 if wait else 0
-    if status != 0 or not chunks:
+    """The helper's findings, or None if it failed."""
+    blob = collect(pid, read_fd, wait)
+    if blob is None:
         return None
     try:
-        return pickle.loads(b"".join(chunks))  # noqa: S301 - our own child's findings
-    except Exception:  # noqa: BLE001 - a truncated blob: the parent runs the rules itself
+        return pickle.loads(blob)  # noqa: S301 - our own forked child's findings
+    except Exception:  # a truncated message: the parent runs the rules itself
         return None

@@ -17,11 +17,10 @@ add up to at least `MIN_BYTES`. `DUTYGUARD_JOBS=1` turns it off.
 from __future__ import annotations
 
 import marshal
-import os
 from collections.abc import Sequence
 
 from validator.cache import ParseCache, key_of
-from validator.jobs import helpers_allowed
+from validator.jobs import collect, fork_helper, helpers_allowed
 from validator.load.fastpath import parse_fast
 from validator.load.files import SourceFile, decode
 
@@ -40,21 +39,11 @@ class Helper:
         self.start = start  # index of the first file the child parses
 
     def deliver(self, cache: ParseCache) -> None:
-        chunks = []
-        try:
-            with os.fdopen(self.read_fd, "rb") as pipe:
-                while chunk := pipe.read(1 << 20):
-                    chunks.append(chunk)
-        except OSError:
-            chunks = []
-        try:
-            _, status = os.waitpid(self.pid, 0)
-        except ChildProcessError:
-            status = 1
-        if status != 0 or not chunks:
+        blob = collect(self.pid, self.read_fd)
+        if blob is None:
             return
         try:
-            entries = marshal.loads(b"".join(chunks))  # noqa: S302 - our own forked child's data
+            entries = marshal.loads(blob)  # noqa: S302 - our own forked child's data
         except (ValueError, EOFError, TypeError):
             return
         for key, nodes, values, tops in entries:
@@ -80,25 +69,8 @@ def start(sources: Sequence[SourceFile], cache: ParseCache) -> Helper | None:
     todo = [s for i, s in misses if i >= split]
     if not todo:
         return None
-    read_fd, write_fd = os.pipe()
-    try:
-        pid = os.fork()
-    except OSError:
-        os.close(read_fd)
-        os.close(write_fd)
-        return None
-    if pid == 0:  # the child: parse, send, and leave without running any of the parent's exit handlers
-        code = 1
-        try:
-            os.close(read_fd)
-            blob = marshal.dumps(_parse_all(todo, cache))
-            with os.fdopen(write_fd, "wb") as pipe:
-                pipe.write(blob)
-            code = 0
-        finally:
-            os._exit(code)
-    os.close(write_fd)
-    return Helper(pid, read_fd, split)
+    forked = fork_helper(lambda: marshal.dumps(_parse_all(todo, cache)))
+    return None if forked is None else Helper(*forked, split)
 
 
 def _parse_all(todo: Sequence[SourceFile], cache: ParseCache) -> list[tuple[str, int, list, list[dict]]]:
