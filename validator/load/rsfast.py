@@ -42,8 +42,10 @@ _BAD_CHARS = re.compile(r"[^\n\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff
 _SPECIAL = re.compile(r"(?:^|[ \n\[{,])[&*!?%@`]")  # anchor, alias, tag, complex key, directive, reserved
 _MARKER_CONTENT = re.compile(r"^--- +[^ \n#]", re.M)
 _COMPACT_SEQ = re.compile(r"- +-(?=[ \n]|$)", re.M)
-# a plain token, after an optional sign, starting with `_`, a leading zero, or digits then `_`, `e` or `E`
-_RISKY_NUMBER = re.compile(r"[\s\[{,][-+]?\.?(?:_|0[0-9A-Za-z_]|[0-9][0-9A-Za-z_.+-]*[_eE])")
+# a plain token, after an optional sign, starting with `_`, a leading zero, or digits then `_`, `e` or `E`;
+# over the UTF-8 bytes translated by _NUMBER_CLASSES: S where a token may start, G a sign, P a point,
+# Z zero, D another digit, U underscore, E e or E, A another letter
+_RISKY_NUMBER = re.compile(rb"SG?P?(?:U|Z[ZDAUE]|[ZD][ZDAUEPG]*[UE])")
 # a block scalar header with nothing but blank or comment lines after it up to the end: yaml-rs keeps a line break
 _EMPTY_BLOCK_AT_END = re.compile(r"[|>][-+0-9]*[ ]*(?:#[^\n]*)?(?:\n[ ]*(?:#[^\n]*)?)*\Z")
 _NOT_BRACKET = re.compile(r"[^\[\]{}]+")
@@ -68,6 +70,18 @@ def _ascii_classes() -> bytes:
 
 
 _CLASSES = _ascii_classes()
+
+
+def _number_classes() -> bytes:
+    table = bytearray(b"." * 256)
+    for chars, cls in ((b" \n\t\r[{,", "S"), (b"+-", "G"), (b".", "P"), (b"0", "Z"), (b"123456789", "D"),
+                       (b"_", "U"), (b"eE", "E"), (b"abcdfghijklmnopqrstuvwxyzABCDFGHIJKLMNOPQRSTUVWXYZ", "A")):
+        for byte in chars:
+            table[byte] = ord(cls)
+    return bytes(table)
+
+
+_NUMBER_CLASSES = _number_classes()
 
 
 class GiveUp(Exception):
@@ -152,7 +166,7 @@ def values_of(text: str, max_nodes: int) -> tuple[list, int, list[tuple[int, int
 
 def _risky_number(text: str) -> bool:
     """Whether a plain token may be a number yaml-rs reads differently (`012`, `1_000`, `0x1F`, `1e3`)."""
-    return _RISKY_NUMBER.search(text) is not None or _RISKY_NUMBER.match("\n" + text[:64]) is not None
+    return _RISKY_NUMBER.search(b"S" + text.encode("utf-8").translate(_NUMBER_CLASSES)) is not None
 
 
 class _Counter:
