@@ -15,13 +15,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import NamedTuple
 
 import networkx as nx
 
 from validator.iam.catalog import has_wildcard, wildcard_regex
 from validator.iam.policy import ASSUME, RoleView, analyse_role, statement_actions
 from validator.model import Org
-from validator.model.types import split_ref
 from validator.rules.context import end_of
 
 
@@ -211,7 +211,7 @@ def _principal(org: Org, principal: str, active: set[str], cache: dict) -> tuple
 
 
 def _principal_pairs(org: Org, principal: str, active: set[str]) -> tuple[tuple[str, tuple[str, ...]], ...]:
-    kind, ident = split_ref(principal)
+    kind, _, ident = principal.partition(":")
     if kind == "person":
         return ((ident, ()),) if ident in active else ()
     if kind != "team" or ident not in org.teams:
@@ -220,8 +220,7 @@ def _principal_pairs(org: Org, principal: str, active: set[str]) -> tuple[tuple[
     return tuple(dict.fromkeys((m, hops) for m in org.teams[ident].members if m in active))
 
 
-@dataclass(frozen=True)
-class GrantPaths:
+class GrantPaths(NamedTuple):
     """One unexpired grant: the active people it reaches, and the roles it leads to."""
 
     grant: object                                   # the Grant
@@ -229,14 +228,39 @@ class GrantPaths:
     paths: tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...]  # (role, assumed roles on the way, conditions)
 
 
-def grant_paths(org: Org, now: datetime, model: AccessModel | None = None) -> list[GrantPaths]:
-    """Effective access per grant, before it is multiplied out per person (what the rules need)."""
+def grant_paths(org: Org, now: datetime, model: AccessModel | None = None,
+                live: Iterable | None = None) -> list[GrantPaths]:
+    """Effective access per grant, before it is multiplied out per person (what the rules need).
+
+    `live`: the grants whose role exists and that have not expired at `now`, in the organisation's
+    order, when the caller knows them already.
+    """
     model = model or AccessModel(org)
     active = {p.id for p in org.people.values() if p.active}
     principals: dict[str, tuple] = {}
+    paths_of: dict[str, tuple] = {}
+    out = []
+    for grant in _live_grants(org, now) if live is None else live:
+        to = grant.to
+        if len(to) == 1:  # the common case, without _grantees' merging
+            people = principals.get(to[0])
+            if people is None:
+                people = principals[to[0]] = _principal_pairs(org, to[0], active)
+        else:
+            people = _grantees(org, grant, active, principals)
+        if not people:
+            continue
+        paths = paths_of.get(grant.role)
+        if paths is None:
+            paths = paths_of[grant.role] = model.paths(grant.role)
+        out.append(GrantPaths(grant, people, paths))
+    return out
+
+
+def _live_grants(org: Org, now: datetime) -> Iterable:
+    """The grants whose role exists and that have not expired at `now`, in order."""
     expired: dict[date | datetime, bool] = {}  # few distinct expiry dates among many grants
     roles = org.roles
-    out = []
     for grant in org.grants.values():
         if grant.role not in roles:
             continue
@@ -247,11 +271,7 @@ def grant_paths(org: Org, now: datetime, model: AccessModel | None = None) -> li
                 gone = expired[expires] = end_of(expires) <= now
             if gone:
                 continue
-        people = _grantees(org, grant, active, principals)
-        if not people:
-            continue
-        out.append(GrantPaths(grant, people, model.paths(grant.role)))
-    return out
+        yield grant
 
 
 def effective_access(org: Org, now: datetime, model: AccessModel | None = None) -> list[Reach]:

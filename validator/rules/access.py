@@ -6,14 +6,52 @@ repositories without roles never pay for it.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Container, Iterator
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from functools import lru_cache
 
+from validator.model.kinds import Grant, Role
 from validator.rules.context import Context, end_of
 from validator.rules.registry import Issue, rule
 
 _SHOWN = 4
+
+
+@dataclass
+class GrantIndex:
+    """The grants as the ACC rules read them, sorted once per run; each list keeps the grants' order."""
+
+    every: list[tuple[Grant, Role | None]] = field(default_factory=list)       # with the role, if known
+    live: list[tuple[Grant, Role]] = field(default_factory=list)               # role known, not expired
+    expired: list[Grant] = field(default_factory=list)                         # `expires` has passed
+    production: list[tuple[Grant, Role]] = field(default_factory=list)         # production, not break-glass
+    break_glass: list[tuple[Grant, Role]] = field(default_factory=list)        # break-glass role
+
+
+def grant_index(ctx: Context) -> GrantIndex:
+    """The GrantIndex of the organisation at `ctx.now` (memoized)."""
+    def build() -> GrantIndex:
+        index = GrantIndex()
+        roles = ctx.org.roles
+        expired = ctx.expired
+        for grant in ctx.org.grants.values():
+            role = roles.get(grant.role)
+            index.every.append((grant, role))
+            gone = grant.expires is not None and expired(grant.expires)
+            if gone:
+                index.expired.append(grant)
+            if role is None:
+                continue
+            if not gone:
+                index.live.append((grant, role))
+            if role.break_glass:
+                index.break_glass.append((grant, role))
+            elif role.environment == "production":
+                index.production.append((grant, role))
+        return index
+
+    return ctx.memo("access.grant_index", build)
 
 
 def access_model(ctx: Context):
@@ -26,7 +64,8 @@ def grant_paths(ctx: Context):
     """Effective access per unexpired grant at `ctx.now` (memoized)."""
     from validator.graph.access import grant_paths as build
 
-    return ctx.memo("access.grant_paths", lambda: build(ctx.org, ctx.now, access_model(ctx)))
+    return ctx.memo("access.grant_paths", lambda: build(ctx.org, ctx.now, access_model(ctx),
+                                                          [grant for grant, _ in grant_index(ctx).live]))
 
 
 def _shown(names: list[str]) -> str:
@@ -213,11 +252,7 @@ def person_grant_expiry(ctx: Context) -> Iterator[Issue]:
     limit_days = ctx.settings.max_grant_days
     limit = ctx.now + timedelta(days=limit_days)
     too_late: dict[date | datetime, bool] = {}  # few distinct expiry dates among many grants
-    roles = ctx.org.roles
-    for grant in ctx.org.grants.values():
-        role = roles.get(grant.role)
-        if role is None or role.environment != "production" or role.break_glass:
-            continue
+    for grant, role in grant_index(ctx).production:
         expires = grant.expires
         if expires is not None:
             late = too_late.get(expires)
@@ -255,12 +290,11 @@ def expired_grant(ctx: Context) -> Iterator[Issue]:
         - {kind: Grant, id: current, role: checkout-deploy, to: [team:payments], reason: x, approved_by: [erin],
            expires: 2099-01-31}
     """
-    for grant in ctx.org.grants.values():
-        if ctx.expired(grant.expires):
-            assert grant.expires is not None
-            yield Issue(grant.ref, f"grant {grant.id} of role {grant.role} expired on {grant.expires.isoformat()} "
-                        "and gives no access: remove it (`dutyguard prune`) or renew it with a new approval",
-                        ("expires",))
+    for grant in grant_index(ctx).expired:
+        assert grant.expires is not None
+        yield Issue(grant.ref, f"grant {grant.id} of role {grant.role} expired on {grant.expires.isoformat()} "
+                    "and gives no access: remove it (`dutyguard prune`) or renew it with a new approval",
+                    ("expires",))
 
 
 def _approvers(ctx: Context) -> set[str]:
@@ -303,20 +337,17 @@ def self_approval(ctx: Context) -> Iterator[Issue]:
         reason: Deploy
         approved_by: [erin]        # erin is in security, not in payments
     """
-    for grant in ctx.org.grants.values():
-        grantees: set[str] = set()
-        for principal in grant.to:
-            kind, _, ident = principal.partition(":")
-            if kind == "person":
-                grantees.add(ident)
-            elif kind == "team" and ident in ctx.org.teams:
-                grantees.update(ctx.org.teams[ident].members)
-        role = ctx.org.roles.get(grant.role)
+    members = _team_members(ctx)
+    approvers = _approvers(ctx)
+    for grant, role in grant_index(ctx).every:
         production = role is not None and role.environment == "production"
         if production and not grant.approved_by:
             yield Issue(grant.ref, f"production grant {grant.id} has no approval: add approved_by with someone "
                         f"of {', '.join(ctx.settings.approver_refs)}", ())
-        allowed = _approvers(ctx) if production else None
+        if not grant.approved_by:
+            continue
+        grantees = _grantees(grant.to, members)
+        allowed = approvers if production else None
         for j, approver in enumerate(grant.approved_by):
             if approver in grantees:
                 yield Issue(grant.ref, f"grant {grant.id} is approved by {approver}, who receives it: an approver "
@@ -325,6 +356,29 @@ def self_approval(ctx: Context) -> Iterator[Issue]:
                 yield Issue(grant.ref, f"production grant {grant.id} is approved by {approver}, who is not among "
                             f"the approvers ({', '.join(ctx.settings.approver_refs)}): have one of them approve it",
                             ("approved_by", j))
+
+
+def _team_members(ctx: Context) -> dict[str, frozenset[str]]:
+    """Team id -> its members, active or not (memoized)."""
+    return ctx.memo("access.team_members",
+                    lambda: {ident: frozenset(team.members) for ident, team in ctx.org.teams.items()})
+
+
+def _grantees(principals: list[str], members: dict[str, frozenset[str]]) -> Container[str]:
+    """Everyone a grant names: its people and the members of its teams, active or not."""
+    if len(principals) == 1:  # the common case: no set to build
+        kind, _, ident = principals[0].partition(":")
+        if kind == "person":
+            return (ident,)
+        return members.get(ident, ()) if kind == "team" else ()
+    out: set[str] = set()
+    for principal in principals:
+        kind, _, ident = principal.partition(":")
+        if kind == "person":
+            out.add(ident)
+        elif kind == "team":
+            out.update(members.get(ident, ()))
+    return out
 
 
 @rule("ACC007", "warning", "service role granted outside its owners and on-call")
@@ -345,11 +399,11 @@ def outside_owner(ctx: Context) -> Iterator[Issue]:
         - {kind: Grant, id: g, role: checkout-deploy, to: [team:payments], reason: x, approved_by: [erin]}
     """
     insiders_of: dict[str, set[str]] = {}
-    for grant in ctx.org.grants.values():
-        role = ctx.org.roles.get(grant.role)
-        if role is None or role.service is None or ctx.expired(grant.expires):
+    services = ctx.org.services
+    for grant, role in grant_index(ctx).live:
+        if role.service is None:
             continue
-        service = ctx.org.services.get(role.service)
+        service = services.get(role.service)
         if service is None:
             continue
         insiders = insiders_of.get(service.id)
@@ -409,10 +463,7 @@ def break_glass_grant(ctx: Context) -> Iterator[Issue]:
     """
     hours = ctx.settings.break_glass_max_hours
     limit = ctx.now + timedelta(hours=hours)
-    for grant in ctx.org.grants.values():
-        role = ctx.org.roles.get(grant.role)
-        if role is None or not role.break_glass:
-            continue
+    for grant, role in grant_index(ctx).break_glass:
         if not grant.ticket:
             yield Issue(grant.ref, f"grant {grant.id} of break-glass role {role.id} has no 'ticket': add the "
                         "incident or change ticket that justifies it", ())
