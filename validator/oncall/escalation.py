@@ -9,16 +9,20 @@ from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Container
-from operator import itemgetter
+from itertools import chain, compress, islice, repeat
+from operator import itemgetter, ne, not_
 
 from validator.model.kinds import Escalation
 from validator.model.types import split_ref
 from validator.oncall.engine import Segment, Timeline
-from validator.oncall.intervals import IntervalSet, normalise
+from validator.oncall.intervals import IntervalSet, complement, normalise
 
 People = frozenset[str]
 Step = tuple[int, int, tuple[People, ...]]
 TimelineOf = Callable[[str], Timeline | None]
+_START, _END, _PERSON = itemgetter(0), itemgetter(1), itemgetter(2)
+Paging = tuple[People, list[list[Segment]]]
+"""One level: the people it names directly, and the segments of each of its rotations."""
 
 
 def steps(escalation: Escalation, timeline_of: TimelineOf, w0: int, w1: int,
@@ -30,8 +34,24 @@ def steps(escalation: Escalation, timeline_of: TimelineOf, w0: int, w1: int,
     """
     if w1 <= w0:
         return []
-    levels: list[tuple[People, list[list[Segment]]]] = []
-    cuts = {w0, w1}
+    return steps_of(paging_levels(escalation, lambda ident: kept_segments(timeline_of(ident), counts), counts),
+                    w0, w1)
+
+
+def kept_segments(found: Timeline | None, counts: Container[str] | None) -> list[Segment] | None:
+    """A timeline's segments whose person is in `counts` (all with `counts=None`); None for no timeline."""
+    if found is None:
+        return None
+    if counts is None:
+        return found.segments
+    return list(compress(found.segments, map(counts.__contains__, map(_PERSON, found.segments))))
+
+
+def paging_levels(escalation: Escalation, segments_of: Callable[[str], list[Segment] | None],
+                  counts: Container[str] | None = None) -> list[Paging]:
+    """Per level: the people it names directly (those in `counts`, if given) and the segments of its
+    rotations (`segments_of(rotation_id)`, None: unknown), in the order of the targets."""
+    levels: list[Paging] = []
     for level in escalation.levels:
         people: set[str] = set()
         sources: list[list[Segment]] = []
@@ -40,14 +60,22 @@ def steps(escalation: Escalation, timeline_of: TimelineOf, w0: int, w1: int,
             if kind == "person":
                 people.add(ident)
                 continue
-            found = timeline_of(ident)
-            if found is None:
-                continue
-            segments = found.segments if counts is None else [seg for seg in found.segments if seg[2] in counts]
-            sources.append(segments)
+            found = segments_of(ident)
+            if found is not None:
+                sources.append(found)
+        levels.append((frozenset(p for p in people if counts is None or p in counts), sources))
+    return levels
+
+
+def steps_of(levels: list[Paging], w0: int, w1: int) -> list[Step]:
+    """`steps` of levels already looked up by `paging_levels`."""
+    if w1 <= w0:
+        return []
+    cuts = {w0, w1}
+    for _, sources in levels:
+        for segments in sources:
             cuts.update(map(itemgetter(0), segments))
             cuts.update(map(itemgetter(1), segments))
-        levels.append((frozenset(p for p in people if counts is None or p in counts), sources))
     points = sorted(cuts)
     points = points[bisect_left(points, w0):bisect_right(points, w1)]
     columns = [_level_column(direct, sources, points) for direct, sources in levels]
@@ -61,6 +89,84 @@ def steps(escalation: Escalation, timeline_of: TimelineOf, w0: int, w1: int,
             append((points[index], points[index + 1], value))
             previous = value
     return out
+
+
+def nobody_in(levels: list[Paging], w0: int, w1: int, level: int | None = None) -> IntervalSet:
+    """`nobody(steps_of(levels, w0, w1), level)`, found without the steps: where no chosen level names
+    anyone directly, the window minus the time their rotations cover."""
+    if w1 <= w0:
+        return []
+    if level is None:
+        chosen = levels
+    else:
+        chosen = levels[level:level + 1] if 0 <= level < len(levels) else []
+    if not chosen or any(direct for direct, _ in chosen):
+        return []
+    return complement(_covered([segments for _, sources in chosen for segments in sources]), w0, w1)
+
+
+def single_person_in(levels: list[Paging], w0: int, w1: int) -> dict[str, IntervalSet] | None:
+    """`single_person(steps_of(levels, w0, w1))` when the levels decide it without the steps, else None.
+
+    Two people named directly are never alone; one named directly is alone whenever the rotations have
+    nobody else on call; without any, a single rotation's people are alone on their own segments.
+    """
+    if w1 <= w0:
+        return {}
+    direct = frozenset().union(*(people for people, _ in levels))
+    sources = [segments for _, found in levels for segments in found]
+    if len(direct) > 1:
+        return {}
+    if len(direct) == 1:
+        return _alone_with(next(iter(direct)), sources, w0, w1)
+    if len(sources) > 1:
+        return None
+    out: dict[str, list[tuple[int, int]]] = {}
+    for start, end, who in sources[0] if sources else ():
+        start, end = max(start, w0), min(end, w1)
+        if start < end:
+            out.setdefault(who, []).append((start, end))
+    return {who: normalise(spans) for who, spans in out.items()}
+
+
+def _alone_with(person: str, sources: list[list[Segment]], w0: int, w1: int) -> dict[str, IntervalSet]:
+    """When `person`, named directly, is the only one paged: nobody else is on call in any rotation.
+
+    Rotations without `person` go first: one that always has someone on call settles it.
+    """
+    without = [person not in map(_PERSON, segments) for segments in sources]
+    others: list[IntervalSet] = []
+    for segments in chain(compress(sources, without), compress(sources, map(not_, without))):
+        if person in map(_PERSON, segments):
+            segments = list(compress(segments, map(ne, map(_PERSON, segments), repeat(person))))
+        runs = _runs(segments)
+        if runs and runs[0][0] <= w0 and runs[0][1] >= w1:
+            return {}  # someone else is on call throughout
+        others.append(runs)
+    spans = complement(others[0] if len(others) == 1 else normalise(chain.from_iterable(others)), w0, w1)
+    return {person: spans} if spans else {}
+
+
+def _covered(sources: list[list[Segment]]) -> IntervalSet:
+    """The time some segment covers (each list sorted and disjoint), as a normalised set."""
+    runs = [_runs(segments) for segments in sources if segments]
+    if len(runs) == 1:
+        return runs[0]
+    return normalise(chain.from_iterable(runs))
+
+
+def _runs(segments: list[Segment]) -> IntervalSet:
+    """Sorted, disjoint, non-empty segments joined where they touch (in C: no loop per segment)."""
+    if not segments:
+        return []
+    first, last = segments[0][0], segments[-1][1]
+    if sum(map(_END, segments)) - sum(map(_START, segments)) == last - first:
+        return [(first, last)]  # no gap between them
+    starts, ends = list(map(_START, segments)), list(map(_END, segments))
+    apart = list(map(ne, islice(starts, 1, None), ends))  # segment i + 1 does not start where i ends
+    firsts = chain((starts[0],), compress(islice(starts, 1, None), apart))
+    lasts = chain(compress(ends, apart), (ends[-1],))
+    return list(zip(firsts, lasts, strict=True))
 
 
 def _level_column(direct: People, sources: list[list[Segment]], points: list[int]) -> list[People]:

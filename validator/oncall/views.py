@@ -7,8 +7,17 @@ from typing import TYPE_CHECKING
 
 from validator.model.kinds import Escalation, Service
 from validator.model.types import DAYS, split_ref
-from validator.oncall.engine import MAX_TOTAL_TURNS, Timeline, TurnLimit, expected_turns, timeline
-from validator.oncall.escalation import Step, nobody, steps
+from validator.oncall.engine import MAX_TOTAL_TURNS, Segment, Timeline, TurnLimit, expected_turns, timeline
+from validator.oncall.escalation import (
+    Paging,
+    Step,
+    kept_segments,
+    nobody_in,
+    paging_levels,
+    single_person,
+    single_person_in,
+    steps_of,
+)
 from validator.oncall.intervals import IntervalSet
 from validator.oncall.zones import DAY
 
@@ -72,14 +81,33 @@ def active_people(ctx: Context) -> frozenset[str]:
     return ctx.memo("oncall.active", lambda: frozenset(p.id for p in ctx.org.people.values() if p.active))
 
 
+def paging(ctx: Context, escalation: Escalation) -> list[Paging]:
+    """Per level, the active people it names and its rotations' segments of active people, over the
+    horizon (`paging_levels`, once per escalation and run; do not modify it)."""
+    def segments_of(rotation_id: str) -> list[Segment] | None:
+        memo: dict[str, list[Segment] | None] = ctx.memo("oncall.active_segments", dict)
+        if rotation_id not in memo:
+            memo[rotation_id] = kept_segments(rotation_timeline(ctx, rotation_id), active_people(ctx))
+        return memo[rotation_id]
+
+    return ctx.memo(f"oncall.paging.{escalation.id}",
+                    lambda: paging_levels(escalation, segments_of, active_people(ctx)))
+
+
 def escalation_view(ctx: Context, escalation: Escalation) -> list[Step]:
     """Who each level pages over the horizon; leavers and unknown people page nobody."""
     w0, w1 = horizon(ctx)
+    return ctx.memo(f"oncall.view.{escalation.id}", lambda: steps_of(paging(ctx, escalation), w0, w1))
 
-    def build() -> list[Step]:
-        return steps(escalation, lambda rid: rotation_timeline(ctx, rid), w0, w1, active_people(ctx))
 
-    return ctx.memo(f"oncall.view.{escalation.id}", build)
+def paged_alone(ctx: Context, escalation: Escalation) -> dict[str, IntervalSet]:
+    """`single_person(escalation_view(...))`, without the view when the levels decide it (do not modify it)."""
+    def build() -> dict[str, IntervalSet]:
+        w0, w1 = horizon(ctx)
+        found = single_person_in(paging(ctx, escalation), w0, w1)
+        return single_person(escalation_view(ctx, escalation)) if found is None else found
+
+    return ctx.memo(f"oncall.alone.{escalation.id}", build)
 
 
 def rotation_targets(escalation: Escalation) -> list[str]:
@@ -149,9 +177,11 @@ def level_reach(ctx: Context, escalation: Escalation) -> list[frozenset[str]]:
 
 
 def nobody_paged(ctx: Context, escalation: Escalation, level: int | None = None) -> IntervalSet:
-    """`nobody(escalation_view(...), level)`, once per escalation and level (do not modify it)."""
+    """`nobody(escalation_view(...), level)`, once per escalation and level, found without the view
+    (do not modify it)."""
+    w0, w1 = horizon(ctx)
     return ctx.memo(f"oncall.nobody.{escalation.id}.{level}",
-                    lambda: nobody(escalation_view(ctx, escalation), level))
+                    lambda: nobody_in(paging(ctx, escalation), w0, w1, level))
 
 
 def services_of(ctx: Context) -> dict[str, list[Service]]:

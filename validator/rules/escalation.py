@@ -5,13 +5,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from validator.model.kinds import Escalation
-from validator.oncall import describe_windows, intersect, shared, single_person, union
+from validator.oncall import describe_windows, intersect, shared, union
 from validator.oncall.views import (
     checkable,
     escalation_view,
     escalation_zone,
     hours_label,
     level_reach,
+    paged_alone,
     services_of,
     support_hours,
     support_mask,
@@ -59,7 +60,7 @@ def single_person_escalation(ctx: Context) -> Iterator[Issue]:
             continue
         zone = escalation_zone(ctx, escalation)
         mask = support_mask(ctx, hours, zone)
-        alone = {p: intersect(spans, mask) for p, spans in single_person(escalation_view(ctx, escalation)).items()}
+        alone = {p: intersect(spans, mask) for p, spans in paged_alone(ctx, escalation).items()}
         alone = {p: spans for p, spans in alone.items() if spans}
         if alone:
             people = ", ".join(sorted(alone))
@@ -94,12 +95,11 @@ def same_person_twice(ctx: Context) -> Iterator[Issue]:
         if len(escalation.levels) < 2 or not checkable(ctx, escalation):
             continue
         zone = escalation_zone(ctx, escalation)
-        view = escalation_view(ctx, escalation)
         reach = level_reach(ctx, escalation)
         for first in range(len(escalation.levels) - 1):
             if reach[first].isdisjoint(reach[first + 1]):
-                continue  # never a common person
-            both = shared(view, first, first + 1)
+                continue  # never a common person: no need for the view
+            both = shared(escalation_view(ctx, escalation), first, first + 1)
             if not both:
                 continue
             spans = []
