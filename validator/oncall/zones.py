@@ -21,11 +21,24 @@ _BUCKET = 128 * DAY
 _MARGIN = 3 * DAY
 _STEP = 6 * 3600
 _EPOCH = datetime(1970, 1, 1)  # noqa: DTZ001 - the naive epoch of local seconds
+_SECOND = timedelta(seconds=1)
 
 
 def naive_seconds(moment: datetime) -> int:
     """Local seconds of a naive datetime (its wall-clock reading)."""
-    return (moment.replace(tzinfo=None) - _EPOCH) // timedelta(seconds=1)
+    if moment.tzinfo is None:
+        return _wall_seconds(moment)
+    return (moment.replace(tzinfo=None) - _EPOCH) // _SECOND
+
+
+@lru_cache(maxsize=16384)
+def _wall_seconds(moment: datetime) -> int:
+    """`naive_seconds` of a naive datetime, cached: a rotation's starts are read several times a run.
+
+    Only naive datetimes are cached: two aware ones that are equal (the same instant) may read
+    differently on the wall clock.
+    """
+    return (moment - _EPOCH) // _SECOND
 
 
 def from_local_seconds(local: int) -> datetime:

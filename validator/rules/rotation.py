@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from itertools import groupby
 from operator import itemgetter
 
-from validator.model.kinds import Escalation, Rotation, Service
+from validator.model.kinds import Escalation, Person, Rotation, Service
 from validator.oncall import (
     IntervalSet,
     absence_interval,
@@ -310,10 +310,11 @@ def too_much_on_call(ctx: Context) -> Iterator[Issue]:
     """
     w0, w1 = horizon(ctx)
     limit = ctx.settings.max_oncall_share
-    for person_id, (spans, rotations) in sorted(_on_call_by_person(ctx).items()):
+    over = [item for item in _on_call_by_person(ctx).items() if total(item[1][0]) / (w1 - w0) > limit]
+    for person_id, (spans, rotations) in sorted(over):  # sort the few over the limit, not everyone
         person = ctx.org.people.get(person_id)
         share = total(spans) / (w1 - w0)
-        if person is not None and share > limit:
+        if person is not None:
             yield Issue(person.ref, f"{person_id} is on call {share:.0%} of the next {ctx.settings.horizon} "
                         f"({total(spans) // 3600} hours in {', '.join(rotations)}), more than max_oncall_share "
                         f"{limit:.0%}: add people to these rotations or take {person_id} out of one")
@@ -348,8 +349,10 @@ def too_many_night_hours(ctx: Context) -> Iterator[Issue]:
     limit = ctx.settings.max_night_hours_per_week
     night = ctx.settings.night
     masks: dict[str, IntervalSet] = {}
-    for person_id, (spans, rotations) in sorted(_on_call_by_person(ctx).items()):
-        person = ctx.org.people.get(person_id)
+    over: list[tuple[str, Person, float, list[str]]] = []
+    people = ctx.org.people
+    for person_id, (spans, rotations) in _on_call_by_person(ctx).items():
+        person = people.get(person_id)
         if person is None:
             continue
         mask = masks.get(person.timezone)
@@ -357,10 +360,13 @@ def too_many_night_hours(ctx: Context) -> Iterator[Issue]:
             mask = masks[person.timezone] = night_mask(night, person.timezone, w0, w1)
         per_week = overlap(spans, mask) / 3600 / weeks
         if per_week > limit:
-            yield Issue(person.ref, f"{person_id} is on call {per_week:.1f} night hours a week "
-                        f"({ctx.settings.night.from_}–{ctx.settings.night.to} {person.timezone}) over the next "
-                        f"{ctx.settings.horizon} in {', '.join(rotations)}, more than max_night_hours_per_week "
-                        f"{limit:g}: hand the night to people in another time zone (follow the sun)")
+            over.append((person_id, person, per_week, rotations))
+    over.sort(key=itemgetter(0))  # the few over the limit in id order, not everyone
+    for person_id, person, per_week, rotations in over:
+        yield Issue(person.ref, f"{person_id} is on call {per_week:.1f} night hours a week "
+                    f"({ctx.settings.night.from_}–{ctx.settings.night.to} {person.timezone}) over the next "
+                    f"{ctx.settings.horizon} in {', '.join(rotations)}, more than max_night_hours_per_week "
+                    f"{limit:g}: hand the night to people in another time zone (follow the sun)")
 
 
 @rule("ROT007", "warning", "rotation no escalation uses")
