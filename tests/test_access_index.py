@@ -49,3 +49,17 @@ def test_acc006_approver_among_several_principals_active_or_not():
     found = [(issue.entity, issue.field) for issue in self_approval(Context(org, NOW))]
     assert found == [("grant:a", ("approved_by", 0)), ("grant:a", ("approved_by", 1)),
                      ("grant:b", ("approved_by", 0))]
+
+
+def test_reached_roles_are_the_roles_of_the_grant_paths():
+    org = org_of(ORG + role("bridge", allow("[sts:AssumeRole]", '["arn:aws:iam::123456789012:role/stage"]'))
+                 + role("lonely", allow("[ecs:UpdateService]", ECS))
+                 + grant("bridge-gone", "bridge", "[person:gone]")
+                 + grant("bridge-bob", "bridge", "[person:gone, team:commerce]"))
+    from validator.graph.access import reached_roles
+
+    expected = {path[0] for item in grant_paths(org, NOW) for path in item.paths}
+    assert reached_roles(org, NOW) == expected
+    assert expected == {"deploy", "stage", "glass", "bridge", "lonely"}  # glass ('*' on '*') may assume lonely
+    live = [g for g in org.grants.values() if g.id in ("bridge-gone", "team-deploy")]
+    assert reached_roles(org, NOW, live=live) == {"deploy"}  # bridge only through an inactive person

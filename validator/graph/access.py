@@ -257,6 +257,30 @@ def grant_paths(org: Org, now: datetime, model: AccessModel | None = None,
     return out
 
 
+def reached_roles(org: Org, now: datetime, model: AccessModel | None = None,
+                  live: Iterable | None = None) -> set[str]:
+    """Every role an active person reaches through an unexpired grant, directly or by assumption: the
+    roles in `grant_paths`, without building them (one grant with an active grantee per role suffices).
+
+    `live`: as for `grant_paths`.
+    """
+    model = model or AccessModel(org)
+    active = {p.id for p in org.people.values() if p.active}
+    granted: set[str] = set()
+    reaches: dict[str, bool] = {}  # principal -> whether it names an active person
+    for grant in _live_grants(org, now) if live is None else live:
+        if grant.role in granted:
+            continue
+        for principal in grant.to:
+            hit = reaches.get(principal)
+            if hit is None:
+                hit = reaches[principal] = bool(_principal_pairs(org, principal, active))
+            if hit:
+                granted.add(grant.role)
+                break
+    return {target for role in granted for target, _, _ in model.paths(role)}
+
+
 def _live_grants(org: Org, now: datetime) -> Iterable:
     """The grants whose role exists and that have not expired at `now`, in order."""
     expired: dict[date | datetime, bool] = {}  # few distinct expiry dates among many grants

@@ -68,6 +68,20 @@ def grant_paths(ctx: Context):
                                                           [grant for grant, _ in grant_index(ctx).live]))
 
 
+def assuming_grant_paths(ctx: Context):
+    """`grant_paths` of the grants whose role may assume another role (memoized)."""
+    from validator.graph.access import grant_paths as build
+
+    def paths() -> list:
+        model = access_model(ctx)
+        assuming = {role for role in ctx.org.roles if len(model.paths(role)) > 1}
+        if not assuming:  # no role assumes another: no grant to look at
+            return []
+        return build(ctx.org, ctx.now, model, [grant for grant, _ in grant_index(ctx).live if grant.role in assuming])
+
+    return ctx.memo("access.assuming_grant_paths", paths)
+
+
 def _shown(names: list[str]) -> str:
     head = ", ".join(names[:_SHOWN])
     return head + (f" and {len(names) - _SHOWN} more" if len(names) > _SHOWN else "")
@@ -399,6 +413,7 @@ def outside_owner(ctx: Context) -> Iterator[Issue]:
         - {kind: Grant, id: g, role: checkout-deploy, to: [team:payments], reason: x, approved_by: [erin]}
     """
     insiders_of: dict[str, set[str]] = {}
+    active_of: dict[str, list[str]] = {}  # team -> its active members
     services = ctx.org.services
     for grant, role in grant_index(ctx).live:
         if role.service is None:
@@ -414,7 +429,10 @@ def outside_owner(ctx: Context) -> Iterator[Issue]:
             if kind == "person":
                 outside = [ident] if ident not in insiders else []
             elif kind == "team" and ident != service.owner:
-                outside = [m for m in ctx.active_members(ident) if m not in insiders]
+                members = active_of.get(ident)
+                if members is None:
+                    members = active_of[ident] = ctx.active_members(ident)
+                outside = [m for m in members if m not in insiders]
             else:
                 outside = []
             if outside:
@@ -520,7 +538,9 @@ def unused_role(ctx: Context) -> Iterator[Issue]:
         - {kind: Role, id: checkout-deploy, ...}
         - {kind: Grant, id: g, role: checkout-deploy, to: [team:payments], reason: x, approved_by: [erin]}
     """
-    reached = {path[0] for item in grant_paths(ctx) for path in item.paths}
+    from validator.graph.access import reached_roles
+
+    reached = reached_roles(ctx.org, ctx.now, access_model(ctx), [grant for grant, _ in grant_index(ctx).live])
     for role in ctx.org.roles.values():
         if role.id not in reached:
             yield Issue(role.ref, f"role {role.id} is granted to nobody (no unexpired grant or sts:AssumeRole "
@@ -561,9 +581,8 @@ def reached_by_assumption(ctx: Context) -> Iterator[Issue]:
     from validator.graph.access import format_path
 
     model = access_model(ctx)
-    items = grant_paths(ctx)
     direct: set[tuple[str, str]] | None = None  # (person, role) granted directly; built when first needed
-    for item in items:
+    for item in assuming_grant_paths(ctx):
         if len(item.paths) < 2:
             continue  # the grant's role assumes no other role
         grant = item.grant
@@ -574,7 +593,7 @@ def reached_by_assumption(ctx: Context) -> Iterator[Issue]:
             if not why or any(_admin_reasons(model.view(hop[5:])) for hop in roles_on_way[1:]):
                 continue  # not admin, or reached through an admin role already reported
             if direct is None:
-                direct = {(person, other.grant.role) for other in items for person, _ in other.people}
+                direct = {(person, other.grant.role) for other in grant_paths(ctx) for person, _ in other.people}
             people = [(p, hops) for p, hops in item.people if (p, target) not in direct]
             if not people:
                 continue
