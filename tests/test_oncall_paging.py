@@ -67,3 +67,14 @@ def test_single_person_in_leaves_several_rotations_without_direct_people_to_the_
     paging = [(frozenset(), [[(100, 150, "ann")]]), (frozenset(), [[(120, 200, "bob")]])]
     assert single_person_in(paging, W0, W1) is None
     assert single_person(steps_of(paging, W0, W1)) == {"ann": [(100, 120)], "bob": [(150, 200)]}
+
+
+def test_kept_segments_share_the_timeline_when_nobody_is_left_out():
+    from validator.oncall.engine import Timeline
+    from validator.oncall.escalation import kept_segments
+
+    found = Timeline(0, 30, [(0, 10, "ann"), (10, 20, "gone"), (20, 30, "ann")])
+    assert kept_segments(found, {"ann", "gone"}) is found.segments
+    assert kept_segments(found, {"ann"}) == [(0, 10, "ann"), (20, 30, "ann")]
+    assert kept_segments(found, None) is found.segments
+    assert kept_segments(None, {"ann"}) is None

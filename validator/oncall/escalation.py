@@ -39,12 +39,19 @@ def steps(escalation: Escalation, timeline_of: TimelineOf, w0: int, w1: int,
 
 
 def kept_segments(found: Timeline | None, counts: Container[str] | None) -> list[Segment] | None:
-    """A timeline's segments whose person is in `counts` (all with `counts=None`); None for no timeline."""
+    """A timeline's segments whose person is in `counts` (all with `counts=None`); None for no timeline.
+
+    The timeline's own list when nobody is left out (do not modify it).
+    """
     if found is None:
         return None
+    segments = found.segments
     if counts is None:
-        return found.segments
-    return list(compress(found.segments, map(counts.__contains__, map(_PERSON, found.segments))))
+        return segments
+    left_out = {person for person in set(map(_PERSON, segments)) if person not in counts}  # few distinct people
+    if not left_out:
+        return segments
+    return [segment for segment in segments if segment[2] not in left_out]
 
 
 def paging_levels(escalation: Escalation, segments_of: Callable[[str], list[Segment] | None],
