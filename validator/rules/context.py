@@ -33,12 +33,19 @@ class Context:
 
     # --- indexes used by several topics -------------------------------------------------
     def is_active(self, person_id: str) -> bool:
-        person = self.org.people.get(person_id)
-        return person is not None and person.active
+        return person_id in self.active_people()
+
+    def active_people(self) -> frozenset[str]:
+        """The ids of the active people (built once per run)."""
+        return self.memo("core.active_people",
+                         lambda: frozenset(ident for ident, person in self.org.people.items() if person.active))
 
     def active_members(self, team_id: str) -> list[str]:
         team = self.org.teams.get(team_id)
-        return [m for m in team.members if self.is_active(m)] if team else []
+        if team is None:
+            return []
+        active = self.active_people()
+        return [m for m in team.members if m in active]
 
     def services_by_owner(self) -> dict[str, list[str]]:
         def build() -> dict[str, list[str]]:
