@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from itertools import groupby
 from operator import itemgetter
 
@@ -28,7 +28,6 @@ from validator.oncall.views import (
     nobody_paged,
     rotation_targets,
     rotation_timeline,
-    support_hours,
     support_mask,
     targets_of,
     turn_limit,
@@ -131,6 +130,7 @@ def coverage_gap(ctx: Context) -> Iterator[Issue]:
           layers: [{name: weekly, members: [alice, bob, carol], start: 2026-01-05T09:00, turn: 1w}]
     """
     seen: set[str] = set()  # a rotation's turn limit, once computed, does not change: ask once
+    gaps = _gap_finder(ctx, first_level_only=False)
     for service, rotation_ids in _paging(ctx):
         for rotation_id in rotation_ids:
             if rotation_id in seen:
@@ -141,7 +141,7 @@ def coverage_gap(ctx: Context) -> Iterator[Issue]:
                 yield Issue(service.ref, f"rotation {rotation_id} cannot be checked over the horizon "
                             f"({ctx.settings.horizon}): {limit}; use a longer turn or a shorter horizon",
                             ("layers",), at=f"rotation:{rotation_id}")
-        issue = _gaps(ctx, service, first_level_only=False)
+        issue = gaps(service)
         if issue is not None:
             yield issue
 
@@ -163,20 +163,41 @@ def first_level_gap(ctx: Context) -> Iterator[Issue]:
         - {kind: Escalation, id: pay, levels: [{targets: ["rotation:pay-247"], after: 15m},
                                              {targets: ["person:alice"]}]}
     """
+    gaps = _gap_finder(ctx, first_level_only=True)
     for service, _ in _paging(ctx):
-        issue = _gaps(ctx, service, first_level_only=True)
+        issue = gaps(service)
         if issue is not None:
             yield issue
 
 
-def _gaps(ctx: Context, service: Service, first_level_only: bool) -> Issue | None:
-    escalation = ctx.org.escalations[service.escalation or ""]
-    hours = support_hours(ctx, service)
-    if hours == "none":
-        return None
-    found = _escalation_gap(ctx, escalation, hours, first_level_only)
-    if found is None or not found[1]:
-        return None
+def _gap_finder(ctx: Context, first_level_only: bool) -> Callable[[Service], Issue | None]:
+    """The function giving a paged service's ROT002 (ROT003 with `first_level_only`) issue, or None.
+
+    Support hours depend on the tier only and gaps on the escalation and hours only: both are
+    looked up once, so the many services without a gap cost two dictionary lookups each.
+    """
+    hours_of = {tier: policy.hours for tier, policy in ctx.settings.tiers.items()}
+    escalations = ctx.org.escalations
+    found_for: dict[tuple[str, str], tuple[str, IntervalSet] | None] = {}
+
+    def find(service: Service) -> Issue | None:
+        hours = hours_of.get(service.tier, "none")
+        if hours == "none":
+            return None
+        key = (service.escalation or "", hours)
+        if key in found_for:
+            found = found_for[key]
+        else:
+            found = found_for[key] = _escalation_gap(ctx, escalations[key[0]], hours, first_level_only)
+        if found is None or not found[1]:
+            return None
+        return _gap_issue(ctx, service, escalations[key[0]], hours, found, first_level_only)
+
+    return find
+
+
+def _gap_issue(ctx: Context, service: Service, escalation: Escalation, hours: str, found: tuple[str, IntervalSet],
+               first_level_only: bool) -> Issue:
     zone, gap = found
     need = f"tier {service.tier} needs {hours_label(ctx, hours)}"
     if not first_level_only:
