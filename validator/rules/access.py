@@ -412,7 +412,7 @@ def outside_owner(ctx: Context) -> Iterator[Issue]:
     Passes:
         - {kind: Grant, id: g, role: checkout-deploy, to: [team:payments], reason: x, approved_by: [erin]}
     """
-    insiders_of: dict[str, set[str]] = {}
+    insiders_of: dict[str, tuple[set[str], set[str]]] = {}  # service -> insiders, principals naming only them
     active_of: dict[str, list[str]] = {}  # team -> its active members
     services = ctx.org.services
     for grant, role in grant_index(ctx).live:
@@ -421,9 +421,12 @@ def outside_owner(ctx: Context) -> Iterator[Issue]:
         service = services.get(role.service)
         if service is None:
             continue
-        insiders = insiders_of.get(service.id)
-        if insiders is None:
-            insiders = insiders_of[service.id] = _insiders(ctx, service)
+        found = insiders_of.get(service.id)
+        if found is None:
+            found = insiders_of[service.id] = _insiders_and_refs(ctx, service)
+        insiders, safe = found
+        if safe.issuperset(grant.to):
+            continue  # the common case: insiders and the owner team only, one set test
         for j, principal in enumerate(grant.to):
             kind, _, ident = principal.partition(":")
             if kind == "person":
@@ -440,6 +443,12 @@ def outside_owner(ctx: Context) -> Iterator[Issue]:
                             f"{principal}, outside the owner team {service.owner} and its escalation "
                             f"({_shown(sorted(outside))}): grant it to the owners, or drop 'service' from a role "
                             "that other teams legitimately use", ("to", j))
+
+
+def _insiders_and_refs(ctx: Context, service) -> tuple[set[str], set[str]]:
+    """`_insiders`, and the principals that name only insiders: `person:` an insider, `team:` the owner."""
+    insiders = _insiders(ctx, service)
+    return insiders, {f"person:{person}" for person in insiders} | {f"team:{service.owner}"}
 
 
 def _insiders(ctx: Context, service) -> set[str]:
