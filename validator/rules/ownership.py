@@ -104,6 +104,7 @@ def escalation_people(ctx: Context, escalation_id: str) -> set[str]:
     """Everyone an escalation can ever page: people targeted directly and all rotation members."""
     def build() -> dict[str, set[str]]:
         index: dict[str, set[str]] = {}
+        of_rotation: dict[str, set[str]] = {}  # a rotation is often targeted by several escalations
         for escalation in ctx.org.escalations.values():
             people: set[str] = set()
             for level in escalation.levels:
@@ -111,8 +112,11 @@ def escalation_people(ctx: Context, escalation_id: str) -> set[str]:
                     kind, ident = split_ref(target)
                     if kind == "person":
                         people.add(ident)
-                    else:
-                        people |= rotation_people(ctx, ident)
+                        continue
+                    found = of_rotation.get(ident)
+                    if found is None:
+                        found = of_rotation[ident] = rotation_people(ctx, ident)
+                    people |= found
             index[escalation.id] = people
         return index
 
