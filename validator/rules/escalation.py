@@ -31,8 +31,18 @@ def _escalations(ctx: Context) -> list[Escalation]:
 
 
 def _strictest_hours(ctx: Context, escalation: Escalation) -> str:
-    hours = [support_hours(ctx, s) for s in services_of(ctx).get(escalation.id, [])]
-    return max(hours, key=_STRICTNESS.__getitem__, default="none")
+    """The strictest `support_hours` of the services using the escalation ('none' without any)."""
+    services = services_of(ctx).get(escalation.id)
+    if not services:
+        return "none"
+    hours_of: dict[int, str] = ctx.memo("escalation.hours_of_tier", dict)  # tier -> support hours
+    hours = []
+    for service in services:
+        found = hours_of.get(service.tier)
+        if found is None:
+            found = hours_of[service.tier] = support_hours(ctx, service)
+        hours.append(found)
+    return max(hours, key=_STRICTNESS.__getitem__)
 
 
 @rule("ESC001", "error", "escalation reaches one person only")
