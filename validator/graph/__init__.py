@@ -18,34 +18,6 @@ def dependency_graph(services: Mapping) -> nx.DiGraph:
     return graph
 
 
-def dependents(services: Mapping) -> dict[str, list[str]]:
-    """service -> the services depending on it directly: `dependency_graph(services).reverse()`'s
-    adjacency as plain lists, in the same order (a dependent once, in the order of `services`)."""
-    out: dict[str, list[str]] = {}
-    for service in services.values():
-        for dependency in dict.fromkeys(service.depends_on):
-            if dependency in services and dependency != service.id:
-                out.setdefault(dependency, []).append(service.id)
-    return out
-
-
-def shortest_paths(adjacency: Mapping[str, list[str]], source: str) -> dict[str, list[str]]:
-    """`networkx.single_source_shortest_path` over a plain adjacency: a breadth-first search that
-    visits neighbours in the adjacency's order, so the path chosen among equally short ones is
-    the same."""
-    paths = {source: [source]}
-    level = [source]
-    while level:
-        following = []
-        for node in level:
-            for neighbour in adjacency.get(node, ()):
-                if neighbour not in paths:
-                    paths[neighbour] = paths[node] + [neighbour]
-                    following.append(neighbour)
-        level = following
-    return paths
-
-
 def team_graph(teams: Mapping) -> nx.DiGraph:
     """team -> its parent team."""
     graph = nx.DiGraph()
