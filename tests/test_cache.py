@@ -182,3 +182,29 @@ def test_wait_for_writers_waits_for_a_writer_holding_the_lock(org: Path):
         assert not waited.wait(0.3)  # still writing: it waits
     waiter.join(5)
     assert waited.is_set()
+
+
+def test_a_helper_that_dies_after_some_frames_leaves_the_rest_to_the_parent(org: Path, monkeypatch):
+    """The load helper sends its share in frames; if it dies midway, the files its frames did not
+    cover are parsed by the parent, and the run reports the same."""
+    import validator.load.parallel as parallel
+
+    expected = cold(org)  # small: no helper
+    monkeypatch.setattr(parallel, "MIN_BYTES", 1)
+    monkeypatch.setattr(parallel, "FRAMES", 6)
+    monkeypatch.setattr(parallel, "helpers_allowed", lambda: True)
+    real_frames = parallel._frames
+
+    def two_then_die(indexed, cache):
+        frames = real_frames(indexed, cache)
+        yield next(frames)
+        yield next(frames)
+        raise RuntimeError("the helper dies")
+
+    monkeypatch.setattr(parallel, "_frames", two_then_die)
+    received = []
+    real_receive = parallel.Helper.receive_one
+    monkeypatch.setattr(parallel.Helper, "receive_one",
+                        lambda self, cache: (real_receive(self, cache), received.append(self.covered)))
+    assert cold(org) == expected
+    assert len(set(received)) >= 2  # two frames arrived, then the end of the stream

@@ -54,14 +54,15 @@ def validate_repo(root: Path, now: datetime, cache: bool = False) -> Result:
         builders: list[OrgBuilder] = []
 
         def meanwhile(partial_load: LoadResult) -> None:
-            """While the load helper parses its share: import the model and the rules, and model
-            the entities of this process's share."""
-            from validator.model import OrgBuilder
-            from validator.rules.registry import load_all
+            """While the load helper parses the rest: import the model and the rules (once), and
+            model the entities loaded so far."""
+            if not builders:
+                from validator.model import OrgBuilder
+                from validator.rules.registry import load_all
 
-            load_all()
-            builders.append(OrgBuilder())
-            builders[0].add(partial_load.entities)
+                load_all()
+                builders.append(OrgBuilder())
+            builders[0].add(partial_load.entities[builders[0].count:])
 
         loaded = load_repo(root, parse_cache, meanwhile)
         result = validate_loaded(loaded, now, parse_cache, builders[0] if builders else None)

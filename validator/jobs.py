@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import os
+import queue
 import sys
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterable
+from typing import BinaryIO
 
 # Set by the `dutyguard` program (`cli.run`), which leaves with os._exit right after its command: a
 # run then frees nothing it would free only to exit (tearing down millions of objects takes longer
@@ -35,9 +38,11 @@ def helpers_allowed() -> bool:
     return cpus >= 2
 
 
-def fork_helper(work: Callable[[], bytes], then: Callable[[], object] | None = None) -> tuple[int, int] | None:
-    """Fork a child that sends `work()` to us through a pipe, then (detached from our output) does
-    `then()`, and leaves without running any of our exit handlers; it never execs anything.
+def fork_helper(work: Callable[[], bytes | Iterable[bytes]],
+                then: Callable[[], object] | None = None) -> tuple[int, int] | None:
+    """Fork a child that sends `work()` to us through a pipe (bytes, or chunks of bytes each sent as
+    soon as it is made), then (detached from our output) does `then()`, and leaves without running
+    any of our exit handlers; it never execs anything.
     (pid, read end of the pipe) in the parent; None if the fork failed."""
     read_fd, write_fd = os.pipe()
     try:
@@ -50,9 +55,12 @@ def fork_helper(work: Callable[[], bytes], then: Callable[[], object] | None = N
         code = 1
         try:
             os.close(read_fd)
-            blob = work()
             with os.fdopen(write_fd, "wb") as pipe:
-                pipe.write(blob)
+                made = work()
+                if isinstance(made, bytes):
+                    pipe.write(made)
+                else:
+                    _send_while_making(made, pipe)
             code = 0
             if then is not None:
                 detach()
@@ -63,6 +71,34 @@ def fork_helper(work: Callable[[], bytes], then: Callable[[], object] | None = N
             os._exit(code)
     os.close(write_fd)
     return pid, read_fd
+
+
+def _send_while_making(chunks: Iterable[bytes], pipe: BinaryIO) -> None:
+    """Write each chunk from a second thread, so that making the next one never waits for the
+    reader to empty the pipe (a blocked write releases the GIL)."""
+    ready: queue.SimpleQueue[bytes | None] = queue.SimpleQueue()
+    failed: list[BaseException] = []
+
+    def send() -> None:
+        try:
+            while (chunk := ready.get()) is not None:
+                pipe.write(chunk)
+                pipe.flush()
+        except BaseException as err:  # the reader went away: stop making chunks too
+            failed.append(err)
+
+    sender = threading.Thread(target=send, daemon=True)
+    sender.start()
+    try:
+        for chunk in chunks:
+            if failed:
+                break
+            ready.put(chunk)
+    finally:
+        ready.put(None)
+        sender.join()
+    if failed:
+        raise failed[0]
 
 
 def collect(pid: int, read_fd: int, wait: bool = True) -> bytes | None:

@@ -72,8 +72,8 @@ def load_repo(root: Path, cache: ParseCache | None = None,
     """Read every YAML file of the repository at `root` (unchanged files from `cache`, if given).
 
     A large cold load is shared with a helper process (`load/parallel.py`); the result is the same.
-    `meanwhile` is called with the partial result (the files before the helper's share) once this
-    process has parsed its share, before it waits for the helper: work that can start early.
+    `meanwhile` is called with the partial result each time this process is about to wait for the
+    next part of the helper's share (first after parsing its own share): work that can start early.
     """
     sources = list(iter_repo_files(root))
     work = cache if cache is not None else ParseCache.in_memory()
@@ -82,10 +82,10 @@ def load_repo(root: Path, cache: ParseCache | None = None,
         return load_sources(sources, cache)
     result = LoadResult()
     for i, source in enumerate(sources):
-        if i == helper.start:
-            if meanwhile is not None:
+        while i >= helper.start and helper.covered < i and helper.waiting:
+            if meanwhile is not None:  # before waiting for the next frame: go on with what we have
                 meanwhile(result)
-            helper.deliver(work)
+            helper.receive_one(work)
         result.files.append(source.path)
         load_one(source, result, work if cache is not None or i >= helper.start else None)
     return result
