@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -150,7 +151,6 @@ def test_a_helper_process_gives_the_same_findings_and_fills_the_cache(org: Path,
 def test_the_program_saves_the_cache_from_a_background_child(org: Path):
     """`dutyguard` (cli.run) leaves the cache to a forked child; it appears complete, and equals
     the cache an in-process run writes."""
-    import os
     import subprocess
     import sys
     import time
@@ -208,3 +208,27 @@ def test_a_helper_that_dies_after_some_frames_leaves_the_rest_to_the_parent(org:
                         lambda self, cache: (real_receive(self, cache), received.append(self.covered)))
     assert cold(org) == expected
     assert len(set(received)) >= 2  # two frames arrived, then the end of the stream
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self/fd"), reason="counts open files through /proc")
+def test_the_load_helper_is_reaped_and_its_pipe_closed(org: Path, monkeypatch):
+    """In a long-lived process (a library user, the tests) every helper ends before the run returns:
+    no zombie process, no open pipe left behind."""
+    import validator.load.parallel as parallel
+
+    monkeypatch.setattr(parallel, "MIN_BYTES", 1)
+    monkeypatch.setattr(parallel, "helpers_allowed", lambda: True)
+    started = []
+    real_start = parallel.start
+    monkeypatch.setattr(parallel, "start", lambda *a: started.append(real_start(*a)) or started[-1])
+    fds_before = len(os.listdir("/proc/self/fd"))
+    cold(org)
+    (helper,) = started
+    assert helper is not None and not helper.waiting
+    try:
+        os.waitpid(helper.pid, os.WNOHANG)
+        reaped = False
+    except ChildProcessError:
+        reaped = True
+    assert reaped
+    assert len(os.listdir("/proc/self/fd")) <= fds_before

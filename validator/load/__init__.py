@@ -88,6 +88,8 @@ def load_repo(root: Path, cache: ParseCache | None = None,
             helper.receive_one(work)
         result.files.append(source.path)
         load_one(source, result, work if cache is not None or i >= helper.start else None)
+    while helper.waiting:  # the end of the stream: the pipe is closed and the helper reaped
+        helper.receive_one(work)
     return result
 
 
