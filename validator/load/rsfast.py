@@ -180,17 +180,23 @@ class _Counter:
     def count(self, value: object) -> int:
         cls = value.__class__
         if cls is dict:
-            nodes = 1
+            nodes = 1 + 2 * len(value)  # the mapping, each key, each value's own node
             for key, item in value.items():  # type: ignore[union-attr]
                 if key.__class__ is not str:
                     raise GiveUp
                 kind = item.__class__
-                if kind is dict or kind is list:
-                    nodes += 1 + self.count(item)
-                else:
-                    if kind is int or kind is float:
-                        self.number(item)
-                    nodes += 2
+                if kind is list:  # inlined: most lists hold scalars only
+                    nodes += len(item)
+                    for sub in item:
+                        inner = sub.__class__
+                        if inner is dict or inner is list:
+                            nodes += self.count(sub) - 1
+                        elif inner is int or inner is float:
+                            self.number(sub)
+                elif kind is dict:
+                    nodes += self.count(item) - 1
+                elif kind is int or kind is float:
+                    self.number(item)
             return nodes
         if cls is list:
             nodes = 1
