@@ -12,6 +12,7 @@ $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e .
+	$(PY) -m compileall -q validator
 	touch $(STAMP)
 
 $(TSTAMP): $(STAMP) pyproject.toml

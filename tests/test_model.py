@@ -120,3 +120,16 @@ def test_document_that_is_not_an_entity(tmp_path: Path):
     messages = [f["message"] for f in findings_of(result, "SCH003")]
     assert any("document is a text" in m for m in messages)
     assert any("item 1 of the list is a number" in m for m in messages)
+
+
+def test_a_repeated_bad_value_is_reported_every_time(tmp_path: Path):
+    """Parsed durations, dates and zones are remembered per text (a large organisation repeats
+    them); an error must not be: each entity with the bad value gets its own finding."""
+    people = "".join(f"- {{kind: Person, id: p{i}, name: P, email: p{i}@example.com, timezone: Mars/Olympus}}\n"
+                     for i in range(3))
+    absences = "".join(f"- {{kind: Absence, person: p{i}, from: '2026-02-30', to: '2026-03-02'}}\n"
+                       for i in range(3))
+    result = _validate(tmp_path, {"ownership/people.yaml": people, "ownership/absences.yaml": absences})
+    entities = sorted(f["entity"] for f in findings_of(result, "SCH003"))
+    assert entities == ["absence:p0/2026-02-30", "absence:p1/2026-02-30", "absence:p2/2026-02-30",
+                        "person:p0", "person:p1", "person:p2"]

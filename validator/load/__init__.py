@@ -154,12 +154,17 @@ def _entities_of(document: Document, path: str, result: LoadResult) -> None:
             result.entities.append(RawEntity(value, Source(path, document.positions, ())))
         return
     if isinstance(value, list):
+        positions, entities = document.positions, result.entities
+        if len(entities) + len(value) <= MAX_ENTITIES and all(item.__class__ is dict for item in value):
+            # the common case, in one pass (a large run has tens of thousands of these)
+            entities.extend([RawEntity(item, Source(path, positions, (i,))) for i, item in enumerate(value)])
+            return
         for i, item in enumerate(value):
-            source = Source(path, document.positions, (i,))
+            source = Source(path, positions, (i,))
             if isinstance(item, dict):
                 if not _room(result, path, source.line):
                     return
-                result.entities.append(RawEntity(item, source))
+                entities.append(RawEntity(item, source))
             else:
                 result.findings.append(Finding(
                     "SCH003", "error", path, source.line, f"file:{path}",

@@ -4,15 +4,36 @@ from __future__ import annotations
 
 import re
 import zoneinfo
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from functools import cache, lru_cache
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from pydantic import BeforeValidator, PlainSerializer, StringConstraints, WithJsonSchema
 
+T = TypeVar("T")
+
 ID_PATTERN = r"^[a-z0-9][a-z0-9-]{0,62}$"
 Id = Annotated[str, StringConstraints(pattern=ID_PATTERN)]
+
+def _remembered(parse: Callable[[Any], T]) -> Callable[[Any], T]:
+    """`parse`, remembering its results for text (immutable values; a large organisation repeats
+    the same few durations and dates tens of thousands of times). Errors are not remembered."""
+    known: dict[str, T] = {}
+
+    def parse_text(value: Any) -> T:
+        if value.__class__ is not str:
+            return parse(value)
+        found = known.get(value)
+        if found is None:
+            found = parse(value)
+            if len(known) < 100_000:
+                known[value] = found
+        return found
+
+    return parse_text
+
 
 _DURATION = re.compile(r"^([0-9]{1,6})([mhdw])$")
 _UNIT_SECONDS = {"m": 60, "h": 3600, "d": 86400, "w": 604800}
@@ -61,7 +82,7 @@ def _parse_duration(value: Any) -> Duration:
 
 DurationField = Annotated[
     Duration,
-    BeforeValidator(_parse_duration),
+    BeforeValidator(_remembered(_parse_duration)),
     PlainSerializer(str, return_type=str),
     WithJsonSchema({"type": "string", "pattern": r"^[0-9]+[mhdw]$"}),
 ]
@@ -91,7 +112,7 @@ def _parse_timezone(value: Any) -> str:
 
 TimeZoneName = Annotated[
     str,
-    BeforeValidator(_parse_timezone),
+    BeforeValidator(_remembered(_parse_timezone)),
     WithJsonSchema({"type": "string", "description": "IANA time zone, e.g. Europe/Berlin"}),
 ]
 
@@ -137,13 +158,13 @@ def _in_years(moment: date, text: str):
 
 DateTimeField = Annotated[
     datetime,
-    BeforeValidator(_parse_datetime),
+    BeforeValidator(_remembered(_parse_datetime)),
     PlainSerializer(lambda v: v.isoformat(), return_type=str),
     WithJsonSchema({"type": "string", "description": "ISO 8601 date-time"}),
 ]
 DateOrDateTime = Annotated[
     date | datetime,
-    BeforeValidator(_parse_date_or_datetime),
+    BeforeValidator(_remembered(_parse_date_or_datetime)),
     PlainSerializer(lambda v: v.isoformat(), return_type=str),
     WithJsonSchema({"type": "string", "description": "ISO 8601 date or date-time"}),
 ]
