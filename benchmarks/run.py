@@ -20,6 +20,7 @@ import argparse
 import hashlib
 import os
 import platform
+import re
 import shutil
 import statistics
 import subprocess
@@ -102,12 +103,15 @@ def org_size(repo: Path) -> tuple[int, float]:
 
 
 def touch_one_file(repo: Path, round_no: int) -> None:
-    """The one-file change of a warm run: rename a person in the first people file."""
+    """The one-file change of a warm run: rename the first person of the first people file (a real
+    change of a value, so that the run has to re-read, re-model and re-check, not only re-locate)."""
     people = sorted((repo / "ownership" / "people").rglob("*.yaml"))[0]
     text = people.read_text()
-    marker = "# bench edit "
-    lines = [line for line in text.splitlines() if not line.startswith(marker)]
-    people.write_text("\n".join([f"{marker}{round_no}", *lines]) + "\n")
+    renamed = re.sub(r"(name: )[^,}\n]+", lambda m: f"{m.group(1)}Renamed Person {round_no}-{time.time_ns()}",
+                     text, count=1)
+    if renamed == text:
+        raise SystemExit(f"{people}: no 'name:' to change for the warm run")
+    people.write_text(renamed)
 
 
 def measure(scale: float, repeat: int, warm: bool) -> ScaleResult:

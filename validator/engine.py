@@ -66,6 +66,7 @@ def validate_repo(root: Path, now: datetime, cache: bool = False) -> Result:
 
         loaded = load_repo(root, parse_cache, meanwhile)
         result = validate_loaded(loaded, now, parse_cache, builders[0] if builders else None)
+        jobs.keep_until_exit(parse_cache)  # it holds every file's values: freeing them costs 0.02 s at scale 1
     result.root = root
     return result
 
