@@ -14,29 +14,41 @@ from __future__ import annotations
 from collections.abc import Iterable
 from difflib import SequenceMatcher
 from itertools import compress
+from operator import add
 
 
 def close_match(word: str, candidates: Iterable[str], cutoff: float = 0.6) -> str | None:
-    """The candidate difflib.get_close_matches(word, candidates, n=1, cutoff) returns, or None."""
+    """The candidate difflib.get_close_matches(word, candidates, n=1, cutoff) returns, or None.
+
+    Passing the same list object again (unchanged) reuses its prepared form: a rule looking up
+    several missing ids of one kind pays for joining the ids once."""
     if not 0.0 <= cutoff <= 1.0:
         raise ValueError(f"cutoff must be in [0.0, 1.0]: {cutoff!r}")
     length = len(word)
     candidates = candidates if isinstance(candidates, list) else list(candidates)
-    # candidates with the same (length, characters not in word) share a bound: compute each bound once
-    keys = list(zip(map(len, candidates), _kept_lengths(word, candidates), strict=True))
-    by_bound: dict[float, set[tuple[int, int]]] = {}
-    for size, kept in set(keys):
+    scaled, scale, joined = _prepared(candidates)
+    # candidates with the same (length, characters not in word) share a bound: compute each bound once;
+    # the pair is one int, length * scale + kept, so that building and hashing the keys stays in C
+    keys = list(map(add, scaled, _kept_lengths(word, candidates, joined)))
+    bounds: dict[int, float] = {}
+    for key in set(keys):
+        size, kept = divmod(key, scale)
         bound = _bound(size, size - kept, length)
         if bound >= cutoff:
-            by_bound.setdefault(bound, set()).add((size, kept))
+            bounds[key] = bound
+    # one pass over every candidate picks those that may reach the cutoff, grouped by bound
+    by_bound: dict[float, list[str]] = {}
+    picked = list(map(bounds.__contains__, keys))
+    for key, candidate in zip(compress(keys, picked), compress(candidates, picked), strict=True):
+        by_bound.setdefault(bounds[key], []).append(candidate)
     matcher = SequenceMatcher()
     matcher.set_seq2(word)
     best: tuple[float, str] | None = None
-    for bound in sorted(by_bound, reverse=True):  # highest bound first, the larger string first within one
+    for bound in sorted(by_bound, reverse=True):  # highest bound first
         if best is not None and bound < best[0]:
             break
-        bucket = by_bound[bound]
-        for candidate in sorted(compress(candidates, map(bucket.__contains__, keys)), reverse=True):
+        # every candidate of a bound is looked at (any order: a tie goes to the larger string below)
+        for candidate in by_bound[bound]:
             matcher.set_seq1(candidate)
             floor = cutoff if best is None else best[0]
             if matcher.real_quick_ratio() >= floor and matcher.quick_ratio() >= floor:
@@ -54,19 +66,35 @@ def _bound(size: int, shared: int, length: int) -> float:
     return 2.0 * (shared if shared < length else length) / total
 
 
-_SEPARATOR = "\x00"
+_SEPARATOR = b"\x00"
+_Prepared = tuple[list[int], int, "bytes | None"]
+_last: tuple[list[str], list[str], _Prepared] | None = None  # (the list, a copy, its prepared form)
 
 
-def _kept_lengths(word: str, candidates: list[str]) -> list[int]:
+def _prepared(candidates: list[str]) -> _Prepared:
+    """Each candidate's length times `scale` (more than any length), and all of them joined by NUL
+    as ASCII bytes (None when one is not plain ASCII or holds a NUL). The last list's are kept while
+    the same list object is passed again unchanged."""
+    global _last
+    if _last is not None and _last[0] is candidates and _last[1] == candidates:
+        return _last[2]
+    lengths = list(map(len, candidates))
+    scale = max(lengths, default=0) + 1
+    joined: bytes | None = None
+    text = "\x00".join(candidates)
+    if candidates and text.isascii() and text.count("\x00") == len(candidates) - 1:
+        joined = text.encode("ascii")
+    prepared = ([size * scale for size in lengths], scale, joined)
+    _last = (candidates, list(candidates), prepared)
+    return prepared
+
+
+def _kept_lengths(word: str, candidates: list[str], joined: bytes | None) -> list[int]:
     """For each candidate, how many of its characters do not occur in `word`.
 
-    One `str.translate` over all candidates joined by a separator that occurs in none of them,
-    instead of one call per candidate; per candidate when no such separator is at hand.
-    """
+    One `bytes.translate` deleting the word's characters over all candidates joined, instead of one
+    call per candidate; per candidate (str.translate) when they are not plain ASCII."""
+    if joined is not None and word.isascii() and "\x00" not in word:
+        return list(map(len, joined.translate(None, word.encode("ascii")).split(_SEPARATOR)))
     drop_word_chars = {ord(c): None for c in set(word)}
-    joined = _SEPARATOR.join(candidates)
-    if _SEPARATOR in word or joined.count(_SEPARATOR) != max(len(candidates) - 1, 0):
-        return [len(candidate.translate(drop_word_chars)) for candidate in candidates]
-    if not candidates:
-        return []
-    return list(map(len, joined.translate(drop_word_chars).split(_SEPARATOR)))
+    return [len(candidate.translate(drop_word_chars)) for candidate in candidates]

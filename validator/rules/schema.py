@@ -101,8 +101,8 @@ document("SCH007", "error", "file cannot be read", """
     """, "schema")
 
 
-def _closest(ident: str, candidates) -> str:
-    close = close_match(ident, list(candidates), cutoff=0.6)  # difflib's answer, faster on many ids
+def _closest(ident: str, candidates: list[str]) -> str:
+    close = close_match(ident, candidates, cutoff=0.6)  # difflib's answer, faster on many ids
     return f" (did you mean {close}?)" if close else ""
 
 
@@ -118,7 +118,8 @@ def _known(ctx: Context, kind: str) -> set[str]:
 
 def _ref_issue(ctx: Context, entity: str, field: tuple, what: str, kind: str, ident: str) -> Issue:
     # one search over every id of the kind per distinct missing id, however often it is referenced
-    hint = ctx.memo(f"schema.closest.{kind}.{ident}", lambda: _closest(ident, ctx.org.collection(kind)))
+    hint = ctx.memo(f"schema.closest.{kind}.{ident}",
+                    lambda: _closest(ident, ctx.memo(f"schema.ids.{kind}", lambda: list(ctx.org.collection(kind)))))
     return Issue(entity, f"{entity} {what} '{ident}' is not a known {kind}{hint}: "
                  f"fix the id or add the {kind}", field)
 
