@@ -38,3 +38,21 @@ def test_same_answer_when_ids_hold_the_separator(word: str, candidates: list[str
 def test_any_iterable_of_candidates():
     assert close_match("alice", iter(["alicia", "bob"])) == "alicia"
     assert close_match("alice", []) is None
+
+
+def test_the_same_list_changed_in_place_is_searched_as_it_is_now():
+    """The prepared form of a list is reused only while the list is unchanged."""
+    people = [f"person-{i}" for i in range(50)]
+    assert close_match("alice-schmidz", people) is None
+    people.append("alice-schmidt")
+    assert close_match("alice-schmidz", people) == "alice-schmidt"
+    people[-1] = "alice-schmitt"
+    assert close_match("alice-schmidz", people) == "alice-schmitt"
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(ids, max_size=30), st.lists(ids, min_size=1, max_size=5))
+def test_searching_one_list_for_several_words_is_difflibs_answer_each_time(candidates: list[str], words: list[str]):
+    for word in words:
+        expected = difflib.get_close_matches(word, candidates, n=1, cutoff=0.6)
+        assert close_match(word, candidates) == (expected[0] if expected else None)
