@@ -158,29 +158,78 @@ ON_CALL_FIXTURES = sorted(p for p in (ROOT / "tests" / "fixtures" / "rules").glo
 
 @pytest.mark.parametrize("root", [ROOT, *ON_CALL_FIXTURES], ids=lambda p: p.relative_to(ROOT).as_posix() or "example")
 def test_a_whole_run_with_helpers_equals_a_run_on_one_core(root, monkeypatch):
-    """The load helper, the model in batches and the on-call helper (which models only the kinds
-    its rules read) change nothing a run reports."""
+    """The load helper, the model in batches and the rule helper change nothing a run reports."""
     one = _validate_repo(root, monkeypatch, helpers=False)
     two = _validate_repo(root, monkeypatch, helpers=True)
     assert two.findings == one.findings
     assert two.org.sources.keys() == one.org.sources.keys()
 
 
-def test_an_on_call_rule_that_reads_grants_is_run_by_the_parent(example, forced, monkeypatch):
-    """The on-call helper has no grants: a rule of its topics that reads them fails there, and the
-    parent runs the helper's rules on the whole organisation instead."""
-    from validator.engine import NotInHelper
-
+def test_a_helper_that_fails_on_a_rule_it_took_from_the_parent_leaves_it_to_the_parent(example, forced):
+    """The helper takes the parent's rules from the back once its own are done; if it fails on one,
+    the parent runs every rule it has no findings for."""
     rules, run_one = example
     expected = sequential(rules, run_one)
 
     def prepare():
         def strict(rule):
-            if rule.topic == "rotation":
-                len(NotInHelper())  # what reading org.grants does in the helper
+            if rule.topic not in parallel_rules.CHILD_TOPICS:
+                raise RuntimeError("fails in the helper only")
             return run_one(rule)
         return strict
 
     helper = parallel_rules.start(rules, prepare, entities=10**6)
     assert helper is not None
     assert parallel_rules.finish(rules, run_one, helper) == (expected, False)
+
+
+def test_the_helper_takes_the_parents_rules_from_the_back_when_the_parent_is_slow(example, forced):
+    """Rules are shared out as they go: a slow parent leaves most of its rules to the helper."""
+    import os
+    import time
+
+    rules, run_one = example
+    expected = sequential(rules, run_one)
+    parent = os.getpid()
+    ran_here = []
+
+    def slow_here(rule):
+        if os.getpid() == parent:
+            ran_here.append(rule.id)
+            time.sleep(0.2)
+        return run_one(rule)
+
+    found, _ = parallel_rules.run_rules(rules, slow_here, entities=10**6)
+    assert found == expected
+    _, shared = parallel_rules.split(rules)
+    assert len(ran_here) < len(shared) // 2
+    assert ran_here == [rule.id for rule in shared[:len(ran_here)]]  # the parent's from the front
+
+
+def test_claims_give_every_index_exactly_once_to_two_processes():
+    import os
+    import time
+
+    claims = parallel_rules.Claims(2000)
+    read_fd, write_fd = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - the child
+        taken = []
+        for index in claims.each(from_front=False):
+            taken.append(index)
+            time.sleep(0.0001)
+        os.write(write_fd, ",".join(map(str, taken)).encode())
+        os._exit(0)
+    os.close(write_fd)
+    mine = []
+    for index in claims.each(from_front=True):
+        mine.append(index)
+        time.sleep(0.0001)
+    with os.fdopen(read_fd, "rb") as pipe:
+        text = pipe.read().decode()
+    os.waitpid(pid, 0)
+    theirs = [int(i) for i in text.split(",") if i]
+    claims.close()
+    assert sorted(mine + theirs) == list(range(2000))
+    assert mine == sorted(mine) and theirs == sorted(theirs, reverse=True)
+    assert mine and theirs

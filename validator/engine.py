@@ -104,8 +104,8 @@ def validate_loaded(loaded: LoadResult, now: datetime, parse_cache: ParseCache |
     builder = builder if builder is not None else OrgBuilder()
     rest = loaded.entities[builder.count:]
     later = partial(parse_cache.save, background=False) if parse_cache is not None and jobs.ENDS_AT_ONCE else None
-    # the on-call helper starts now and models only the kinds its rules read, while we model the rest
-    helper = parallel_rules.start(checks, lambda: _on_call_runner(builder, rest, now), len(loaded.entities), later)
+    # the rule helper starts now and models the few entities left, as we do
+    helper = parallel_rules.start(checks, lambda: _helper_runner(builder, rest, now), len(loaded.entities), later)
     builder.add(rest)
     org, model_findings = builder.finish()
     jobs.keep_until_exit(loaded.entities)  # freeing them costs a tenth of a second at scale 1
@@ -125,32 +125,15 @@ def validate_loaded(loaded: LoadResult, now: datetime, parse_cache: ParseCache |
     return Result(findings, org, context, loaded.files, rules=rule_metadata(rules, org))
 
 
-def _on_call_runner(builder: OrgBuilder, rest: list, now: datetime) -> Callable[[Rule], list[Finding]]:
-    """In the on-call rule helper: finish the organisation with the kinds its rules read; roles and
-    grants that were not modelled yet are made unreadable, so that a rule reading them fails the
-    helper (and the parent runs it on the whole organisation) rather than see half of them."""
-    from validator.parallel_rules import CHILD_KINDS
+def _helper_runner(builder: OrgBuilder, rest: list, now: datetime) -> Callable[[Rule], list[Finding]]:
+    """In the rule helper: finish the organisation (the few entities not modelled when it was forked)
+    and give the function that runs one rule on it."""
     from validator.rules.context import Context
 
-    builder.add([raw for raw in rest if _kind_of(raw) in CHILD_KINDS])
+    builder.add(rest)
     org, _ = builder.finish()
-    org.roles = org.grants = NotInHelper()  # type: ignore[assignment]
     context = Context(org, now)
     return lambda rule: _run(rule, context)
-
-
-def _kind_of(raw) -> str | None:
-    kind = raw.data.get("kind")
-    return kind if isinstance(kind, str) else None
-
-
-class NotInHelper(dict):
-    """A collection the on-call helper did not model: any read is an error there."""
-
-    def _refuse(self, *args, **kwargs):
-        raise LookupError("not modelled in the on-call helper")
-
-    __getitem__ = get = values = items = keys = __iter__ = __len__ = __contains__ = _refuse  # type: ignore[assignment]
 
 
 MAX_PER_ENTITY = 50  # findings of one rule for one entity; the rest become one summary finding

@@ -1,11 +1,16 @@
-"""Running the rules on two cores: a forked child takes the on-call topics, the parent the rest.
+"""Running the rules on two cores: a forked helper takes the on-call topics, then helps with the rest.
 
 The rules are pure functions of the Context, so where they run changes nothing but the time. The
 on-call rules (`rotation`, `escalation`) share the time engine's memoised schedules and the rest
-share the access graph and ownership indexes, so splitting by those topics duplicates almost no
-work. The child sends its findings back pickled through a pipe (it is our own process, forked a
-moment ago: nothing untrusted is unpickled). If the child fails in any way, the parent runs its
-rules itself; an error in a rule then surfaces exactly as in a single-process run.
+share the access graph and ownership indexes, so the helper starts with the on-call topics and the
+parent with the others, which duplicates almost no work. The others are then shared out as they
+go: the parent takes them from the front of their list, the helper (once its own are done) from the
+back, so that both end at about the same time whatever the organisation's shape. The claims are two
+counters in memory both processes share, under a lock the kernel releases if its holder dies.
+
+The helper sends its findings back pickled through a pipe (it is our own process, forked a moment
+ago: nothing untrusted is unpickled). If it fails in any way, the parent runs every rule it has no
+findings for itself; an error in a rule then surfaces exactly as in a single-process run.
 
 Only on Linux, with at least two CPUs, for organisations of at least MIN_ENTITIES entities;
 `DUTYGUARD_JOBS=1` turns it off.
@@ -13,8 +18,12 @@ Only on Linux, with at least two CPUs, for organisations of at least MIN_ENTITIE
 
 from __future__ import annotations
 
+import fcntl
+import mmap
+import os
 import pickle  # noqa: S403 - only our own forked child's output is unpickled
-from collections.abc import Callable, Sequence
+import struct
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
 from validator.findings import Finding
@@ -22,18 +31,58 @@ from validator.jobs import collect, fork_helper, helpers_allowed
 from validator.rules.registry import Rule
 
 CHILD_TOPICS = frozenset({"rotation", "escalation"})
-# what the CHILD_TOPICS read: the helper models only these kinds of the entities not modelled yet
-CHILD_KINDS = frozenset({"Person", "Team", "Service", "Rotation", "Escalation", "Absence", "Settings"})
+# the parent starts with these, the longest rules of a large run that share no index with the
+# rules after them (SCH005: every reference, and a closest-id search per missing one; OWN006: the
+# dependency graph; OWN005: every reference to a person), so that what is left at the back for the
+# helper is many short rules, which share out evenly (longest first, as in any list scheduling)
+FIRST_RULES = ("SCH005", "OWN006", "OWN005")
 MIN_ENTITIES = 5_000
 
 RunOne = Callable[[Rule], list[Finding]]
+
+
+class Claims:
+    """The parent's rules as a list both processes take from: the parent from the front, the
+    helper from the back. The two ends live in an anonymous shared mapping; a POSIX record lock on
+    an unnamed file guards them (released by the kernel if a process dies holding it)."""
+
+    _ENDS = struct.Struct("<II")
+
+    def __init__(self, count: int):
+        self._ends = mmap.mmap(-1, self._ENDS.size)  # MAP_SHARED | MAP_ANONYMOUS: shared after fork
+        self._ENDS.pack_into(self._ends, 0, 0, count)
+        self._lock = os.memfd_create("dutyguard-claims", os.MFD_CLOEXEC)
+
+    def take(self, from_front: bool) -> int | None:
+        """The index of the next unclaimed rule from that end, or None when none is left."""
+        fcntl.lockf(self._lock, fcntl.LOCK_EX)
+        try:
+            front, back = self._ENDS.unpack_from(self._ends, 0)
+            if front >= back:
+                return None
+            if from_front:
+                index, front = front, front + 1
+            else:
+                index = back = back - 1
+            self._ENDS.pack_into(self._ends, 0, front, back)
+            return index
+        finally:
+            fcntl.lockf(self._lock, fcntl.LOCK_UN)
+
+    def each(self, from_front: bool) -> Iterator[int]:
+        while (index := self.take(from_front)) is not None:
+            yield index
+
+    def close(self) -> None:
+        self._ends.close()
+        os.close(self._lock)
 
 
 @dataclass
 class Helper:
     pid: int
     read_fd: int
-    rules: list[Rule]
+    claims: Claims
     then: bool  # the helper has more work after sending its findings: do not wait for it
 
 
@@ -48,36 +97,53 @@ def run_rules(rules: Sequence[Rule], run_one: RunOne, entities: int,
     return finish(rules, run_one, helper)
 
 
+def split(rules: Sequence[Rule]) -> tuple[list[Rule], list[Rule]]:
+    """(the helper's own rules, the rules both take from: FIRST_RULES first, then in the order of `rules`)."""
+    shared = [rule for rule in rules if rule.topic not in CHILD_TOPICS]
+    shared.sort(key=lambda rule: FIRST_RULES.index(rule.id) if rule.id in FIRST_RULES else len(FIRST_RULES))
+    return [rule for rule in rules if rule.topic in CHILD_TOPICS], shared
+
+
 def start(rules: Sequence[Rule], prepare: Callable[[], RunOne], entities: int,
           then: Callable[[], object] | None = None) -> Helper | None:
-    """Fork the helper for the CHILD_TOPICS rules, if it pays; `prepare` runs in it first and gives
-    the function that runs one rule there (it may finish building the organisation it needs)."""
-    child_rules = [rule for rule in rules if rule.topic in CHILD_TOPICS]
-    if entities < MIN_ENTITIES or not child_rules or not helpers_allowed():
+    """Fork the helper, if it pays; `prepare` runs in it first and gives the function that runs one
+    rule there (it may finish building the organisation)."""
+    own, shared = split(rules)
+    if entities < MIN_ENTITIES or not own or not helpers_allowed():
         return None
-    forked = _fork(child_rules, prepare, then)
-    return None if forked is None else Helper(*forked, child_rules, then is not None)
+    claims = Claims(len(shared))
+
+    def work() -> bytes:
+        run_one = prepare()
+        found = {rule.id: run_one(rule) for rule in own}
+        for index in claims.each(from_front=False):
+            found[shared[index].id] = run_one(shared[index])
+        return pickle.dumps(found, protocol=pickle.HIGHEST_PROTOCOL)
+
+    forked = _fork(work, then)
+    if forked is None:
+        claims.close()
+        return None
+    return Helper(*forked, claims, then is not None)
 
 
 def finish(rules: Sequence[Rule], run_one: RunOne, helper: Helper | None) -> tuple[list[Finding], bool]:
-    """Run the rules the helper does not, take its findings (or run its rules here if it failed):
+    """Run the rules the helper does not take, take its findings (or run its rules here if it failed):
     every finding in the order of `rules`, and whether the helper took its extra work."""
-    theirs = {rule.id for rule in helper.rules} if helper is not None else set()
-    results = {rule.id: run_one(rule) for rule in rules if rule.id not in theirs}
-    from_child = _collect(helper.pid, helper.read_fd, wait=not helper.then) if helper is not None else None
-    taken = from_child is not None and helper is not None and helper.then
-    if helper is not None and from_child is None:
-        from_child = {rule.id: run_one(rule) for rule in helper.rules}
+    if helper is None:
+        return [finding for rule in rules for finding in run_one(rule)], False
+    _, shared = split(rules)
+    results = {shared[index].id: run_one(shared[index]) for index in helper.claims.each(from_front=True)}
+    from_child = _collect(helper.pid, helper.read_fd, wait=not helper.then)
+    helper.claims.close()
     results.update(from_child or {})
-    return [finding for rule in rules for finding in results[rule.id]], taken
+    for rule in rules:  # what a failed helper did not send
+        if rule.id not in results:
+            results[rule.id] = run_one(rule)
+    return [finding for rule in rules for finding in results[rule.id]], from_child is not None and helper.then
 
 
-def _fork(rules: Sequence[Rule], prepare: Callable[[], RunOne],
-          then: Callable[[], object] | None) -> tuple[int, int] | None:
-    def work() -> bytes:
-        run_one = prepare()
-        return pickle.dumps({rule.id: run_one(rule) for rule in rules}, protocol=pickle.HIGHEST_PROTOCOL)
-
+def _fork(work: Callable[[], bytes], then: Callable[[], object] | None) -> tuple[int, int] | None:
     return fork_helper(work, then)
 
 
