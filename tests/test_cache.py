@@ -195,8 +195,8 @@ def test_a_helper_that_dies_after_some_frames_leaves_the_rest_to_the_parent(org:
     monkeypatch.setattr(parallel, "helpers_allowed", lambda: True)
     real_frames = parallel._frames
 
-    def two_then_die(indexed, cache):
-        frames = real_frames(indexed, cache)
+    def two_then_die(root, indexed, cache):
+        frames = real_frames(root, indexed, cache)
         yield next(frames)
         yield next(frames)
         raise RuntimeError("the helper dies")

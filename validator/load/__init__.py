@@ -14,7 +14,7 @@ from validator.cache import ParseCache, key_of
 from validator.findings import Finding, one_line
 from validator.load import parallel, yamltree
 from validator.load.fastpath import documents_of, parse_fast
-from validator.load.files import SourceFile, decode, iter_repo_files
+from validator.load.files import SourceFile, decode, list_repo_files, read_listed
 from validator.load.yamltree import Document, parse
 
 __all__ = ["Source", "RawEntity", "LoadResult", "load_repo", "load_sources", "SourceFile"]
@@ -75,19 +75,24 @@ def load_repo(root: Path, cache: ParseCache | None = None,
     `meanwhile` is called with the partial result each time this process is about to wait for the
     next part of the helper's share (first after parsing its own share): work that can start early.
     """
-    sources = list(iter_repo_files(root))
+    listed = list_repo_files(root)
     work = cache if cache is not None else ParseCache.in_memory()
-    helper = parallel.start(sources, work)
+    helper = parallel.start(root, listed, work)
     if helper is None:
-        return load_sources(sources, cache)
+        return load_sources((read_listed(root, item) for item in listed), cache)
     result = LoadResult()
-    for i, source in enumerate(sources):
+    for i, item in enumerate(listed):
         while i >= helper.start and helper.covered < i and helper.waiting:
             if meanwhile is not None:  # before waiting for the next frame: go on with what we have
                 meanwhile(result)
             helper.receive_one(work)
-        result.files.append(source.path)
-        load_one(source, result, work if cache is not None or i >= helper.start else None)
+        result.files.append(item.path)
+        sent = helper.sent.pop(i, None)
+        if sent is not None:  # read, parsed and offered to the cache by the helper
+            key, data = sent
+            load_one(SourceFile(item.path, data), result, work, key)
+        else:
+            load_one(read_listed(root, item), result, cache)
     while helper.waiting:  # the end of the stream: the pipe is closed and the helper reaped
         helper.receive_one(work)
     return result
@@ -102,14 +107,16 @@ def load_sources(sources: Iterable[SourceFile], cache: ParseCache | None = None)
     return result
 
 
-def load_one(source: SourceFile, result: LoadResult, cache: ParseCache | None = None) -> None:
+def load_one(source: SourceFile, result: LoadResult, cache: ParseCache | None = None, key: str | None = None) -> None:
+    """Load one file into `result`: from `cache` when it has it (`key`: its cache key, if known)."""
     file_entity = f"file:{source.path}"
     if source.error is not None:
         result.findings.append(Finding("SCH007", "error", source.path, 1, file_entity,
                                        f"{source.path}: {source.error}"))
         return
     data = source.data or b""
-    key = key_of(data) if cache is not None else ""
+    if key is None:
+        key = key_of(data) if cache is not None else ""
     if cache is not None and _from_cache(cache, key, data, source.path, result):
         return
     text, error = decode(data)

@@ -18,42 +18,60 @@ MAX_FOLDER_DEPTH = 32  # folders below ownership/ or policy/; deeper trees are r
 
 @dataclass
 class SourceFile:
-    """A file's repository-relative path and its bytes, or why it could not be read."""
+    """A file's repository-relative path and its bytes, or why it could not be read.
+
+    Listed but not read yet (`list_repo_files`): `data` is None and `size` is what the file system
+    reports."""
 
     path: str
     data: bytes | None
     error: str | None = None
+    size: int = 0
 
 
-def iter_repo_files(root: Path) -> Iterator[SourceFile]:
-    """Every *.yaml/*.yml below ownership/ and policy/, sorted, links checked.
+def list_repo_files(root: Path) -> list[SourceFile]:
+    """Every *.yaml/*.yml below ownership/ and policy/, sorted, links checked, not read yet.
 
     A link is followed only while its target stays inside the repository; a link that leaves
-    it, a loop, or an unreadable file becomes a SourceFile with an error (SCH007).
+    it, a loop, or an unreadable file becomes a SourceFile with an error (SCH007). The limits on
+    the number of files and on their total size (by the sizes the file system reports; a file
+    over MAX_FILE_BYTES does not count, it is refused on its own) cut the list with an error.
     """
     root_real = Path(os.path.realpath(root))
     total = 0
     count = 0
+    out: list[SourceFile] = []
     for top in ROOTS:
         start = root / top
         if not os.path.lexists(start):
             continue
         for rel, error in _walk(root, root_real, top, set()):
             if error is not None:
-                yield SourceFile(rel, None, error)
+                out.append(SourceFile(rel, None, error))
                 continue
             count += 1
             if count > MAX_FILES:
-                yield SourceFile(rel, None, f"more than {MAX_FILES} YAML files: split the repository")
-                return
-            source = read_file(root / rel, rel)
-            if source.data is not None:
-                total += len(source.data)
+                out.append(SourceFile(rel, None, f"more than {MAX_FILES} YAML files: split the repository"))
+                return out
+            try:
+                size = os.stat(os.path.join(root, rel)).st_size
+            except OSError:
+                size = 0  # read_listed reports why
+            if size <= MAX_FILE_BYTES:
+                total += size
                 if total > MAX_TOTAL_BYTES:
-                    yield SourceFile(rel, None, f"the repository's YAML exceeds {MAX_TOTAL_BYTES // 2**20} MiB "
-                                     "in total; the rest is not read")
-                    return
-            yield source
+                    out.append(SourceFile(rel, None, f"the repository's YAML exceeds {MAX_TOTAL_BYTES // 2**20} MiB "
+                                          "in total; the rest is not read"))
+                    return out
+            out.append(SourceFile(rel, None, size=size))
+    return out
+
+
+def read_listed(root: Path, listed: SourceFile) -> SourceFile:
+    """A listed file, read (or the listing's error)."""
+    if listed.error is not None or listed.data is not None:
+        return listed
+    return read_file(os.path.join(root, listed.path), listed.path)
 
 
 def _walk(root: Path, root_real: Path, rel: str, seen: set[str],

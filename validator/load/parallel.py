@@ -1,15 +1,17 @@
 """A helper process that loads most of a large repository while we load the rest and model it.
 
-On a machine with two or more cores, a large load is split in two: a forked child takes the last
-CHILD_SHARE of the files (by bytes): it parses those the cache does not have with the fast path
-and decodes the cache's entries for the others, and sends back what the cache would hold for each
-(node count, values, top-level positions) in FRAMES frames, each marshalled (our own child's data,
-read back by C code) and sent as soon as it is ready, by a thread, so that the child never waits
-for us. The parent loads the first files itself; `load_repo`'s `meanwhile` then models what is
-loaded each time it is about to wait for the next frame, and the child's files are read as cache
-hits, in order. A file the child could not parse cleanly is simply not sent: the parent parses it
-with the reference parser, as always. If the child fails in any way, the files its frames did not
-cover are loaded by the parent; the helper only ever changes how fast a run is, never what it reports.
+On a machine with two or more cores, a large load is split in two as soon as the folders are
+listed: a forked child takes the last CHILD_SHARE of the files (by the sizes listed): it reads
+them, parses those the cache does not have with the fast path and decodes the cache's entries for
+the others, and sends back each file's bytes and what the cache would hold for it (node count,
+values, top-level positions) in FRAMES frames, each marshalled (our own child's data, read back by
+C code) and sent as soon as it is ready, by a thread, so that the child never waits for us. The
+parent reads and loads the first files itself; `load_repo`'s `meanwhile` then models what is
+loaded each time it is about to wait for the next frame, and the child's files are taken as cache
+hits, in order, without reading or hashing them again. A file the child could not read or parse
+cleanly is simply not sent: the parent reads it and parses it with the reference parser, as
+always. If the child fails in any way, the files its frames did not cover are loaded by the parent;
+the helper only ever changes how fast a run is, never what it reports.
 
 Only on Linux (fork is cheap and safe there), only with at least two CPUs, only when the files
 add up to at least `MIN_BYTES`. `DUTYGUARD_JOBS=1` turns it off.
@@ -21,12 +23,13 @@ import marshal
 import os
 import struct
 from collections.abc import Iterator, Sequence
+from pathlib import Path
 from typing import BinaryIO
 
 from validator.cache import ParseCache, key_of
 from validator.jobs import fork_helper, helpers_allowed
 from validator.load.fastpath import parse_fast
-from validator.load.files import SourceFile, decode
+from validator.load.files import SourceFile, decode, read_listed
 
 MIN_BYTES = 2 * 1024 * 1024
 # the helper's share of the bytes to parse: most of them, because the parent also reads the files,
@@ -47,6 +50,7 @@ class Helper:
         self.pid = pid
         self.start = start  # index of the first file the child parses
         self.covered = start - 1  # the last file index the frames received so far cover
+        self.sent: dict[int, tuple[str, bytes]] = {}  # file index -> (cache key, bytes) of the files sent
         self._pipe: BinaryIO | None = os.fdopen(read_fd, "rb")
 
     @property
@@ -71,8 +75,9 @@ class Helper:
         if last is None:
             self._close()
             return
-        for key, nodes, values, tops in entries:
+        for index, key, data, nodes, values, tops in entries:
             cache.offer(key, (nodes, values, tops))
+            self.sent[index] = (key, data)
         self.covered = last
 
     def _close(self) -> None:
@@ -85,51 +90,54 @@ class Helper:
                 pass
 
 
-def start(sources: Sequence[SourceFile], cache: ParseCache) -> Helper | None:
-    """Fork a helper for the last CHILD_SHARE (by bytes) of the files, if it pays: it parses those the
-    cache misses and decodes those it has."""
+def start(root: Path, listed: Sequence[SourceFile], cache: ParseCache) -> Helper | None:
+    """Fork a helper for the last CHILD_SHARE (by listed size) of the files, if it pays: it reads them,
+    parses those the cache misses and decodes those it has."""
     if not helpers_allowed():
         return None
-    misses = [(i, s) for i, s in enumerate(sources) if s.error is None and s.data]
-    total = sum(len(s.data or b"") for _, s in misses)
+    readable = [(i, s) for i, s in enumerate(listed) if s.error is None and s.size]
+    total = sum(s.size for _, s in readable)
     if total < MIN_BYTES:
         return None
     half, running = total * (1 - CHILD_SHARE), 0
-    split = len(sources)
-    for i, s in misses:
-        running += len(s.data or b"")
+    split = len(listed)
+    for i, s in readable:
+        running += s.size
         if running >= half:
             split = i + 1
             break
-    if not any(i >= split for i, _ in misses):
+    indexed = [(i, s) for i, s in readable if i >= split]
+    if not indexed:
         return None
-    indexed = [(i, s) for i, s in misses if i >= split]
-    forked = fork_helper(lambda: _frames(indexed, cache))
+    forked = fork_helper(lambda: _frames(root, indexed, cache))
     return None if forked is None else Helper(*forked, split)
 
 
-def _frames(indexed: Sequence[tuple[int, SourceFile]], cache: ParseCache) -> Iterator[bytes]:
-    """The helper's share in FRAMES parts of about equal bytes: each a length and the marshalled
-    (index of the last file it covers, its files' entries)."""
-    total = sum(len(source.data or b"") for _, source in indexed)
+def _frames(root: Path, indexed: Sequence[tuple[int, SourceFile]], cache: ParseCache) -> Iterator[bytes]:
+    """The helper's share in FRAMES parts of about equal listed bytes: each a length and the
+    marshalled (index of the last file it covers, its files' entries)."""
+    total = sum(source.size for _, source in indexed)
     step, done, part = max(1, total // FRAMES), 0, []
     for position, (index, source) in enumerate(indexed):
-        part.append(source)
-        done += len(source.data or b"")
+        part.append((index, source))
+        done += source.size
         if done >= step or position == len(indexed) - 1:
-            blob = marshal.dumps((index, _parse_all(part, cache)))
+            blob = marshal.dumps((index, _parse_all(root, part, cache)))
             yield _LENGTH.pack(len(blob)) + blob
             done, part = 0, []
 
 
-def _parse_all(todo: Sequence[SourceFile], cache: ParseCache) -> list[tuple[str, int, list, list[dict]]]:
+def _parse_all(root: Path, todo: Sequence[tuple[int, SourceFile]],
+               cache: ParseCache) -> list[tuple[int, str, bytes, int, list, list[dict]]]:
     out = []
-    for source in todo:
-        data = source.data or b""
+    for index, listed in todo:
+        data = read_listed(root, listed).data
+        if data is None:
+            continue  # unreadable, too large, ...: the parent reads it and says why
         key = key_of(data)
         hit = cache.get(key)
         if hit is not None:
-            out.append((key, *hit))
+            out.append((index, key, data, *hit))
             continue
         text, _ = decode(data)
         if text is None:
@@ -137,6 +145,6 @@ def _parse_all(todo: Sequence[SourceFile], cache: ParseCache) -> list[tuple[str,
         parsed = parse_fast(text)
         if parsed is None:
             continue
-        out.append((key, parsed.nodes, [d.value for d in parsed.documents],
+        out.append((index, key, data, parsed.nodes, [d.value for d in parsed.documents],
                     [dict(d.positions) for d in parsed.documents]))
     return out
