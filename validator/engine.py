@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import gc
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -102,15 +102,15 @@ def validate_loaded(loaded: LoadResult, now: datetime, parse_cache: ParseCache |
     rules = load_all()
     checks = [rule for rule in rules.values() if rule.check is not None]
     builder = builder if builder is not None else OrgBuilder()
-    rest = loaded.entities[builder.count:]
-    later = partial(parse_cache.save, background=False) if parse_cache is not None and jobs.ENDS_AT_ONCE else None
-    # the rule helper starts now and models the few entities left, as we do
-    helper = parallel_rules.start(checks, lambda: _helper_runner(builder, rest, now), len(loaded.entities), later)
-    builder.add(rest)
+    entities = len(loaded.entities)
+    builder.add(loaded.entities[builder.count:])
     org, model_findings = builder.finish()
     jobs.keep_until_exit(loaded.entities)  # freeing them costs a tenth of a second at scale 1
     loaded.entities = []  # a seventh of the peak memory of a large run (in-process callers)
     context = Context(org, now)
+    later = partial(parse_cache.save, background=False) if parse_cache is not None and jobs.ENDS_AT_ONCE else None
+    # the rule helper is forked with the whole organisation modelled: it only runs rules
+    helper = parallel_rules.start(checks, lambda: partial(_run, context=context), entities, later)
     findings = list(loaded.findings) + model_findings
     found, saved = parallel_rules.finish(checks, lambda rule: _run(rule, context), helper)
     findings.extend(found)
@@ -123,17 +123,6 @@ def validate_loaded(loaded: LoadResult, now: datetime, parse_cache: ParseCache |
     findings.sort(key=Finding.sort_key)
     findings = cap_per_entity(findings)
     return Result(findings, org, context, loaded.files, rules=rule_metadata(rules, org))
-
-
-def _helper_runner(builder: OrgBuilder, rest: list, now: datetime) -> Callable[[Rule], list[Finding]]:
-    """In the rule helper: finish the organisation (the few entities not modelled when it was forked)
-    and give the function that runs one rule on it."""
-    from validator.rules.context import Context
-
-    builder.add(rest)
-    org, _ = builder.finish()
-    context = Context(org, now)
-    return lambda rule: _run(rule, context)
 
 
 MAX_PER_ENTITY = 50  # findings of one rule for one entity; the rest become one summary finding
