@@ -233,3 +233,24 @@ def test_claims_give_every_index_exactly_once_to_two_processes():
     assert sorted(mine + theirs) == list(range(2000))
     assert mine == sorted(mine) and theirs == sorted(theirs, reverse=True)
     assert mine and theirs
+
+
+def test_no_shared_memory_means_one_core(example, monkeypatch):
+    rules, run_one = example
+    monkeypatch.setattr(parallel_rules, "helpers_allowed", lambda: True)
+    monkeypatch.setattr(parallel_rules.os, "memfd_create", lambda *a: (_ for _ in ()).throw(OSError("no memfd")))
+    monkeypatch.setattr(parallel_rules, "_fork", lambda *a: pytest.fail("forked"))
+    assert parallel_rules.run_rules(rules, run_one, entities=10**6) == (sequential(rules, run_one), False)
+
+
+def test_a_lock_that_fails_leaves_the_rules_to_the_parent(example, forced, monkeypatch):
+    """If taking a rule fails (the lock), both processes stop taking; the parent runs what is missing."""
+    rules, run_one = example
+    expected = sequential(rules, run_one)
+
+    def refuse(*args):
+        raise OSError("no locks")
+
+    monkeypatch.setattr(parallel_rules.fcntl, "lockf", refuse)
+    assert parallel_rules.run_rules(rules, run_one, entities=10**6)[0] == expected
+    assert forced and forced[0] is not None

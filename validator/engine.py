@@ -110,9 +110,12 @@ def validate_loaded(loaded: LoadResult, now: datetime, parse_cache: ParseCache |
     context = Context(org, now)
     later = partial(parse_cache.save, background=False) if parse_cache is not None and jobs.ENDS_AT_ONCE else None
     # the rule helper is forked with the whole organisation modelled: it only runs rules
-    helper = parallel_rules.start(checks, lambda: partial(_run, context=context), entities, later)
+    def run_one(rule: Rule) -> list[Finding]:
+        return _run(rule, context)
+
+    helper = parallel_rules.start(checks, lambda: run_one, entities, later)
     findings = list(loaded.findings) + model_findings
-    found, saved = parallel_rules.finish(checks, lambda rule: _run(rule, context), helper)
+    found, saved = parallel_rules.finish(checks, run_one, helper)
     findings.extend(found)
     if parse_cache is not None and not saved:
         parse_cache.save()

@@ -111,7 +111,10 @@ def start(rules: Sequence[Rule], prepare: Callable[[], RunOne], entities: int,
     own, shared = split(rules)
     if entities < MIN_ENTITIES or not own or not helpers_allowed():
         return None
-    claims = Claims(len(shared))
+    try:
+        claims = Claims(len(shared))
+    except OSError:  # no shared memory or no memfd here (an old kernel, a sandbox): one core
+        return None
 
     def work() -> bytes:
         run_one = prepare()
@@ -133,7 +136,12 @@ def finish(rules: Sequence[Rule], run_one: RunOne, helper: Helper | None) -> tup
     if helper is None:
         return [finding for rule in rules for finding in run_one(rule)], False
     _, shared = split(rules)
-    results = {shared[index].id: run_one(shared[index]) for index in helper.claims.each(from_front=True)}
+    results: dict[str, list[Finding]] = {}
+    try:
+        for index in helper.claims.each(from_front=True):
+            results[shared[index].id] = run_one(shared[index])
+    except OSError:  # the lock failed (the helper's fails too, and it gives up): the rest is run below
+        pass
     from_child = _collect(helper.pid, helper.read_fd, wait=not helper.then)
     helper.claims.close()
     results.update(from_child or {})
