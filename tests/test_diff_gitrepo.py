@@ -152,6 +152,21 @@ def test_tree_is_read_from_git_objects_not_the_working_tree(gitrepo):
     assert b"ledger" in files["ownership/services.yaml"]
 
 
+def test_files_unchanged_on_disk_are_taken_from_disk_the_others_from_git(gitrepo, monkeypatch):
+    """A file whose bytes on disk have the commit's blob id is read from disk (no round trip to git);
+    a changed one comes from git, so the content is the commit's either way."""
+    committed = {s.path: s.data for s in sources_at(gitrepo.root, "base")}
+    gitrepo.replace("ownership/services.yaml", "tier: 4", "tier: 2")
+    (gitrepo.root / "policy/roles.yaml").unlink()
+    from_git = []
+    real_stream = git.Blob.data_stream
+    monkeypatch.setattr(git.Blob, "data_stream", property(lambda blob: from_git.append(blob.path)
+                                                            or real_stream.fget(blob)))
+    files = {s.path: s.data for s in sources_at(gitrepo.root, "base")}
+    assert files == committed
+    assert sorted(from_git) == ["ownership/services.yaml", "policy/roles.yaml"]
+
+
 def test_only_yaml_below_ownership_and_policy_is_read(gitrepo):
     gitrepo.write({"ownership/notes.txt": "x", "docs/x.yaml": "x: 1", "ownership/.hidden.yaml": "x: [",
                    "ownership/sub/more.yml": "- {kind: Person, id: zed, name: Zed, email: z@example.com, "
