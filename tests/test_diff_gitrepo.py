@@ -162,9 +162,10 @@ def test_files_unchanged_on_disk_are_taken_from_disk_the_others_from_git(gitrepo
     real_stream = git.Blob.data_stream
     monkeypatch.setattr(git.Blob, "data_stream", property(lambda blob: from_git.append(blob.path)
                                                             or real_stream.fget(blob)))
-    files = {s.path: s.data for s in sources_at(gitrepo.root, "base")}
-    assert files == committed
+    sources = sources_at(gitrepo.root, "base")
+    assert {s.path: s.data for s in sources} == committed
     assert sorted(from_git) == ["ownership/services.yaml", "policy/roles.yaml"]
+    assert all(s.size == len(s.data) for s in sources)  # what the load helper splits the work by
 
 
 def test_only_yaml_below_ownership_and_policy_is_read(gitrepo):

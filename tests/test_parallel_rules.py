@@ -254,3 +254,26 @@ def test_a_lock_that_fails_leaves_the_rules_to_the_parent(example, forced, monke
     monkeypatch.setattr(parallel_rules.fcntl, "lockf", refuse)
     assert parallel_rules.run_rules(rules, run_one, entities=10**6)[0] == expected
     assert forced and forced[0] is not None
+
+
+def test_files_already_read_are_loaded_on_two_cores_as_on_one(monkeypatch):
+    """`validate_sources` (a tree read from git, for `diff` and `--baseline`) shares the load with
+    the helper as a repository on disk does, and reports the same."""
+    import validator.load.parallel as load_parallel
+    from validator.engine import validate_sources
+    from validator.load.files import list_repo_files, read_listed
+
+    sources = [read_listed(ROOT, listed) for listed in list_repo_files(ROOT)]
+    sources = [type(s)(s.path, s.data, s.error, len(s.data or b"")) for s in sources]
+    monkeypatch.setattr(parallel_rules, "helpers_allowed", lambda: False)
+    monkeypatch.setattr(load_parallel, "helpers_allowed", lambda: False)
+    one = validate_sources(sources, NOW)
+    started = []
+    real_start = load_parallel.start
+    monkeypatch.setattr(load_parallel, "start", lambda *a: started.append(real_start(*a)) or started[-1])
+    monkeypatch.setattr(load_parallel, "MIN_BYTES", 1)
+    monkeypatch.setattr(load_parallel, "helpers_allowed", lambda: True)
+    two = validate_sources(sources, NOW)
+    assert started and started[0] is not None  # the load helper really ran
+    assert two.findings == one.findings
+    assert two.org.sources.keys() == one.org.sources.keys()

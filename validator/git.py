@@ -129,7 +129,7 @@ def tree_sources(commit, prefix: PurePosixPath = PurePosixPath(), worktree: Path
                     out.append(SourceFile(rel, None, f"the repository's YAML exceeds {MAX_TOTAL_BYTES // 2**20} "
                                           "MiB in total; the rest is not read"))
                     return out
-                out.append(SourceFile(rel, data))
+                out.append(SourceFile(rel, data, size=len(data)))
                 continue
             if blob.size > MAX_FILE_BYTES:
                 out.append(SourceFile(rel, None, f"larger than {MAX_FILE_BYTES // 2**20} MiB: split it into "
@@ -140,7 +140,8 @@ def tree_sources(commit, prefix: PurePosixPath = PurePosixPath(), worktree: Path
                 out.append(SourceFile(rel, None, f"the repository's YAML exceeds {MAX_TOTAL_BYTES // 2**20} MiB "
                                       "in total; the rest is not read"))
                 return out
-            out.append(SourceFile(rel, blob.data_stream.read()))
+            data = blob.data_stream.read()
+            out.append(SourceFile(rel, data, size=len(data)))
     return out
 
 

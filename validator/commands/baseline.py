@@ -14,11 +14,10 @@ if TYPE_CHECKING:
 def apply_baseline(result: Result, args: argparse.Namespace) -> None:
     """Drop from `result` every finding the baseline ref had; `result.baseline` counts them."""
     from validator.commands.common import now, repo_root
-    from validator.engine import validate_loaded
+    from validator.engine import validate_sources
     from validator.git import sources_at
-    from validator.load import load_sources
 
-    old = validate_loaded(load_sources(sources_at(repo_root(args), args.baseline)), now(args))
+    old = validate_sources(sources_at(repo_root(args), args.baseline), now(args))
     kept, dropped = subtract(result.findings, old.findings)
     result.findings = kept
     result.baseline = dropped

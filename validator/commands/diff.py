@@ -21,20 +21,19 @@ def configure(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from validator.commands.common import now, repo_root
     from validator.diff import compare
-    from validator.engine import validate_loaded, validate_repo
+    from validator.engine import validate_repo, validate_sources
     from validator.git import check_ref, sources_at
-    from validator.load import load_sources
 
     check_ref(args.base)
     if args.head is not None:
         check_ref(args.head)
     root = _root(args, repo_root)
     moment = now(args)
-    before = validate_loaded(load_sources(sources_at(root, args.base)), moment)
+    before = validate_sources(sources_at(root, args.base), moment)
     if args.head is None:
         after = validate_repo(root, moment, cache=not getattr(args, "no_cache", False))
     else:
-        after = validate_loaded(load_sources(sources_at(root, args.head)), moment)
+        after = validate_sources(sources_at(root, args.head), moment)
     diff = compare(before, after, moment)
     if args.format == "json":
         json.dump(diff, sys.stdout, indent=2, ensure_ascii=False)

@@ -17,7 +17,7 @@ from validator.load.fastpath import documents_of, parse_fast
 from validator.load.files import SourceFile, decode, list_repo_files, read_listed
 from validator.load.yamltree import Document, parse
 
-__all__ = ["Source", "RawEntity", "LoadResult", "load_repo", "load_sources", "SourceFile"]
+__all__ = ["Source", "RawEntity", "LoadResult", "load_repo", "load_listed", "load_sources", "SourceFile"]
 
 MAX_ENTITIES = 500_000  # about 7x the 20,000-person benchmark organisation
 
@@ -75,7 +75,13 @@ def load_repo(root: Path, cache: ParseCache | None = None,
     `meanwhile` is called with the partial result each time this process is about to wait for the
     next part of the helper's share (first after parsing its own share): work that can start early.
     """
-    listed = list_repo_files(root)
+    return load_listed(root, list_repo_files(root), cache, meanwhile)
+
+
+def load_listed(root: Path, listed: list[SourceFile], cache: ParseCache | None = None,
+                meanwhile: Callable[[LoadResult], object] | None = None) -> LoadResult:
+    """`load_repo` of files listed by `list_repo_files` (read below `root` when needed) or already
+    read (a tree from git, with their `size`)."""
     work = cache if cache is not None else ParseCache.in_memory()
     helper = parallel.start(root, listed, work)
     if helper is None:
