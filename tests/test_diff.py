@@ -221,3 +221,44 @@ def test_between_two_refs_the_working_tree_may_lack_the_folders(gitrepo):
     assert diff["ownership"] == [{"entity": "service:ledger", "field": "owner", "before": "payments",
                                   "after": "finance"}]
     assert gitrepo.cli("diff", first).code == 2  # the working tree has no organisation to compare
+
+
+def _full_table_changes(before, after, now):
+    """The access diff from both organisations' full tables (every row built): what the
+    summary-first `access_changes` must equal."""
+    from validator.diff import _with_grant, access_table
+
+    old, new = access_table(before, now), access_table(after, now)
+    changed = [{**_with_grant(new[key], after),
+                "before": {"risk": old[key]["risk"], "via": old[key]["via"], "expires": old[key]["expires"]}}
+               for key in sorted(old.keys() & new.keys())
+               if (old[key]["risk"], old[key]["expires"]) != (new[key]["risk"], new[key]["expires"])]
+    out = {"added": [_with_grant(new[key], after) for key in sorted(new.keys() - old.keys())],
+           "removed": [old[key] for key in sorted(old.keys() - new.keys())]}
+    return out | ({"changed": changed} if changed else {})
+
+
+def test_access_changes_equal_those_of_the_full_tables(gitrepo):
+    """Added, removed and changed access at once (a role that grows, an expiry that moves, a grant
+    that goes, a grant that comes, a member who leaves a team): the same as comparing full tables."""
+    from datetime import UTC, datetime
+
+    from validator.diff import access_changes
+    from validator.engine import validate_repo
+
+    now = datetime(2026, 11, 23, 12, tzinfo=UTC)
+    before = validate_repo(gitrepo.root, now).org
+    gitrepo.replace("policy/roles.yaml", "actions: [ecs:UpdateService]", "actions: [ecs:UpdateService, iam:PassRole]")
+    gitrepo.replace("policy/grants.yaml", "to: [team:payments]", "to: [team:payments, person:grace]")
+    gitrepo.replace("ownership/teams.yaml", "members: [alice, bob, carol]", "members: [alice, carol]")
+    gitrepo.append("policy/grants.yaml", ADMIN_GRANT)
+    gitrepo.append("policy/grants.yaml", """
+        - {kind: Grant, id: dave-deploy, role: checkout-deploy, to: [person:dave], reason: x,
+           approved_by: [erin], expires: 2026-12-01}
+        - {kind: Grant, id: dave-deploy-longer, role: checkout-deploy, to: [person:dave], reason: x,
+           approved_by: [erin], expires: "2026-12-05T10:00:00+00:00"}
+        """)
+    after = validate_repo(gitrepo.root, now).org
+    changes = access_changes(before, after, now)
+    assert changes == _full_table_changes(before, after, now)
+    assert changes["added"] and changes["removed"] and changes["changed"]

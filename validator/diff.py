@@ -33,40 +33,90 @@ def compare(before: Result, after: Result, now: datetime) -> dict:
 # --- access -------------------------------------------------------------------------------------------
 
 def access_changes(before: Org, after: Org, now: datetime) -> dict[str, list[dict]]:
-    """Per (person, role): added, removed, and changed (risk or expiry differ) effective access."""
-    old, new = access_table(before, now), access_table(after, now)
-    added = [_with_grant(new[key], after) for key in sorted(new.keys() - old.keys())]
-    removed = [old[key] for key in sorted(old.keys() - new.keys())]
+    """Per (person, role): added, removed, and changed (risk or expiry differ) effective access.
+
+    Each side is first summarised per (person, role) as when the access ends (cheap: no path is
+    built); full rows, with the shortest path, are built only for what was added, removed or changed
+    (a pull request's handful, not the organisation's hundreds of thousands)."""
+    from validator.graph.access import AccessModel
+
+    old_model, new_model = AccessModel(before), AccessModel(after)
+    old_ends, new_ends = access_ends(before, now, old_model), access_ends(after, now, new_model)
+    old_risks, new_risks = _risks_of(before, old_model), _risks_of(after, new_model)
+    added_keys = new_ends.keys() - old_ends.keys()
+    removed_keys = old_ends.keys() - new_ends.keys()
+    changed_keys = {key for key in old_ends.keys() & new_ends.keys()
+                    if old_risks(key[1]) != new_risks(key[1]) or _iso(old_ends[key]) != _iso(new_ends[key])}
+    old = access_table(before, now, old_model, removed_keys | changed_keys)
+    new = access_table(after, now, new_model, added_keys | changed_keys)
+    added = [_with_grant(new[key], after) for key in sorted(added_keys)]
+    removed = [old[key] for key in sorted(removed_keys)]
     changed = []
-    for key in sorted(old.keys() & new.keys()):
+    for key in sorted(changed_keys):
         was, now_row = old[key], new[key]
-        if was["risk"] != now_row["risk"] or was["expires"] != now_row["expires"]:
-            changed.append({**_with_grant(now_row, after),
-                            "before": {"risk": was["risk"], "via": was["via"], "expires": was["expires"]}})
+        changed.append({**_with_grant(now_row, after),
+                        "before": {"risk": was["risk"], "via": was["via"], "expires": was["expires"]}})
     out: dict[str, list[dict]] = {"added": added, "removed": removed}
     if changed:
         out["changed"] = changed
     return out
 
 
-def access_table(org: Org, now: datetime) -> dict[tuple[str, str], dict]:
+def access_ends(org: Org, now: datetime, model=None) -> dict[tuple[str, str], date | datetime | None]:
+    """(person, role) -> when that effective access ends: None if any path to it is permanent, else
+    the latest expiry of its paths (as `access_table` says, without building the paths)."""
+    from validator.graph.access import grant_paths
+
+    ends: dict[tuple[str, str], date | datetime | None] = {}
+    missing = object()
+    for item in grant_paths(org, now, model):
+        expires = item.grant.expires
+        later = _instant(expires) if expires is not None else None
+        for target, _, _ in item.paths:
+            for person, _ in item.people:
+                key = (person, target)
+                known = ends.get(key, missing)
+                if known is missing or (known is not None and (later is None or later > _instant(known))):
+                    ends[key] = expires
+    return ends
+
+
+def _risks_of(org: Org, model) -> Callable[[str], list[str]]:
+    """role -> its risk labels (without `expiry`), each computed once."""
+    from validator.graph.access import role_risks
+
+    known: dict[str, list[str]] = {}
+
+    def risks(role: str) -> list[str]:
+        found = known.get(role)
+        if found is None:
+            found = known[role] = _ordered(role_risks(org, role, model))
+        return found
+
+    return risks
+
+
+def access_table(org: Org, now: datetime, model=None,
+                 keys: set[tuple[str, str]] | None = None) -> dict[tuple[str, str], dict]:
     """(person, role) -> one row: the shortest path, the role's risks, and when the access ends.
 
     A person may reach a role along several paths; the access is temporary ("expiry" risk flag,
     `expires` set) only when every path expires, and then it lasts until the latest expiry.
+    `keys`: only these rows (all when None).
     """
-    from validator.graph.access import AccessModel, effective_access, role_risks
+    from validator.graph.access import AccessModel, effective_access
 
-    model = AccessModel(org)  # role analyses shared by both calls
+    model = model or AccessModel(org)  # role analyses shared by both calls
     paths: dict[tuple[str, str], list] = {}
-    for reach in effective_access(org, now, model):
-        paths.setdefault((reach.person, reach.role), []).append(reach)
-    risks: dict[str, list[str]] = {}
+    if keys is None or keys:
+        for reach in effective_access(org, now, model):
+            key = (reach.person, reach.role)
+            if keys is None or key in keys:
+                paths.setdefault(key, []).append(reach)
+    risks = _risks_of(org, model)
     table = {}
     for key, reaches in paths.items():
         role = key[1]
-        if role not in risks:
-            risks[role] = _ordered(role_risks(org, role, model))
         if len(reaches) == 1:
             primary = reaches[0]
             expires = primary.expires
@@ -79,7 +129,7 @@ def access_table(org: Org, now: datetime) -> dict[tuple[str, str], dict]:
             "role": role,
             "environment": primary.environment,
             "via": list(primary.via),
-            "risk": risks[role] + (["expiry"] if expires is not None else []),
+            "risk": risks(role) + (["expiry"] if expires is not None else []),
             "expires": _iso(expires),
             "grant": primary.grant,
             "conditions": list(primary.conditions),
