@@ -277,3 +277,21 @@ def test_files_already_read_are_loaded_on_two_cores_as_on_one(monkeypatch):
     assert started and started[0] is not None  # the load helper really ran
     assert two.findings == one.findings
     assert two.org.sources.keys() == one.org.sources.keys()
+
+
+def test_a_rule_that_fails_in_the_parent_stops_and_reaps_the_helper(example, forced):
+    import os
+
+    rules, run_one = example
+    parent = os.getpid()
+
+    def broken_here(rule):
+        if os.getpid() == parent:
+            raise RuntimeError("bug in a rule")
+        return run_one(rule)
+
+    with pytest.raises(RuntimeError, match="bug in a rule"):
+        parallel_rules.run_rules(rules, broken_here, entities=10**6)
+    pid, _ = forced[0]
+    with pytest.raises(ChildProcessError):  # already reaped: no zombie left behind
+        os.waitpid(pid, os.WNOHANG)

@@ -22,6 +22,7 @@ import fcntl
 import mmap
 import os
 import pickle  # noqa: S403 - only our own forked child's output is unpickled
+import signal
 import struct
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -107,7 +108,7 @@ def split(rules: Sequence[Rule]) -> tuple[list[Rule], list[Rule]]:
 def start(rules: Sequence[Rule], prepare: Callable[[], RunOne], entities: int,
           then: Callable[[], object] | None = None) -> Helper | None:
     """Fork the helper, if it pays; `prepare` runs in it first and gives the function that runs one
-    rule there (it may finish building the organisation)."""
+    rule there."""
     own, shared = split(rules)
     if entities < MIN_ENTITIES or not own or not helpers_allowed():
         return None
@@ -142,6 +143,9 @@ def finish(rules: Sequence[Rule], run_one: RunOne, helper: Helper | None) -> tup
             results[shared[index].id] = run_one(shared[index])
     except OSError:  # the lock failed (the helper's fails too, and it gives up): the rest is run below
         pass
+    except BaseException:  # a rule failed here: stop the helper (never leave it running), then fail
+        _abandon(helper)
+        raise
     from_child = _collect(helper.pid, helper.read_fd, wait=not helper.then)
     helper.claims.close()
     results.update(from_child or {})
@@ -149,6 +153,17 @@ def finish(rules: Sequence[Rule], run_one: RunOne, helper: Helper | None) -> tup
         if rule.id not in results:
             results[rule.id] = run_one(rule)
     return [finding for rule in rules for finding in results[rule.id]], from_child is not None and helper.then
+
+
+def _abandon(helper: Helper) -> None:
+    """Stop the helper and release what it holds: the run is failing anyway."""
+    try:
+        os.kill(helper.pid, signal.SIGKILL)
+        os.waitpid(helper.pid, 0)
+    except OSError:
+        pass
+    os.close(helper.read_fd)
+    helper.claims.close()
 
 
 def _fork(work: Callable[[], bytes], then: Callable[[], object] | None) -> tuple[int, int] | None:
