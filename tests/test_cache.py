@@ -62,7 +62,16 @@ def test_no_cache_neither_reads_nor_writes(org: Path):
     assert not (org / DIRNAME).exists()
 
 
-def test_edits_deletions_and_renames_give_the_findings_of_a_cold_run(org: Path):
+@pytest.mark.parametrize("helpers", [False, True], ids=["one core", "helpers"])
+def test_edits_deletions_and_renames_give_the_findings_of_a_cold_run(org: Path, monkeypatch, helpers: bool):
+    if helpers:  # the load helper and the rule helper even on this small organisation
+        import validator.load.parallel as load_parallel
+        import validator.parallel_rules as parallel_rules
+
+        monkeypatch.setattr(load_parallel, "MIN_BYTES", 1)
+        monkeypatch.setattr(load_parallel, "helpers_allowed", lambda: True)
+        monkeypatch.setattr(parallel_rules, "MIN_ENTITIES", 0)
+        monkeypatch.setattr(parallel_rules, "helpers_allowed", lambda: True)
     findings(org)  # fill the cache
     people = org / "ownership" / "extra" / "people.yaml"
 
