@@ -65,6 +65,7 @@ def validate_sources(sources: list[SourceFile], now: datetime) -> Result:
 
 def _validate(load: Callable[[Callable[[LoadResult], None]], LoadResult], now: datetime,
               parse_cache: ParseCache | None) -> Result:
+    """`load(meanwhile)`, modelling what is loaded while the load helper parses, then validate."""
     builders: list[OrgBuilder] = []
 
     def meanwhile(partial_load: LoadResult) -> None:
@@ -120,10 +121,11 @@ def validate_loaded(loaded: LoadResult, now: datetime, parse_cache: ParseCache |
     loaded.entities = []  # a seventh of the peak memory of a large run (in-process callers)
     context = Context(org, now)
     later = partial(parse_cache.save, background=False) if parse_cache is not None and jobs.ENDS_AT_ONCE else None
-    # the rule helper is forked with the whole organisation modelled: it only runs rules
+
     def run_one(rule: Rule) -> list[Finding]:
         return _run(rule, context)
 
+    # the rule helper is forked with the whole organisation modelled: it only runs rules
     helper = parallel_rules.start(checks, lambda: run_one, entities, later)
     findings = list(loaded.findings) + model_findings
     found, saved = parallel_rules.finish(checks, run_one, helper)
