@@ -295,3 +295,22 @@ def test_a_rule_that_fails_in_the_parent_stops_and_reaps_the_helper(example, for
     pid, _ = forced[0]
     with pytest.raises(ChildProcessError):  # already reaped: no zombie left behind
         os.waitpid(pid, os.WNOHANG)
+
+
+def test_the_parent_reads_only_its_share_of_the_files(monkeypatch):
+    """The load helper reads its own files and sends their bytes: the parent reads each file of
+    the repository at most once, and none of the helper's."""
+    import validator.load.files as files
+    import validator.load.parallel as load_parallel
+    from validator.load import load_repo
+
+    monkeypatch.setattr(load_parallel, "MIN_BYTES", 1)
+    monkeypatch.setattr(load_parallel, "helpers_allowed", lambda: True)
+    started, read_here = [], []
+    real_start, real_read = load_parallel.start, files.read_file
+    monkeypatch.setattr(load_parallel, "start", lambda *a: started.append(real_start(*a)) or started[-1])
+    monkeypatch.setattr(files, "read_file", lambda full, rel: read_here.append(rel) or real_read(full, rel))
+    loaded = load_repo(ROOT)
+    (helper,) = started
+    assert helper is not None and 0 < helper.start < len(loaded.files)
+    assert sorted(read_here) == sorted(loaded.files[:helper.start])
