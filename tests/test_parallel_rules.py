@@ -235,10 +235,14 @@ def test_claims_give_every_index_exactly_once_to_two_processes():
     assert mine and theirs
 
 
-def test_no_shared_memory_means_one_core(example, monkeypatch):
+@pytest.mark.parametrize("missing", ["refused", "absent"])
+def test_no_shared_memory_means_one_core(example, monkeypatch, missing):
     rules, run_one = example
     monkeypatch.setattr(parallel_rules, "helpers_allowed", lambda: True)
-    monkeypatch.setattr(parallel_rules.os, "memfd_create", lambda *a: (_ for _ in ()).throw(OSError("no memfd")))
+    if missing == "refused":  # the kernel says no
+        monkeypatch.setattr(parallel_rules.os, "memfd_create", lambda *a: (_ for _ in ()).throw(OSError("no memfd")))
+    else:  # a Python built without it
+        monkeypatch.delattr(parallel_rules.os, "memfd_create")
     monkeypatch.setattr(parallel_rules, "_fork", lambda *a: pytest.fail("forked"))
     assert parallel_rules.run_rules(rules, run_one, entities=10**6) == (sequential(rules, run_one), False)
 

@@ -114,7 +114,7 @@ def start(rules: Sequence[Rule], prepare: Callable[[], RunOne], entities: int,
         return None
     try:
         claims = Claims(len(shared))
-    except OSError:  # no shared memory or no memfd here (an old kernel, a sandbox): one core
+    except (OSError, AttributeError):  # no shared memory or no memfd here (an old kernel or libc, a sandbox)
         return None
 
     def work() -> bytes:
