@@ -59,7 +59,7 @@ def test_yaml_rs_agrees_on_arbitrary_yaml_like_text(text: str):
     assert_agree(text)
 
 
-TOKENS = ["a", "b", ":", " ", "\n", "- ", "  ", "# c", "[", "]", "{", "}", ", ", "---", "'x'", '"y"', "|", ">",
+TOKENS = ["a", "b", ":", " ", "\n", "- ", "  ", "# c", "[", "]", "{", "}", ", ", "---", "'x'", '"y"', "|", ">", ":0",
           "012", "1_0", "1e3", "0x1F", "0o7", "7", "1.5", ".inf", "null", "~", "true", "no", "12:30", "2026-01-05"]
 
 
@@ -111,6 +111,10 @@ def test_numbers_yaml_rs_reads_differently_are_declined_or_agree(value: str):
     "a: |\n  x",                   # no final line break: yaml-rs adds one
     "|\na",                        # a scalar document
     "a: " + "[" * 9 + "]" * 9 + "\n",  # flow nesting deeper than MAX_FLOW
+    "[:0]",                        # a plain scalar starting with ':' in brackets: yaml-rs reads it, libyaml does not
+    "a: [ :0 ]\n",
+    "{a: :b}\n",
+    "\u00e4: [:0]\n",              # the same in a file that is not plain ASCII
 ])
 def test_unusual_files_are_declined(text: str):
     assert _parse_rs(text, 5_000_000) is None

@@ -40,6 +40,8 @@ BIG = 10**38
 MAX_INDENT = 24  # leading spaces; with MAX_FLOW this bounds nesting below MAX_DEPTH (see plain_enough)
 _BAD_CHARS = re.compile(r"[^\n\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]")
 _SPECIAL = re.compile(r"(?:^|[ \n\[{,])[&*!?%@`]")  # anchor, alias, tag, complex key, directive, reserved
+# a plain scalar that starts with `:` (`[:0]`): YAML 1.2 (yaml-rs) reads it inside brackets, libyaml does not
+_COLON_START = re.compile(r"(?:^|[ \n\[{,]):[^ \n]")
 _MARKER_CONTENT = re.compile(r"^--- +[^ \n#]", re.M)
 _COMPACT_SEQ = re.compile(r"- +-(?=[ \n]|$)", re.M)
 # a plain token, after an optional sign, starting with `_`, a leading zero, or digits then `_`, `e` or `E`;
@@ -58,7 +60,8 @@ _NEXT_CONTENT = re.compile(r"[^ \n]")
 
 def _ascii_classes() -> bytes:
     """A translation table for ASCII text: S = where a token may start, X = what must not start
-    one (&*!?%@`), B = a byte libyaml and yaml-rs may read differently (controls, tab, CR), . = the rest."""
+    one (&*!?%@`), C = a colon, B = a byte libyaml and yaml-rs may read differently (controls, tab,
+    CR), . = the rest."""
     table = bytearray(b"." * 256)
     for byte in list(range(0x20)) + [0x7F]:
         table[byte] = ord("B")
@@ -66,6 +69,7 @@ def _ascii_classes() -> bytes:
         table[byte] = ord("S")
     for byte in b"&*!?%@`":
         table[byte] = ord("X")
+    table[ord(":")] = ord("C")
     return bytes(table)
 
 
@@ -105,8 +109,10 @@ def plain_enough(text: str) -> bool:
         classes = raw.translate(_CLASSES)
         if b"B" in classes or b"SX" in classes or classes.startswith(b"X"):
             return False
+        if (b"SC" in classes or classes.startswith(b"C")) and _COLON_START.search(text):
+            return False
         return _flow_depth_ok(raw.translate(None, _NON_BRACKET_BYTES), _INNER_PAIR_BYTES)
-    if _BAD_CHARS.search(text) or _SPECIAL.search(text):
+    if _BAD_CHARS.search(text) or _SPECIAL.search(text) or _COLON_START.search(text):
         return False
     return _flow_depth_ok(_NOT_BRACKET.sub("", text), _INNER_PAIR)
 
