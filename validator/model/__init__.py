@@ -170,7 +170,7 @@ def _kind_message(kind: object, present: bool) -> str:
 def _error_message(kind: str, error: dict) -> str:
     loc = ".".join(str(part) for part in error["loc"]) or kind
     kind_of_error = error["type"]
-    if kind_of_error == "extra_forbidden":
+    if kind_of_error in ("extra_forbidden", "unexpected_keyword_argument"):  # a BaseModel's, a dataclass's
         return f"{kind} has no field '{loc}': remove it or check its spelling"
     if kind_of_error == "missing":
         return f"{kind} is missing the required field '{loc}'"

@@ -15,7 +15,7 @@ from pydantic import BeforeValidator, PlainSerializer, StringConstraints, WithJs
 T = TypeVar("T")
 
 ID_PATTERN = r"^[a-z0-9][a-z0-9-]{0,62}$"
-Id = Annotated[str, StringConstraints(pattern=ID_PATTERN)]
+Id = Annotated[str, StringConstraints(strict=True, pattern=ID_PATTERN)]
 
 def _remembered(parse: Callable[[Any], T]) -> Callable[[Any], T]:
     """`parse`, remembering its results for text (immutable values; a large organisation repeats
@@ -193,8 +193,8 @@ def clock_minutes(value: str) -> int:
 
 REF_PATTERN = r"^(team|person):[a-z0-9][a-z0-9-]{0,62}$"
 TARGET_PATTERN = r"^(rotation|person):[a-z0-9][a-z0-9-]{0,62}$"
-Principal = Annotated[str, StringConstraints(pattern=REF_PATTERN)]
-Target = Annotated[str, StringConstraints(pattern=TARGET_PATTERN)]
+Principal = Annotated[str, StringConstraints(strict=True, pattern=REF_PATTERN)]
+Target = Annotated[str, StringConstraints(strict=True, pattern=TARGET_PATTERN)]
 
 
 def split_ref(ref: str) -> tuple[str, str]:
