@@ -93,7 +93,9 @@ def test_node_budget_goes_to_the_reference_parser():
 def test_deep_positions_are_computed_only_when_asked():
     text = "kind: Team\nid: x\nmembers:\n  - a\n  - b\n"
     document = parse_fast(text).documents[0]
-    assert dict(document.positions) == {(): (1, 1)}  # only the entity's own position, eagerly
+    assert dict(document.positions) == {}  # nothing before a position is asked for
+    assert document.positions.get(()) == (1, 1)
+    assert dict(document.positions) == {(): (1, 1)}  # the entity's own position, from the text
     assert document.positions.get(("members", 1)) == (5, 5)
     assert document.positions[("members",)] == (3, 1)
     assert document.positions.get(("nope",)) is None

@@ -163,8 +163,9 @@ def _entities_of(document: Document, path: str, result: LoadResult) -> None:
     if value is None or result.full:
         return
     if isinstance(value, dict):
-        if _room(result, path, document.positions.get((), (1, 1))[0]):
-            result.entities.append(RawEntity(value, Source(path, document.positions, ())))
+        source = Source(path, document.positions, ())
+        if _room(result, source):
+            result.entities.append(RawEntity(value, source))
         return
     if isinstance(value, list):
         positions, entities = document.positions, result.entities
@@ -175,7 +176,7 @@ def _entities_of(document: Document, path: str, result: LoadResult) -> None:
         for i, item in enumerate(value):
             source = Source(path, positions, (i,))
             if isinstance(item, dict):
-                if not _room(result, path, source.line):
+                if not _room(result, source):
                     return
                 entities.append(RawEntity(item, source))
             else:
@@ -191,12 +192,14 @@ def _entities_of(document: Document, path: str, result: LoadResult) -> None:
         "or a list of them"))
 
 
-def _room(result: LoadResult, path: str, line: int) -> bool:
-    """Whether another entity may be kept; the first one over MAX_ENTITIES becomes an SCH007 finding."""
+def _room(result: LoadResult, source: Source) -> bool:
+    """Whether another entity may be kept; the first one over MAX_ENTITIES becomes an SCH007 finding
+    (its line is looked up only then)."""
     if len(result.entities) < MAX_ENTITIES:
         return True
     result.full = True
-    result.findings.append(Finding("SCH007", "error", path, line, f"file:{path}",
+    path = source.path
+    result.findings.append(Finding("SCH007", "error", path, source.line, f"file:{path}",
                                    f"more than {MAX_ENTITIES:,} entities in the repository: the rest is "
                                    "not read; split the repository"))
     return False

@@ -45,38 +45,63 @@ class _Unusual(Exception):
 class FileText:
     """A file's text, shared by the lazy position tables of its documents; parsed at most once."""
 
-    __slots__ = ("text", "_documents")
+    __slots__ = ("text", "_documents", "_spans")
 
     def __init__(self, text: str | bytes):
         self.text = text  # bytes for a cached file: decoded only if a position is ever needed
         self._documents: list[Document] | None = None
+        self._spans: list[tuple[int, int]] | None = None
+
+    def _decoded(self) -> str:
+        if not isinstance(self.text, str):
+            self.text = decode(self.text)[0] or ""
+        return self.text
 
     def positions(self, index: int) -> dict:
         if self._documents is None:
-            text = self.text if isinstance(self.text, str) else (decode(self.text)[0] or "")
-            self._documents = parse(text).documents
+            self._documents = parse(self._decoded()).documents
         documents = self._documents
         return documents[index].positions if index < len(documents) else {}
 
+    def tops(self, index: int, value: object) -> dict:
+        """The positions of a document's root and top-level items, from the text (`rsfast`); empty
+        when unsure (the reference parser then gives them)."""
+        text = self._decoded()
+        if self._spans is None:
+            self._spans = rsfast.document_spans(text)
+        if index >= len(self._spans):
+            return {}
+        start, end = self._spans[index]
+        return rsfast.top_positions(text, value, start, end)
+
+
+_NOT_YET = object()
+
 
 class LazyPositions(dict):
-    """A position table holding the top-level positions; the rest is filled in on first need.
-
-    It is a dict (so `Source` and everything else treat it as one): `get` and `[]` of a path that
-    is not there yet fetch the document's full table from the reference parser once.
+    """A position table filled in on first need: it is a dict (so `Source` and everything else
+    treat it as one), and `get` and `[]` of a path that is not there yet first compute the top-level
+    positions from the text (when they were not given: the yaml-rs tier leaves them to the few
+    entities with a finding), then fetch the document's full table from the reference parser once.
     """
 
-    __slots__ = ("_file", "_index")
+    __slots__ = ("_file", "_index", "_value")
 
-    def __init__(self, top: dict, file: FileText, index: int):
-        super().__init__(top)
+    def __init__(self, top: dict | None, file: FileText, index: int, value: object = _NOT_YET):
+        super().__init__(top or ())
         self._file: FileText | None = file
         self._index = index
+        self._value = value if not top else _NOT_YET  # the document's value, while its tops are to come
 
     def _fill(self) -> bool:
+        """Add the next stage of positions: the tops from the text, else the full table."""
         file = self._file
         if file is None:
             return False
+        if self._value is not _NOT_YET:
+            value, self._value = self._value, _NOT_YET
+            self.update(file.tops(self._index, value))
+            return True
         self._file = None
         self.update(file.positions(self._index))
         return True
@@ -85,18 +110,21 @@ class LazyPositions(dict):
         try:
             return dict.__getitem__(self, path)
         except KeyError:
-            if self._fill():
-                return dict.get(self, path, default)
+            while self._fill():
+                if dict.__contains__(self, path):
+                    return dict.__getitem__(self, path)
             return default
 
     def __missing__(self, path):
-        if self._fill() and dict.__contains__(self, path):
-            return dict.__getitem__(self, path)
+        while self._fill():
+            if dict.__contains__(self, path):
+                return dict.__getitem__(self, path)
         raise KeyError(path)
 
     def complete(self) -> dict:
         """Every position, as a plain dict."""
-        self._fill()
+        while self._fill():
+            pass
         return dict(self)
 
     def __reduce__(self):  # pickling/copying gives the full, plain table
@@ -129,18 +157,19 @@ def _parse_rs(text: str, max_nodes: int) -> ParseResult | None:
         return None
     values, nodes, spans = found
     file = FileText(text)
+    file._spans = spans
     result = ParseResult(nodes=nodes)
-    for i, (value, (start, end)) in enumerate(zip(values, spans, strict=True)):
-        top = rsfast.top_positions(text, value, start, end)
-        result.documents.append(Document(value, LazyPositions(top, file, i), i))
+    for i, value in enumerate(values):  # top-level positions too are computed only when asked for
+        result.documents.append(Document(value, LazyPositions(None, file, i, value), i))
     return result
 
 
 def documents_of(text: str | bytes, values: list, tops: list[dict]) -> list[Document]:
-    """Rebuild the documents of a file from cached values and top-level positions."""
+    """Rebuild the documents of a file from cached values and top-level positions (empty: computed
+    from the text when first asked for)."""
     file = FileText(text)
     pairs = enumerate(zip(values, tops, strict=True))
-    return [Document(value, LazyPositions(top, file, i), i) for i, (value, top) in pairs]
+    return [Document(value, LazyPositions(top, file, i, value), i) for i, (value, top) in pairs]
 
 
 def _parse_events(text: str, max_nodes: int) -> ParseResult:  # noqa: C901 - one hot loop, kept flat on purpose
