@@ -18,8 +18,9 @@ thousands of nested compact sequences. So it is used only where none of that can
    document that is a scalar (never an entity: the reference parser reports it).
 3. One walk counts the values (against the run's budget), and gives up on a key that is not text;
    a file with any number is scanned for the number forms read differently.
-4. The positions of each document's root and top-level list items are computed from the text and
-   kept only when the number of items matches; deeper positions are filled lazily (`LazyPositions`).
+4. Positions are computed only when a finding first asks for one (`LazyPositions`): those of a
+   document's root and top-level list items from the text (`top_positions`, kept only when the
+   number of items matches), deeper ones by the reference parser.
 
 Giving up is always safe: the caller then tries the libyaml fast path, then the reference parser.
 `tests/test_loader_rsfast.py` checks values and positions against the reference parser.
