@@ -47,10 +47,10 @@ class FileText:
 
     __slots__ = ("text", "_documents", "_spans")
 
-    def __init__(self, text: str | bytes):
+    def __init__(self, text: str | bytes, spans: list[tuple[int, int]] | None = None):
         self.text = text  # bytes for a cached file: decoded only if a position is ever needed
         self._documents: list[Document] | None = None
-        self._spans: list[tuple[int, int]] | None = None
+        self._spans = spans  # each document's (start, end) in the text, when known already
 
     def _decoded(self) -> str:
         if not isinstance(self.text, str):
@@ -156,8 +156,7 @@ def _parse_rs(text: str, max_nodes: int) -> ParseResult | None:
     if found is None:
         return None
     values, nodes, spans = found
-    file = FileText(text)
-    file._spans = spans
+    file = FileText(text, spans)
     result = ParseResult(nodes=nodes)
     for i, value in enumerate(values):  # top-level positions too are computed only when asked for
         result.documents.append(Document(value, LazyPositions(None, file, i, value), i))
