@@ -6,18 +6,23 @@ STAMP  := $(VENV)/.installed
 TSTAMP := $(VENV)/.installed-test
 NOW    ?=
 
-.PHONY: run test bench lint fuzz clean venv docs
+.PHONY: run test bench lint fuzz clean venv docs lock
 
-$(STAMP): pyproject.toml
+# Every install comes from requirements.lock (exact versions, sha256 hashes, Python 3.11-3.13):
+# the lock decides versions, not the day. `make lock` rewrites it from pyproject.toml's ranges.
+$(STAMP): pyproject.toml requirements.lock
+	rm -rf $(VENV)
 	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e .
+	$(PY) -m pip install --quiet --require-hashes --no-deps -r requirements.lock
+	$(PY) -m pip install --quiet --no-deps --no-build-isolation -e .
 	$(PY) -m compileall -q validator
 	touch $(STAMP)
 
-$(TSTAMP): $(STAMP) pyproject.toml
-	$(PY) -m pip install --quiet -e '.[test,lint]'
+$(TSTAMP): $(STAMP)
 	touch $(TSTAMP)
+
+lock:
+	uv pip compile pyproject.toml --all-extras --universal --python-version 3.11 --generate-hashes --no-header -o requirements.lock
 
 venv: $(STAMP)
 

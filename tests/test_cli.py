@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import subprocess
 import sys
@@ -33,7 +34,9 @@ def test_json_output_has_the_spec_shape(orphan_repo: Path):
     assert set(data["counts"]) == {"error", "warning", "waived"}
     orphan = next(f for f in data["findings"] if f["rule"] == "OWN001")
     assert orphan == {"rule": "OWN001", "severity": "error", "path": "ownership/services/ghosts.yaml", "line": 2,
-                      "entity": "service:haunted", "message": orphan["message"]}
+                      "entity": "service:haunted", "subject": "",
+                      "fingerprint": hashlib.sha256(b"OWN001\x1fservice:haunted\x1f").hexdigest(),
+                      "message": orphan["message"]}
     assert data["counts"]["error"] == sum(1 for f in data["findings"] if f["severity"] == "error")
     assert result.code == 1
 

@@ -149,7 +149,7 @@ def test_findings_new_and_fixed(gitrepo):
     new = result.json()["findings"]["new"]
     errors = [f for f in new if f["severity"] == "error"]
     assert [(f["rule"], f["entity"]) for f in errors] == [("SCH005", "service:ledger")]
-    assert set(errors[0]) == {"rule", "severity", "path", "line", "entity", "message"}
+    assert set(errors[0]) == {"rule", "severity", "path", "line", "entity", "subject", "fingerprint", "message"}
     assert errors[0]["path"] == "ownership/services.yaml" and errors[0]["line"] == 1
     back = diff_json(gitrepo, broken, "base")
     assert "SCH005" in [f["rule"] for f in back["findings"]["fixed"]] and back["findings"]["new"] == []

@@ -187,9 +187,10 @@ def locate(rule_id: str, severity: str, issue: Issue, sources: dict) -> Finding:
     """Turn a rule's Issue into a Finding at the file and line of the entity (and field)."""
     source = sources.get(issue.at or issue.entity)
     if source is None:
-        return Finding(rule_id, severity, "", 0, issue.entity, one_line(issue.message))
+        return Finding(rule_id, severity, "", 0, issue.entity, one_line(issue.message), subject=issue.subject)
     line, column = source.position(issue.field)
-    return Finding(rule_id, severity, source.path, line, issue.entity, one_line(issue.message), column)
+    return Finding(rule_id, severity, source.path, line, issue.entity, one_line(issue.message), column,
+                   issue.subject)
 
 
 def _apply_severities(findings: list[Finding], org: Org, rules: dict[str, Rule]) -> list[Finding]:

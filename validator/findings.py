@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass, replace
 
@@ -38,16 +39,24 @@ class Finding:
     entity: str
     message: str
     column: int = 0
+    # what exactly is wrong inside the entity (SPEC §3 "Finding identity"): another entity as kind:id,
+    # an IAM action, a field path, ... or "" where the entity itself is the whole story
+    subject: str = ""
 
     def with_severity(self, severity: str) -> Finding:
         return replace(self, severity=severity)
 
     def sort_key(self) -> tuple:
-        return (self.path, self.line, self.rule, self.entity, self.message)
+        return (self.path, self.line, self.rule, self.entity, self.subject, self.message)
 
     def identity(self) -> tuple[str, str, str]:
-        """What makes two runs' findings 'the same' (baseline, diff): rule, entity, message."""
-        return (self.rule, self.entity, self.message)
+        """What makes two runs' findings 'the same' (baseline, diff, waivers): rule, entity, subject."""
+        return (self.rule, self.entity, self.subject)
+
+    @property
+    def fingerprint(self) -> str:
+        """Stable across --now, messages, numbers, lines and file order: SHA-256 of rule, entity, subject."""
+        return fingerprint(self.rule, self.entity, self.subject)
 
     def as_json(self) -> dict:
         return {
@@ -56,8 +65,14 @@ class Finding:
             "path": self.path,
             "line": self.line,
             "entity": self.entity,
+            "subject": self.subject,
+            "fingerprint": self.fingerprint,
             "message": self.message,
         }
+
+
+def fingerprint(rule: str, entity: str, subject: str) -> str:
+    return hashlib.sha256(f"{rule}\x1f{entity}\x1f{subject}".encode()).hexdigest()
 
 
 def count(findings: list[Finding]) -> dict[str, int]:

@@ -192,8 +192,12 @@ def parse(text: str, max_nodes: int = MAX_NODES) -> ParseResult:
         mark = err.problem_mark or err.context_mark
         line, col = _pos(mark) if mark else (1, 1)
         problem = (err.problem or str(err)).strip()
-        context = f" ({err.context})" if err.context else ""
-        result.problems.append(Problem("SCH001", line, col, f"not valid YAML: {problem}{context}"))
+        if "nesting depth" in problem:  # libyaml's own depth limit (PyYAML 6.0.4 and newer): the same SCH007
+            result.problems.append(Problem("SCH007", line, col,
+                                           f"nesting deeper than {MAX_DEPTH} levels: flatten the document"))
+        else:
+            context = f" ({err.context})" if err.context else ""
+            result.problems.append(Problem("SCH001", line, col, f"not valid YAML: {problem}{context}"))
     except yaml.reader.ReaderError as err:  # control characters, NUL bytes, ...
         line, col = _byte_position(text, err.position)
         code = ord(err.character) if isinstance(err.character, str) else err.character

@@ -37,6 +37,12 @@ Day = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 Text = Annotated[str, StringConstraints(strict=True, min_length=1, max_length=2000)]
 Email = Annotated[str, StringConstraints(strict=True, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=254)]
 StrictBool = Annotated[bool, Strict()]
+# PagerDuty object ids (PXXXXXX; older accounts and some objects have longer ones)
+PagerDutyId = Annotated[str, StringConstraints(strict=True, pattern=r"^[A-Z0-9]{2,20}$")]
+# an AWS managed policy by name, with its path where it has one (job-function/ViewOnlyAccess)
+ManagedPolicyName = Annotated[str, StringConstraints(
+    strict=True, pattern=r"^[A-Za-z0-9+=,.@_-]+(/[A-Za-z0-9+=,.@_-]+)*$", max_length=256)]
+IamAction = Annotated[str, StringConstraints(strict=True, pattern=r"^[a-z0-9-]+:[A-Za-z0-9*?]+$", max_length=200)]
 
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")  # a line break or control character
@@ -73,6 +79,7 @@ class Entity(Validated):
 class Person(Entity):
     kind: Literal["Person"]
     id: Id
+    pagerduty_id: PagerDutyId | None = None
     name: Text
     email: Email
     timezone: TimeZoneName
@@ -83,6 +90,7 @@ class Person(Entity):
 class Team(Entity):
     kind: Literal["Team"]
     id: Id
+    pagerduty_id: PagerDutyId | None = None
     name: Text
     members: list[Id] = Field(default_factory=list)
     leads: list[Id] = Field(default_factory=list)
@@ -100,6 +108,7 @@ class Team(Entity):
 class Service(Entity):
     kind: Literal["Service"]
     id: Id
+    pagerduty_id: PagerDutyId | None = None
     name: Text | None = None
     description: Text | None = None
     owner: Id
@@ -153,6 +162,7 @@ class Override(Validated):
 class Rotation(Entity):
     kind: Literal["Rotation"]
     id: Id
+    pagerduty_id: PagerDutyId | None = None
     name: Text | None = None
     timezone: TimeZoneName
     layers: list[Layer] = Field(min_length=1)
@@ -174,6 +184,7 @@ class Level(Validated):
 class Escalation(Entity):
     kind: Literal["Escalation"]
     id: Id
+    pagerduty_id: PagerDutyId | None = None
     name: Text | None = None
     repeat: Annotated[int, Strict(), Field(ge=0, le=9)] = 0
     levels: list[Level] = Field(min_length=1)
@@ -231,9 +242,17 @@ class Role(Entity):
     environment: Literal["production", "staging", "development"]
     account: Annotated[str, StringConstraints(strict=True, pattern=r"^[0-9]{12}$")]
     service: Id | None = None
+    operates: list[Id] = Field(default_factory=list)
     session: DurationField = Field(default_factory=lambda: _parse_duration("1h"))
     break_glass: StrictBool = False
-    statements: list[Statement] = Field(min_length=1)
+    managed_policies: list[ManagedPolicyName] = Field(default_factory=list)
+    statements: list[Statement] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _grants_something(self) -> Role:
+        if not self.statements and not self.managed_policies:
+            raise ValueError("a role needs 'statements' or 'managed_policies' (or both)")
+        return self
 
 
 @kind_model
@@ -276,6 +295,7 @@ class Night(StrictModel):
 class Waiver(StrictModel):
     rule: Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}[0-9]{3}$")]
     entity: Annotated[str, StringConstraints(min_length=3, max_length=300)]
+    subject: Annotated[str, StringConstraints(max_length=500)] | None = None
     reason: Text
     expires: DateOrDateTime
     approved_by: Id
@@ -299,6 +319,7 @@ class Settings(StrictModel):
     severity: dict[Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}[0-9]{3}$")],
                    Literal["error", "warning", "off"]] = Field(default_factory=dict)
     waivers: list[Waiver] = Field(default_factory=list)
+    known_actions: list[IamAction] = Field(default_factory=list)
 
     @property
     def ref(self) -> str:

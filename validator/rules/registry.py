@@ -28,6 +28,7 @@ class Issue:
     field: tuple = ()
     at: str | None = None
     severity: str | None = None  # a rule may raise or lower its own default for one finding
+    subject: str = ""  # the finding's subject (SPEC §3): what inside the entity is wrong, stable across runs
 
 
 Check = Callable[["Context"], Iterator[Issue]]

@@ -121,7 +121,16 @@ def _ref_issue(ctx: Context, entity: str, field: tuple, what: str, kind: str, id
     hint = ctx.memo(f"schema.closest.{kind}.{ident}",
                     lambda: _closest(ident, ctx.memo(f"schema.ids.{kind}", lambda: list(ctx.org.collection(kind)))))
     return Issue(entity, f"{entity} {what} '{ident}' is not a known {kind}{hint}: "
-                 f"fix the id or add the {kind}", field)
+                 f"fix the id or add the {kind}", field, subject=f"{_field_name(field)}={ident}")
+
+
+def _field_name(field: tuple) -> str:
+    """The referencing field as a path, without the index of the item in a list of ids (members.2 is members):
+    reordering a list keeps a finding's subject."""
+    parts = list(field)
+    if parts and isinstance(parts[-1], int):
+        parts.pop()
+    return ".".join(str(part) for part in parts)
 
 
 def _check_ids(ctx: Context, entity: str, field: tuple, what: str, kind: str, ids) -> Iterator[Issue]:
