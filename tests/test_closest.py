@@ -7,7 +7,7 @@ import difflib
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from validator.closest import close_match
+from validator.closest import close_match, suggest
 
 ids = st.text(alphabet="abcdeklmnrs-0129", min_size=0, max_size=14)
 
@@ -56,3 +56,21 @@ def test_searching_one_list_for_several_words_is_difflibs_answer_each_time(candi
     for word in words:
         expected = difflib.get_close_matches(word, candidates, n=1, cutoff=0.6)
         assert close_match(word, candidates) == (expected[0] if expected else None)
+
+
+def test_a_transposition_is_suggested_before_a_closer_looking_id():
+    """`kia` is `kai` with two letters swapped; difflib alone ranks `mia` first."""
+    assert difflib.get_close_matches("kia", ["mia", "kai"], n=1) == ["mia"]
+    assert suggest("kia", ["mia", "kai"]) == "kai"
+
+
+@settings(max_examples=200, deadline=None)
+@given(ids, st.lists(ids, max_size=30))
+def test_suggest_is_a_transposition_when_there_is_one_else_difflibs_answer(word: str, candidates: list[str]):
+    swaps = {word[:i] + word[i + 1] + word[i] + word[i + 2:] for i in range(len(word) - 1) if word[i] != word[i + 1]}
+    got = suggest(word, candidates)
+    if swaps & set(candidates):
+        assert got in swaps & set(candidates)
+    else:
+        expected = difflib.get_close_matches(word, candidates, n=1, cutoff=0.6)
+        assert got == (expected[0] if expected else None)

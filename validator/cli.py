@@ -29,7 +29,14 @@ class _Parser(argparse.ArgumentParser):
     """argparse, but a usage error is one line and exit 2."""
 
     def error(self, message: str) -> None:  # type: ignore[override]
+        if message.startswith("unrecognized arguments") and any(
+                word.split("=", 1)[0] in GLOBAL_OPTIONS for word in message.split()):
+            raise UsageError(f"{message}: the global options {', '.join(GLOBAL_OPTIONS)} come before the verb, "
+                             "as in 'dutyguard --repo PATH --now ISO validate'")
         raise UsageError(f"{message} (see '{self.prog} --help')")
+
+
+GLOBAL_OPTIONS = ("--repo", "--now", "--no-cache")
 
 
 def build_parser() -> argparse.ArgumentParser:

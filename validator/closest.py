@@ -98,3 +98,30 @@ def _kept_lengths(word: str, candidates: list[str], joined: bytes | None) -> lis
         return list(map(len, joined.translate(None, word.encode("ascii")).split(_SEPARATOR)))
     drop_word_chars = {ord(c): None for c in set(word)}
     return [len(candidate.translate(drop_word_chars)) for candidate in candidates]
+
+
+def suggest(word: str, candidates: list[str], cutoff: float = 0.6) -> str | None:
+    """The id to suggest for a misspelt `word`: a candidate that is `word` with two neighbouring
+    characters swapped (the commonest typo, `kia` for `kai`, which difflib's ratio ranks below `mia`),
+    else difflib's closest match."""
+    if len(word) >= 2:
+        known = _candidate_set(candidates)
+        for i in range(len(word) - 1):
+            if word[i] != word[i + 1]:
+                swapped = word[:i] + word[i + 1] + word[i] + word[i + 2:]
+                if swapped in known:
+                    return swapped
+    return close_match(word, candidates, cutoff)
+
+
+_last_set: tuple[list[str], list[str], frozenset[str]] | None = None
+
+
+def _candidate_set(candidates: list[str]) -> frozenset[str]:
+    """The candidates as a set, kept while the same list object is passed again unchanged."""
+    global _last_set
+    if _last_set is not None and _last_set[0] is candidates and _last_set[1] == candidates:
+        return _last_set[2]
+    known = frozenset(candidates)
+    _last_set = (candidates, list(candidates), known)
+    return known

@@ -23,6 +23,7 @@ from validator.model.kinds import (
     Team,
     default_settings,
 )
+from validator.model.types import ID_PATTERN, REF_PATTERN, TARGET_PATTERN
 
 __all__ = ["Org", "OrgBuilder", "build_org", "KINDS", "Person", "Team", "Service", "Rotation", "Escalation",
            "Absence", "Role", "Grant", "Settings"]
@@ -51,6 +52,13 @@ class Org:
     # ids of entities that exist in the files but failed the model: references to them are
     # not reported again as dangling (the SCH003 finding already blocks)
     broken: dict[str, set[str]] = field(default_factory=dict)
+    # entities kept although some fields failed the model (SPEC §3 "one mistake, one finding"):
+    # ref -> the top-level fields (YAML keys) whose values are unknown (they hold a default or a stand-in)
+    partial: dict[str, frozenset[str]] = field(default_factory=dict)
+
+    def unknown(self, ref: str, field_name: str) -> bool:
+        """Whether `field_name` of the entity `ref` failed the model (its value here is a stand-in)."""
+        return field_name in self.partial.get(ref, ())
 
     def collection(self, kind: str) -> dict:
         return getattr(self, COLLECTIONS[kind])
@@ -95,8 +103,9 @@ class OrgBuilder:
                 try:
                     entity = validate(data)
                 except ValidationError:
-                    _validate(raw, findings, org)  # the same error, turned into findings
-                    continue
+                    entity = _validate(raw, findings, org)  # the same error, turned into findings
+                    if entity is None:
+                        continue
                 ref = prefix + entity.id
                 if ref in sources:
                     again.setdefault(ref, []).append(raw.source)
@@ -143,12 +152,77 @@ def _validate(raw: RawEntity, findings: list[Finding], org: Org) -> Entity | Non
         return model.model_validate(data)
     except ValidationError as err:
         ref = _guess_ref(kind, data)
+        errors = err.errors(include_url=False)
+        for error in errors:
+            loc = tuple(error["loc"])
+            findings.append(_finding(source, loc, ref, _error_message(kind, error), subject=_field_path(loc)))
+        kept = _repaired(kind, data, errors)
+        if kept is not None:
+            entity, unknown = kept
+            org.partial[entity.ref] = unknown
+            return entity
         ident = data.get("id")
         if isinstance(ident, str):
             org.broken.setdefault(kind, set()).add(ident)
-        for error in err.errors(include_url=False):
-            findings.append(_finding(source, tuple(error["loc"]), ref, _error_message(kind, error)))
         return None
+
+
+# Kinds whose entity is kept when some fields fail (SPEC §3: one mistake, one finding): a person with a
+# misspelt time zone is still a member, a lead, an on-call person and a grantee for every other rule.
+# Rotations and escalations are not kept: who is paged then is unknown, and the on-call rules and
+# `oncall` say so rather than guess. Required fields get a stand-in that no rule reads as a problem.
+_STAND_INS: dict[str, dict[str, object]] = {
+    "Person": {"name": None, "email": None, "timezone": "UTC"},
+    "Team": {"name": None},
+    "Service": {},
+    "Role": {},
+    "Grant": {},
+}
+
+
+def _repaired(kind: str, data: dict, errors: list) -> tuple[Entity, frozenset[str]] | None:
+    """The entity with its failed fields replaced by their defaults (or a stand-in, or the bad items of an id
+    list left out), and the names of those fields; None where it cannot be kept (a bad id, a kind not kept)."""
+    stand_ins = _STAND_INS.get(kind)
+    if stand_ins is None or not isinstance(data.get("id"), str):
+        return None
+    model = KINDS[kind]
+    fields = model.__pydantic_fields__  # type: ignore[attr-defined]
+    by_alias = {(info.alias or name): name for name, info in fields.items()}
+    repaired = dict(data)
+    unknown: set[str] = set()
+    items: dict[str, set[int]] = {}
+    for error in errors:
+        loc = error["loc"]
+        if not loc or not isinstance(loc[0], str) or loc[0] in ("id", "kind"):
+            return None
+        key = loc[0]
+        if key not in by_alias:  # an unknown field: leave it out
+            repaired.pop(key, None)
+            continue
+        unknown.add(key)
+        if len(loc) == 2 and isinstance(loc[1], int) and isinstance(data.get(key), list):
+            items.setdefault(key, set()).add(loc[1])  # one bad id in a list: the others still count
+            continue
+        info = fields[by_alias[key]]
+        if not info.is_required():
+            repaired.pop(key, None)
+        elif key in stand_ins:
+            repaired[key] = data["id"] if stand_ins[key] is None and key == "name" else stand_ins[key]
+            if key == "email":
+                repaired[key] = f"{data['id']}@unknown.invalid"
+        else:
+            return None
+    for key, bad in items.items():
+        repaired[key] = [item for i, item in enumerate(data[key]) if i not in bad]
+    try:
+        return model.model_validate(repaired), frozenset(unknown)
+    except ValidationError:
+        return None
+
+
+def _field_path(loc: tuple) -> str:
+    return ".".join(str(part) for part in loc)
 
 
 def _guess_ref(kind: str, data: dict) -> str:
@@ -175,14 +249,40 @@ def _error_message(kind: str, error: dict) -> str:
     if kind_of_error == "missing":
         return f"{kind} is missing the required field '{loc}'"
     message = error["msg"]
+    value = error.get("input")
     if message.startswith("Value error, "):
         message = message[len("Value error, "):]
-    if kind_of_error == "string_pattern_mismatch" and loc.split(".")[-1] in ("id", "owner", "role", "parent"):
-        message = ("an id is lower-case ASCII letters, digits and '-', starting with a letter or digit, "
-                   "at most 63 characters")
-    value = error.get("input")
-    shown = "" if isinstance(value, (dict, list)) or kind_of_error == "missing" else f" (got {_short(value)})"
+    if kind_of_error == "string_pattern_mismatch":
+        message = _PATTERN_WORDS.get(str((error.get("ctx") or {}).get("pattern")), message)
+    elif kind_of_error in ("bool_type", "bool_parsing"):
+        message = "write true or false"
+    elif kind_of_error == "string_type" and isinstance(value, (int, float)) and not isinstance(value, bool):
+        field = loc.rsplit(".", 1)[-1]
+        message = f'this is text, not a number: quote it, {field}: "{value}"'
+    elif kind_of_error in ("int_type", "int_parsing") and isinstance(value, str):
+        message = "write a whole number, without quotes"
+    if isinstance(value, (dict, list)) or kind_of_error == "missing":
+        shown = ""
+    elif isinstance(value, str) and len(value) <= 80 and value in message:
+        shown = ""  # the message quotes the value already
+    else:
+        shown = f" (got {_short(value)})"
     return f"{kind} field '{loc}': {message}{shown}"
+
+
+# what each pattern of the kinds means, in words a newcomer can act on (instead of the regular expression)
+_PATTERN_WORDS = {
+    ID_PATTERN: "an id is lower-case ASCII letters, digits and '-', starting with a letter or digit, at most 63 "
+                "characters",
+    TARGET_PATTERN: "a target is rotation:<id> or person:<id>",
+    REF_PATTERN: "write team:<id> or person:<id>",
+    r"^[0-9]{12}$": 'an AWS account id is 12 digits, quoted: account: "123456789012"',
+    r"^[A-Z]{3}[0-9]{3}$": "a rule id is three capital letters and three digits, like ROT001",
+    r"^[^@\s]+@[^@\s]+\.[^@\s]+$": "write an email address, like alice@example.com",
+    r"^[A-Z0-9]{2,20}$": "a PagerDuty id is capital letters and digits, like PABC123",
+    r"^[a-z0-9-]+:[A-Za-z0-9*?]+$": "an IAM action is service:Action, like s3:GetObject",
+    r"^[A-Za-z0-9][A-Za-z0-9-]{0,38}$": "a GitHub organisation name is letters, digits and '-'",
+}
 
 
 def _short(value: object, limit: int = 80) -> str:
@@ -191,9 +291,9 @@ def _short(value: object, limit: int = 80) -> str:
     return text if len(text) <= limit else f"{text[:limit]}... ({len(text)} characters)"
 
 
-def _finding(source: Source, loc: tuple, entity: str, message: str) -> Finding:
+def _finding(source: Source, loc: tuple, entity: str, message: str, subject: str = "") -> Finding:
     line, column = source.position(loc)
-    return Finding("SCH003", "error", source.path, line, entity, one_line(message), column)
+    return Finding("SCH003", "error", source.path, line, entity, one_line(message), column, subject)
 
 
 def _duplicates(ref: str, places: list[Source]) -> list[Finding]:

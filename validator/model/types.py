@@ -84,7 +84,8 @@ DurationField = Annotated[
     Duration,
     BeforeValidator(_remembered(_parse_duration)),
     PlainSerializer(str, return_type=str),
-    WithJsonSchema({"type": "string", "pattern": r"^[0-9]+[mhdw]$"}),
+    WithJsonSchema({"type": "string", "pattern": r"^(?!0+[mhdw]$)[0-9]{1,6}[mhdw]$",
+                    "description": "a duration: a number and a unit (m, h, d, w), like 30m, 12h, 1d or 2w"}),
 ]
 
 
@@ -117,6 +118,18 @@ TimeZoneName = Annotated[
 ]
 
 
+# ISO 8601 in its extended form (what `dutyguard schema` says too): 2026-01-05, 2026-01-05T09:00,
+# 2026-01-05T09:00:00.5+05:30, ...Z. Python also reads the basic form (20260105T0900); it is refused, so
+# that the schema an editor checks accepts exactly what validate accepts.
+_YEAR = r"[0-9]{4}"
+DATE_PATTERN = rf"{_YEAR}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])"
+_OFFSET = r"(Z|[+-]([01][0-9]|2[0-3])(:[0-5][0-9])?)"
+TIME_PATTERN = rf"([01][0-9]|2[0-3])(:[0-5][0-9](:[0-5][0-9]([.,][0-9]{{1,6}})?)?)?{_OFFSET}?"
+DATETIME_PATTERN = rf"^{DATE_PATTERN}[T ]{TIME_PATTERN}$"
+DATE_OR_DATETIME_PATTERN = rf"^{DATE_PATTERN}([T ]{TIME_PATTERN})?$"
+_EXTENDED = re.compile(DATE_OR_DATETIME_PATTERN)
+
+
 def _parse_datetime(value: Any) -> datetime:
     """ISO 8601 date-time; no offset means 'local' (the caller decides which zone)."""
     if isinstance(value, datetime):
@@ -125,6 +138,8 @@ def _parse_datetime(value: Any) -> datetime:
         return datetime.combine(value, time())
     if not isinstance(value, str):
         raise ValueError(f"expected an ISO 8601 date-time like 2026-01-05T09:00, not {value!r}")
+    if not _EXTENDED.match(value):
+        raise ValueError(f"'{value}' is not an ISO 8601 date-time like 2026-01-05T09:00 or 2026-01-05T09:00+01:00")
     try:
         parsed = datetime.fromisoformat(value)
     except ValueError:
@@ -137,6 +152,8 @@ def _parse_date_or_datetime(value: Any) -> date | datetime:
         return value
     if not isinstance(value, str):
         raise ValueError(f"expected an ISO 8601 date (2027-03-31) or date-time, not {value!r}")
+    if not _EXTENDED.match(value):
+        raise ValueError(f"'{value}' is not an ISO 8601 date (2027-03-31) or date-time (2027-03-31T09:00)")
     if len(value) == 10:
         try:
             return _in_years(date.fromisoformat(value), value)
@@ -160,13 +177,14 @@ DateTimeField = Annotated[
     datetime,
     BeforeValidator(_remembered(_parse_datetime)),
     PlainSerializer(lambda v: v.isoformat(), return_type=str),
-    WithJsonSchema({"type": "string", "description": "ISO 8601 date-time"}),
+    WithJsonSchema({"type": "string", "pattern": DATE_OR_DATETIME_PATTERN, "description": "ISO 8601 date-time"}),
 ]
 DateOrDateTime = Annotated[
     date | datetime,
     BeforeValidator(_remembered(_parse_date_or_datetime)),
     PlainSerializer(lambda v: v.isoformat(), return_type=str),
-    WithJsonSchema({"type": "string", "description": "ISO 8601 date or date-time"}),
+    WithJsonSchema({"type": "string", "pattern": DATE_OR_DATETIME_PATTERN,
+                    "description": "ISO 8601 date or date-time"}),
 ]
 
 _CLOCK = re.compile(r"^([01][0-9]|2[0-3]):([0-5][0-9])$|^24:00$")

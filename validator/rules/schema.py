@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from validator.closest import close_match
+from validator.closest import suggest
 from validator.model.types import split_ref
 from validator.rules.context import Context
 from validator.rules.registry import Issue, document, rule
@@ -102,7 +102,7 @@ document("SCH007", "error", "file cannot be read", """
 
 
 def _closest(ident: str, candidates: list[str]) -> str:
-    close = close_match(ident, candidates, cutoff=0.6)  # difflib's answer, faster on many ids
+    close = suggest(ident, candidates)  # a swapped pair of letters, else difflib's answer (faster on many ids)
     return f" (did you mean {close}?)" if close else ""
 
 
