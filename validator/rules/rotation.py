@@ -302,23 +302,36 @@ def on_call_while_absent(ctx: Context) -> Iterator[Issue]:
           overrides: [{person: carol, from: 2026-12-21T09:00, to: 2026-12-28T09:00}]
     """
     now = int(ctx.now.timestamp())
+    # (rotation, person) -> the spans on call while away, and the reasons: one finding per pair
+    found_for: dict[tuple[str, str], tuple[list[tuple[int, int]], list[str]]] = {}
     for absence in ctx.org.absences:
         person = ctx.org.people.get(absence.person)
         if person is None:
             continue
         start, end = absence_interval(absence, person.timezone)
+        if end <= start:  # a date against a datetime: only the person's zone tells (the model cannot)
+            yield Issue(absence.ref, f"this absence of {person.id} ends before it starts in their time zone "
+                        f"({person.timezone}): a date is a whole day there, a datetime without offset is UTC; "
+                        "fix 'to'", ("to",), subject=f"person:{person.id}")
+            continue
         window = (max(start, now), min(end, now + ABSENCE_LOOKAHEAD))
         if window[1] <= window[0]:
             continue
-        why = f" ({absence.reason})" if absence.reason else ""
         for rotation in _rotations_with(ctx, person.id):
             found = rotation_timeline(ctx, rotation.id, window)
             spans = found.by_person().get(person.id, []) if found else []
             if spans:
-                field = ("overrides",) if rotation.overrides else ("layers",)
-                yield Issue(rotation.ref, f"{person.id} is on call in {rotation.id} during their absence{why} "
-                            f"{describe_windows(spans, rotation.timezone)}: add an override that gives these "
-                            "hours to someone else", field)
+                entry = found_for.setdefault((rotation.id, person.id), ([], []))
+                entry[0].extend(spans)
+                if absence.reason and absence.reason not in entry[1]:
+                    entry[1].append(absence.reason)
+    for (rotation_id, person_id), (spans, reasons) in sorted(found_for.items()):
+        rotation = ctx.org.rotations[rotation_id]
+        why = f" ({', '.join(reasons)})" if reasons else ""
+        field = ("overrides",) if rotation.overrides else ("layers",)
+        yield Issue(rotation.ref, f"{person_id} is on call in {rotation_id} during their absence{why} "
+                    f"{describe_windows(normalise(spans), rotation.timezone)}: add an override that gives these "
+                    "hours to someone else", field, subject=f"person:{person_id}")
 
 
 def _on_call_by_person(ctx: Context) -> dict[str, tuple[list[tuple[int, int]], list[str]]]:
