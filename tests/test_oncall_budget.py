@@ -8,7 +8,7 @@ from pathlib import Path
 from tests.conftest import write_repo
 from validator.load import load_repo
 from validator.model import build_org
-from validator.oncall import views
+from validator.rules import oncall_views as views
 from validator.rules.context import Context
 
 ROTATION = """\

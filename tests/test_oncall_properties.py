@@ -65,18 +65,28 @@ def _allowed(zone: str, restrictions, moment: datetime) -> bool:
     return False
 
 
+def deciding_reference(rotation: Rotation, moment: datetime) -> int | None:
+    """The index of the layer that decides who is on call at `moment` (overrides aside), the slow way:
+    the last layer that has begun and whose restrictions allow someone then (ROT001's window)."""
+    zone = rotation.timezone
+    for position in range(len(rotation.layers) - 1, -1, -1):
+        layer = rotation.layers[position]
+        if _index(zone, layer.start, layer.turn, moment) is not None and _allowed(zone, layer.restrictions, moment):
+            return position
+    return None
+
+
 def who_reference(rotation: Rotation, moment: datetime) -> str | None:
     """Who is on call at `moment` (aware), the slow way."""
     zone = rotation.timezone
     for override in reversed(rotation.overrides):
         if wall_to_utc(zone, override.from_) <= moment < wall_to_utc(zone, override.to):
             return override.person
-    for layer in reversed(rotation.layers):
-        index = _index(zone, layer.start, layer.turn, moment)
-        if index is None or not _allowed(zone, layer.restrictions, moment):
-            continue
-        return layer.members[index % len(layer.members)]
-    return None
+    position = deciding_reference(rotation, moment)
+    if position is None:
+        return None
+    layer = rotation.layers[position]
+    return layer.members[_index(zone, layer.start, layer.turn, moment) % len(layer.members)]
 
 
 # --- the property: the interval engine agrees with the reference everywhere we look ------------------
@@ -84,7 +94,7 @@ def who_reference(rotation: Rotation, moment: datetime) -> str | None:
 from hypothesis import HealthCheck, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
-from validator.oncall import timeline  # noqa: E402
+from validator.oncall import contains, timeline  # noqa: E402
 
 # each zone with windows (10 days from these starts) around its 2026 DST switches
 ZONES = {
@@ -151,5 +161,13 @@ def test_interval_engine_agrees_with_minute_sampler(case, minutes):
             moment = datetime.fromtimestamp(edge, UTC)
             if start <= moment < end:
                 instants.add(moment)
+    for s, e in (span for spans in computed.deciding for span in spans):  # and of every deciding window
+        for edge in (s - 60, s, e - 60, e):
+            moment = datetime.fromtimestamp(edge, UTC)
+            if start <= moment < end:
+                instants.add(moment)
     for moment in sorted(instants):
-        assert computed.who(int(moment.timestamp())) == who_reference(rotation, moment), moment
+        at = int(moment.timestamp())
+        assert computed.who(at) == who_reference(rotation, moment), moment
+        deciding = [i for i, spans in enumerate(computed.deciding) if contains(spans, at)]
+        assert deciding == ([] if (want := deciding_reference(rotation, moment)) is None else [want]), moment

@@ -11,11 +11,21 @@ from. Settings, a single document, stays a BaseModel (its rules ask which fields
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, Strict, StringConstraints, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    Strict,
+    StringConstraints,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic.dataclasses import dataclass
+from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from validator.model.types import (
     DAYS,
@@ -29,6 +39,7 @@ from validator.model.types import (
     Target,
     TimeZoneName,
     _parse_duration,
+    get_zone,
 )
 
 MAX_HORIZON_DAYS = 366  # Settings.horizon: rotations are checked at most a year (and a leap day) ahead
@@ -153,8 +164,10 @@ class Override(Validated):
 
     @model_validator(mode="after")
     def _ordered(self) -> Override:
-        if _naive(self.to) <= _naive(self.from_):
-            raise ValueError("an override's 'to' must be after its 'from'")
+        """`from`/`to` are instants: offsets are respected; without one, both read on the rotation's wall
+        clock. One with and one without an offset needs the rotation's zone: `Rotation._overrides_ordered`."""
+        if (self.from_.tzinfo is None) == (self.to.tzinfo is None) and self.to <= self.from_:
+            raise _field_error("to", self.to, _not_after("an override", self.from_, self.to))
         return self
 
 
@@ -167,6 +180,16 @@ class Rotation(Entity):
     timezone: TimeZoneName
     layers: list[Layer] = Field(min_length=1)
     overrides: list[Override] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _overrides_ordered(self) -> Rotation:
+        """An override with an offset on one end only: the other end is on the rotation's wall clock."""
+        for index, override in enumerate(self.overrides):
+            if (override.from_.tzinfo is None) != (override.to.tzinfo is None) and \
+                    _instant(override.to, self.timezone) <= _instant(override.from_, self.timezone):
+                raise _field_error(("overrides", index, "to"), override.to,
+                                   _not_after("an override", override.from_, override.to, self.timezone))
+        return self
 
     @property
     def members(self) -> list[str]:
@@ -204,8 +227,20 @@ class Absence(Entity):
 
     @model_validator(mode="after")
     def _ordered(self) -> Absence:
-        if _as_datetime(self.to, end=True) <= _as_datetime(self.from_):
-            raise ValueError("an absence's 'to' must not be before its 'from'")
+        """Datetimes are instants (UTC without an offset); dates are whole days in the person's zone, `to`
+        included. A date against a datetime depends on that zone (UTC-12 to UTC+14): refused only when it
+        ends before it starts in every zone."""
+        start, end = self.from_, self.to
+        if isinstance(start, datetime) and isinstance(end, datetime):
+            wrong = _utc(end) <= _utc(start)
+        elif not isinstance(start, datetime) and not isinstance(end, datetime):
+            wrong = end < start
+        else:
+            earliest_start = _utc(start) if isinstance(start, datetime) else _day_start(start) - _LATEST_OFFSET
+            latest_end = _utc(end) if isinstance(end, datetime) else _day_start(end, 1) + _EARLIEST_OFFSET
+            wrong = latest_end <= earliest_start
+        if wrong:
+            raise _field_error("to", end, _not_after("an absence", start, end))
         return self
 
 
@@ -360,12 +395,43 @@ KINDS: dict[str, type] = {
 }
 
 
-def _naive(value: datetime) -> datetime:
-    return value.replace(tzinfo=None) if value.tzinfo else value
+_EARLIEST_OFFSET = timedelta(hours=12)   # UTC-12: a local midnight is at most 12 h after UTC's
+_LATEST_OFFSET = timedelta(hours=14)     # UTC+14: ... and at most 14 h before it
 
 
-def _as_datetime(value: date | datetime, end: bool = False) -> datetime:
-    if isinstance(value, datetime):
-        return _naive(value)
-    moment = datetime(value.year, value.month, value.day)
-    return moment.replace(hour=23, minute=59) if end else moment
+def _utc(value: datetime) -> datetime:
+    """An instant: aware as given, naive read as UTC."""
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def _instant(moment: datetime, zone_name: str) -> datetime:
+    """An aware instant; a naive `moment` on the zone's wall clock (a gap moves forward, a fold takes the first)."""
+    if moment.tzinfo is not None:
+        return moment
+    zone = get_zone(zone_name)
+    first = moment.replace(tzinfo=zone, fold=0)
+    if first.astimezone(UTC).astimezone(zone).replace(tzinfo=None) == moment:
+        return first
+    low = min(first.astimezone(UTC), moment.replace(tzinfo=zone, fold=1).astimezone(UTC))
+    offset, probe = low.astimezone(zone).utcoffset(), low
+    while probe.astimezone(zone).utcoffset() == offset:  # in a gap: walk to the transition
+        probe += timedelta(minutes=1)
+    return probe
+
+
+def _day_start(value: date, days: int = 0) -> datetime:
+    """Midnight UTC of a date (plus `days`)."""
+    return datetime(value.year, value.month, value.day, tzinfo=UTC) + timedelta(days=days)
+
+
+def _not_after(what: str, start: date | datetime, end: date | datetime, zone: str | None = None) -> str:
+    read = f" (times without an offset are in {zone})" if zone else ""
+    return (f"{what}'s 'to' ({end.isoformat()}) is not after its 'from' ({start.isoformat()}){read}: "
+            "offsets are respected, so compare the two instants and fix the end")
+
+
+def _field_error(loc: str | tuple, value: Any, message: str) -> ValidationError:
+    """A validation error at one field (a model validator's own ValueError would point at the whole item)."""
+    return ValidationError.from_exception_data("dutyguard", [InitErrorDetails(
+        type=PydanticCustomError("value_error", "Value error, {reason}", {"reason": message}),
+        loc=loc if isinstance(loc, tuple) else (loc,), input=value)])

@@ -27,7 +27,7 @@ Segment = tuple[int, int, str]
 
 
 MAX_TOTAL_TURNS = 2_000_000
-"""Hand-offs all rotations together may make in one run (see `views.rotation_timeline`)."""
+"""Hand-offs all rotations together may make in one run (see `rules.oncall_views.rotation_timeline`)."""
 
 
 class TurnLimit(Exception):
@@ -54,6 +54,9 @@ class Timeline:
     start: int
     end: int
     segments: list[Segment] = field(default_factory=list)
+    deciding: list[IntervalSet] = field(default_factory=list)
+    """Per layer (repository order): when that layer decides who is on call, before overrides: it has
+    someone by its start and restrictions and no later layer has. Empty lists when not computed."""
 
     def by_person(self) -> dict[str, IntervalSet]:
         out: dict[str, list[tuple[int, int]]] = {}
@@ -87,11 +90,15 @@ def timeline(rotation: Rotation, start: int | datetime, end: int | datetime) -> 
     segments: list[Segment] = []
     covered: IntervalSet = []
     last = len(rotation.layers) - 1
+    deciding: list[IntervalSet] = []
     for index, layer in enumerate(reversed(rotation.layers)):
         shifts = layer_intervals(layer, zone, w0, w1)
-        segments.extend(_subtract_labeled(shifts, covered))
+        decides = _subtract_labeled(shifts, covered)
+        segments.extend(decides)
+        deciding.append(_spans(decides))
         if index < last:  # the first layer's coverage is not needed: nothing lies below it
             covered = union(covered, _spans(shifts))
+    deciding.reverse()
     segments.sort()
     for override in rotation.overrides:
         o0 = max(w0, instant(override.from_, zone))
@@ -100,7 +107,7 @@ def timeline(rotation: Rotation, start: int | datetime, end: int | datetime) -> 
             segments = _subtract_labeled(segments, [(o0, o1)])
             segments.append((o0, o1, override.person))
             segments.sort()
-    return Timeline(w0, w1, _merge(segments))
+    return Timeline(w0, w1, _merge(segments), deciding)
 
 
 def who(rotation: Rotation, moment: int | datetime) -> str | None:

@@ -11,7 +11,7 @@ sampling `zoneinfo` every 6 hours and bisecting to the second.
 from __future__ import annotations
 
 from bisect import bisect_right
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from functools import lru_cache
 
 from validator.model.types import get_zone
@@ -39,11 +39,6 @@ def _wall_seconds(moment: datetime) -> int:
     differently on the wall clock.
     """
     return (moment - _EPOCH) // _SECOND
-
-
-def from_local_seconds(local: int) -> datetime:
-    """The naive datetime whose wall-clock reading is `local`."""
-    return _EPOCH + timedelta(seconds=local)
 
 
 def _offset(zone_name: str, utc: int) -> int:
@@ -112,10 +107,6 @@ def instant(moment: datetime, zone_name: str) -> int:
     if moment.tzinfo is not None:
         return int(moment.timestamp())
     return to_utc(zone_name, naive_seconds(moment))
-
-
-def utc_datetime(utc: int) -> datetime:
-    return datetime.fromtimestamp(utc, UTC)
 
 
 def local_datetime(utc: int, zone_name: str) -> datetime:

@@ -6,7 +6,8 @@ from collections.abc import Iterator
 
 from validator.model.kinds import Escalation
 from validator.oncall import describe_windows, intersect, shared, union
-from validator.oncall.views import (
+from validator.rules.context import Context
+from validator.rules.oncall_views import (
     checkable,
     escalation_view,
     escalation_zone,
@@ -17,7 +18,6 @@ from validator.oncall.views import (
     support_hours,
     support_mask,
 )
-from validator.rules.context import Context
 from validator.rules.registry import Issue, rule
 
 MIN_DELAY_SECONDS = 60

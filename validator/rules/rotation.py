@@ -18,7 +18,8 @@ from validator.oncall import (
     subtract,
     total,
 )
-from validator.oncall.views import (
+from validator.rules.context import Context
+from validator.rules.oncall_views import (
     ABSENCE_LOOKAHEAD,
     active_people,
     checkable,
@@ -32,7 +33,6 @@ from validator.oncall.views import (
     targets_of,
     turn_limit,
 )
-from validator.rules.context import Context
 from validator.rules.registry import Issue, rule
 
 _PERSON = itemgetter(2)
@@ -52,52 +52,92 @@ def _paging(ctx: Context) -> list[tuple[Service, list[str]]]:
 @rule("ROT001", "error", "single point of failure in a rotation")
 def too_few_people(ctx: Context) -> Iterator[Issue]:
     """
-    A rotation that pages a service has fewer distinct active people in its layers than the
-    service tier's `min_people` (Settings `tiers`; defaults 3, 2, 2, 1 for tiers 1-4).
+    At some time in the service's support hours, the people who can be on call for a rotation
+    that pages it are fewer than the service tier's `min_people` (Settings `tiers`; defaults
+    3, 2, 2, 1 for tiers 1-4). The people who can be on call at a time are the active members of
+    the layer that decides who is on call then: the last layer that has begun and whose
+    restrictions allow someone at that time of the cycle.
 
     Rationale: with two people on a tier-1 rotation, one vacation means one person on call
-    around the clock, and a resignation means nobody. The finding names the service
-    (`service:ID`, so a waiver is per service) and points at the rotation's layers.
-    Overrides do not count: they are temporary.
+    around the clock, and a resignation means nobody. Counting people per window, not per
+    rotation, catches the follow-the-sun rotation whose APAC layer is one person: eight hours
+    every day that only ivy can answer, however many people the other regions have. The finding
+    names the service (`service:ID`, so a waiver is per service), points at the layer's members
+    (subject `rotation:ID/layer:NAME`) and names the windows. Overrides do not count: they are
+    temporary. Support hours are the tier's (`business` on the wall clock of the escalation's
+    first rotation); a tier with `hours: none` is not checked.
 
     Fails:
         - {kind: Service, id: checkout-api, owner: payments, tier: 1, escalation: pay}
         - {kind: Escalation, id: pay, levels: [{targets: ["rotation:pay-primary"]}]}
         - kind: Rotation
           id: pay-primary
-          timezone: Europe/Berlin
-          layers: [{name: weekly, members: [alice, bob], start: 2026-01-05T09:00, turn: 1w}]
+          timezone: UTC
+          layers:
+            - {name: emea, members: [alice, bob, carol], start: 2026-01-05T08:00, turn: 1w,
+               restrictions: [{from: "08:00", to: "16:00"}]}
+            - {name: apac, members: [ivy], start: 2026-01-05T00:00, turn: 1w,
+               restrictions: [{from: "00:00", to: "08:00"}]}
+            - {name: amer, members: [sam, tina, uma], start: 2026-01-05T16:00, turn: 1w,
+               restrictions: [{from: "16:00", to: "00:00"}]}
     Passes:
+        # the same rotation with three people in every region
         - kind: Rotation
           id: pay-primary
-          timezone: Europe/Berlin
-          layers: [{name: weekly, members: [alice, bob, carol], start: 2026-01-05T09:00, turn: 1w}]
+          timezone: UTC
+          layers:
+            - {name: emea, members: [alice, bob, carol], start: 2026-01-05T08:00, turn: 1w,
+               restrictions: [{from: "08:00", to: "16:00"}]}
+            - {name: apac, members: [ivy, jun, kai], start: 2026-01-05T00:00, turn: 1w,
+               restrictions: [{from: "00:00", to: "08:00"}]}
+            - {name: amer, members: [sam, tina, uma], start: 2026-01-05T16:00, turn: 1w,
+               restrictions: [{from: "16:00", to: "00:00"}]}
     """
     tiers = ctx.settings.tiers
-    active_of = _active_members(ctx)
+    active = active_people(ctx)
+    found_for: dict[tuple, list[tuple[int, IntervalSet]]] = {}
     for service, rotation_ids in _paging(ctx):
         policy = tiers.get(service.tier)
-        if policy is None:
+        if policy is None or policy.hours == "none" or policy.min_people <= 0:
             continue
+        zone = escalation_zone(ctx, ctx.org.escalations[service.escalation or ""])
         for rotation_id in rotation_ids:
-            active = active_of.get(rotation_id)
-            if active is None:
-                continue
-            rotation = ctx.org.rotations[rotation_id]
-            if len(active) < policy.min_people:
-                names = ", ".join(active) if active else "nobody"
-                yield Issue(service.ref, f"rotation {rotation.id} pages tier-{service.tier} service {service.id} "
-                            f"but has {len(active)} active person(s) ({names}), fewer than the tier's min_people "
-                            f"{policy.min_people}: add people to its layers", ("layers",), at=rotation.ref)
+            key = (rotation_id, policy.hours, zone, policy.min_people)
+            if key not in found_for:
+                found_for[key] = _thin_layers(ctx, rotation_id, policy.hours, zone, policy.min_people)
+            rotation = ctx.org.rotations.get(rotation_id)
+            for index, windows in found_for[key]:
+                layer = rotation.layers[index]
+                people = [m for m in dict.fromkeys(layer.members) if m in active]
+                gone = [m for m in dict.fromkeys(layer.members) if m not in active]
+                names = ", ".join(people) if people else "nobody"
+                left = f"; {', '.join(gone)} inactive" if gone else ""
+                yield Issue(service.ref, f"in rotation {rotation_id}, layer {layer.name} decides who is on call "
+                            f"{describe_windows(windows, rotation.timezone)}, and only {len(people)} active "
+                            f"person(s) can be on call then ({names}{left}): tier-{service.tier} service "
+                            f"{service.id} needs min_people {policy.min_people} at every time of its support "
+                            f"hours ({hours_label(ctx, policy.hours)}); add people to layer {layer.name}",
+                            ("layers", index, "members"), at=rotation.ref,
+                            subject=f"rotation:{rotation_id}/layer:{layer.name}")
 
 
-def _active_members(ctx: Context) -> dict[str, list[str]]:
-    """Rotation id -> its distinct active members, in order of first appearance."""
-    def build() -> dict[str, list[str]]:
-        active = active_people(ctx)
-        return {rotation.id: [m for m in rotation.members if m in active] for rotation in ctx.org.rotations.values()}
-
-    return ctx.memo("rotation.active_members", build)
+def _thin_layers(ctx: Context, rotation_id: str, hours: str, zone: str, minimum: int) -> list[tuple[int, IntervalSet]]:
+    """(layer index, the support-hour windows in which it decides) for each layer with fewer than `minimum`
+    active members that decides at some time of the support hours; [] when the rotation cannot be computed."""
+    rotation = ctx.org.rotations.get(rotation_id)
+    found = rotation_timeline(ctx, rotation_id)
+    if rotation is None or found is None:
+        return []
+    active = active_people(ctx)
+    mask = support_mask(ctx, hours, zone)
+    out = []
+    for index, layer in enumerate(rotation.layers):
+        if sum(1 for m in dict.fromkeys(layer.members) if m in active) >= minimum:
+            continue
+        windows = intersect(found.deciding[index], mask)
+        if windows:
+            out.append((index, windows))
+    return out
 
 
 @rule("ROT002", "error", "coverage gap")
@@ -262,23 +302,36 @@ def on_call_while_absent(ctx: Context) -> Iterator[Issue]:
           overrides: [{person: carol, from: 2026-12-21T09:00, to: 2026-12-28T09:00}]
     """
     now = int(ctx.now.timestamp())
+    # (rotation, person) -> the spans on call while away, and the reasons: one finding per pair
+    found_for: dict[tuple[str, str], tuple[list[tuple[int, int]], list[str]]] = {}
     for absence in ctx.org.absences:
         person = ctx.org.people.get(absence.person)
         if person is None:
             continue
         start, end = absence_interval(absence, person.timezone)
+        if end <= start:  # a date against a datetime: only the person's zone tells (the model cannot)
+            yield Issue(absence.ref, f"this absence of {person.id} ends before it starts in their time zone "
+                        f"({person.timezone}): a date is a whole day there, a datetime without offset is UTC; "
+                        "fix 'to'", ("to",), subject=f"person:{person.id}")
+            continue
         window = (max(start, now), min(end, now + ABSENCE_LOOKAHEAD))
         if window[1] <= window[0]:
             continue
-        why = f" ({absence.reason})" if absence.reason else ""
         for rotation in _rotations_with(ctx, person.id):
             found = rotation_timeline(ctx, rotation.id, window)
             spans = found.by_person().get(person.id, []) if found else []
             if spans:
-                field = ("overrides",) if rotation.overrides else ("layers",)
-                yield Issue(rotation.ref, f"{person.id} is on call in {rotation.id} during their absence{why} "
-                            f"{describe_windows(spans, rotation.timezone)}: add an override that gives these "
-                            "hours to someone else", field)
+                entry = found_for.setdefault((rotation.id, person.id), ([], []))
+                entry[0].extend(spans)
+                if absence.reason and absence.reason not in entry[1]:
+                    entry[1].append(absence.reason)
+    for (rotation_id, person_id), (spans, reasons) in sorted(found_for.items()):
+        rotation = ctx.org.rotations[rotation_id]
+        why = f" ({', '.join(reasons)})" if reasons else ""
+        field = ("overrides",) if rotation.overrides else ("layers",)
+        yield Issue(rotation.ref, f"{person_id} is on call in {rotation_id} during their absence{why} "
+                    f"{describe_windows(normalise(spans), rotation.timezone)}: add an override that gives these "
+                    "hours to someone else", field, subject=f"person:{person_id}")
 
 
 def _on_call_by_person(ctx: Context) -> dict[str, tuple[list[tuple[int, int]], list[str]]]:
