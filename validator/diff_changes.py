@@ -150,6 +150,9 @@ def structural_changes(before: Org, after: Org,
         ids.add(ref)
         out.extend(_entity_entries(ref, was, now))
     old_settings, new_settings = plain(before.settings), plain(after.settings)
+    if before.settings_declared != after.settings_declared:  # written (and valid), or the defaults
+        out.append({"entity": "settings", "field": "declared", "before": before.settings_declared,
+                    "after": after.settings_declared})
     if old_settings != new_settings:
         touched["settings"] = {"settings"}
         for path, was, now in value_changes("", old_settings, new_settings):
