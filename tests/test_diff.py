@@ -32,8 +32,9 @@ def diff_json(repo, *refs: str) -> dict:
 
 
 def test_nothing_changed_is_an_empty_diff(gitrepo):
-    assert diff_json(gitrepo, "base") == {"access": {"added": [], "removed": []}, "ownership": [],
-                                          "findings": {"new": [], "fixed": []}}
+    assert diff_json(gitrepo, "base") == {"access": {"added": [], "removed": [], "changed": []}, "roles": [],
+                                          "ownership": [], "changes": [], "oncall": [],
+                                          "findings": {"new": [], "fixed": [], "changed": []}}
 
 
 def test_reformatting_and_reordering_change_nothing(gitrepo):
@@ -49,7 +50,8 @@ def test_reformatting_and_reordering_change_nothing(gitrepo):
         """})
     gitrepo.commit("cosmetics")
     diff = diff_json(gitrepo, "base", "HEAD")
-    assert diff["access"] == {"added": [], "removed": []} and diff["ownership"] == []
+    assert diff["access"] == {"added": [], "removed": [], "changed": []} and diff["ownership"] == []
+    assert diff["changes"] == [] and diff["roles"] == []
 
 
 def test_adding_a_member_gives_them_the_teams_production_access(gitrepo):
@@ -99,7 +101,7 @@ def test_adding_a_grant_shows_who_gains_what_why_and_the_risk(gitrepo):
 def test_the_spec_shape_of_access_entries(gitrepo):
     gitrepo.append("policy/grants.yaml", ADMIN_GRANT)
     diff = diff_json(gitrepo, "base")
-    assert set(diff) == {"access", "ownership", "findings"}
+    assert set(diff) == {"access", "roles", "ownership", "changes", "oncall", "findings"}
     assert {"added", "removed"} <= set(diff["access"])
     entry = diff["access"]["added"][0]
     assert {"person", "role", "via", "risk"} <= set(entry)
@@ -223,19 +225,19 @@ def test_between_two_refs_the_working_tree_may_lack_the_folders(gitrepo):
     assert gitrepo.cli("diff", first).code == 2  # the working tree has no organisation to compare
 
 
-def _full_table_changes(before, after, now):
-    """The access diff from both organisations' full tables (every row built): what the
-    summary-first `access_changes` must equal."""
+def _full_table_changes(before, after, now, changed_roles):
+    """The access diff from both organisations' full tables (every row of everyone built): what the
+    incremental `access_and_roles` (only the people a change can affect) must equal."""
     from validator.diff import _with_grant, access_table
 
     old, new = access_table(before, now), access_table(after, now)
-    changed = [{**_with_grant(new[key], after),
-                "before": {"risk": old[key]["risk"], "via": old[key]["via"], "expires": old[key]["expires"]}}
+    changed = [(key, {**_with_grant(new[key], after),
+                      "before": {"risk": old[key]["risk"], "via": old[key]["via"], "expires": old[key]["expires"]}})
                for key in sorted(old.keys() & new.keys())
-               if (old[key]["risk"], old[key]["expires"]) != (new[key]["risk"], new[key]["expires"])]
-    out = {"added": [_with_grant(new[key], after) for key in sorted(new.keys() - old.keys())],
-           "removed": [old[key] for key in sorted(old.keys() - new.keys())]}
-    return out | ({"changed": changed} if changed else {})
+               if key[1] in changed_roles
+               or (old[key]["risk"], old[key]["expires"]) != (new[key]["risk"], new[key]["expires"])]
+    return {"added": [_with_grant(new[key], after) for key in sorted(new.keys() - old.keys())],
+            "removed": [old[key] for key in sorted(old.keys() - new.keys())], "changed": changed}
 
 
 def test_access_changes_equal_those_of_the_full_tables(gitrepo):
@@ -243,11 +245,12 @@ def test_access_changes_equal_those_of_the_full_tables(gitrepo):
     that goes, a grant that comes, a member who leaves a team): the same as comparing full tables."""
     from datetime import UTC, datetime
 
-    from validator.diff import access_changes
+    from validator.diff import access_and_roles
+    from validator.diff_changes import structural_changes
     from validator.engine import validate_repo
 
     now = datetime(2026, 11, 23, 12, tzinfo=UTC)
-    before = validate_repo(gitrepo.root, now).org
+    before = validate_repo(gitrepo.root, now)
     gitrepo.replace("policy/roles.yaml", "actions: [ecs:UpdateService]", "actions: [ecs:UpdateService, iam:PassRole]")
     gitrepo.replace("policy/grants.yaml", "to: [team:payments]", "to: [team:payments, person:grace]")
     gitrepo.replace("ownership/teams.yaml", "members: [alice, bob, carol]", "members: [alice, carol]")
@@ -258,7 +261,16 @@ def test_access_changes_equal_those_of_the_full_tables(gitrepo):
         - {kind: Grant, id: dave-deploy-longer, role: checkout-deploy, to: [person:dave], reason: x,
            approved_by: [erin], expires: "2026-12-05T10:00:00+00:00"}
         """)
-    after = validate_repo(gitrepo.root, now).org
-    changes = access_changes(before, after, now)
-    assert changes == _full_table_changes(before, after, now)
-    assert changes["added"] and changes["removed"] and changes["changed"]
+    after = validate_repo(gitrepo.root, now)
+    _, touched = structural_changes(before.org, after.org)
+    access, roles = access_and_roles(before, after, now, touched)
+    full = _full_table_changes(before.org, after.org, now, {"checkout-deploy"})
+    assert access["added"] == full["added"] and access["removed"] == full["removed"]
+    assert [{k: v for k, v in row.items() if k not in ("fields", "gained", "lost")} for row in access["changed"]] \
+        == [row for _, row in full["changed"]]
+    assert access["added"] and access["removed"] and access["changed"]
+    assert [r["role"] for r in roles] == ["checkout-deploy"]
+    assert roles[0]["holders"] == ["alice", "carol", "dave", "grace"]
+    assert roles[0]["gained"] == [{"action": "iam:PassRole",
+                                   "resource": "arn:aws:ecs:eu-west-1:123456789012:service/prod/ledger",
+                                   "risk": ["permissions-management"]}]

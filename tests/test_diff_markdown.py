@@ -58,6 +58,7 @@ def test_headline_when_access_does_not_change():
     ("&lt;already escaped&gt;", ["&lt;already"]),
     ("<!-- dutyguard-diff -->", ["<!--"]),
     ("right\u202eto-left", ["\u202e"]),
+    ("zero\u200bwidth and \u2066isolate\u2069 and soft\u00adhyphen", ["\u200b", "\u2066", "\u2069", "\u00ad"]),
 ])
 def test_inline_neutralises(text, forbidden):
     out = inline(text)
@@ -92,4 +93,41 @@ def test_a_huge_diff_stays_within_githubs_comment_limit():
     text = render_diff(diff_of(many), "main", "working tree")
     assert len(text) <= MAX_COMMENT + 200
     assert "5000 people gain production access" in text
-    assert "more: run `dutyguard diff --format json`" in text
+    assert "more: the complete diff is the JSON artifact of this workflow run" in text
+
+
+def test_invisible_characters_are_shown_escaped_not_dropped():
+    assert inline("ma\u200bllory") == "ma\\\\u200bllory"  # shows as ma\u200bllory
+    assert inline("a\u202eb") == "a\\\\u202eb"
+    assert inline("line\nbreak") == "line\\\\nbreak"
+    assert inline("Zoë Wolf, 東京") == "Zoë Wolf, 東京"  # ordinary letters stay as they are
+
+
+def _service_added(i: int) -> list[dict]:
+    entity = f"service:svc-{i:04d}"
+    return [{"entity": entity, "field": "exists", "before": False, "after": True},
+            {"entity": entity, "field": "owner", "before": None, "after": f"team-{i % 40}"},
+            {"entity": entity, "field": "tier", "before": None, "after": 1 + i % 4},
+            {"entity": entity, "field": "escalation", "before": None, "after": f"esc-{i % 40}"}]
+
+
+def test_a_two_thousand_service_change_stays_readable():
+    diff = diff_of()
+    diff["changes"] = [c for i in range(2000) for c in _service_added(i)]
+    diff["roles"] = [{"role": "checkout-deploy", "environment": "production", "risk": ["production", "write"],
+                      "holders": [f"p{i}" for i in range(40)], "fields": [],
+                      "gained": [{"action": "ssm:SendCommand", "resource": "*", "risk": ["privilege-escalation"]}],
+                      "lost": []}]
+    diff["oncall"] = [entry for i in range(2000) for entry in (
+        {"service": f"svc-{i:04d}", "level": 1, "from": "2026-12-02T09:00:00+00:00",
+         "to": "2026-12-02T13:00:00+00:00", "before": ["dave"], "after": ["zoe"]},
+        {"service": f"svc-{i:04d}", "more": 3})]
+    text = render_diff(diff, "main", "working tree")
+    assert len(text) <= MAX_COMMENT + 200
+    visible = text.split("<details>")[0]
+    assert "- **Entities**: 2000 new: service:svc-0000" in visible
+    assert "- **Roles widened**: 1 role held by 40 people" in visible
+    assert "2000 services page other people in 8000 windows" in visible
+    assert "| checkout-deploy | gained | ssm:SendCommand |" in visible  # never folded away
+    assert "| svc-0000 | team-0 | 1 | esc-0 |" in visible
+    assert "more: the complete diff is the JSON artifact" in visible

@@ -94,7 +94,8 @@ def test_the_diff_comment_escapes_markdown_and_html_in_user_text(tmp_path):
     assert "&lt;img" in text
     assert "@everyone" not in text  # a zero-width joiner breaks the mention
     assert "](https://evil.example)" not in text
-    (row,) = [line for line in text.splitlines() if "evil" in line and line.startswith("|")]
+    (row,) = [line for line in text.splitlines() if line.startswith("| cy | api-read |")]  # the access-added row
+    assert "evil" in row
     header = next(line for line in text.splitlines() if line.startswith("| ") and "Reason" in line)
     assert _cells(row) == _cells(header), "user text must not add table cells"
 

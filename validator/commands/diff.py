@@ -20,7 +20,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from validator.commands.common import now, repo_root
-    from validator.diff import compare
+    from validator.diff import adds_error, compare
     from validator.engine import validate_repo, validate_sources
     from validator.git import check_ref, sources_at
 
@@ -29,20 +29,36 @@ def run(args: argparse.Namespace) -> int:
         check_ref(args.head)
     root = _root(args, repo_root)
     moment = now(args)
-    before = validate_sources(sources_at(root, args.base), moment)
+    base_sources = sources_at(root, args.base)
+    base_bytes = {source.path: source.data for source in base_sources if source.data is not None}
+    before = validate_sources(base_sources, moment)
+    del base_sources
     if args.head is None:
         after = validate_repo(root, moment, cache=not getattr(args, "no_cache", False))
+        same = {path for path in after.files if base_bytes.get(path) is not None
+                and base_bytes[path] == _read(root, path)}
     else:
-        after = validate_sources(sources_at(root, args.head), moment)
-    diff = compare(before, after, moment)
+        head_sources = sources_at(root, args.head)
+        same = {source.path for source in head_sources
+                if source.data is not None and base_bytes.get(source.path) == source.data}
+        after = validate_sources(head_sources, moment)
+        del head_sources
+    diff = compare(before, after, moment, same)
     if args.format == "json":
-        json.dump(diff, sys.stdout, indent=2, ensure_ascii=False)
+        json.dump(diff, sys.stdout, indent=2, ensure_ascii=True)  # SPEC: JSON is written ASCII-only
         sys.stdout.write("\n")
     else:
         from validator.report.markdown import render_diff
 
         sys.stdout.write(render_diff(diff, args.base, args.head or "working tree"))
-    return 1 if any(f["severity"] == "error" for f in diff["findings"]["new"]) else 0
+    return 1 if adds_error(diff) else 0
+
+
+def _read(root: Path, rel: str) -> bytes | None:
+    """The bytes of a repository file on disk, read as the loader reads it (None if it cannot be)."""
+    from validator.load.files import read_file
+
+    return read_file(str(root / rel), rel).data
 
 
 def _root(args: argparse.Namespace, repo_root) -> Path:
