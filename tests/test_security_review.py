@@ -40,6 +40,7 @@ JUSTIFIED_IMPORTS = {
     ("validator/render/atomic.py", "ctypes"): "renameat2(RENAME_EXCHANGE): swap a rendered directory atomically",
     ("validator/load/parallel.py", "marshal"): "reads back only what its own forked child parsed, through a pipe",
     ("validator/parallel_rules.py", "pickle"): "reads back only its own forked child's findings, through a pipe",
+    ("validator/lsp/server.py", "asyncio"): "the language server's hourly refresh timer, on pygls' stdio event loop",
 }
 JUSTIFIED_CALLS = {
     ("validator/jobs.py", "os.fork"): "helpers that load or run the rules of a large run beside it; no exec",

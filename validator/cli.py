@@ -22,6 +22,7 @@ VERBS = {
     "prune": "remove expired grants and waivers from the YAML",
     "explain": "a rule's documentation",
     "schema": "JSON Schema of every kind, for editors",
+    "lsp": "a Language Server for editors (LSP over standard input/output)",
 }
 
 

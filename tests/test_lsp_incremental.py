@@ -1,0 +1,145 @@
+"""The language server's incremental engine publishes exactly what a cold `validate` finds.
+
+A property test edits the example organisation (ownership/ + policy/) at random, file by file, and
+after every edit compares the engine's findings with a cold validation of the same texts.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from validator.load import SourceFile
+from validator.lsp import adapter
+from validator.lsp.workspace import Workspace, order_key
+
+ROOT = Path(__file__).resolve().parent.parent
+NOW = datetime(2026, 11, 23, 12, tzinfo=UTC)
+
+
+def _example_texts() -> dict[str, bytes]:
+    out = {}
+    for top in ("ownership", "policy"):
+        for path in sorted((ROOT / top).rglob("*.y*ml")):
+            out[path.relative_to(ROOT).as_posix()] = path.read_bytes()
+    return out
+
+
+EXAMPLE = _example_texts()
+PATHS = sorted(EXAMPLE, key=order_key)
+IDS = sorted({m for text in EXAMPLE.values() for m in re.findall(rb"\bid: ([a-z0-9-]+)", text)})
+TOKEN = re.compile(rb"[a-z0-9][a-z0-9-]*[a-z0-9]")
+
+
+def _cold(texts: dict[str, bytes], now: datetime = NOW) -> list:
+    return adapter.cold_validate([SourceFile(p, texts[p]) for p in sorted(texts, key=order_key)], now)
+
+
+@pytest.fixture(scope="module")
+def base() -> Workspace:
+    ws = Workspace(ROOT, NOW)
+    ws.load(dict(EXAMPLE))
+    return ws
+
+
+def _edit(text: bytes, op: str, a: int, b: int, ident: bytes) -> bytes:
+    lines = text.split(b"\n")
+    i = a % max(len(lines), 1)
+    j = b % max(len(lines), 1)
+    if op == "delete-line":
+        del lines[i]
+    elif op == "duplicate-line":
+        lines.insert(i, lines[i])
+    elif op == "swap-lines":
+        lines[i], lines[j] = lines[j], lines[i]
+    elif op == "rename-token":
+        tokens = list(TOKEN.finditer(lines[i]))
+        if tokens:
+            m = tokens[b % len(tokens)]
+            lines[i] = lines[i][:m.start()] + ident + lines[i][m.end():]
+    elif op == "flip-bool":
+        lines[i] = lines[i].replace(b"true", b"false") if b"true" in lines[i] else lines[i].replace(b"false", b"true")
+    elif op == "syntax-error":
+        lines.insert(i, b"  : [unclosed")
+    elif op == "truncate":
+        lines = lines[:i]
+    return b"\n".join(lines)
+
+
+EDIT = st.tuples(
+    st.sampled_from(PATHS + ["ownership/new/extra.yaml"]),
+    st.sampled_from(["delete-line", "duplicate-line", "swap-lines", "rename-token", "flip-bool",
+                     "syntax-error", "truncate", "delete-file", "restore", "copy-file"]),
+    st.integers(0, 400), st.integers(0, 400), st.sampled_from(IDS),
+)
+
+
+@settings(max_examples=int(os.environ.get("LSP_EXAMPLES", "25")), deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(edits=st.lists(EDIT, min_size=1, max_size=4))
+def test_random_edits_publish_what_a_cold_validate_finds(edits) -> None:
+    ws = Workspace(ROOT, NOW)
+    ws.load(dict(EXAMPLE))
+    texts = dict(EXAMPLE)
+    for path, op, a, b, ident in edits:
+        if op == "delete-file":
+            texts.pop(path, None)
+            ws.set_text(path, None)
+        else:
+            if op == "restore":
+                new = EXAMPLE.get(path, b"")
+            elif op == "copy-file":
+                new = EXAMPLE[PATHS[a % len(PATHS)]]
+            else:
+                new = _edit(texts.get(path, b""), op, a, b, ident)
+            texts[path] = new
+            ws.set_text(path, new)
+        assert ws.findings == _cold(texts), (path, op)
+
+
+def test_a_team_fixed_in_one_file_clears_the_orphaned_service_in_another(tmp_path) -> None:
+    texts = {
+        "ownership/teams.yaml": b"- {kind: Team, id: payments, name: Payments, members: [ana], leads: [ana]}\n",
+        "ownership/people.yaml": b"- {kind: Person, id: ana, name: Ana, email: a@example.com, "
+                                 b"timezone: Europe/Berlin, active: false}\n",
+        "ownership/services.yaml": b"- {kind: Service, id: shop, owner: payments, tier: 4}\n",
+    }
+    ws = Workspace(tmp_path, NOW)
+    ws.load(texts)
+    assert any(f.rule == "OWN001" and f.path == "ownership/services.yaml" for f in ws.findings)
+    update = ws.set_text("ownership/people.yaml", texts["ownership/people.yaml"].replace(b"false", b"true"))
+    assert not any(f.rule == "OWN001" for f in ws.findings)
+    assert "ownership/services.yaml" in update.paths  # its diagnostics are cleared, though it was not edited
+    fixed = texts["ownership/people.yaml"].replace(b"false", b"true")
+    assert ws.findings == _cold({**texts, "ownership/people.yaml": fixed})
+
+
+def test_an_edit_reruns_only_the_rules_it_can_affect(base) -> None:
+    ws = Workspace(ROOT, NOW)
+    ws.load(dict(EXAMPLE))
+    path = next(p for p in PATHS if p.startswith("policy/grants"))
+    text = EXAMPLE[path]
+    changed = text.replace(b"reason: ", b"reason: changed ", 1)
+    update = ws.set_text(path, changed)
+    assert update.rules_run, "a grant's reason changed: the rules that read that grant run again"
+    assert len(update.rules_run) < len(ws.checks) / 2
+    assert not any(rid.startswith(("ROT", "ESC")) for rid in update.rules_run)
+    # a comment changes no entity: no rule runs, yet lines move
+    update = ws.set_text(path, b"# a comment\n" + changed)
+    assert update.rules_run == []
+    assert ws.findings == _cold({**EXAMPLE, path: b"# a comment\n" + changed})
+
+
+def test_a_new_now_runs_every_rule_and_matches_a_cold_run(base) -> None:
+    later = datetime(2027, 6, 1, tzinfo=UTC)
+    ws = Workspace(ROOT, NOW)
+    ws.load(dict(EXAMPLE))
+    update = ws.set_now(later)
+    assert sorted(update.rules_run) == sorted(ws.checks)
+    assert ws.findings == _cold(EXAMPLE, later)

@@ -1,0 +1,95 @@
+"""The language server's only door into the pipeline (load, model, engine, rules).
+
+Everything the incremental workspace needs from the layers below goes through these few
+functions, so that a change to `validator.load` or `validator.engine` is absorbed here.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+from validator.engine import cap_per_entity, locate, rule_metadata
+from validator.findings import Finding
+from validator.load import LoadResult, RawEntity, SourceFile, load_sources
+from validator.load.files import list_repo_files, read_listed
+from validator.model import Org, OrgBuilder
+from validator.rules.context import Context
+from validator.rules.registry import Issue, Rule, load_all
+
+__all__ = ["Finding", "Issue", "Org", "Rule", "Context", "RawEntity", "list_files", "read", "parse",
+           "model_one", "rules", "run_rule", "to_finding", "finish", "metadata", "cold_validate"]
+
+
+def list_files(root: Path) -> list[SourceFile]:
+    """The repository's YAML files in repository order (not read yet)."""
+    return list_repo_files(root)
+
+
+def read(root: Path, listed: SourceFile) -> SourceFile:
+    return read_listed(root, listed)
+
+
+def parse(path: str, data: bytes | None, error: str | None = None) -> LoadResult:
+    """One file's raw entities (with positions) and the loader's findings for it."""
+    return load_sources([SourceFile(path, data, error)])
+
+
+def model_one(raw: RawEntity) -> tuple[str | None, object | None, list[Finding], tuple[str, str] | None]:
+    """One raw entity through the model: (ref, entity or None, SCH003 findings, (kind, id) if broken)."""
+    builder = OrgBuilder()
+    builder.add([raw])
+    org, findings = builder.finish()
+    broken = next(((kind, ident) for kind, ids in org.broken.items() for ident in ids), None)
+    if not org.sources:
+        return None, None, findings, broken
+    ref = next(iter(org.sources))
+    if ref == "settings":
+        return ref, org.settings, findings, broken
+    if org.absences:
+        return ref, org.absences[0], findings, broken
+    for collection in (org.people, org.teams, org.services, org.rotations, org.escalations, org.roles, org.grants):
+        for entity in collection.values():
+            return ref, entity, findings, broken
+    return None, None, findings, broken
+
+def rules() -> dict[str, Rule]:
+    return load_all()
+
+
+def run_rule(rule: Rule, context: Context) -> list[Issue]:
+    assert rule.check is not None
+    return list(rule.check(context))
+
+
+def to_finding(rule: Rule, issue: Issue, sources: dict) -> Finding:
+    return locate(rule.id, issue.severity or rule.severity, issue, sources)
+
+
+def finish(findings: list[Finding], context: Context, all_rules: dict[str, Rule]) -> list[Finding]:
+    """What the engine does after the rules: severities from Settings, waivers, order, the cap."""
+    from validator.rules.waivers import apply_waivers
+
+    overrides = context.org.settings.severity
+    if overrides:
+        kept = []
+        for finding in findings:
+            level = overrides.get(finding.rule)
+            if level == "off":
+                continue
+            kept.append(finding.with_severity(level) if level else finding)
+        findings = kept
+    findings = apply_waivers(findings, context)
+    findings.sort(key=Finding.sort_key)
+    return cap_per_entity(findings)
+
+
+def metadata(all_rules: dict[str, Rule], org: Org) -> dict[str, dict]:
+    return rule_metadata(all_rules, org)
+
+
+def cold_validate(sources: list[SourceFile], now: datetime) -> list[Finding]:
+    """A plain `validate` of these files (the reference the incremental engine must equal)."""
+    from validator.engine import validate_loaded
+
+    return validate_loaded(load_sources(sources), now).findings

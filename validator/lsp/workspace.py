@@ -1,0 +1,456 @@
+"""The incremental engine behind `dutyguard lsp`: the validated organisation kept in memory.
+
+- Every file is parsed on its own and keeps its raw entities, their models and its loader findings;
+  an edit re-parses and re-models that file only.
+- The organisation is merged from the files in repository order (the first definition of an id
+  wins, later ones are SCH004, as in a cold run) and updated in place: only the ids whose winning
+  entity changed (by value) count as changed. A change of positions only moves findings.
+- Each rule runs with its own Context over collections that record what it reads: the kinds it
+  iterates and the ids it looks up. After an edit, a rule runs again only when a changed id is one
+  it looked up or of a kind it iterated; the others keep their issues, located again against the
+  new positions. A Settings change or a new `now` runs every rule.
+
+The published findings equal those of a cold `validate` of the same texts (tests/test_lsp_incremental.py).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from validator.lsp import adapter
+from validator.lsp.adapter import Context, Finding, Issue, Org, Rule
+from validator.model.kinds import default_settings
+
+ROOTS = ("ownership", "policy")
+KIND_OF_PREFIX = {"person": "Person", "team": "Team", "service": "Service", "rotation": "Rotation",
+                  "escalation": "Escalation", "role": "Role", "grant": "Grant", "absence": "Absence"}
+COLLECTION_OF = {"Person": "people", "Team": "teams", "Service": "services", "Rotation": "rotations",
+                 "Escalation": "escalations", "Role": "roles", "Grant": "grants"}
+
+
+# --- read tracking ----------------------------------------------------------------------------
+@dataclass
+class Reads:
+    """What one rule read: kinds it iterated (or looked at as a whole) and ids it looked up."""
+
+    kinds: set[str] = field(default_factory=set)
+    ids: set[tuple[str, object]] = field(default_factory=set)
+
+    def affected_by(self, changed: set[tuple[str, str]]) -> bool:
+        kinds, ids = self.kinds, self.ids
+        return any(kind in kinds or (kind, ident) in ids for kind, ident in changed)
+
+
+_reads: Reads | None = None  # the rule running now, if any
+
+
+class TrackedDict(dict):
+    """A collection of the organisation that tells the running rule's `Reads` what it reads."""
+
+    __slots__ = ("kind",)
+
+    def __init__(self, kind: str):
+        super().__init__()
+        self.kind = kind
+
+    def _all(self) -> None:
+        if _reads is not None:
+            _reads.kinds.add(self.kind)
+
+    def __getitem__(self, key):
+        if _reads is not None:
+            _reads.ids.add((self.kind, key))
+        return dict.__getitem__(self, key)
+
+    def get(self, key, default=None):
+        if _reads is not None:
+            _reads.ids.add((self.kind, key))
+        return dict.get(self, key, default)
+
+    def __contains__(self, key) -> bool:
+        if _reads is not None:
+            _reads.ids.add((self.kind, key))
+        return dict.__contains__(self, key)
+
+    def __iter__(self):
+        self._all()
+        return dict.__iter__(self)
+
+    def __len__(self) -> int:
+        self._all()
+        return dict.__len__(self)
+
+    def __reversed__(self):
+        self._all()
+        return dict.__reversed__(self)
+
+    def keys(self):
+        self._all()
+        return dict.keys(self)
+
+    def values(self):
+        self._all()
+        return dict.values(self)
+
+    def items(self):
+        self._all()
+        return dict.items(self)
+
+    def copy(self) -> dict:
+        self._all()
+        return dict(dict.items(self))
+
+    def __eq__(self, other) -> bool:
+        self._all()
+        return dict.__eq__(self, other)
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+class TrackedBroken(dict):
+    """`Org.broken` (kind -> ids that failed the model): reading a kind's set reads that kind."""
+
+    def _kind(self, kind) -> None:
+        if _reads is not None:
+            _reads.kinds.add(kind)
+
+    def __getitem__(self, key):
+        self._kind(key)
+        return dict.__getitem__(self, key)
+
+    def get(self, key, default=None):
+        self._kind(key)
+        return dict.get(self, key, default)
+
+    def __contains__(self, key) -> bool:
+        self._kind(key)
+        return dict.__contains__(self, key)
+
+    def _every(self) -> None:
+        if _reads is not None:
+            _reads.kinds.update(KIND_OF_PREFIX.values())
+
+    def __iter__(self):
+        self._every()
+        return dict.__iter__(self)
+
+    def values(self):
+        self._every()
+        return dict.values(self)
+
+    def items(self):
+        self._every()
+        return dict.items(self)
+
+    def keys(self):
+        self._every()
+        return dict.keys(self)
+
+
+class TrackedList(list):
+    """`Org.absences`: any look at it reads the kind Absence."""
+
+    def _all(self) -> None:
+        if _reads is not None:
+            _reads.kinds.add("Absence")
+
+    def __iter__(self):
+        self._all()
+        return list.__iter__(self)
+
+    def __len__(self) -> int:
+        self._all()
+        return list.__len__(self)
+
+    def __getitem__(self, index):
+        self._all()
+        return list.__getitem__(self, index)
+
+
+# --- files and entities -----------------------------------------------------------------------
+@dataclass
+class Record:
+    """One raw entity of a file, modelled."""
+
+    ref: str | None
+    entity: object | None
+    source: object
+    findings: list[Finding]
+    broken: tuple[str, str] | None
+    order: tuple
+
+
+@dataclass
+class FileState:
+    path: str
+    data: bytes | None
+    error: str | None
+    loader_findings: list[Finding]
+    records: list[Record]
+
+
+def order_key(path: str) -> tuple:
+    """Repository order, as `list_repo_files` walks: folder by folder, names sorted."""
+    return tuple(path.split("/"))
+
+
+def is_repo_yaml(path: str) -> bool:
+    """Whether a repository-relative path is a file dutyguard reads."""
+    parts = path.split("/")
+    return (len(parts) >= 2 and parts[0] in ROOTS and path.endswith((".yaml", ".yml"))
+            and not any(part.startswith(".") for part in parts))
+
+
+@dataclass
+class Update:
+    """What one change did: the paths whose findings changed (to publish) and how much ran."""
+
+    paths: set[str]
+    rules_run: list[str]
+    changed: set[tuple[str, str]]
+
+
+class Workspace:
+    """The organisation of one repository, validated and kept up to date file by file."""
+
+    def __init__(self, root: Path, now: datetime):
+        self.root = Path(root)
+        self.now = now
+        self.rules: dict[str, Rule] = adapter.rules()
+        self.checks = {rid: rule for rid, rule in sorted(self.rules.items()) if rule.check is not None}
+        self.files: dict[str, FileState] = {}
+        self.candidates: dict[str, list[Record]] = {}
+        self.broken_count: dict[tuple[str, str], int] = {}
+        self.org = self._empty_org()
+        self.issues: dict[str, list[Issue]] = {}
+        self.reads: dict[str, Reads] = {}
+        self.findings: list[Finding] = []
+        self.by_path: dict[str, list[Finding]] = {}
+        self.context = Context(self.org, now)
+
+    # --- loading -------------------------------------------------------------------------------
+    def load(self, texts: dict[str, bytes] | None = None) -> Update:
+        """Read every file of the repository (or `texts`, path -> bytes, instead of the disk) and validate."""
+        if texts is None:
+            for listed in adapter.list_files(self.root):
+                source = adapter.read(self.root, listed)
+                self._set_file(source.path, source.data, source.error)
+        else:
+            for path in sorted(texts, key=order_key):
+                self._set_file(path, texts[path], None)
+        for ref in list(self.candidates):
+            self._settle(ref)
+        self._rebuild_broken()
+        self._rebuild_absences()
+        return self._revalidate(None)
+
+    def _empty_org(self) -> Org:
+        org = Org()
+        for kind, name in COLLECTION_OF.items():
+            setattr(org, name, TrackedDict(kind))
+        org.absences = TrackedList()
+        org.broken = TrackedBroken()
+        return org
+
+    def _set_file(self, path: str, data: bytes | None, error: str | None) -> set[str]:
+        """Parse and model one file; returns the refs it had or has (not settled yet)."""
+        touched: set[str] = set()
+        old = self.files.pop(path, None)
+        if old is not None:
+            for record in old.records:
+                if record.ref is not None:
+                    self.candidates[record.ref].remove(record)
+                    touched.add(record.ref)
+                if record.broken is not None:
+                    self.broken_count[record.broken] -= 1
+        if data is None and error is None:  # the file is gone
+            return touched
+        loaded = adapter.parse(path, data, error)
+        fkey = order_key(path)
+        records = []
+        for index, raw in enumerate(loaded.entities):
+            ref, entity, findings, broken = adapter.model_one(raw)
+            record = Record(ref, entity, raw.source, findings, broken, (fkey, index))
+            records.append(record)
+            if ref is not None:
+                bucket = self.candidates.setdefault(ref, [])
+                bucket.append(record)
+                bucket.sort(key=lambda r: r.order)
+                touched.add(ref)
+            if broken is not None:
+                self.broken_count[broken] = self.broken_count.get(broken, 0) + 1
+        self.files[path] = FileState(path, data, error, loaded.findings, records)
+        return touched
+
+    def _settle(self, ref: str) -> tuple[bool, bool]:
+        """Put the winner of `ref` into the organisation: (value changed, position changed)."""
+        org = self.org
+        bucket = self.candidates.get(ref) or []
+        winner = bucket[0] if bucket else None
+        old_source = org.sources.get(ref)
+        if ref == "settings":
+            old = org.settings if org.settings_declared else None
+            org.settings = winner.entity if winner else default_settings()
+            org.settings_declared = winner is not None
+            new = winner.entity if winner else None
+        elif ref.startswith("absence:"):
+            old = self._absence_of(ref)
+            new = winner.entity if winner else None
+        else:
+            prefix, ident = ref.split(":", 1)
+            collection = getattr(org, COLLECTION_OF[KIND_OF_PREFIX[prefix]])
+            old = dict.get(collection, ident)
+            new = winner.entity if winner else None
+            if new is None:
+                dict.pop(collection, ident, None)
+            else:
+                dict.__setitem__(collection, ident, new)
+        if winner is None:
+            org.sources.pop(ref, None)
+            if not bucket:
+                self.candidates.pop(ref, None)
+        else:
+            org.sources[ref] = winner.source
+        new_source = winner.source if winner else None
+        return (old is None) != (new is None) or (old is not None and old != new), old_source is not new_source
+
+    def _absence_of(self, ref: str):
+        for absence in list.__iter__(self.org.absences):
+            if absence.ref == ref:
+                return absence
+        return None
+
+    def _rebuild_absences(self) -> None:
+        winners = sorted((bucket[0] for ref, bucket in self.candidates.items()
+                          if ref.startswith("absence:") and bucket), key=lambda r: r.order)
+        absences = self.org.absences
+        list.clear(absences)
+        list.extend(absences, (r.entity for r in winners))
+
+    def _rebuild_broken(self) -> set[tuple[str, str]]:
+        """org.broken from the counts; returns the (kind, id) whose brokenness changed."""
+        broken = self.org.broken
+        before = {(kind, ident) for kind, ids in dict.items(broken) for ident in ids}
+        after = {key for key, n in self.broken_count.items() if n > 0}
+        dict.clear(broken)
+        for kind, ident in sorted(after):
+            dict.setdefault(broken, kind, set()).add(ident)
+        return before ^ after
+
+    # --- changes -------------------------------------------------------------------------------
+    def set_text(self, path: str, data: bytes | None, error: str | None = None) -> Update:
+        """A file's new content (None: deleted); re-checks what it can affect."""
+        return self.set_texts({path: (data, error)})
+
+    def set_texts(self, changes: dict[str, tuple[bytes | None, str | None]]) -> Update:
+        touched: set[str] = set()
+        for path, (data, error) in changes.items():
+            if not is_repo_yaml(path):
+                continue
+            old = self.files.get(path)
+            if old is not None and old.data == data and old.error == error:
+                continue
+            touched |= self._set_file(path, data, error)
+        changed: set[tuple[str, str]] = set()
+        settings = False
+        absences = False
+        for ref in touched:
+            value, _ = self._settle(ref)
+            if not value:
+                continue
+            if ref == "settings":
+                settings = True
+                continue
+            prefix, ident = ref.split(":", 1)
+            changed.add((KIND_OF_PREFIX[prefix], ident))
+            absences |= prefix == "absence"
+        if absences:
+            self._rebuild_absences()
+        changed |= self._rebuild_broken()
+        return self._revalidate(None if settings else changed)
+
+    def reread(self, paths: Iterable[str], keep: set[str] = frozenset()) -> Update:  # type: ignore[assignment]
+        """Files changed on disk (a save elsewhere, a `git checkout`): read them again, except `keep`
+        (open in the editor, whose text wins). A path that no longer exists is removed."""
+        changes: dict[str, tuple[bytes | None, str | None]] = {}
+        for path in paths:
+            if path in keep or not is_repo_yaml(path):
+                continue
+            full = self.root / path
+            if not os.path.lexists(full):
+                changes[path] = (None, None)
+                continue
+            listed = next((item for item in adapter.list_files(self.root) if item.path == path), None)
+            if listed is None:
+                changes[path] = (None, None)
+                continue
+            source = adapter.read(self.root, listed)
+            changes[path] = (source.data, source.error)
+        return self.set_texts(changes)
+
+    def set_now(self, now: datetime) -> Update:
+        self.now = now
+        return self._revalidate(None)
+
+    # --- rules ---------------------------------------------------------------------------------
+    def _revalidate(self, changed: set[tuple[str, str]] | None) -> Update:
+        """Run the rules that `changed` can affect (None: every rule); collect and finish the findings."""
+        global _reads
+        run = []
+        for rid, rule in self.checks.items():
+            reads = self.reads.get(rid)
+            if changed is None or reads is None or reads.affected_by(changed):
+                reads = Reads()
+                _reads = reads
+                try:
+                    self.issues[rid] = adapter.run_rule(rule, Context(self.org, self.now))
+                finally:
+                    _reads = None
+                self.reads[rid] = reads
+                run.append(rid)
+        self.context = Context(self.org, self.now)
+        findings = self._gather()
+        findings = adapter.finish(findings, self.context, self.rules)
+        by_path: dict[str, list[Finding]] = {}
+        for finding in findings:
+            by_path.setdefault(finding.path, []).append(finding)
+        paths = {path for path in set(by_path) | set(self.by_path) if by_path.get(path) != self.by_path.get(path)}
+        self.findings, self.by_path = findings, by_path
+        return Update(paths, run, changed or set())
+
+    def _gather(self) -> list[Finding]:
+        out: list[Finding] = []
+        for state in self.files.values():
+            out.extend(state.loader_findings)
+            for record in state.records:
+                out.extend(record.findings)
+        for ref, bucket in self.candidates.items():
+            if len(bucket) > 1:
+                out.extend(_duplicates(ref, [r.source for r in bucket]))
+        sources = self.org.sources
+        for rid, issues in self.issues.items():
+            rule = self.rules[rid]
+            out.extend(adapter.to_finding(rule, issue, sources) for issue in issues)
+        return out
+
+    # --- questions -----------------------------------------------------------------------------
+    def texts(self) -> dict[str, bytes]:
+        return {path: state.data for path, state in self.files.items() if state.data is not None}
+
+    def records_in(self, path: str) -> list[Record]:
+        state = self.files.get(path)
+        return state.records if state else []
+
+
+def _duplicates(ref: str, places: list) -> list[Finding]:
+    """SCH004, as the model words it: every place of an id defined more than once."""
+    out = []
+    for i, place in enumerate(places):
+        others = ", ".join(f"{p.path}:{p.line}" for j, p in enumerate(places) if j != i)
+        out.append(Finding("SCH004", "error", place.path, place.line, ref,
+                           f"{ref} is defined more than once (also at {others}): rename one or merge them"))
+    return out
