@@ -22,6 +22,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
                                    help="output directory, replaced as a whole (atomically)")
         target_parser.add_argument("--format", choices=formats, default=formats[0],
                                    help=f"{formats[0]} (default) or {formats[1]}")
+    _configure_site(sub)
     owners = sub.add_parser("codeowners", help="a CODEOWNERS file from services' paths and owners",
                             description="a CODEOWNERS file from services' paths and owning teams")
     owners.add_argument("--out", metavar="FILE", help="output file (default: standard output)")
@@ -39,7 +40,7 @@ def run(args: argparse.Namespace) -> int:
     out = _checked_out(root, args)
     github_org = _github_org_flag(args)
     result = validated(args)
-    if result.has_errors:
+    if result.has_errors and args.target != "site":  # the site shows the errors instead
         _refuse(result, sys.stderr)
         return 1
     try:
@@ -57,6 +58,14 @@ def _render(args: argparse.Namespace, result, out: Path | None, github_org: str 
     from validator.render.atomic import write_file_atomic, write_tree_atomic
 
     org, now = result.org, result.context.now
+    if args.target == "site":
+        from validator.render.site import render_site
+
+        files = render_site(result, _site_repository(args, org.settings.github_org))
+        files[MARKER] = b"rendered by dutyguard: render site\nthis directory is replaced as a whole on every render\n"
+        assert out is not None
+        write_tree_atomic(out, files)
+        return 0
     if args.target == "codeowners":
         from validator.findings import UsageError
         from validator.render.codeowners import render_codeowners
@@ -87,6 +96,42 @@ def _render(args: argparse.Namespace, result, out: Path | None, github_org: str 
     assert out is not None
     write_tree_atomic(out, files)
     return 0
+
+
+def _configure_site(sub) -> None:
+    help_text = "a static HTML site: services, on-call coverage, load per person, access matrix, findings"
+    site = sub.add_parser("site", help=help_text, description=help_text + " (renders even with errors, and "
+                          "shows them)")
+    site.add_argument("--out", required=True, metavar="DIR", help="output directory, replaced as a whole (atomically)")
+    site.add_argument("--repository", metavar="NAME", help="the repository on GitHub, for links to the findings' "
+                      "files: NAME (in Settings github_org) or OWNER/NAME; in GitHub Actions: \"$GITHUB_REPOSITORY\"")
+    site.add_argument("--ref", metavar="REF", default="HEAD", help="branch, tag or commit the file links point at "
+                      "(default: HEAD; in GitHub Actions: \"$GITHUB_SHA\")")
+
+
+def _site_repository(args: argparse.Namespace, github_org: str | None):
+    """Where the site's file links point (--repository, --ref); None: no links. The environment is not read, so
+    the site depends on the repository, --now and the flags only."""
+    import re
+
+    from validator.findings import UsageError
+    from validator.render.site import Repository
+
+    ref = args.ref
+    if not re.fullmatch(r"[A-Za-z0-9._/-]{1,200}", ref) or ".." in ref or ref.startswith(("-", "/")):
+        raise UsageError(f"--ref '{ref}' is not a git branch, tag or commit name")
+    if args.repository is None:
+        return None
+    owner, _, name = args.repository.rpartition("/")
+    owner = owner or github_org or ""
+    if not owner:
+        raise UsageError(f"--repository '{args.repository}' needs its owner: pass OWNER/NAME or set 'github_org: "
+                         "ORG' in policy/settings.yaml")
+    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9-]{0,38}", owner) or not re.fullmatch(r"[A-Za-z0-9._-]{1,100}", name) \
+            or name in (".", ".."):
+        raise UsageError(f"--repository '{args.repository}' is not a GitHub repository name (NAME with github_org "
+                         "in Settings, or OWNER/NAME)")
+    return Repository(owner, name, ref)
 
 
 def _github_org_flag(args: argparse.Namespace) -> str | None:
