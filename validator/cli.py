@@ -22,7 +22,10 @@ VERBS = {
     "prune": "remove expired grants and waivers from the YAML",
     "explain": "a rule's documentation",
     "schema": "JSON Schema of every kind, for editors",
+    "import": "YAML for this repository from saved PagerDuty API responses",
+    "init": "a new repository skeleton that validates clean",
 }
+MODULES = {"import": "import_"}  # verbs that are Python keywords
 
 
 class _Parser(argparse.ArgumentParser):
@@ -43,7 +46,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="verb", metavar="VERB", parser_class=_Parser)
     sub.required = True
     for verb, help_text in VERBS.items():
-        module = importlib.import_module(f"validator.commands.{verb}")
+        module = importlib.import_module(f"validator.commands.{MODULES.get(verb, verb)}")
         verb_parser = sub.add_parser(verb, help=help_text, description=help_text)
         module.configure(verb_parser)
     return parser
@@ -52,7 +55,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     try:
         args = build_parser().parse_args(argv)
-        module = importlib.import_module(f"validator.commands.{args.verb}")
+        module = importlib.import_module(f"validator.commands.{MODULES.get(args.verb, args.verb)}")
         return int(module.run(args))
     except UsageError as err:
         print(f"dutyguard: error: {err}", file=sys.stderr)
