@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 TSTAMP := $(VENV)/.installed-test
 NOW    ?=
 
-.PHONY: run test bench lint fuzz clean venv docs lock
+.PHONY: run test bench lint fuzz clean venv docs lock node-deps
 
 # Every install comes from requirements.lock (exact versions, sha256 hashes, Python 3.11-3.13):
 # the lock decides versions, not the day. `make lock` rewrites it from pyproject.toml's ranges.
@@ -36,7 +36,12 @@ run: $(STAMP)
 	@echo "rendered into build/"
 
 # pytest's exit 5 ("no tests collected") is not a failure of a sub-run
-test: $(TSTAMP)
+# the Backstage test runs @backstage/catalog-model's own validators with Node.js (tests/node; locked versions)
+node-deps:
+	@if command -v npm >/dev/null 2>&1 && [ ! -d tests/node/node_modules ]; then \
+		cd tests/node && npm ci --no-audit --no-fund --loglevel=error; fi
+
+test: $(TSTAMP) node-deps
 	$(PY) -m pytest -n 2 tests || [ $$? -eq 5 ]
 
 docs: $(STAMP)

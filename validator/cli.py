@@ -23,7 +23,10 @@ VERBS = {
     "explain": "a rule's documentation",
     "schema": "JSON Schema of every kind, for editors",
     "lsp": "a Language Server for editors (LSP over standard input/output)",
+    "import": "YAML for this repository from saved PagerDuty API responses",
+    "init": "a new repository skeleton that validates clean",
 }
+MODULES = {"import": "import_"}  # verbs that are Python keywords
 
 
 class _Parser(argparse.ArgumentParser):
@@ -51,7 +54,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="verb", metavar="VERB", parser_class=_Parser)
     sub.required = True
     for verb, help_text in VERBS.items():
-        module = importlib.import_module(f"validator.commands.{verb}")
+        module = importlib.import_module(f"validator.commands.{MODULES.get(verb, verb)}")
         verb_parser = sub.add_parser(verb, help=help_text, description=help_text)
         module.configure(verb_parser)
     return parser
@@ -60,7 +63,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     try:
         args = build_parser().parse_args(argv)
-        module = importlib.import_module(f"validator.commands.{args.verb}")
+        module = importlib.import_module(f"validator.commands.{MODULES.get(args.verb, args.verb)}")
         return int(module.run(args))
     except UsageError as err:
         print(f"dutyguard: error: {err}", file=sys.stderr)

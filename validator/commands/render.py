@@ -11,6 +11,13 @@ TARGETS = {
     "pagerduty": ("PagerDuty REST API v2 bodies, or Terraform JSON for the pagerduty provider", ("api", "terraform")),
     "iam": ("AWS IAM policy documents, or Terraform JSON for AWS IAM Identity Center", ("json", "terraform")),
 }
+# renders with one format: target -> (help, module of validator.render, function)
+CATALOGS = {
+    "backstage": ("Backstage catalog entities (catalog-info.yaml: Group, User, Component)",
+                  "backstage", "render_backstage"),
+    "incidentio": ("an incident.io catalog-importer configuration with its entries (teams, services, escalations)",
+                   "incidentio", "render_incidentio"),
+}
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -23,6 +30,10 @@ def configure(parser: argparse.ArgumentParser) -> None:
         target_parser.add_argument("--format", choices=formats, default=formats[0],
                                    help=f"{formats[0]} (default) or {formats[1]}")
     _configure_site(sub)
+    for target, (help_text, _, _) in CATALOGS.items():
+        catalog_parser = sub.add_parser(target, help=help_text, description=help_text)
+        catalog_parser.add_argument("--out", required=True, metavar="DIR",
+                                    help="output directory, replaced as a whole (atomically)")
     owners = sub.add_parser("codeowners", help="a CODEOWNERS file from services' paths and owners",
                             description="a CODEOWNERS file from services' paths and owning teams")
     owners.add_argument("--out", metavar="FILE", help="output file (default: standard output)")
@@ -82,7 +93,12 @@ def _render(args: argparse.Namespace, result, out: Path | None, github_org: str 
         else:
             write_file_atomic(out, data)
         return 0
-    if args.target == "pagerduty":
+    if args.target in CATALOGS:
+        import importlib
+
+        _, module, function = CATALOGS[args.target]
+        render = getattr(importlib.import_module(f"validator.render.{module}"), function)
+    elif args.target == "pagerduty":
         from validator.render import pagerduty
 
         render = pagerduty.render_pagerduty_api if args.format == "api" else pagerduty.render_pagerduty_terraform
@@ -91,7 +107,8 @@ def _render(args: argparse.Namespace, result, out: Path | None, github_org: str 
 
         render = iam.render_iam_json if args.format == "json" else iam.render_iam_terraform
     files = render(org, now)
-    files[MARKER] = (f"rendered by dutyguard: render {args.target} --format {args.format}\n"
+    fmt = f" --format {args.format}" if getattr(args, "format", None) else ""
+    files[MARKER] = (f"rendered by dutyguard: render {args.target}{fmt}\n"
                      "this directory is replaced as a whole on every render\n").encode()
     assert out is not None
     write_tree_atomic(out, files)

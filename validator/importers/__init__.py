@@ -1,0 +1,1 @@
+"""importers: other systems' exports -> YAML for this repository (`dutyguard import ...`)."""
