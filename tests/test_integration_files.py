@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -12,12 +13,13 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.conftest import ROOT
+from tests.conftest import NOW, ROOT
 from tests.test_diff_gitrepo import base_repo
 
 ACTION = yaml.safe_load((ROOT / "action.yml").read_text(encoding="utf-8"))
 WORKFLOW_PATH = ROOT / ".github" / "workflows" / "dutyguard.yml"
 WORKFLOW = yaml.safe_load(WORKFLOW_PATH.read_text(encoding="utf-8"))
+TEST_WORKFLOW = yaml.safe_load((ROOT / ".github" / "workflows" / "test.yml").read_text(encoding="utf-8"))
 HOOKS = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text(encoding="utf-8"))
 BIN = Path(sys.executable).parent
 
@@ -66,7 +68,8 @@ def test_action_scripts_never_splice_expressions_into_shell_text():
 
 
 def test_every_used_action_is_pinned_to_a_version():
-    steps = ACTION["runs"]["steps"] + [s for job in WORKFLOW["jobs"].values() for s in job["steps"]]
+    steps = ACTION["runs"]["steps"] + [s for flow in (WORKFLOW, TEST_WORKFLOW)
+                                       for job in flow["jobs"].values() for s in job["steps"]]
     for step in steps:
         uses = step.get("uses")
         if uses and uses != "./":
@@ -79,6 +82,56 @@ def test_the_workflow_uses_the_action_with_full_history():
     assert checkout["with"]["fetch-depth"] == 0
     assert any(s.get("uses") == "./" for s in job["steps"])
     assert job["permissions"]["pull-requests"] == "write"
+
+
+def test_the_action_installs_dutyguard_from_the_lock_with_hashes():
+    install = step("Install dutyguard from its lock")["run"]
+    assert '--require-hashes --no-deps' in install and "requirements.lock" in install
+    assert "--no-deps --no-build-isolation" in install  # dutyguard itself adds nothing the lock did not pin
+    assert (ROOT / "requirements.lock").is_file()
+
+
+def test_the_action_uploads_the_json_diff_and_links_it_from_the_comment():
+    diff = step("Access diff")["run"]
+    assert "--format markdown" in diff and "--format json" in diff
+    upload = step("Upload the access diff as JSON")
+    assert upload["uses"].startswith("actions/upload-artifact@")
+    assert upload["with"]["path"] == "${{ steps.diff.outputs.json }}"
+    comment = step("Comment the access diff on the pull request")
+    assert comment["env"]["ARTIFACT_URL"] == "${{ steps.artifact.outputs.artifact-url }}"
+
+
+# --- the project's own test workflow ----------------------------------------------------------------------
+
+def _runs(job: dict) -> str:
+    return "\n".join(s.get("run", "") for s in job["steps"])
+
+
+def test_the_test_workflow_installs_from_the_lock_on_every_supported_python():
+    job = TEST_WORKFLOW["jobs"]["test"]
+    assert job["strategy"]["matrix"]["python-version"] == ["3.11", "3.12", "3.13"]
+    runs = _runs(job)
+    assert "pip install --require-hashes --no-deps -r requirements.lock" in runs
+    assert "pip install --no-deps --no-build-isolation -e ." in runs
+    assert "pytest" in runs
+
+
+def test_a_scheduled_job_runs_the_suite_on_the_newest_versions():
+    on = TEST_WORKFLOW[True] if True in TEST_WORKFLOW else TEST_WORKFLOW["on"]  # YAML 1.1 reads `on` as true
+    assert on["schedule"][0]["cron"]
+    job = TEST_WORKFLOW["jobs"]["latest"]
+    assert "schedule" in job["if"]
+    runs = _runs(job)
+    assert "--upgrade" in runs and "requirements.lock" not in runs and "pytest" in runs
+
+
+def test_the_workflow_gives_the_browser_tests_a_chromium_and_uploads_the_site():
+    for name in ("test", "latest"):
+        assert "DUTYGUARD_CHROMIUM=" in _runs(TEST_WORKFLOW["jobs"][name])
+    example = TEST_WORKFLOW["jobs"]["example"]
+    assert "render site --out build/site" in _runs(example)
+    upload = next(s for s in example["steps"] if s.get("uses", "").startswith("actions/upload-artifact@"))
+    assert upload["with"]["path"] == "build/site"
 
 
 # --- the pre-commit hook -------------------------------------------------------------------------------
@@ -98,7 +151,7 @@ def test_pre_commit_hook_command_runs_in_the_repository(tmp_path):
     [hook] = HOOKS
     entry = hook["entry"].split()
     repo = base_repo(tmp_path)
-    command = [str(BIN / entry[0]), "--now", "2026-11-23T12:00:00Z", *entry[1:], *hook["args"]]
+    command = [str(BIN / entry[0]), "--now", NOW, *entry[1:], *hook["args"]]
     result = subprocess.run(command, cwd=repo.root, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "OK:" in result.stdout and "::" not in result.stdout
@@ -115,7 +168,12 @@ def step(name: str) -> dict:
 
 def run_step(name: str, cwd: Path, env: dict[str, str], runner: Path) -> subprocess.CompletedProcess:
     """Run a `run:` step as GitHub does (`bash --noprofile --norc -eo pipefail`), with the runner's files."""
-    full = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}",
+    # `dutyguard` on the PATH is the installed one with the clock fixed: no test reads the real date
+    wrapper = runner / "bin"
+    wrapper.mkdir(exist_ok=True)
+    (wrapper / "dutyguard").write_text(f'#!/bin/sh\nexec "{BIN / "dutyguard"}" --now {NOW} "$@"\n', encoding="utf-8")
+    (wrapper / "dutyguard").chmod(0o755)
+    full = {**os.environ, "PATH": f"{wrapper}{os.pathsep}{BIN}{os.pathsep}{os.environ.get('PATH', '')}",
             "RUNNER_TEMP": str(runner), "GITHUB_OUTPUT": str(runner / "output"),
             "GITHUB_STEP_SUMMARY": str(runner / "summary"), **env}
     full.pop("GITHUB_ACTIONS", None)
@@ -151,6 +209,8 @@ def test_action_steps_fetch_the_base_diff_and_validate_in_a_shallow_clone(pull_r
 
     diff = run_step("Access diff", clone, {"REPO_PATH": ".", "BASE": base_sha}, runner)
     assert diff.returncode == 0, diff.stderr
+    as_json = json.loads(Path(outputs(runner)["json"]).read_text(encoding="utf-8"))
+    assert [row["person"] for row in as_json["access"]["added"]] == ["dave"]
     comment = Path(outputs(runner)["file"]).read_text(encoding="utf-8")
     assert comment.startswith("<!-- dutyguard-diff -->")
     assert "1 person gains production access" in comment
@@ -191,8 +251,7 @@ new AsyncFunction('require', 'github', 'context', 'core', script)(require, githu
 """
 
 
-def run_comment_script(tmp_path, existing: list[dict], fail: bool = False) -> list:
-    import json
+def run_comment_script(tmp_path, existing: list[dict], fail: bool = False, artifact_url: str = "") -> list:
     import shutil
 
     node = shutil.which("node")
@@ -204,6 +263,8 @@ def run_comment_script(tmp_path, existing: list[dict], fail: bool = False) -> li
     env = {**os.environ, "SCRIPT": script, "EXISTING": json.dumps(existing), "DIFF_FILE": str(diff_file)}
     if fail:
         env["FAIL"] = "1"
+    if artifact_url:
+        env["ARTIFACT_URL"] = artifact_url
     proc = subprocess.run([node, "-e", NODE_HARNESS], env=env, capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0, proc.stderr
     return json.loads(proc.stdout)
@@ -227,3 +288,12 @@ def test_comment_script_ignores_a_human_comment_that_quotes_the_marker(tmp_path)
 def test_comment_script_only_warns_when_the_token_cannot_comment(tmp_path):
     calls = run_comment_script(tmp_path, [], fail=True)
     assert calls[-1][0] == "warning" and "job summary" in calls[-1][1]
+
+
+def test_comment_links_the_json_artifact(tmp_path):
+    url = "https://github.com/o/r/actions/runs/1/artifacts/2"
+    calls = run_comment_script(tmp_path, [], artifact_url=url)
+    body = calls[1][2]
+    assert body.startswith("<!-- dutyguard-diff -->") and f"]({url})" in body
+    calls = run_comment_script(tmp_path, [], artifact_url="javascript:alert(1)")  # not a URL GitHub gives
+    assert "javascript" not in calls[1][2]
