@@ -165,10 +165,10 @@ def test_second_import_updates_by_pagerduty_id_and_keeps_reviewed_fields(tmp_pat
     _import(tmp_path, *ACME)
     folder = tmp_path / "ownership" / "pagerduty"
     services = folder / "services.yaml"
-    # the user reviews: checkout is tier 1, and renames a person's id
+    # the user reviews: checkout is tier 3, and renames a person's id
     text = services.read_text(encoding="utf-8").replace(
         "# REVIEW: PagerDuty has no tier; 2 is a conservative default\ntier: 2\nescalation: payments-critical",
-        "tier: 1\nescalation: payments-critical", 1)
+        "tier: 3\nescalation: payments-critical", 1)
     services.write_text(text, encoding="utf-8")
     people = folder / "people.yaml"
     people.write_text(people.read_text(encoding="utf-8").replace("id: alice-muller", "id: alice"), encoding="utf-8")
@@ -191,8 +191,8 @@ def test_second_import_updates_by_pagerduty_id_and_keeps_reviewed_fields(tmp_pat
     assert "alice-muller" not in entities["Person"]
     assert entities["Person"]["bob-smith"]["pagerduty_id"] == "PAB1C02"  # existing ids are kept ...
     assert entities["Person"]["bob-smith-3"]["pagerduty_id"] == "PAB0C00"  # ... a newcomer gets the next free
-    assert entities["Service"]["checkout-api"]["tier"] == 1              # the reviewed tier survives
-    assert "tier: 1" in services.read_text(encoding="utf-8")
+    assert entities["Service"]["checkout-api"]["tier"] == 3              # the reviewed tier survives
+    assert "tier: 3" in services.read_text(encoding="utf-8")
     assert len(entities["Service"]) == 4
     check = run_cli("validate", "--format", "json", repo=tmp_path)
     assert [f for f in check.json()["findings"] if f["severity"] == "error"] == []

@@ -51,7 +51,7 @@ def _person_state(result: Result, ident: str) -> bool | None:
 
 def paging_changes(before: Result, after: Result, touched: dict[str, set[str]],
                    limit: int = MAX_WINDOWS) -> list[dict]:
-    from validator.oncall.views import escalation_view, horizon
+    from validator.rules.oncall_views import escalation_view, horizon
 
     (w0, end_before), (_, end_after) = horizon(before.context), horizon(after.context)
     w1 = min(end_before, end_after)

@@ -50,6 +50,10 @@ def _exact(defs: dict) -> None:
 
     for name, extra in _EXTRA.items():
         defs[name].update(extra)
+    # a tier given in Settings is merged over the default tier: any of its fields may be left out;
+    # its key is the tier number (a YAML integer, a string once an editor sees it as JSON)
+    defs["TierPolicy"].pop("required", None)
+    defs["Settings"]["properties"]["tiers"]["propertyNames"] = {"enum": ["1", "2", "3", "4"]}
     statement = defs["Statement"]["properties"]
     for field in _ONE_OR_MANY:  # one string or a list of them (validate takes both)
         options = statement[field]["anyOf"]

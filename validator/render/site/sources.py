@@ -18,7 +18,8 @@ from validator.oncall import (
     subtract,
     total,
 )
-from validator.oncall.views import (
+from validator.oncall.zones import instant, local_datetime
+from validator.rules.oncall_views import (
     escalation_view,
     escalation_zone,
     horizon,
@@ -30,7 +31,6 @@ from validator.oncall.views import (
     support_mask,
     turn_limit,
 )
-from validator.oncall.zones import instant, local_datetime
 
 __all__ = [
     "AccessModel", "Reach", "effective_access", "format_path", "absence_interval", "describe_window", "intersect",
