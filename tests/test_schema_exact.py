@@ -90,7 +90,7 @@ CASES = [  # (entity, valid)
     ({"kind": "Escalation", "id": "e", "levels": [{"targets": ["rotation:x"], "after": "1234567m"}]}, False),
     ({"kind": "Escalation", "id": "e", "levels": [{"targets": ["rotation:x"], "after": "15m"}]}, True),
     ({"kind": "Settings", "known_actions": ["lambda:CreateMicrovm"]}, True),
-    ({"kind": "Settings", "tiers": {"1": {"min_people": 1}}}, True),
+    ({"kind": "Settings", "tiers": {1: {"min_people": 1}}}, True),
     ({"kind": "Settings", "tiers": {5: {"min_people": 1, "hours": "none", "min_levels": 0}}}, False),
     ({"kind": "Settings", "waivers": [{"rule": "ROT001", "entity": "service:x", "subject": "rotation:y/layer:z",
                                        "reason": "r", "expires": "2027-01-31", "approved_by": "erin"}]}, True),
