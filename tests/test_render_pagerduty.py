@@ -91,6 +91,7 @@ def _partial_time(value: object) -> bool:
 def request_schema(path: str, method: str) -> dict:
     template = re.sub(r"/teams/[^/]+/users/[^/]+$", "/teams/{id}/users/{user_id}", path)
     template = re.sub(r"/schedules/[^/]+/overrides$", "/schedules/{id}/overrides", template)
+    template = re.sub(r"^/(users|teams|schedules|escalation_policies|services)/[A-Z0-9]+$", r"/\1/{id}", template)
     body = SCHEMA["paths"][template][method.lower()]["requestBody"]
     return _resolve(body["content"]["application/json"]["schema"])
 

@@ -16,6 +16,9 @@ from pathlib import Path
 ENDPOINTS = [
     ("/users", "post"), ("/teams", "post"), ("/teams/{id}/users/{user_id}", "put"), ("/schedules", "post"),
     ("/schedules/{id}/overrides", "post"), ("/escalation_policies", "post"), ("/services", "post"),
+    # updates of objects that exist already (`pagerduty_id`)
+    ("/users/{id}", "put"), ("/teams/{id}", "put"), ("/schedules/{id}", "put"), ("/escalation_policies/{id}", "put"),
+    ("/services/{id}", "put"),
 ]
 OUT = Path(__file__).with_name("pagerduty-openapi-trimmed.json")
 

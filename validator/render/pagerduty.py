@@ -206,9 +206,61 @@ def render_pagerduty_api(org: Org, now: datetime) -> dict[str, bytes]:
                                                    f"owner team {service.owner})",
             "escalation_policy": _ref(service.escalation or "", "escalation_policy_reference")}})
 
+    bodies = _address_existing(org, bodies)
     files = {rel: dumps(body) for rel, (_, _, body) in bodies.items()}
     files["manifest.json"] = dumps(_manifest(bodies))
     return files
+
+
+# collection of a body -> (kind of the repository entity, type of a reference to it)
+_ADDRESSED = {"users": ("people", "user_reference"), "teams": ("teams", "team_reference"),
+              "schedules": ("rotations", "schedule_reference"),
+              "escalation_policies": ("escalations", "escalation_policy_reference"),
+              "services": ("services", "service_reference")}
+
+
+def _known_ids(org: Org) -> dict[tuple[str, str], str]:
+    """(collection, repository id) -> PagerDuty id, for entities that carry `pagerduty_id`."""
+    known = {}
+    for collection, (attribute, _) in _ADDRESSED.items():
+        for ident, entity in getattr(org, attribute).items():
+            if getattr(entity, "pagerduty_id", None):
+                known[(collection, ident)] = entity.pagerduty_id
+    return known
+
+
+def _address_existing(org: Org, bodies: dict[str, tuple[str, str, Any]]) -> dict[str, tuple[str, str, Any]]:
+    """Objects that already exist in PagerDuty (`pagerduty_id`, set by `import pagerduty`) are updated, not
+    created: their body is a PUT to /<collection>/<PagerDuty id>, and every reference to them and every path
+    naming them carries the PagerDuty id instead of the repository id."""
+    known = _known_ids(org)
+    if not known:
+        return bodies
+    by_type = {(_ADDRESSED[collection][1], ident): pd for (collection, ident), pd in known.items()}
+
+    def swap(node: Any) -> Any:
+        if isinstance(node, dict):
+            if isinstance(node.get("type"), str) and (node["type"], node.get("id")) in by_type:
+                return {**node, "id": by_type[(node["type"], node["id"])]}
+            return {key: swap(value) for key, value in node.items()}
+        if isinstance(node, list):
+            return [swap(value) for value in node]
+        return node
+
+    out = {}
+    for rel, (method, path, body) in bodies.items():
+        collection = rel.split("/", 1)[0]
+        ident = rel[len(collection) + 1:-len(".json")]
+        parts = path.strip("/").split("/")
+        # a path names objects as /collection/id[/collection/id]
+        for i in range(0, len(parts) - 1, 2):
+            pd = known.get((parts[i], parts[i + 1]))
+            if pd:
+                parts[i + 1] = pd
+        if method == "POST" and (collection, ident) in known and len(parts) == 1:
+            method, parts = "PUT", [collection, known[(collection, ident)]]
+        out[rel] = (method, "/" + "/".join(parts), swap(body))
+    return out
 
 
 def _manifest(bodies: dict[str, tuple[str, str, Any]]) -> dict[str, Any]:
@@ -295,8 +347,23 @@ def render_pagerduty_terraform(org: Org, now: datetime) -> dict[str, bytes]:
         "schedules.tf.json": {"resource": _nonempty({"pagerduty_schedule": schedules})},
         "escalation_policies.tf.json": {"resource": _nonempty({"pagerduty_escalation_policy": policies})},
         "services.tf.json": {"resource": _nonempty({"pagerduty_service": services})},
+        "imports.tf.json": _imports(org),
     }
     return {rel: dumps(body) for rel, body in files.items() if body and body != {"resource": {}}}
+
+
+_TF_RESOURCES = {"teams": "pagerduty_team", "schedules": "pagerduty_schedule",
+                 "escalation_policies": "pagerduty_escalation_policy", "services": "pagerduty_service"}
+
+
+def _imports(org: Org) -> dict[str, Any]:
+    """Terraform `import` blocks (Terraform 1.5+) for objects that already exist in PagerDuty (`pagerduty_id`):
+    the first `terraform apply` adopts them instead of creating duplicates. Users are looked up by email."""
+    rendered = {"services": set(rendered_services(org))}
+    blocks = [{"to": f"{resource}.{tf_name(ident)}", "id": pd}
+              for (collection, ident), pd in sorted(_known_ids(org).items())
+              if (resource := _TF_RESOURCES.get(collection)) and ident in rendered.get(collection, {ident})]
+    return {"import": blocks} if blocks else {}
 
 
 def _nonempty(blocks: dict[str, Any]) -> dict[str, Any]:
