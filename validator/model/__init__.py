@@ -136,7 +136,7 @@ def _validate(raw: RawEntity, findings: list[Finding], org: Org) -> Entity | Non
     kind = data.get("kind")
     if not isinstance(kind, str) or kind not in KINDS:
         findings.append(_finding(source, ("kind",) if "kind" in data else (), "file:" + source.path,
-                                 _kind_message(kind, "kind" in data)))
+                                 _kind_message(kind, "kind" in data), _place(source)))
         return None
     model = KINDS[kind]
     try:
@@ -147,7 +147,8 @@ def _validate(raw: RawEntity, findings: list[Finding], org: Org) -> Entity | Non
         if isinstance(ident, str):
             org.broken.setdefault(kind, set()).add(ident)
         for error in err.errors(include_url=False):
-            findings.append(_finding(source, tuple(error["loc"]), ref, _error_message(kind, error)))
+            loc = tuple(error["loc"])
+            findings.append(_finding(source, loc, ref, _error_message(kind, error), _field_path(loc)))
         return None
 
 
@@ -191,16 +192,32 @@ def _short(value: object, limit: int = 80) -> str:
     return text if len(text) <= limit else f"{text[:limit]}... ({len(text)} characters)"
 
 
-def _finding(source: Source, loc: tuple, entity: str, message: str) -> Finding:
+def _finding(source: Source, loc: tuple, entity: str, message: str, subject: str) -> Finding:
     line, column = source.position(loc)
-    return Finding("SCH003", "error", source.path, line, entity, one_line(message), column)
+    return Finding("SCH003", "error", source.path, line, entity, one_line(message), column, subject)
+
+
+def _field_path(loc: tuple) -> str:
+    """A finding's subject: the field path inside the entity (`layers.0.turn`), without pydantic's names
+    of union members and validators (`function-after[...]`), which are no part of the YAML."""
+    return ".".join(str(part) for part in loc if isinstance(part, int) or "[" not in str(part))
+
+
+def _place(source: Source) -> str:
+    """An entity-less place in a file as a subject: the item's index in a list document, or ''."""
+    return ".".join(str(part) for part in source.prefix)
 
 
 def _duplicates(ref: str, places: list[Source]) -> list[Finding]:
+    """SCH004 at every place; each finding's subject names its own file (`file:<path>`, `#2` for a second
+    copy in the same file), so that the findings stay distinct and do not depend on lines."""
     out = []
+    seen: dict[str, int] = {}
     for i, place in enumerate(places):
         others = ", ".join(f"{p.path}:{p.line}" for j, p in enumerate(places) if j != i)
+        seen[place.path] = seen.get(place.path, 0) + 1
+        subject = f"file:{place.path}" + (f"#{seen[place.path]}" if seen[place.path] > 1 else "")
         out.append(Finding("SCH004", "error", place.path, place.line, ref,
                            f"{ref} is defined more than once (also at {others}): "
-                           "rename one or merge them"))
+                           "rename one or merge them", subject=subject))
     return out

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from validator.findings import Finding
+from validator.findings import Finding, shown
 
 MARKER = "<!-- dutyguard-diff -->"
 ZWJ = "\u200d"  # a zero-width joiner breaks @mentions, #references and URLs without changing what one reads
@@ -20,7 +20,6 @@ MAX_ROWS = 100  # per table in a PR comment
 MAX_COMMENT = 60_000  # GitHub refuses comments over 65,536 characters
 MAX_SUMMARY_ROWS = 1_000
 
-_CONTROL = re.compile(r"[\x00-\x1f\x7f\u0085\u2028\u2029\u202a-\u202e\u2066-\u2069]+")
 _PUNCT = re.compile(r"([\\`*_{}\[\]()#+!|~])")
 _URLISH = re.compile(r"(://|www\.|gh-(?=\d))", re.IGNORECASE)
 
@@ -35,7 +34,7 @@ def inline(value: Any) -> str:
         if any(isinstance(v, (list, tuple)) for v in value):  # escalation levels: in order
             return " → ".join(f"{i}: {inline(v)}" for i, v in enumerate(value, 1))
         return ", ".join(inline(v) for v in value) if value else "—"
-    text = _CONTROL.sub(" ", str(value))
+    text = shown(str(value))  # invisible and direction-changing characters shown escaped (\u202e), never raw
     text = _URLISH.sub(lambda m: m.group(1)[0] + ZWJ + m.group(1)[1:], text)  # no autolinks
     text = text.replace("@", "@" + ZWJ)  # no @mentions, no e-mail autolinks
     text = _PUNCT.sub(r"\\\1", text)  # no emphasis, code, links, tables cells breaking
