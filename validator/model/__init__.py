@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from pydantic import ValidationError
 
-from validator.findings import Finding, one_line
+from validator.findings import Finding, one_line, quote_value
 from validator.load import LoadResult, RawEntity, Source
 from validator.model.kinds import (
     KINDS,
@@ -182,14 +182,15 @@ def _error_message(kind: str, error: dict) -> str:
         message = ("an id is lower-case ASCII letters, digits and '-', starting with a letter or digit, "
                    "at most 63 characters")
     value = error.get("input")
-    shown = "" if isinstance(value, (dict, list)) or kind_of_error == "missing" else f" (got {_short(value)})"
-    return f"{kind} field '{loc}': {message}{shown}"
+    got = "" if isinstance(value, (dict, list)) or kind_of_error == "missing" else _short(value)
+    if got and got in message:  # the message quotes the value already (a time zone, a duration, ...)
+        got = ""
+    return f"{kind} field '{loc}': {message}{f' (got {got})' if got else ''}"
 
 
 def _short(value: object, limit: int = 80) -> str:
-    """repr() of a user's value, cut so that a 5,000-digit number does not flood the output."""
-    text = repr(value)
-    return text if len(text) <= limit else f"{text[:limit]}... ({len(text)} characters)"
+    """A user's value quoted, cut so that a 5,000-digit number does not flood the output."""
+    return quote_value(value, limit)
 
 
 def _finding(source: Source, loc: tuple, entity: str, message: str, subject: str) -> Finding:
