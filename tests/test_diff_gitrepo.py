@@ -232,9 +232,14 @@ def test_shallow_clone_without_base_says_fetch_depth_0(gitrepo, tmp_path):
     assert result.code == 2 and "fetch-depth: 0" in result.err
 
 
-def test_a_symlinked_folder_is_reported_not_silently_skipped(gitrepo, tmp_path):
+def test_a_symlinked_folder_is_read_from_git_as_from_disk(gitrepo, tmp_path):
+    from validator.load.files import list_repo_files, read_listed
+
     os.symlink("../policy", gitrepo.root / "ownership" / "more")
     os.symlink("../README.md", gitrepo.root / "ownership" / "notes.md")
     gitrepo.commit("links")
-    errors = {s.path: s.error for s in sources_at(gitrepo.root, "HEAD") if s.error}
-    assert list(errors) == ["ownership/more"] and "not followed" in errors["ownership/more"]
+    from_git = [(s.path, s.data, s.error) for s in sources_at(gitrepo.root, "HEAD")]
+    on_disk = [(s.path, s.data, s.error) for s in (read_listed(gitrepo.root, item)
+                                                   for item in list_repo_files(gitrepo.root))]
+    assert from_git == on_disk
+    assert any(path.startswith("ownership/more/") for path, _, _ in from_git)

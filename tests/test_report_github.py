@@ -47,8 +47,9 @@ def test_an_annotation_with_percent_newline_colon_and_comma():
     out = io.StringIO()
     github.report(fake_result(finding), out)
     first = out.getvalue().splitlines()[0]
+    # the line break is shown escaped (`\n`, inert) before GitHub's escaping, which would turn %0A back into one
     assert first == ("::error file=policy/we%2Cird%3Aname.yaml,line=7,title=ACC004::expires in 100%25 of cases"
-                     "%0A::set-env name=X::1, really: yes")
+                     "\\n::set-env name=X::1, really: yes")
     assert len(out.getvalue().splitlines()) == 2  # the annotation and the summary: the newline did not escape
 
 

@@ -42,7 +42,7 @@ def github_ingestible(log: dict) -> None:
         [location] = result["locations"]
         assert location["physicalLocation"]["artifactLocation"]["uri"]
         assert location["physicalLocation"]["region"]["startLine"] >= 1
-        assert result["partialFingerprints"]["dutyguardFinding/v1"]
+        assert result["partialFingerprints"]["dutyguardFinding/v2"]
 
 
 def test_findings_with_errors_warnings_and_waivers_are_valid_sarif(repo):
@@ -90,7 +90,7 @@ def test_fingerprints_are_stable_when_lines_move(repo, tmp_path):
     after = sarif(root)["runs"][0]["results"]
 
     def prints(results):
-        return sorted(r["partialFingerprints"]["dutyguardFinding/v1"] for r in results)
+        return sorted(r["partialFingerprints"]["dutyguardFinding/v2"] for r in results)
 
     assert prints(before) == prints(after)
     assert len(set(prints(before))) == len(before)
@@ -129,3 +129,41 @@ def test_any_message_text_stays_valid(message):
     assert result["message"]["text"] == message
     # GitHub rejects a whole upload when one result has no file: a finding without one is anchored
     assert result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "policy/settings.yaml"
+
+
+ODD_NAMES = ["50%.yaml", "sp ace.yaml", "ü.yaml", "a#b.yaml", "q?x.yaml", "c:d.yaml"]
+
+
+def test_artifact_uris_are_percent_encoded_relative_references(repo):
+    """`%`, spaces, non-ASCII, `#` and `?` in file names: valid uri-references that name the same file."""
+    from urllib.parse import unquote, urlsplit
+
+    import rfc3986_validator
+
+    files = {f"ownership/{name}": f"- {{kind: Service, id: s{i}, owner: missing, tier: 4}}\n"
+             for i, name in enumerate(ODD_NAMES)}
+    log = sarif(repo(files))
+    valid(log)  # the OASIS schema's `format: uri-reference`, checked (rfc3986-validator is installed)
+    uris = {r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in log["runs"][0]["results"]}
+    assert {unquote(uri) for uri in uris} == {f"ownership/{name}" for name in ODD_NAMES}
+    for uri in uris:
+        assert rfc3986_validator.validate_rfc3986(uri, rule="URI_reference"), uri
+        parts = urlsplit(uri)
+        assert not parts.scheme and not parts.query and not parts.fragment, uri  # no `#` fragment, no `?` query
+    assert "ownership/50%25.yaml" in uris and "ownership/%C3%BC.yaml" in uris
+
+
+def test_the_schema_check_does_refuse_a_raw_uri():
+    log = {"version": "2.1.0", "runs": [{"tool": {"driver": {"name": "x"}}, "results": [{
+        "message": {"text": "m"},
+        "locations": [{"physicalLocation": {"artifactLocation": {"uri": "ownership/sp ace.yaml"}}}]}]}]}
+    with pytest.raises(jsonschema.ValidationError):
+        valid(log)
+
+
+def test_sarif_is_ascii_only_with_exact_values(repo):
+    root = repo({"ownership/ü.yaml": "- {kind: Service, id: s, owner: missing, tier: 4}\n"})
+    result = run_cli("validate", "--format", "sarif", repo=root)
+    assert result.out.isascii()
+    uri = result.json()["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+    assert uri == "ownership/%C3%BC.yaml"

@@ -41,6 +41,7 @@ JUSTIFIED_IMPORTS = {
     ("validator/load/parallel.py", "marshal"): "reads back only what its own forked child parsed, through a pipe",
     ("validator/parallel_rules.py", "pickle"): "reads back only its own forked child's findings, through a pipe",
     ("validator/lsp/server.py", "asyncio"): "the language server's hourly refresh timer, on pygls' stdio event loop",
+    ("validator/report/sarif.py", "urllib"): "urllib.parse.quote only: percent-encodes artifact URIs, no network",
 }
 JUSTIFIED_CALLS = {
     ("validator/jobs.py", "os.fork"): "helpers that load or run the rules of a large run beside it; no exec",
@@ -52,7 +53,7 @@ ENVIRONMENT = {"GITHUB_ACTIONS", "GITHUB_STEP_SUMMARY", "GITHUB_WORKSPACE", "NO_
 WRITERS = {
     "validator/render/atomic.py": "the atomic writers themselves",
     "validator/cache.py": "the cache: its own temp + rename under .dutyguard-cache/",
-    "validator/report/github.py": "appends the findings table to $GITHUB_STEP_SUMMARY, as GitHub documents",
+    "validator/commands/validate.py": "appends the findings table to $GITHUB_STEP_SUMMARY, as GitHub documents",
     "validator/jobs.py": "a helper writes its results into a pipe to its parent, not a file",
 }
 

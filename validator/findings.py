@@ -12,6 +12,27 @@ _UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f\x85\u2028\u2029]")
 
 
 MAX_MESSAGE = 1000  # characters; a longer message (quoting a huge value) keeps its start and its end
+MAX_QUOTED = 80  # characters of a user's value quoted in a message
+
+
+def shown(text: str) -> str:
+    """User text as a reader may see it safely on one line: every character that is not printable (controls,
+    line breaks, and the invisible or direction-changing format characters U+200B, U+202E, U+2066..U+2069,
+    U+200E/F, U+FEFF, tag characters, ...: Unicode categories C*, Z* but the plain space) shown escaped as
+    Python writes it (`\\u202e`, `\\n`), so that no output can hide text, reorder it, or start a line of its
+    own (a workflow command). `str.isprintable` knows the Unicode version of the running Python."""
+    if text.isprintable():
+        return text
+    return "".join(char if char.isprintable() else char.encode("unicode_escape").decode("ascii") for char in text)
+
+
+def quote_value(value: object, limit: int = MAX_QUOTED) -> str:
+    """A user's value quoted in a message (`'Mars/X'`), cut to `limit` characters so that a 1,000-character
+    value does not flood the message."""
+    text = repr(value) if not isinstance(value, str) else "'" + value + "'"
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}... ({len(str(value)):,} characters)"
 
 
 def one_line(message: str) -> str:

@@ -1,13 +1,16 @@
 """Reading a dutyguard repository as it was at a git ref, straight from git objects (no checkout).
 
 The rules match the disk loader (`validator.load.files`): only `*.yaml`/`*.yml` below `ownership/`
-and `policy/`, sorted, hidden names skipped, the same size limits. A symbolic link stored in git
-(mode 120000) is never followed: a link named like a YAML file, or without any suffix (likely a
-folder), becomes an SCH007 finding, so nothing a link points at can silently go missing.
+and `policy/`, sorted, hidden names skipped, the same size limits, and the same answer for symbolic
+links (mode 120000 in git): a link whose target stays inside the repository is followed within the
+tree, as the disk loader follows it (a top-level `policy` that links to `config/policy` reads that
+folder, under the link's name), so `diff HEAD` of an unchanged tree shows no change; a link that
+leaves the repository, loops or points at nothing is SCH007 with the disk loader's words.
 """
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
 import re
@@ -26,22 +29,38 @@ from validator.load.files import (
     read_file,
 )
 
-_REF = re.compile(r"[A-Za-z0-9@][A-Za-z0-9._/@{}~^+-]{0,255}")
+# a revision as users type it: a ref name, then any number of `~N` / `^N` steps (HEAD~1, main^, v1.2^2~3)
+_REVISION = re.compile(r"(?P<name>.*?)(?P<steps>(?:[~^][0-9]*)*)")
+# what `git check-ref-format` refuses in a name: ASCII controls, space, ~ ^ : ? * [ \\ (and DEL)
+_REF_FORBIDDEN = re.compile(r"[\x00-\x20\x7f~^:?*\[\\]")
 _LINK_MODE = 0o120000
 _SUBMODULE_MODE = 0o160000
+MAX_LINK_HOPS = 40  # as the kernel's limit on symbolic links in one path lookup
 FETCH_HINT = ("fetch the history first: `fetch-depth: 0` in actions/checkout, or `git fetch --unshallow` "
               "(and `git fetch origin <branch>` for a branch the clone does not have)")
 
 
 def check_ref(ref: str) -> str:
-    """A revision a user may name (`main`, `origin/main`, `v1.2`, `HEAD~1`, a commit id), or UsageError.
+    """A revision a user may name, or UsageError.
 
-    Options (`-x`), ranges (`a..b`), paths (`rev:path`), globs, spaces and control characters are refused.
+    Every name `git check-ref-format --allow-onelevel` accepts (`main`, `origin/main`, `v1.2`, `fix/ünïcode`,
+    `v1.0-é`, a commit id), followed by any `~N` and `^N` steps (`HEAD~1`, `main^`). Refused: a leading `-`
+    (an option), `..` (a range), `:` (a path), `@{` (reflog syntax), globs, spaces and control characters.
     """
-    if not ref or ref.startswith("-") or ".." in ref or not _REF.fullmatch(ref) or ref.endswith((".", "/", ".lock")):
+    match = _REVISION.fullmatch(ref) if ref else None
+    if match is None or ref.startswith("-") or not valid_ref_name(match.group("name")):
         raise UsageError(f"'{_printable(ref)}' is not a git ref dutyguard accepts: name a branch, tag or commit "
                          "(e.g. origin/main, v1.2, HEAD~1, a commit id)")
     return ref
+
+
+def valid_ref_name(name: str) -> bool:
+    """`git check-ref-format --allow-onelevel NAME` (git-check-ref-format(1), rules 1-10)."""
+    if not name or name == "@" or name.startswith(("-", "/")) or name.endswith(("/", ".")):
+        return False
+    if ".." in name or "@{" in name or "//" in name or _REF_FORBIDDEN.search(name):
+        return False
+    return not any(part.startswith(".") or part.endswith(".lock") for part in name.split("/"))
 
 
 def _printable(text: str) -> str:
@@ -110,11 +129,9 @@ def tree_sources(commit, prefix: PurePosixPath = PurePosixPath(), worktree: Path
     out: list[SourceFile] = []
     total = 0
     count = 0
+    links = _Links(commit.tree, prefix.parts)
     for top in ROOTS:
-        tree = _subtree(commit.tree, prefix / top)
-        if tree is None:
-            continue
-        for rel, blob, error in _walk(tree, top):
+        for rel, blob, error in links.walk_top(top):
             if error is not None:
                 out.append(SourceFile(rel, None, error))
                 continue
@@ -145,6 +162,125 @@ def tree_sources(commit, prefix: PurePosixPath = PurePosixPath(), worktree: Path
     return out
 
 
+_LEAVES = "a link that leaves the repository: replace it with the file itself"
+_LOOP = "a link loop: remove the link"
+# the words the disk loader reports for these (its `cannot be read: <strerror>`)
+_MISSING = f"cannot be read: {os.strerror(errno.ENOENT)}"
+_TOO_MANY_LINKS = f"cannot be read: {os.strerror(errno.ELOOP)}"
+
+
+class _Links:
+    """A commit's tree read as the disk loader reads a checkout: symbolic links resolved inside the tree.
+
+    `prefix`: where the dutyguard repository sits in the git tree; a link must resolve inside it (on
+    disk: inside --repo). Paths are reported by the name the walk reached them by (the link's name), as
+    on disk. An absolute link target names the machine's file system, not the tree: it leaves."""
+
+    def __init__(self, tree, prefix: tuple[str, ...]) -> None:
+        self.tree = tree
+        self.prefix = prefix
+
+    def walk_top(self, top: str) -> Iterator[tuple[str, object, str | None]]:
+        """(relative path, blob, error) below the top folder `top` (`ownership`, `policy`)."""
+        node = self._child(self._node(self.prefix), top)
+        if node is None:
+            return  # no such folder: nothing to read, as on disk
+        yield from self._entry(node, top, (*self.prefix, top), frozenset(), top=True)
+
+    def _entry(self, item, rel: str, real: tuple[str, ...], seen: frozenset,
+               top: bool = False) -> Iterator[tuple[str, object, str | None]]:
+        name = rel.rsplit("/", 1)[-1]
+        if item.mode == _LINK_MODE:
+            node, real, error = self._resolve(real[:-1], item)
+            if error is not None:
+                # as on disk: a link named like YAML, or a link that may be a folder, is reported; others are not read
+                if top or name.endswith(SUFFIXES) or (error != _MISSING and "." not in name):
+                    yield rel, None, error
+                return
+            if node.type != "tree" and not name.endswith(SUFFIXES) and not top:
+                return  # a link to a file not named like YAML: not read, as on disk
+            item = node
+        if item.type == "tree":
+            if real in seen:
+                yield rel, None, _LOOP
+                return
+            if rel.count("/") >= MAX_FOLDER_DEPTH:
+                yield rel, None, f"folders nested deeper than {MAX_FOLDER_DEPTH} levels: flatten the layout"
+                return
+            seen = seen | {real}
+            for child in sorted(item, key=lambda entry: entry.name):
+                if child.name.startswith(".") or child.mode == _SUBMODULE_MODE:
+                    continue
+                yield from self._entry(child, f"{rel}/{child.name}", (*real, child.name), seen)
+        elif name.endswith(SUFFIXES):
+            if item.type == "blob":
+                yield rel, item, None
+            else:
+                yield rel, None, "not a regular file: replace it with a plain YAML file"
+
+    def _resolve(self, folder: tuple[str, ...], link) -> tuple[object, tuple[str, ...], str | None]:
+        """The node a link (in `folder`) points at, its real path, or the disk loader's error."""
+        hops = 0
+        pending = self._target(link)
+        if pending is None:
+            return None, (), _LEAVES
+        resolved = list(folder)
+        while pending:
+            part = pending.pop(0)
+            if part in ("", "."):
+                continue
+            if part == "..":
+                if not resolved:
+                    return None, (), _LEAVES
+                resolved.pop()
+                continue
+            node = self._child(self._node(tuple(resolved)), part)
+            if node is None:
+                return None, (), _LEAVES if not self._inside(resolved) else _MISSING
+            if node.mode == _LINK_MODE:
+                hops += 1
+                target = self._target(node)
+                if hops > MAX_LINK_HOPS:
+                    return None, (), _TOO_MANY_LINKS
+                if target is None:
+                    return None, (), _LEAVES
+                pending = target + pending
+                continue
+            resolved.append(part)
+        real = tuple(resolved)
+        if not self._inside(resolved):
+            return None, (), _LEAVES
+        node = self._node(real)
+        return (node, real, None) if node is not None else (None, (), _MISSING)
+
+    def _inside(self, parts: list[str] | tuple[str, ...]) -> bool:
+        return tuple(parts[:len(self.prefix)]) == self.prefix and len(parts) > len(self.prefix)
+
+    @staticmethod
+    def _target(link) -> list[str] | None:
+        """A link's target as path parts, None when absolute."""
+        target = link.data_stream.read().decode("utf-8", "surrogateescape")
+        return None if target.startswith("/") else target.split("/")
+
+    def _node(self, parts: tuple[str, ...]):
+        """The tree entry at `parts` (no links on the way: `parts` is a resolved path), or None."""
+        node = self.tree
+        for part in parts:
+            node = self._child(node, part)
+            if node is None:
+                return None
+        return node
+
+    @staticmethod
+    def _child(node, name: str):
+        if node is None or node.type != "tree":
+            return None
+        try:
+            return node[name]
+        except KeyError:
+            return None
+
+
 def _same_on_disk(worktree: Path, rel: str, binsha: bytes) -> bytes | None:
     """The bytes of `worktree/rel` if they are exactly the blob `binsha` (git's id: SHA-1 of
     `blob <size>\\0` and the bytes), else None. Read like any repository file (a regular file,
@@ -156,40 +292,6 @@ def _same_on_disk(worktree: Path, rel: str, binsha: bytes) -> bytes | None:
     digest.update(b"blob %d\0" % len(data))
     digest.update(data)
     return data if digest.digest() == binsha else None
-
-
-def _subtree(tree, path: PurePosixPath):
-    """The tree at `path` below `tree`, or None (missing, or not a folder)."""
-    node = tree
-    for part in path.parts:
-        if node.type != "tree":
-            return None
-        try:
-            node = node[part]
-        except KeyError:
-            return None
-    return node if node.type == "tree" else None
-
-
-def _walk(tree, rel: str) -> Iterator[tuple[str, object, str | None]]:
-    """(relative path, blob, error) for YAML files below `tree`, depth first, sorted by name."""
-    for item in sorted(tree, key=lambda entry: entry.name):
-        name = item.name
-        if name.startswith("."):
-            continue
-        child = f"{rel}/{name}"
-        if item.mode == _SUBMODULE_MODE:
-            continue
-        if item.type == "tree":
-            if child.count("/") >= MAX_FOLDER_DEPTH:
-                yield child, None, f"folders nested deeper than {MAX_FOLDER_DEPTH} levels: flatten the layout"
-                continue
-            yield from _walk(item, child)
-        elif item.mode == _LINK_MODE:
-            if name.endswith(SUFFIXES) or "." not in name:  # a YAML file, or (likely) a folder of them
-                yield child, None, "a symbolic link in git is not followed: replace it with the file or folder itself"
-        elif name.endswith(SUFFIXES):
-            yield child, item, None
 
 
 def sources_at(root: Path, ref: str) -> list[SourceFile]:

@@ -1,4 +1,5 @@
-"""`validate --baseline REF`: leave out the findings that REF already had (same rule, entity and message)."""
+"""`validate --baseline REF`: leave out the findings that REF already had (same fingerprint: rule, entity
+and subject; never the message, whose numbers and dates move with `--now`)."""
 
 from __future__ import annotations
 
@@ -24,12 +25,12 @@ def apply_baseline(result: Result, args: argparse.Namespace) -> None:
 
 
 def subtract(findings: list[Finding], baseline: list[Finding]) -> tuple[list[Finding], int]:
-    """`findings` without those the baseline has, as a multiset on (rule, entity, message)."""
-    known = Counter(f.identity() for f in baseline)
+    """`findings` without those the baseline has, as a multiset of fingerprints."""
+    known = Counter(f.fingerprint for f in baseline)
     kept = []
     dropped = 0
     for finding in findings:
-        key = finding.identity()
+        key = finding.fingerprint
         if known[key] > 0:
             known[key] -= 1
             dropped += 1

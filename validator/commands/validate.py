@@ -34,5 +34,22 @@ def run(args: argparse.Namespace) -> int:
         from validator.commands.baseline import apply_baseline
 
         apply_baseline(result, args)
-    get_reporter(resolve_format(args.format))(result, sys.stdout)
+    fmt = resolve_format(args.format)
+    get_reporter(fmt)(result, sys.stdout)
+    if fmt == "github":
+        write_step_summary(result)
     return 1 if result.has_errors else 0
+
+
+def write_step_summary(result) -> None:
+    """Append the full findings table to `$GITHUB_STEP_SUMMARY` when GitHub provides it (format github)."""
+    target = os.environ.get("GITHUB_STEP_SUMMARY")
+    if not target:
+        return
+    from validator.report.github import step_summary
+
+    try:
+        with open(target, "a", encoding="utf-8") as handle:
+            handle.write(step_summary(result))
+    except OSError as err:
+        print(f"dutyguard: warning: cannot append to $GITHUB_STEP_SUMMARY: {err.strerror or err}", file=sys.stderr)

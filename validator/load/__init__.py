@@ -140,10 +140,41 @@ def load_one(source: SourceFile, result: LoadResult, cache: ParseCache | None = 
         cache.put(key, parsed.nodes, [d.value for d in parsed.documents], [dict(d.positions) for d in parsed.documents])
     result.nodes += parsed.nodes
     for problem in parsed.problems:
-        result.findings.append(Finding(problem.rule, "error", source.path, problem.line, file_entity,
-                                       one_line(problem.message), problem.column))
+        entity, subject = file_entity, ""
+        if problem.path is not None:  # SCH002: the entity the duplicated key is in, and the key's field path
+            entity, subject = _entity_and_field(parsed.documents, problem.document, problem.path, file_entity)
+        result.findings.append(Finding(problem.rule, "error", source.path, problem.line, entity,
+                                       one_line(problem.message), problem.column, subject))
     for document in parsed.documents:
         _entities_of(document, source.path, result)
+
+
+def _entity_and_field(documents: list[Document], index: int, path: tuple, file_entity: str) -> tuple[str, str]:
+    """The entity holding `path` of document `index` (`kind:id` as the model names it) and the path inside
+    it (`layers.0.turn`): a finding's identity that survives moving the entity or adding lines above it.
+    `file:<path>` with the path from the document's top when no entity can be named."""
+    document = documents[index].value if index < len(documents) else None
+    item, inner = document, path
+    if isinstance(document, list) and path and isinstance(path[0], int) and path[0] < len(document):
+        item, inner = document[path[0]], path[1:]
+    ref = _ref_of(item) if inner != path or isinstance(document, dict) else None
+    if ref is None:
+        prefix = f"{index}:" if index else ""
+        return file_entity, prefix + ".".join(str(part) for part in path)
+    return ref, ".".join(str(part) for part in inner)
+
+
+def _ref_of(data: object) -> str | None:
+    """The ref the model gives an entity (`service:checkout-api`, `settings`, `absence:<person>/<from>`)."""
+    if not isinstance(data, dict) or not isinstance(data.get("kind"), str):
+        return None
+    kind = data["kind"]
+    if kind == "Settings":
+        return "settings"
+    if kind == "Absence":
+        return f"absence:{data.get('person')}/{data.get('from')}"
+    ident = data.get("id")
+    return f"{kind.lower()}:{ident}" if isinstance(ident, str) else None
 
 
 def _from_cache(cache: ParseCache, key: str, data: bytes, path: str, result: LoadResult) -> bool:
@@ -183,13 +214,19 @@ def _entities_of(document: Document, path: str, result: LoadResult) -> None:
                 result.findings.append(Finding(
                     "SCH003", "error", path, source.line, f"file:{path}",
                     f"item {i + 1} of the list is a {_type_name(item)}, not an entity: "
-                    "each item must be a mapping with a 'kind'"))
+                    "each item must be a mapping with a 'kind'", subject=_document_path(document, i)))
         return
     line = document.positions.get((), (1, 1))[0]
     result.findings.append(Finding(
         "SCH003", "error", path, line, f"file:{path}",
         f"document is a {_type_name(value)}, not an entity: write a mapping with a 'kind', "
-        "or a list of them"))
+        "or a list of them", subject=_document_path(document)))
+
+
+def _document_path(document: Document, *path: int) -> str:
+    """A place in a file as a finding's subject: `document 2` (from 1, the first left out), then the path."""
+    parts = [f"document {document.index + 1}"] if document.index else []
+    return ".".join([*parts, *map(str, path)])
 
 
 def _room(result: LoadResult, source: Source) -> bool:
@@ -201,7 +238,7 @@ def _room(result: LoadResult, source: Source) -> bool:
     path = source.path
     result.findings.append(Finding("SCH007", "error", path, source.line, f"file:{path}",
                                    f"more than {MAX_ENTITIES:,} entities in the repository: the rest is "
-                                   "not read; split the repository"))
+                                   "not read; split the repository", subject="entities"))
     return False
 
 

@@ -51,6 +51,9 @@ class Problem:
     line: int
     column: int
     message: str
+    # where in its document (SCH002: the duplicated key's path), so the finding can name the entity and field
+    path: tuple | None = None
+    document: int = 0
 
 
 @dataclass
@@ -250,7 +253,8 @@ def _add(stack: list[list], positions: dict, value: object, event, result: Parse
             result.problems.append(Problem(
                 "SCH002", pos[0], pos[1],
                 f"duplicate key '{value}' (first at line {first}, again at line {pos[0]}): "
-                "YAML keeps only one of them; remove or merge the duplicate"))
+                "YAML keeps only one of them; remove or merge the duplicate", (*frame[1], value),
+                len(result.documents)))
             frame[2] = _DUPLICATE
         else:
             key_positions[value] = pos

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from pydantic import ValidationError
 
-from validator.findings import Finding, one_line
+from validator.findings import Finding, one_line, quote_value
 from validator.load import LoadResult, RawEntity, Source
 from validator.model.kinds import (
     KINDS,
@@ -145,7 +145,7 @@ def _validate(raw: RawEntity, findings: list[Finding], org: Org) -> Entity | Non
     kind = data.get("kind")
     if not isinstance(kind, str) or kind not in KINDS:
         findings.append(_finding(source, ("kind",) if "kind" in data else (), "file:" + source.path,
-                                 _kind_message(kind, "kind" in data)))
+                                 _kind_message(kind, "kind" in data), _place(source)))
         return None
     model = KINDS[kind]
     try:
@@ -221,10 +221,6 @@ def _repaired(kind: str, data: dict, errors: list) -> tuple[Entity, frozenset[st
         return None
 
 
-def _field_path(loc: tuple) -> str:
-    return ".".join(str(part) for part in loc)
-
-
 def _guess_ref(kind: str, data: dict) -> str:
     if kind == "Settings":
         return "settings"
@@ -286,21 +282,36 @@ _PATTERN_WORDS = {
 
 
 def _short(value: object, limit: int = 80) -> str:
-    """repr() of a user's value, cut so that a 5,000-digit number does not flood the output."""
-    text = repr(value)
-    return text if len(text) <= limit else f"{text[:limit]}... ({len(text)} characters)"
+    """A user's value quoted, cut so that a 5,000-digit number does not flood the output."""
+    return quote_value(value, limit)
 
 
-def _finding(source: Source, loc: tuple, entity: str, message: str, subject: str = "") -> Finding:
+def _finding(source: Source, loc: tuple, entity: str, message: str, subject: str) -> Finding:
     line, column = source.position(loc)
     return Finding("SCH003", "error", source.path, line, entity, one_line(message), column, subject)
 
 
+def _field_path(loc: tuple) -> str:
+    """A finding's subject: the field path inside the entity (`layers.0.turn`), without pydantic's names
+    of union members and validators (`function-after[...]`), which are no part of the YAML."""
+    return ".".join(str(part) for part in loc if isinstance(part, int) or "[" not in str(part))
+
+
+def _place(source: Source) -> str:
+    """An entity-less place in a file as a subject: the item's index in a list document, or ''."""
+    return ".".join(str(part) for part in source.prefix)
+
+
 def _duplicates(ref: str, places: list[Source]) -> list[Finding]:
+    """SCH004 at every place; each finding's subject names its own file (`file:<path>`, `#2` for a second
+    copy in the same file), so that the findings stay distinct and do not depend on lines."""
     out = []
+    seen: dict[str, int] = {}
     for i, place in enumerate(places):
         others = ", ".join(f"{p.path}:{p.line}" for j, p in enumerate(places) if j != i)
+        seen[place.path] = seen.get(place.path, 0) + 1
+        subject = f"file:{place.path}" + (f"#{seen[place.path]}" if seen[place.path] > 1 else "")
         out.append(Finding("SCH004", "error", place.path, place.line, ref,
                            f"{ref} is defined more than once (also at {others}): "
-                           "rename one or merge them"))
+                           "rename one or merge them", subject=subject))
     return out

@@ -12,6 +12,8 @@ from typing import Annotated, Any, TypeVar
 
 from pydantic import BeforeValidator, PlainSerializer, StringConstraints, WithJsonSchema
 
+from validator.findings import quote_value
+
 T = TypeVar("T")
 
 ID_PATTERN = r"^[a-z0-9][a-z0-9-]{0,62}$"
@@ -70,13 +72,13 @@ def _parse_duration(value: Any) -> Duration:
     if isinstance(value, Duration):
         return value
     if not isinstance(value, str):
-        raise ValueError(f"a duration is text like 30m, 12h, 1d or 2w, not {value!r}")
+        raise ValueError(f"a duration is text like 30m, 12h, 1d or 2w, not {quote_value(value)}")
     match = _DURATION.match(value)
     if not match:
-        raise ValueError(f"'{value}' is not a duration: write a number and a unit, like 30m, 12h, 1d or 2w")
+        raise ValueError(f"{quote_value(value)} is not a duration: write a number and a unit, like 30m, 12h, 1d or 2w")
     amount = int(match.group(1))
     if amount == 0:
-        raise ValueError(f"'{value}' is zero: a duration must be positive")
+        raise ValueError(f"{quote_value(value)} is zero: a duration must be positive")
     return Duration(amount, match.group(2))
 
 
@@ -101,13 +103,14 @@ def get_zone(name: str) -> zoneinfo.ZoneInfo:
 
 def _parse_timezone(value: Any) -> str:
     if not isinstance(value, str):
-        raise ValueError(f"a time zone is an IANA name like Europe/Berlin, not {value!r}")
+        raise ValueError(f"a time zone is an IANA name like Europe/Berlin, not {quote_value(value)}")
     if value not in known_timezones():
         import difflib
 
-        close = difflib.get_close_matches(value, sorted(known_timezones()), n=1)
+        # a long value is no typo of a zone name (and comparing it with every zone would take a while)
+        close = difflib.get_close_matches(value, sorted(known_timezones()), n=1) if len(value) <= 64 else []
         hint = f" (did you mean {close[0]}?)" if close else ""
-        raise ValueError(f"'{value}' is not an IANA time zone{hint}")
+        raise ValueError(f"{quote_value(value)} is not an IANA time zone{hint}")
     return value
 
 
@@ -137,13 +140,13 @@ def _parse_datetime(value: Any) -> datetime:
     if isinstance(value, date):
         return datetime.combine(value, time())
     if not isinstance(value, str):
-        raise ValueError(f"expected an ISO 8601 date-time like 2026-01-05T09:00, not {value!r}")
+        raise ValueError(f"expected an ISO 8601 date-time like 2026-01-05T09:00, not {quote_value(value)}")
     if not _EXTENDED.match(value):
         raise ValueError(f"'{value}' is not an ISO 8601 date-time like 2026-01-05T09:00 or 2026-01-05T09:00+01:00")
     try:
         parsed = datetime.fromisoformat(value)
     except ValueError:
-        raise ValueError(f"'{value}' is not an ISO 8601 date-time like 2026-01-05T09:00") from None
+        raise ValueError(f"{quote_value(value)} is not an ISO 8601 date-time like 2026-01-05T09:00") from None
     return _in_years(parsed, value)
 
 
@@ -151,7 +154,7 @@ def _parse_date_or_datetime(value: Any) -> date | datetime:
     if isinstance(value, (date, datetime)):
         return value
     if not isinstance(value, str):
-        raise ValueError(f"expected an ISO 8601 date (2027-03-31) or date-time, not {value!r}")
+        raise ValueError(f"expected an ISO 8601 date (2027-03-31) or date-time, not {quote_value(value)}")
     if not _EXTENDED.match(value):
         raise ValueError(f"'{value}' is not an ISO 8601 date (2027-03-31) or date-time (2027-03-31T09:00)")
     if len(value) == 10:
@@ -160,7 +163,7 @@ def _parse_date_or_datetime(value: Any) -> date | datetime:
         except ValueError as err:
             if "outside the years" in str(err):
                 raise
-            raise ValueError(f"'{value}' is not a valid date (YYYY-MM-DD)") from None
+            raise ValueError(f"{quote_value(value)} is not a valid date (YYYY-MM-DD)") from None
     return _parse_datetime(value)
 
 
@@ -169,7 +172,7 @@ MIN_YEAR, MAX_YEAR = 1970, 2200  # far from year 1 and 9999, where time arithmet
 
 def _in_years(moment: date, text: str):
     if not MIN_YEAR <= moment.year <= MAX_YEAR:
-        raise ValueError(f"'{text}' is outside the years {MIN_YEAR}..{MAX_YEAR}: write a real date")
+        raise ValueError(f"{quote_value(text)} is outside the years {MIN_YEAR}..{MAX_YEAR}: write a real date")
     return moment
 
 
@@ -192,7 +195,7 @@ _CLOCK = re.compile(r"^([01][0-9]|2[0-3]):([0-5][0-9])$|^24:00$")
 
 def _parse_clock(value: Any) -> time | str:
     if not isinstance(value, str) or not _CLOCK.match(value):
-        raise ValueError(f"{value!r} is not a time of day: write it quoted as \"HH:MM\", e.g. \"09:00\"")
+        raise ValueError(f"{quote_value(value)} is not a time of day: write it quoted as \"HH:MM\", e.g. \"09:00\"")
     return value
 
 

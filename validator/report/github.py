@@ -3,16 +3,19 @@
 GitHub shows at most 10 error and 10 warning annotations per step: errors come first, then
 warnings, each in file order; what does not fit is still printed as plain log lines and counted in
 a final `::notice`. Waived findings are not annotated (a waiver is a decision already reviewed);
-they appear in the job summary table. With `$GITHUB_STEP_SUMMARY` set, the full table is appended.
+they appear in the job summary table (`step_summary`), which the validate command appends to
+`$GITHUB_STEP_SUMMARY`: a reporter only writes to its stream.
+
+Inert: user text (paths, ids, messages) has its invisible and line-breaking characters shown
+escaped (`findings.shown`) and is then escaped as GitHub's toolkit does, so the only workflow
+commands in the output are dutyguard's own annotations.
 """
 
 from __future__ import annotations
 
-import os
-import sys
 from typing import TYPE_CHECKING, TextIO
 
-from validator.findings import Finding
+from validator.findings import Finding, shown
 from validator.report.paths import workspace_path
 
 if TYPE_CHECKING:
@@ -45,32 +48,31 @@ def worst_first(findings: list[Finding]) -> list[Finding]:
 
 def annotation(finding: Finding, path: str) -> str:
     level = "error" if finding.severity == "error" else "warning"
-    return command(level, finding.message, file=path or None,
-                   line=finding.line if path and finding.line else None, title=finding.rule)
+    return command(level, shown(finding.message), file=shown(path) or None,
+                   line=finding.line if path and finding.line else None, title=shown(finding.rule))
 
 
 def report(result: Result, stream: TextIO) -> None:
     from validator.report.text import summary
 
     ordered = worst_first([f for f in result.findings if f.severity in ("error", "warning")])
-    shown = {"error": 0, "warning": 0}
+    annotated = {"error": 0, "warning": 0}
     hidden = []
     for finding in ordered:
         path = workspace_path(result, finding.path)
-        if shown[finding.severity] < MAX_PER_LEVEL:
-            shown[finding.severity] += 1
+        if annotated[finding.severity] < MAX_PER_LEVEL:
+            annotated[finding.severity] += 1
             stream.write(annotation(finding, path) + "\n")
         else:
             hidden.append(finding)
-    for finding in hidden:  # still in the log, as plain lines
-        stream.write(f"{finding.severity}: {finding.rule} {finding.path}:{finding.line} {finding.entity}: "
-                     f"{escape_data(finding.message)}\n")
+    for finding in hidden:  # still in the log, as plain lines (each starts with the severity: never a command)
+        stream.write(f"{finding.severity}: {shown(finding.rule)} {shown(finding.path)}:{finding.line} "
+                     f"{shown(finding.entity)}: {shown(finding.message)}\n")
     if hidden:
         stream.write(command("notice", f"{len(hidden)} more finding(s) are not annotated: GitHub shows at most "
                              f"{MAX_PER_LEVEL} errors and {MAX_PER_LEVEL} warnings per step. The job summary "
                              "lists all of them.", title="dutyguard") + "\n")
     stream.write(summary(result) + "\n")
-    write_step_summary(result)
 
 
 def step_summary(result: Result) -> str:
@@ -81,15 +83,3 @@ def step_summary(result: Result) -> str:
     if result.findings:
         text += findings_table(worst_first(result.findings), path_of=lambda f: workspace_path(result, f.path))
     return text + "\n"
-
-
-def write_step_summary(result: Result) -> None:
-    """Append the full table to `$GITHUB_STEP_SUMMARY` when GitHub provides it."""
-    target = os.environ.get("GITHUB_STEP_SUMMARY")
-    if not target:
-        return
-    try:
-        with open(target, "a", encoding="utf-8") as handle:
-            handle.write(step_summary(result))
-    except OSError as err:
-        print(f"dutyguard: warning: cannot append to $GITHUB_STEP_SUMMARY: {err.strerror or err}", file=sys.stderr)

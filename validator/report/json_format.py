@@ -14,5 +14,5 @@ def as_dict(result: Result) -> dict:
 
 
 def report(result: Result, stream: TextIO) -> None:
-    json.dump(as_dict(result), stream, indent=2, ensure_ascii=False)
+    json.dump(as_dict(result), stream, indent=2, ensure_ascii=True)  # exact values; invisible characters as \uXXXX
     stream.write("\n")

@@ -11,7 +11,7 @@ import xml.etree.ElementTree as ET  # noqa: S405 - we only write XML
 from collections import defaultdict
 from typing import TYPE_CHECKING, TextIO
 
-from validator.findings import Finding
+from validator.findings import Finding, shown
 
 if TYPE_CHECKING:
     from validator.engine import Result
@@ -20,8 +20,9 @@ _XML_INVALID = dict.fromkeys([*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20)
 
 
 def _clean(text: str) -> str:
-    """XML 1.0 cannot carry most control characters, not even escaped."""
-    return text.translate(_XML_INVALID)
+    """User text for the report: invisible and direction-changing characters shown escaped (`\\u202e`); XML 1.0
+    cannot carry most control characters, not even escaped."""
+    return shown(text).translate(_XML_INVALID)
 
 
 def _line(finding: Finding) -> str:

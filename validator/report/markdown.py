@@ -9,12 +9,11 @@ from __future__ import annotations
 import html
 import json
 import re
-import unicodedata
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from validator.findings import Finding
+from validator.findings import Finding, shown
 
 MARKER = "<!-- dutyguard-diff -->"
 ZWJ = "\u200d"  # a zero-width joiner breaks @mentions, #references and URLs without changing what one reads
@@ -22,9 +21,6 @@ MAX_ROWS = 100  # per table in a PR comment
 MAX_COMMENT = 60_000  # GitHub refuses comments over 65,536 characters
 MAX_SUMMARY_ROWS = 1_000
 
-# control, format (zero-width, direction-changing), separator and private-use characters: shown escaped
-_INVISIBLE_CATEGORIES = frozenset({"Cc", "Cf", "Zl", "Zp", "Co", "Cs"})
-_MAYBE_INVISIBLE = re.compile(r"[^\x20-\x7e\u00a1-\u00ac\u00ae-\u05ff]")
 MAX_CELL = 300  # characters of one value in a table cell; the JSON has all of it
 _PUNCT = re.compile(r"([\\`*_{}\[\]()#+!|~])")
 _URLISH = re.compile(r"(://|www\.|gh-(?=\d))", re.IGNORECASE)
@@ -51,20 +47,12 @@ def inline(value: Any) -> str:
     text = str(value)
     if len(text) > MAX_CELL:
         text = text[:MAX_CELL - 1] + "…"
-    if _MAYBE_INVISIBLE.search(text):
-        text = "".join(_visible(ch) for ch in text)
+    text = shown(text)  # invisible and direction-changing characters shown escaped (\u202e), never raw
     text = _URLISH.sub(lambda m: m.group(1)[0] + ZWJ + m.group(1)[1:], text)  # no autolinks
     text = text.replace("@", "@" + ZWJ)  # no @mentions, no e-mail autolinks
     text = _PUNCT.sub(r"\\\1", text)  # no emphasis, code, links, tables cells breaking
     text = html.escape(text, quote=False)  # no HTML, no entities
     return text.replace("#", "#" + ZWJ) if "#" in text else text
-
-
-def _visible(ch: str) -> str:
-    """A character users wrote, or its escape (`\\u200b`, `\\n`) when it is invisible or changes direction."""
-    if unicodedata.category(ch) in _INVISIBLE_CATEGORIES:
-        return ch.encode("unicode_escape").decode("ascii")
-    return ch
 
 
 def findings_table(findings: Iterable[Finding], limit: int = MAX_SUMMARY_ROWS,

@@ -1,17 +1,20 @@
 """`--format sarif`: SARIF 2.1.0 for GitHub code scanning.
 
 One `rules` entry per rule id (its title, documentation and, for access rules, a
-`security-severity`), one result per finding with a stable `partialFingerprints` entry
-(sha256 of rule|entity|message, so a moved line is still the same alert). Waived findings are
-`note`s carrying an accepted external suppression. Every result has a file (GitHub rejects the whole
-upload otherwise): a finding that names no file is anchored at policy/settings.yaml.
+`security-severity`), one result per finding with a stable `partialFingerprints` entry: the
+finding's fingerprint (SPEC §3, SHA-256 of rule, entity and subject), which no message, number, date
+relative to `--now`, line or file order changes, so code scanning keeps one alert per problem and a
+dismissed alert stays dismissed. Waived findings are `note`s carrying an accepted external
+suppression. Every result has a file (GitHub rejects the whole upload otherwise): a finding that
+names no file is anchored at policy/settings.yaml. `artifactLocation.uri` is a percent-encoded
+relative URI reference (`50%25.yaml`, `a%23b.yaml`), and the JSON is ASCII-only (JSON escapes).
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 from typing import TYPE_CHECKING, TextIO
+from urllib.parse import quote
 
 from validator import __version__
 from validator.findings import Finding
@@ -21,14 +24,20 @@ if TYPE_CHECKING:
     from validator.engine import Result
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
-FINGERPRINT = "dutyguardFinding/v1"
+FINGERPRINT = "dutyguardFinding/v2"  # v1 hashed the message, which held dates relative to --now
 LEVELS = {"error": "error", "warning": "warning", "waived": "note"}
 # GitHub code scanning: >= 9.0 critical, >= 7.0 high, >= 4.0 medium, else low
 SECURITY_SEVERITY = {"error": "8.0", "warning": "5.0"}
 
 
 def fingerprint(finding: Finding) -> str:
-    return hashlib.sha256("|".join(finding.identity()).encode("utf-8")).hexdigest()
+    return finding.fingerprint
+
+
+def artifact_uri(path: str) -> str:
+    """A repository path as a relative URI reference: every character but unreserved ones and '/' encoded
+    (UTF-8), so that `%`, spaces, non-ASCII letters, `#`, `?` and `:` stay part of the file name."""
+    return quote(path, safe="/")
 
 
 def rule_descriptor(rule_id: str, meta: dict) -> dict:
@@ -65,13 +74,14 @@ def result_entry(finding: Finding, index: int, path: str) -> dict:
         "level": LEVELS.get(finding.severity, "warning"),
         "message": {"text": finding.message},
         "partialFingerprints": {FINGERPRINT: fingerprint(finding)},
-        "properties": {"entity": finding.entity, "severity": finding.severity},
+        "properties": {"entity": finding.entity, "subject": finding.subject, "severity": finding.severity},
     }
     region = {"startLine": max(1, finding.line)}
     if finding.column > 0:
         region["startColumn"] = finding.column
     entry["locations"] = [{
-        "physicalLocation": {"artifactLocation": {"uri": path, "uriBaseId": "%SRCROOT%"}, "region": region},
+        "physicalLocation": {"artifactLocation": {"uri": artifact_uri(path), "uriBaseId": "%SRCROOT%"},
+                             "region": region},
         "logicalLocations": [{"fullyQualifiedName": finding.entity, "kind": "object"}],
     }]
     if finding.severity == "waived":
@@ -101,5 +111,5 @@ def as_dict(result: Result) -> dict:
 
 
 def report(result: Result, stream: TextIO) -> None:
-    json.dump(as_dict(result), stream, indent=2, ensure_ascii=False)
+    json.dump(as_dict(result), stream, indent=2, ensure_ascii=True)  # exact values, ASCII-only text
     stream.write("\n")

@@ -5,6 +5,8 @@ from __future__ import annotations
 from itertools import groupby
 from typing import TYPE_CHECKING, TextIO
 
+from validator.findings import shown
+
 if TYPE_CHECKING:
     from validator.engine import Result
 
@@ -19,10 +21,13 @@ def summary(result: Result) -> str:
 
 
 def report(result: Result, stream: TextIO) -> None:
+    """Every line starts with text of ours (a path below ownership/ or policy/, or indentation); user text
+    (paths, ids, messages) has its invisible and line-breaking characters shown escaped, so no line can be a
+    workflow command or hide what it says."""
     for path, group in groupby(result.findings, key=lambda f: f.path):
-        stream.write(f"{path or '(repository)'}\n")
+        stream.write(f"{shown(path) or '(repository)'}\n")
         for finding in group:
-            stream.write(f"  {finding.line}: {finding.severity:<7} {finding.rule} "
-                         f"{finding.entity}: {finding.message}\n")
+            stream.write(f"  {finding.line}: {finding.severity:<7} {shown(finding.rule)} "
+                         f"{shown(finding.entity)}: {shown(finding.message)}\n")
         stream.write("\n")
     stream.write(summary(result) + "\n")

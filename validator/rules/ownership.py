@@ -224,9 +224,16 @@ def inactive_person_referenced(ctx: Context) -> Iterator[Issue]:
         - {kind: Team, id: payments, name: Payments, members: [alice]}
     """
     inactive = {person.id for person in ctx.org.people.values() if not person.active}
+    # one finding per entity and person (its subject `person:<id>`), at the first place, naming every role
+    places: dict[tuple[str, str], tuple[tuple, list[str]]] = {}
     for entity, field, person_id, how in _person_references(ctx, inactive):
+        first = places.setdefault((entity, person_id), (field, []))
+        if how not in first[1]:
+            first[1].append(how)
+    for (entity, person_id), (field, hows) in places.items():
+        how = " and ".join(hows) if len(hows) < 3 else ", ".join(hows[:-1]) + " and " + hows[-1]
         yield Issue(entity, f"{person_id} is inactive (active: false) but still {how} {entity}: "
-                        f"remove {person_id} or replace them", field)
+                        f"remove {person_id} or replace them", field, subject=f"person:{person_id}")
 
 
 @rule("OWN006", "warning", "depends on an orphaned or deprecated service")
@@ -267,7 +274,7 @@ def risky_dependency(ctx: Context) -> Iterator[Issue]:
                 field = ("depends_on", service.depends_on.index(direct))
             yield Issue(service.ref, f"service {dependent} (tier {service.tier}) depends on {why} service {bad} "
                         f"({chain}): replace the dependency or give {bad} an owner", field,
-                        severity=severity)
+                        severity=severity, subject=f"service:{bad}")
 
 
 @rule("OWN007", "error", "team hierarchy cycle")

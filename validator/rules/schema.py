@@ -248,4 +248,5 @@ def _settings_refs(ctx: Context) -> Iterator[Issue]:
             yield _ref_issue(ctx, "settings", ("waivers", i, "entity"), "waiver entity", kind, ident)
         elif kind is None and prefix not in ("file", "absence", "settings"):
             yield Issue("settings", f"waiver entity '{waiver.entity}' is not of the form kind:id "
-                        "(service:checkout-api, team:payments, ...): fix it", ("waivers", i, "entity"))
+                        "(service:checkout-api, team:payments, ...): fix it", ("waivers", i, "entity"),
+                        subject=f"waivers.entity={waiver.entity}")
