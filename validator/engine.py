@@ -47,20 +47,23 @@ class Result:
         return any(f.severity == "error" for f in self.findings)
 
 
-def validate_repo(root: Path, now: datetime, cache: bool = False) -> Result:
-    """Validate the repository on disk; `cache`: reuse and update <root>/.dutyguard-cache/."""
+def validate_repo(root: Path, now: datetime, cache: bool = False, parse_cache: ParseCache | None = None) -> Result:
+    """Validate the repository on disk; `cache`: reuse and update <root>/.dutyguard-cache/;
+    `parse_cache`: this one instead (e.g. the parses of another state of the same repository)."""
     with _no_gc():
-        parse_cache = ParseCache(root) if cache else None
+        if parse_cache is None:
+            parse_cache = ParseCache(root) if cache else None
         result = _validate(lambda meanwhile: load_repo(root, parse_cache, meanwhile), now, parse_cache)
         jobs.keep_until_exit(parse_cache)  # it holds every file's values: freeing them costs 0.02 s at scale 1
     result.root = root
     return result
 
 
-def validate_sources(sources: list[SourceFile], now: datetime) -> Result:
-    """Validate files already read (a tree from git), on two cores as a repository on disk is."""
+def validate_sources(sources: list[SourceFile], now: datetime, parse_cache: ParseCache | None = None) -> Result:
+    """Validate files already read (a tree from git), on two cores as a repository on disk is;
+    `parse_cache`: parses to reuse (and fill) for files with the same bytes."""
     with _no_gc():
-        return _validate(lambda meanwhile: load_listed(Path("."), sources, None, meanwhile), now, None)
+        return _validate(lambda meanwhile: load_listed(Path("."), sources, parse_cache, meanwhile), now, parse_cache)
 
 
 def _validate(load: Callable[[Callable[[LoadResult], None]], LoadResult], now: datetime,
