@@ -110,7 +110,8 @@ def test_not_actions_count_as_their_broad_complement_for_assumption():
         role("viewer", allow("[ecs:DescribeServices]", '["*"]')),
         grant("g", "broad", "[person:eve]"))
     assert sorted(r.role for r in effective_access(org, NOW)) == ["broad", "viewer"]
-    assert role_risks(org, "broad") == ["write", "permissions-management", "privilege-escalation"]
+    assert role_risks(org, "broad") == ["write", "permissions-management", "privilege-escalation",
+                                        "data-exfiltration", "credentials-exposure", "resource-exposure", "admin"]
 
 
 def test_role_risks_in_the_documented_order():
@@ -123,8 +124,11 @@ def test_role_risks_in_the_documented_order():
              + "    - {effect: Deny, actions: [ecs:UpdateService], resources: [\"*\"]}\n"))
     assert role_risks(org, "read") == ["production"]
     assert role_risks(org, "deploy") == ["production", "write"]
-    assert role_risks(org, "passer") == ["permissions-management", "privilege-escalation"]
+    # iam:PassRole alone is no escalation method (cloudsplaining needs a compute action with it), but it is
+    # permissions management on every role: resource exposure, admin-like
+    assert role_risks(org, "passer") == ["permissions-management", "resource-exposure", "admin"]
     assert role_risks(org, "admin") == ["production", "write", "permissions-management", "privilege-escalation",
+                                        "data-exfiltration", "credentials-exposure", "resource-exposure", "admin",
                                         "break-glass"]
     assert role_risks(org, "denied") == ["production"]  # a simple Deny on `*` is subtracted
     assert role_risks(org, "missing") == []

@@ -6,7 +6,7 @@ import subprocess
 import sys
 
 from validator.iam import catalog as cat
-from validator.iam.escalation import ALWAYS, UNSCOPED
+from validator.iam import risk
 
 
 def test_catalog_knows_real_actions_with_their_access_levels():
@@ -37,16 +37,29 @@ def test_problems_name_the_closest_real_action():
     assert "did you mean s3:GetObject?" in cat.problem_with("s3:GetObjcet")
     assert "no AWS service with the prefix 's4'" in cat.problem_with("s4:GetObject")
     assert "did you mean s3:GetObject?" in cat.problem_with("s4:GetObject")
-    assert "no AWS service with the prefix 'madeupsvc'" in cat.problem_with("madeupsvc:DoThings")
+    assert "there is no service with the prefix 'madeupsvc'" in cat.problem_with("madeupsvc:DoThings")
     assert "matches no AWS IAM action" in cat.problem_with("s3:Zzz*")
     assert "not an IAM action" in cat.problem_with("GetObject")
     assert cat.problem_with("s3:getobject") is None
     assert cat.problem_with("*") is None
 
 
-def test_every_privilege_escalation_action_exists_in_the_catalog():
-    for action in ALWAYS + UNSCOPED:
+def test_every_extension_of_the_risk_lists_exists_in_the_catalog():
+    extensions = [a for actions in risk.EXTRA_ESCALATION_METHODS.values() for a in actions]
+    extensions += list(risk.EXTRA_DATA_EXFILTRATION) + list(risk.EXTRA_RESOURCE_EXPOSURE)
+    for action in extensions:
         assert cat.access_level(action) is not None, action
+
+
+def test_risk_lists_come_from_cloudsplaining_and_policy_sentry():
+    methods = risk.escalation_methods()
+    assert methods["PassExistingRoleToNewLambdaThenInvoke"] == (
+        "iam:passrole", "lambda:createfunction", "lambda:invokefunction")
+    assert "ExecuteCloudFormationChangeSet" in methods and "ECSExecuteCommandOnRunningTask" in methods
+    assert "secretsmanager:getsecretvalue" in risk.data_exfiltration()
+    assert "ecr:getauthorizationtoken" in risk.credentials_exposure()
+    assert "StringEquals".lower() in risk.condition_operators()
+    assert "forallvalues:stringlikeifexists" in risk.condition_operators()
 
 
 def test_importing_the_cli_and_rules_does_not_load_the_catalog_or_policy_sentry():

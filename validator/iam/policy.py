@@ -1,30 +1,69 @@
-"""What a role's statements really allow, in catalog terms.
+"""What a role's statements (and the AWS managed policies it attaches) really allow, in catalog terms.
 
 * `actions` patterns expand against the catalog (case-insensitive); `not_actions` is the whole
   catalog minus the listed ones ("as broad as its complement").
 * A Deny statement never grants. A *simple* Deny (listed `actions`, resource exactly `*`, no
-  conditions) is subtracted from every Allow statement of the role; any other Deny is kept
-  as written but not subtracted (it cannot widen access, so ignoring it only errs on the
-  side of reporting).
+  conditions) is subtracted from every Allow statement of the role; any other Deny is kept as
+  written but not subtracted (it cannot widen access, so ignoring it errs on the side of
+  reporting) and ACC016 says so.
+* "On every resource" is judged per action and resource type (SPEC §3): `*`, `not_resources`, or
+  an ARN that matches every resource of one of the action's resource types (`arn:aws:s3:::*`,
+  `arn:aws:ec2:*:*:instance/*`, `arn:aws:iam::123456789012:role/*`). A resource with a policy
+  variable (`${aws:username}`) is scoped to the caller, a statement with an `iam:AWSServiceName`
+  condition to one service: neither is "every resource". Actions that support no resource-level
+  restriction (their only resource is `*`) are listed apart (`unrestrictable`).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
+from typing import Any
 
 from validator.iam import catalog as cat
-from validator.iam.escalation import ALWAYS, UNSCOPED
-from validator.model.kinds import Role, Statement
+from validator.iam import risk
+from validator.model.kinds import Role
 
 ASSUME = "sts:assumerole"
+PASSROLE = "iam:passrole"
 WRITE = "Write"
 PERMISSIONS = "Permissions management"
+SERVICE_SCOPE_KEYS = ("iam:awsservicename",)
+
+
+@dataclass(frozen=True)
+class PolicyStatement:
+    """A statement of an AWS managed policy document, with the attributes of the model's Statement."""
+
+    effect: str
+    sid: str | None = None
+    actions: list[str] | None = None
+    not_actions: list[str] | None = None
+    resources: list[str] | None = None
+    not_resources: list[str] | None = None
+    conditions: dict | None = None
+
+
+def _listed(value: Any) -> list[str] | None:
+    if value is None:
+        return None
+    return [value] if isinstance(value, str) else [str(v) for v in value]
+
+
+def document_statements(document: dict) -> tuple[PolicyStatement, ...]:
+    """The statements of an IAM policy document (AWS spelling: Effect, Action, NotAction, ...)."""
+    body = document.get("Statement", [])
+    if isinstance(body, dict):
+        body = [body]
+    return tuple(PolicyStatement(str(s.get("Effect", "Allow")), s.get("Sid"), _listed(s.get("Action")),
+                                 _listed(s.get("NotAction")), _listed(s.get("Resource")),
+                                 _listed(s.get("NotResource")), s.get("Condition") or None)
+                 for s in body if isinstance(s, dict))
 
 
 @dataclass(frozen=True)
 class StatementView:
-    index: int
+    index: int                       # in the role's `statements`, or in its managed policy's document
     allow: bool
     actions: frozenset[str]          # effective catalog actions, lower-case
     wildcards: tuple[str, ...]       # `*` / `service:*` patterns, or 'not_actions'
@@ -33,6 +72,19 @@ class StatementView:
     resources: tuple[str, ...] | None
     not_resources: tuple[str, ...] | None
     conditions: tuple[str, ...]      # human-readable condition block
+    everywhere: frozenset[str] = frozenset()   # actions it allows on every resource of their type
+    scoped: bool = False             # caller-scoped resources only, or an iam:AWSServiceName condition
+    policy: str | None = None        # the AWS managed policy it comes from; None: the role's own
+    policy_index: int = -1           # that policy's place in `managed_policies`
+
+    def where(self) -> str:
+        own = f"statement {self.index + 1}"
+        return own if self.policy is None else f"managed policy {self.policy} {own}"
+
+    def field(self, *rest: object) -> tuple:
+        if self.policy is not None:
+            return ("managed_policies", self.policy_index)
+        return ("statements", self.index, *rest)
 
 
 @dataclass(frozen=True)
@@ -41,7 +93,8 @@ class RoleView:
     arn: str
     statements: tuple[StatementView, ...]
     levels: frozenset[str]           # access levels the role allows
-    escalations: tuple[str, ...]     # privilege-escalation actions it allows, e.g. 'iam:PassRole on *'
+    escalations: tuple[str, ...]     # privilege-escalation methods it allows (names)
+    unknown_policies: tuple[tuple[int, str], ...] = ()   # managed_policies AWS does not have
 
     @property
     def allows(self) -> tuple[StatementView, ...]:
@@ -50,6 +103,58 @@ class RoleView:
     @property
     def wildcard(self) -> bool:
         return any(s.wildcards for s in self.allows)
+
+    @cached_property
+    def everywhere(self) -> frozenset[str]:
+        out: set[str] = set()
+        for s in self.allows:
+            out |= s.everywhere
+        return frozenset(out)
+
+    @cached_property
+    def allowed(self) -> frozenset[str]:
+        out: set[str] = set()
+        for s in self.allows:
+            out |= s.actions
+        return frozenset(out)
+
+    @cached_property
+    def methods(self) -> tuple[tuple[str, tuple[str, ...]], ...]:
+        """(method, its actions) of every privilege-escalation method the role allows."""
+        return escalation_methods(self.statements)
+
+    def restrictable(self, actions: frozenset[str] | set[str]) -> list[str]:
+        types = cat.catalog().resource_types
+        return sorted(a for a in actions if types.get(a))
+
+    @cached_property
+    def data_exfiltration(self) -> list[str]:
+        return self.restrictable(self.everywhere & risk.data_exfiltration())
+
+    @cached_property
+    def credentials_exposure(self) -> list[str]:
+        return sorted(self.everywhere & risk.credentials_exposure())
+
+    @cached_property
+    def resource_exposure(self) -> list[str]:
+        levels = cat.catalog().levels
+        listed = risk.resource_exposure_listed()
+        return self.restrictable({a for a in self.everywhere if levels.get(a) == PERMISSIONS or a in listed})
+
+    @cached_property
+    def admin_reasons(self) -> list[str]:
+        """Why the role is admin-like (SPEC §3 ACC011): `*` actions, permissions management on every
+        resource, a privilege-escalation method; [] when it is not."""
+        why = []
+        if any("*" in s.wildcards or "not_actions" in s.wildcards for s in self.allows):
+            why.append("all actions ('*')")
+        levels = cat.catalog().levels
+        if any(levels.get(a) == PERMISSIONS for a in self.restrictable(self.everywhere)):
+            why.append("permissions management on every resource")
+        if self.methods:
+            why.append("privilege escalation (" + ", ".join(m for m, _ in self.methods[:2])
+                       + (", ..." if len(self.methods) > 2 else "") + ")")
+        return why
 
     @property
     def risks(self) -> list[str]:
@@ -63,31 +168,65 @@ class RoleView:
             out.append("permissions-management")
         if self.escalations:
             out.append("privilege-escalation")
+        if self.data_exfiltration:
+            out.append("data-exfiltration")
+        if self.credentials_exposure:
+            out.append("credentials-exposure")
+        if self.resource_exposure:
+            out.append("resource-exposure")
+        if self.admin_reasons:
+            out.append("admin")
         if role.break_glass:
             out.append("break-glass")
         return out
 
     def conditions(self) -> tuple[str, ...]:
         """Conditions of the role's own Allow statements, labelled, for display."""
-        return tuple(f"role:{self.role.id} statement {s.index + 1}: {c}"
-                     for s in self.allows for c in s.conditions)
+        return tuple(f"role:{self.role.id} {s.where()}: {c}" for s in self.allows for c in s.conditions)
 
 
 def role_arn(role: Role) -> str:
     return f"arn:aws:iam::{role.account}:role/{role.id}"
 
 
+def role_statements(role: Role) -> tuple[tuple[Any, str | None, int, int], ...]:
+    """(statement, managed policy name or None, its place in managed_policies, index in its policy)."""
+    from validator.iam.managed import managed_policy
+
+    out: list[tuple[Any, str | None, int, int]] = [(s, None, -1, i) for i, s in enumerate(role.statements)]
+    for j, name in enumerate(role.managed_policies):
+        found = managed_policy(name)
+        if found is not None:
+            out.extend((s, name, j, i) for i, s in enumerate(_managed_statements(found.arn, found.document)))
+    return tuple(out)
+
+
+_MANAGED: dict[str, tuple[PolicyStatement, ...]] = {}
+
+
+def _managed_statements(arn: str, document: dict) -> tuple[PolicyStatement, ...]:
+    found = _MANAGED.get(arn)
+    if found is None:
+        found = _MANAGED[arn] = document_statements(document)
+    return found
+
+
 def analyse_role(role: Role) -> RoleView:
-    denied = _simple_denies(role.statements)
-    views = tuple(_statement(i, s, denied) for i, s in enumerate(role.statements))
+    from validator.iam.managed import managed_policy
+
+    items = role_statements(role)
+    denied = _simple_denies([s for s, *_ in items])
+    views = tuple(_statement(i, s, denied, policy, j) for s, policy, j, i in items)
     levels: set[str] = set()
     for view in views:
         if view.allow and view.actions:
             levels |= cat.levels_of(view.actions)
-    return RoleView(role, role_arn(role), views, frozenset(levels), _escalations(views))
+    unknown = tuple((j, name) for j, name in enumerate(role.managed_policies) if managed_policy(name) is None)
+    return RoleView(role, role_arn(role), views, frozenset(levels),
+                    tuple(m for m, _ in escalation_methods(views)), unknown)
 
 
-def statement_actions(statement: Statement) -> frozenset[str]:
+def statement_actions(statement) -> frozenset[str]:
     """Catalog actions a statement names (not_actions: the complement), before any Deny."""
     if statement.actions is not None:
         return cat.expand_all(tuple(statement.actions))
@@ -99,15 +238,29 @@ def _complement(patterns: tuple[str, ...]) -> frozenset[str]:
     return cat.catalog().all_actions - cat.expand_all(patterns) if patterns else cat.catalog().all_actions
 
 
-def _simple_denies(statements: list[Statement]) -> frozenset[str]:
+def simple_deny(s) -> bool:
+    return s.effect == "Deny" and s.actions is not None and s.resources == ["*"] and not s.conditions
+
+
+def _simple_denies(statements) -> frozenset[str]:
     out: frozenset[str] = frozenset()
     for s in statements:
-        if s.effect == "Deny" and s.actions is not None and s.resources == ["*"] and not s.conditions:
+        if simple_deny(s):
             out = out | cat.expand_all(tuple(s.actions))
     return out
 
 
-def _statement(index: int, s: Statement, denied: frozenset[str]) -> StatementView:
+def _service_scoped(conditions: dict | None) -> bool:
+    if not conditions:
+        return False
+    for tests in conditions.values():
+        if isinstance(tests, dict) and any(str(k).lower() in SERVICE_SCOPE_KEYS for k in tests):
+            return True
+    return False
+
+
+def _statement(index: int, s, denied: frozenset[str], policy: str | None = None, policy_index: int = -1
+               ) -> StatementView:
     allow = s.effect == "Allow"
     actions = statement_actions(s)
     if allow and denied:
@@ -116,12 +269,37 @@ def _statement(index: int, s: Statement, denied: frozenset[str]) -> StatementVie
         wildcards: tuple[str, ...] = ("not_actions",)
     else:
         wildcards = tuple(p for p in s.actions or () if _is_service_wildcard(p))
-    star = s.not_resources is not None or "*" in (s.resources or ())
-    unscoped = star or any(_last_segment(r) == "*" for r in s.resources or ())
-    return StatementView(index, allow, actions, wildcards, star, unscoped,
-                         tuple(s.resources) if s.resources is not None else None,
+    resources = tuple(s.resources) if s.resources is not None else None
+    star = s.not_resources is not None or "*" in (resources or ())
+    unscoped = star or any(_last_segment(r) == "*" for r in resources or ())
+    caller = resources is not None and bool(resources) and all("${" in r for r in resources)
+    scoped = caller or _service_scoped(s.conditions)
+    everywhere = frozenset()
+    if allow and actions and not scoped:
+        everywhere = actions if star else _everywhere(actions, resources or ())
+    return StatementView(index, allow, actions, wildcards, star, unscoped, resources,
                          tuple(s.not_resources) if s.not_resources is not None else None,
-                         format_conditions(s.conditions))
+                         format_conditions(s.conditions), everywhere, scoped, policy, policy_index)
+
+
+@lru_cache(maxsize=4096)
+def _everywhere(actions: frozenset[str], resources: tuple[str, ...]) -> frozenset[str]:
+    """The actions that the resource patterns cover entirely for one of their resource types, and
+    those that support no resource-level restriction (they can only mean every resource)."""
+    covered: set[str] = set()
+    for pattern in resources:
+        covered |= cat.covered_types(pattern)
+    types = cat.catalog().resource_types
+    out = []
+    for action in actions:
+        kinds = types.get(action, ())
+        if not kinds:
+            out.append(action)
+            continue
+        prefix = action.partition(":")[0]
+        if covered and any(f"{prefix}:{kind}" in covered for kind in kinds):
+            out.append(action)
+    return frozenset(out)
 
 
 def _is_service_wildcard(pattern: str) -> bool:
@@ -134,27 +312,33 @@ def _last_segment(resource: str) -> str:
     return resource[cut + 1:]
 
 
-_ALWAYS = tuple((a.lower(), a) for a in ALWAYS)
-_UNSCOPED = tuple((a.lower(), a) for a in UNSCOPED)
+@lru_cache(maxsize=1)
+def _method_table() -> tuple[tuple[str, tuple[str, ...], bool], ...]:
+    """(method, actions, anywhere): single IAM actions that change a principal or policy escalate on
+    whatever user, role, group or policy they name (`anywhere`); every other method needs its
+    actions on every resource."""
+    out = []
+    for name, actions in risk.escalation_methods().items():
+        anywhere = len(actions) == 1 and actions[0].startswith("iam:")
+        out.append((name, actions, anywhere))
+    return tuple(out)
 
 
-def statement_escalations(view: StatementView) -> tuple[str, ...]:
-    """Privilege-escalation actions one statement allows ('iam:PassRole on *', 'iam:PutRolePolicy')."""
-    return _escalations((view,))
-
-
-def _escalations(views: tuple[StatementView, ...]) -> tuple[str, ...]:
-    found: dict[str, None] = {}
+def escalation_methods(views: tuple[StatementView, ...]) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    everywhere: set[str] = set()
+    anywhere: set[str] = set()
     for view in views:
-        if not view.allow or not view.actions:
-            continue
-        for low, name in _ALWAYS:
-            if low in view.actions:
-                found[name] = None
-        if view.unscoped_resource:
-            for low, name in _UNSCOPED:
-                if low in view.actions:
-                    found[f"{name} on {'*' if view.star_resource else 'all resources'}"] = None
+        if view.allow and view.actions:
+            everywhere |= view.everywhere
+            if not view.scoped:
+                anywhere |= view.actions
+    if not anywhere:
+        return ()
+    found = []
+    for name, actions, loose in _method_table():
+        pool = anywhere if loose else everywhere
+        if all(a in pool for a in actions):
+            found.append((name, actions))
     return tuple(found)
 
 

@@ -13,49 +13,35 @@ import re
 from datetime import datetime
 from typing import Any
 
+from validator.iam.document import POLICY_VERSION, policy_document, statement_json  # noqa: F401 (re-exported)
+from validator.iam.managed import policy_arn
 from validator.model import Org
-from validator.model.kinds import Role, Statement
+from validator.model.kinds import Role
 from validator.model.types import split_ref
 from validator.render.base import RenderError, dumps, tf_literal, tf_name, tf_ref
 from validator.rules.context import end_of
 
-POLICY_VERSION = "2012-10-17"
 MAX_PERMISSION_SET_NAME = 32
 MIN_SESSION, MAX_SESSION = 3600, 12 * 3600      # Identity Center: PT1H .. PT12H
 MAX_INLINE_POLICY = 32768                        # Identity Center: characters of a permission set's inline policy
-_SID_CHARS = re.compile(r"[^A-Za-z0-9]")
+_LABEL_CHARS = re.compile(r"[^A-Za-z0-9_-]")
 _DESCRIPTION_CHARS = re.compile(r"[^\t\n\r\u0020-\u007e\u00a1-\u00ff]")
 
 
 # --- policy documents ----------------------------------------------------------------------------
-def statement_json(statement: Statement) -> dict[str, Any]:
-    """One IAM statement; NotAction/NotResource and Condition are kept as written."""
-    out: dict[str, Any] = {"Effect": statement.effect}
-    if statement.sid:
-        sid = _SID_CHARS.sub("", statement.sid)   # IAM Sids are ASCII letters and digits only
-        if sid:
-            out["Sid"] = sid
-    if statement.actions is not None:
-        out["Action"] = list(statement.actions)
-    else:
-        out["NotAction"] = list(statement.not_actions or [])
-    if statement.resources is not None:
-        out["Resource"] = list(statement.resources)
-    else:
-        out["NotResource"] = list(statement.not_resources or [])
-    if statement.conditions:
-        out["Condition"] = statement.conditions
-    return out
-
-
-def policy_document(role: Role) -> dict[str, Any]:
-    return {"Version": POLICY_VERSION, "Statement": [statement_json(s) for s in role.statements]}
-
-
 def render_iam_json(org: Org, now: datetime) -> dict[str, bytes]:
-    """`roles/<id>.json`: one identity-based policy document per role."""
+    """`roles/<id>.json`: one identity-based policy document per role with statements of its own, and
+    `roles/<id>.managed.json`: the ARNs of the AWS managed policies it attaches, if any."""
     del now
-    return {f"roles/{rid}.json": dumps(policy_document(org.roles[rid])) for rid in sorted(org.roles)}
+    out = {}
+    for rid in sorted(org.roles):
+        role = org.roles[rid]
+        if role.statements:
+            out[f"roles/{rid}.json"] = dumps(policy_document(role))
+        if role.managed_policies:
+            out[f"roles/{rid}.managed.json"] = dumps({"ManagedPolicyArns": [policy_arn(n) for n in
+                                                                             role.managed_policies]})
+    return out
 
 
 # --- Terraform: AWS IAM Identity Center --------------------------------------------------------
@@ -112,6 +98,7 @@ def live_assignments(org: Org, now: datetime) -> dict[tuple[str, str], list[str]
 def render_iam_terraform(org: Org, now: datetime) -> dict[str, bytes]:
     permission_sets: dict[str, Any] = {}
     inline: dict[str, Any] = {}
+    attachments: dict[str, Any] = {}
     for rid in sorted(org.roles):
         role = org.roles[rid]
         label = tf_name(rid)
@@ -123,11 +110,20 @@ def render_iam_terraform(org: Org, now: datetime) -> dict[str, bytes]:
             "tags": {"ManagedBy": "dutyguard", "Environment": role.environment, "Account": role.account,
                      "BreakGlass": "true" if role.break_glass else "false"},
         }
-        inline[label] = {
-            "instance_arn": INSTANCE_ARN,
-            "permission_set_arn": tf_ref("aws_ssoadmin_permission_set", label, "arn"),
-            "inline_policy": compact_policy(role),
-        }
+        if role.statements:
+            inline[label] = {
+                "instance_arn": INSTANCE_ARN,
+                "permission_set_arn": tf_ref("aws_ssoadmin_permission_set", label, "arn"),
+                "inline_policy": compact_policy(role),
+            }
+        for name in role.managed_policies:
+            arn = policy_arn(name)
+            policy_label = _LABEL_CHARS.sub("_", arn.partition(":policy/")[2])
+            attachments[tf_name(f"{rid}__{policy_label}")] = {
+                "instance_arn": INSTANCE_ARN,
+                "permission_set_arn": tf_ref("aws_ssoadmin_permission_set", label, "arn"),
+                "managed_policy_arn": arn,
+            }
     groups: dict[str, Any] = {}
     users: dict[str, Any] = {}
     assignments: dict[str, Any] = {}
@@ -161,14 +157,20 @@ def render_iam_terraform(org: Org, now: datetime) -> dict[str, bytes]:
     files: dict[str, Any] = {
         "versions.tf.json": PROVIDER,
         "instance.tf.json": {"data": {"aws_ssoadmin_instances": {"this": {}}}},
-        "permission_sets.tf.json": {"resource": {"aws_ssoadmin_permission_set": permission_sets,
-                                                 "aws_ssoadmin_permission_set_inline_policy": inline}}
+        "permission_sets.tf.json": {"resource": _nonempty({
+            "aws_ssoadmin_permission_set": permission_sets,
+            "aws_ssoadmin_permission_set_inline_policy": inline,
+            "aws_ssoadmin_managed_policy_attachment": attachments})}
         if permission_sets else {},
         "principals.tf.json": {"data": principals} if principals else {},
         "account_assignments.tf.json": {"resource": {"aws_ssoadmin_account_assignment": assignments}}
         if assignments else {},
     }
     return {rel: dumps(body) for rel, body in files.items() if body}
+
+
+def _nonempty(blocks: dict[str, Any]) -> dict[str, Any]:
+    return {kind: body for kind, body in blocks.items() if body}
 
 
 def _lookup(attribute: str, value: str) -> dict[str, Any]:

