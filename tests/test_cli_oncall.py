@@ -10,6 +10,7 @@ from icalendar import Calendar
 from tests.cli_oncall_org import ORG
 from tests.conftest import ROOT, run_cli
 
+
 @pytest.fixture
 def org(repo):
     return repo(ORG)
