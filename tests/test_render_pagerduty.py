@@ -396,7 +396,8 @@ def test_tier_hours_become_support_hours_and_urgency(fmt: str, repo, tmp_path: P
         services = {sid: {key: _unlist(value) for key, value in body.items()} for sid, body in blocks.items()}
     office = services["office"]
     assert office["support_hours"] == {"type": "fixed_time_per_day", "time_zone": "America/New_York",
-                                       "start_time": "08:30:00", "end_time": "18:00:00", "days_of_week": [1, 2, 3, 4, 5]}
+                                       "start_time": "08:30:00", "end_time": "18:00:00",
+                                       "days_of_week": [1, 2, 3, 4, 5]}
     assert office["incident_urgency_rule"] == {"type": "use_support_hours",
                                                "during_support_hours": {"type": "constant", "urgency": "high"},
                                                "outside_support_hours": {"type": "constant", "urgency": "low"}}
