@@ -356,3 +356,69 @@ def test_provider_argument_check_catches_a_wrong_name() -> None:
                                            "rotation_turn_length": 3600}]}
     assert _argument_problems(body, spec, "s") == ["s.layer[0]: unknown argument rotation_turn_length",
                                                    "s.layer[0]: missing rotation_turn_length_seconds"]
+
+
+# --- support hours: a business-hours service does not page at night (SPEC §4) -------------------
+HOURS_ORG = {
+    "ownership/people.yaml": minimal_people("ana", "ben", "cy"),
+    "ownership/org.yaml": """
+        - {kind: Team, id: core, name: Core, members: [ana, ben, cy], leads: [ana]}
+        - {kind: Service, id: office, owner: core, tier: 3, escalation: office}
+        - {kind: Service, id: batch, owner: core, tier: 4, escalation: office}
+        - {kind: Service, id: api, owner: core, tier: 2, escalation: office}
+        - kind: Escalation
+          id: office
+          levels: [{targets: ["rotation:office"], after: 15m}, {targets: ["person:cy"]}]
+        - kind: Rotation
+          id: office
+          timezone: America/New_York
+          layers:
+            - {name: days, members: [ana, ben], start: 2026-01-05T09:00, turn: 1d}
+    """,
+    "policy/settings.yaml": """
+        kind: Settings
+        business_hours: {days: [mon, tue, wed, thu, fri], from: "08:30", to: "18:00"}
+        max_oncall_share: 1
+        max_night_hours_per_week: 168
+    """,
+}
+
+
+@pytest.mark.parametrize("fmt", ["api", "terraform"])
+def test_tier_hours_become_support_hours_and_urgency(fmt: str, repo, tmp_path: Path) -> None:
+    result, out = render(tmp_path, repo(HOURS_ORG), fmt)
+    assert result.code == 0, result.err
+    if fmt == "api":
+        assert check_against_openapi(out) > 0
+        services = {sid: json.loads((out / f"services/{sid}.json").read_text())["service"]
+                    for sid in ("office", "batch", "api")}
+    else:
+        blocks = json.loads((out / "services.tf.json").read_text())["resource"]["pagerduty_service"]
+        services = {sid: {key: _unlist(value) for key, value in body.items()} for sid, body in blocks.items()}
+    office = services["office"]
+    assert office["support_hours"] == {"type": "fixed_time_per_day", "time_zone": "America/New_York",
+                                       "start_time": "08:30:00", "end_time": "18:00:00",
+                                       "days_of_week": [1, 2, 3, 4, 5]}
+    assert office["incident_urgency_rule"] == {"type": "use_support_hours",
+                                               "during_support_hours": {"type": "constant", "urgency": "high"},
+                                               "outside_support_hours": {"type": "constant", "urgency": "low"}}
+    assert services["batch"]["incident_urgency_rule"] == {"type": "constant", "urgency": "low"}
+    assert services["api"]["incident_urgency_rule"] == {"type": "constant", "urgency": "high"}
+    assert "support_hours" not in services["batch"] and "support_hours" not in services["api"]
+
+
+def _unlist(value):
+    """Terraform JSON nests blocks as lists of one object: compare them as the API's objects."""
+    if isinstance(value, list) and len(value) == 1 and isinstance(value[0], dict):
+        return {key: _unlist(inner) for key, inner in value[0].items()}
+    return value
+
+
+def test_the_schema_check_catches_a_wrong_urgency(tmp_path: Path, repo) -> None:
+    result, out = render(tmp_path, repo(HOURS_ORG))
+    assert result.code == 0, result.err
+    body = json.loads((out / "services/office.json").read_text())
+    schema = request_schema("/services", "POST")
+    assert not list(jsonschema.Draft7Validator(schema).iter_errors(body))
+    body["service"]["incident_urgency_rule"]["outside_support_hours"]["urgency"] = "silent"
+    assert list(jsonschema.Draft7Validator(schema).iter_errors(body))

@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from validator.model import Org
-from validator.model.kinds import Escalation, Layer, Restriction, Rotation
+from validator.model.kinds import Escalation, Layer, Restriction, Rotation, Service
 from validator.model.types import DAYS, clock_minutes, split_ref
 from validator.render.base import RenderError, dumps, in_zone, iso, tf_literal, tf_name, tf_ref
 
@@ -142,6 +142,45 @@ def _team_description(org: Org, team_id: str) -> str:
     return f"{MANAGED} (team {team_id}{parent})"
 
 
+def _escalation_zone(org: Org, escalation_id: str | None) -> str:
+    """The zone business hours are read in (as ROT002 reads them): the escalation's first rotation's, else UTC."""
+    escalation = org.escalations.get(escalation_id or "")
+    for level in escalation.levels if escalation else ():
+        for target in level.targets:
+            kind, ident = split_ref(target)
+            if kind == "rotation" and ident in org.rotations:
+                return org.rotations[ident].timezone
+    return "UTC"
+
+
+def _clock(text: str) -> str:
+    """'09:00' -> '09:00:00'; the end of the day '24:00' is PagerDuty's last second, '23:59:59'."""
+    return "23:59:59" if text == "24:00" else f"{text}:00"
+
+
+def _service_hours(org: Org, service: Service) -> tuple[dict[str, Any] | None, dict[str, Any]]:
+    """The tier's hours as PagerDuty `support_hours` (None for 24x7 and none) and `incident_urgency_rule`:
+    `24x7` pages with high urgency always, `business` high inside support hours and low outside (so it does
+    not page at night), `none` low always."""
+    policy = org.settings.tiers.get(service.tier)
+    hours = policy.hours if policy else "none"
+    if hours == "24x7":
+        return None, {"type": "constant", "urgency": "high"}
+    if hours == "none":
+        return None, {"type": "constant", "urgency": "low"}
+    business = org.settings.business_hours
+    if clock_minutes(business.to) <= clock_minutes(business.from_):
+        raise RenderError(f"Settings business_hours {business.from_}-{business.to} cross midnight: PagerDuty "
+                          f"support hours are one stretch within a day; service {service.id} (tier "
+                          f"{service.tier}, hours business) cannot be rendered")
+    support = {"type": "fixed_time_per_day", "time_zone": _escalation_zone(org, service.escalation),
+               "start_time": _clock(business.from_), "end_time": _clock(business.to),
+               "days_of_week": sorted(DAYS.index(day) + 1 for day in set(business.days))}
+    return support, {"type": "use_support_hours",
+                     "during_support_hours": {"type": "constant", "urgency": "high"},
+                     "outside_support_hours": {"type": "constant", "urgency": "low"}}
+
+
 # --- REST API v2 request bodies -----------------------------------------------------------------
 def _ref(ident: str, kind: str) -> dict[str, str]:
     return {"id": ident, "type": kind}
@@ -200,11 +239,16 @@ def render_pagerduty_api(org: Org, now: datetime) -> dict[str, bytes]:
         bodies[f"escalation_policies/{eid}.json"] = ("POST", "/escalation_policies", {"escalation_policy": policy})
     for sid in rendered_services(org):
         service = org.services[sid]
-        bodies[f"services/{sid}.json"] = ("POST", "/services", {"service": {
+        body = {
             "type": "service", "name": service.name or sid,
             "description": service.description or f"{MANAGED} (service {sid}, tier {service.tier}, "
                                                    f"owner team {service.owner})",
-            "escalation_policy": _ref(service.escalation or "", "escalation_policy_reference")}})
+            "escalation_policy": _ref(service.escalation or "", "escalation_policy_reference")}
+        support, urgency = _service_hours(org, service)
+        if support:
+            body["support_hours"] = support
+        body["incident_urgency_rule"] = urgency
+        bodies[f"services/{sid}.json"] = ("POST", "/services", {"service": body})
 
     bodies = _address_existing(org, bodies)
     files = {rel: dumps(body) for rel, (_, _, body) in bodies.items()}
@@ -340,6 +384,11 @@ def render_pagerduty_terraform(org: Org, now: datetime) -> dict[str, bytes]:
             "description": tf_literal(service.description or f"{MANAGED} (service {sid}, tier {service.tier}, "
                                                              f"owner team {service.owner})"),
             "escalation_policy": tf_ref("pagerduty_escalation_policy", tf_name(service.escalation or ""), "id")}
+        support, urgency = _service_hours(org, service)
+        if support:
+            services[tf_name(sid)]["support_hours"] = [support]
+        services[tf_name(sid)]["incident_urgency_rule"] = [{
+            key: [value] if isinstance(value, dict) else value for key, value in urgency.items()}]
     files: dict[str, Any] = {
         "versions.tf.json": PROVIDER,
         "users.tf.json": {"data": {"pagerduty_user": users}} if users else {},
