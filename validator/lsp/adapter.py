@@ -9,11 +9,13 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 
+from pydantic import ValidationError
+
 from validator.engine import cap_per_entity, locate, rule_metadata
 from validator.findings import Finding
 from validator.load import LoadResult, RawEntity, SourceFile, load_sources
 from validator.load.files import list_repo_files, read_listed
-from validator.model import Org, OrgBuilder
+from validator.model import KINDS, Org, OrgBuilder
 from validator.rules.context import Context
 from validator.rules.registry import Issue, Rule, load_all
 
@@ -36,22 +38,25 @@ def parse(path: str, data: bytes | None, error: str | None = None) -> LoadResult
 
 
 def model_one(raw: RawEntity) -> tuple[str | None, object | None, list[Finding], tuple[str, str] | None]:
-    """One raw entity through the model: (ref, entity or None, SCH003 findings, (kind, id) if broken)."""
+    """One raw entity through the model: (ref, entity or None, SCH003 findings, (kind, id) if broken).
+
+    An entity that fits its kind is validated as `OrgBuilder` validates it; one that does not goes
+    through `OrgBuilder` itself, for its findings worded as a cold run words them."""
+    kind = raw.data.get("kind")
+    model = KINDS.get(kind) if kind.__class__ is str else None
+    if model is not None:
+        try:
+            entity = model.__pydantic_validator__.validate_python(raw.data)
+        except ValidationError:
+            pass
+        else:
+            return ("settings" if kind == "Settings" else entity.ref), entity, [], None
     builder = OrgBuilder()
     builder.add([raw])
     org, findings = builder.finish()
     broken = next(((kind, ident) for kind, ids in org.broken.items() for ident in ids), None)
-    if not org.sources:
-        return None, None, findings, broken
-    ref = next(iter(org.sources))
-    if ref == "settings":
-        return ref, org.settings, findings, broken
-    if org.absences:
-        return ref, org.absences[0], findings, broken
-    for collection in (org.people, org.teams, org.services, org.rotations, org.escalations, org.roles, org.grants):
-        for entity in collection.values():
-            return ref, entity, findings, broken
     return None, None, findings, broken
+
 
 def rules() -> dict[str, Rule]:
     return load_all()

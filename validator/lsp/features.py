@@ -281,9 +281,9 @@ def _ids(ws: Workspace, key: str, typed: str) -> list[Completion]:
             kind = KIND_OF_PREFIX[prefix]
             if kind not in COLLECTION_OF:
                 continue
-            if typed and ":" not in typed and not prefix.startswith(typed) and not typed.startswith(prefix):
+            typed_prefix, _, rest = typed.partition(":")
+            if (_ and typed_prefix != prefix) or (not _ and not prefix.startswith(typed_prefix)):
                 continue
-            rest = typed.split(":", 1)[1] if typed.startswith(prefix + ":") else ""
             for ident in sorted(dict.keys(getattr(ws.org, COLLECTION_OF[kind]))):
                 if ident.startswith(rest):
                     out.append(Completion(f"{prefix}:{ident}", kind, "id"))

@@ -149,7 +149,15 @@ class DutyguardServer(LanguageServer):
             return
         started = time.perf_counter()
         self.open[path] = uri
-        update = self.ws.set_text(path, text.encode("utf-8"))
+        try:
+            update = self.ws.set_text(path, text.encode("utf-8"))
+        except Exception as err:  # a bug, never the user's text: start again from the texts known
+            self.window_log_message(types.LogMessageParams(
+                types.MessageType.Error, f"dutyguard: internal error {type(err).__name__}: {err}; re-validating"))
+            texts = self.ws.texts()
+            texts[path] = text.encode("utf-8")
+            self.ws = Workspace(self.root, self.clock())
+            update = self.ws.load(texts)
         self.apply(update, {path})
         self.last_update_ms = (time.perf_counter() - started) * 1000
 
@@ -175,6 +183,17 @@ class DutyguardServer(LanguageServer):
 
     def text_of(self, uri: str) -> str:
         return self.workspace.get_text_document(uri).source
+
+
+def rss_bytes() -> int:
+    """The server's resident memory now (Linux /proc), else its peak (getrusage)."""
+    try:
+        with open("/proc/self/statm", encoding="ascii") as handle:
+            return int(handle.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        import resource
+
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 
 
 def _range(line: int, start: int, end: int) -> types.Range:
@@ -277,14 +296,26 @@ def build(root: Path, fixed_now: datetime | None = None) -> DutyguardServer:
                                      params.position.line, params.position.character)
         kinds = {"id": types.CompletionItemKind.Reference, "kind": types.CompletionItemKind.Class,
                  "field": types.CompletionItemKind.Field}
+        line = params.position.line
+        lines = ls.text_of(params.text_document.uri).split("\n")
+        here = lines[line][:params.position.character] if line < len(lines) else ""
+        typed = len(re.search(r"[A-Za-z0-9_:-]*$", here).group())  # type: ignore[union-attr]
+        replace = _range(line, params.position.character - typed, params.position.character)
         return types.CompletionList(is_incomplete=len(found) >= features.MAX_ITEMS, items=[
-            types.CompletionItem(label=c.label, detail=c.detail, kind=kinds[c.kind]) for c in found])
+            types.CompletionItem(label=c.label, detail=c.detail, kind=kinds[c.kind],
+                                 text_edit=types.TextEdit(range=replace, new_text=c.label)) for c in found])
 
     @server.command("dutyguard.refresh")
     def refresh(ls: DutyguardServer, *args) -> dict:
         now = args[0] if args and isinstance(args[0], str) else None
         ls.refresh(parse_now(now) if now else None)
         return {"now": ls.clock().isoformat()}
+
+    @server.command("dutyguard.status")
+    def status(ls: DutyguardServer, *args) -> dict:
+        """What the server holds: files, findings, the clock, its memory, the last edit's time."""
+        return {"files": len(ls.ws.files) if ls.ws else 0, "findings": len(ls.ws.findings) if ls.ws else 0,
+                "now": ls.clock().isoformat(), "rss_bytes": rss_bytes(), "last_update_ms": ls.last_update_ms}
 
     @server.command("dutyguard.reload")
     def reload(ls: DutyguardServer, *args) -> None:

@@ -5,10 +5,11 @@
 - The organisation is merged from the files in repository order (the first definition of an id
   wins, later ones are SCH004, as in a cold run) and updated in place: only the ids whose winning
   entity changed (by value) count as changed. A change of positions only moves findings.
-- Each rule runs with its own Context over collections that record what it reads: the kinds it
-  iterates and the ids it looks up. After an edit, a rule runs again only when a changed id is one
-  it looked up or of a kind it iterated; the others keep their issues, located again against the
-  new positions. A Settings change or a new `now` runs every rule.
+- The rules of a topic (rules/<topic>.py) run together on one Context, over collections that record
+  what they read: the kinds they iterate and the ids they look up. After an edit, a topic's rules run
+  again only when a changed id is one they looked up or of a kind they iterated; the others keep
+  their issues, located again against the new positions. A Settings change or a new `now` runs
+  every rule.
 
 The published findings equal those of a cold `validate` of the same texts (tests/test_lsp_incremental.py).
 """
@@ -222,12 +223,17 @@ class Workspace:
         self.now = now
         self.rules: dict[str, Rule] = adapter.rules()
         self.checks = {rid: rule for rid, rule in sorted(self.rules.items()) if rule.check is not None}
+        # rules of one topic share one Context (its indexes are built once for all of them), and so
+        # share what they read: a group runs again as a whole
+        self.groups: dict[str, list[str]] = {}
+        for rid, rule in self.checks.items():
+            self.groups.setdefault(rule.topic, []).append(rid)
         self.files: dict[str, FileState] = {}
         self.candidates: dict[str, list[Record]] = {}
         self.broken_count: dict[tuple[str, str], int] = {}
         self.org = self._empty_org()
         self.issues: dict[str, list[Issue]] = {}
-        self.reads: dict[str, Reads] = {}
+        self.reads: dict[str, Reads] = {}  # topic -> what its rules read
         self.findings: list[Finding] = []
         self.by_path: dict[str, list[Finding]] = {}
         self.context = Context(self.org, now)
@@ -401,17 +407,20 @@ class Workspace:
         """Run the rules that `changed` can affect (None: every rule); collect and finish the findings."""
         global _reads
         run = []
-        for rid, rule in self.checks.items():
-            reads = self.reads.get(rid)
-            if changed is None or reads is None or reads.affected_by(changed):
-                reads = Reads()
-                _reads = reads
-                try:
-                    self.issues[rid] = adapter.run_rule(rule, Context(self.org, self.now))
-                finally:
-                    _reads = None
-                self.reads[rid] = reads
-                run.append(rid)
+        for topic, members in self.groups.items():
+            reads = self.reads.get(topic)
+            if changed is not None and reads is not None and not reads.affected_by(changed):
+                continue
+            reads = Reads()
+            context = Context(self.org, self.now)
+            _reads = reads
+            try:
+                for rid in members:
+                    self.issues[rid] = adapter.run_rule(self.checks[rid], context)
+            finally:
+                _reads = None
+            self.reads[topic] = reads
+            run.extend(members)
         self.context = Context(self.org, self.now)
         findings = self._gather()
         findings = adapter.finish(findings, self.context, self.rules)
