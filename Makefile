@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 TSTAMP := $(VENV)/.installed-test
 NOW    ?=
 
-.PHONY: run test bench lint fuzz clean venv docs lock node-deps
+.PHONY: run test bench lint fuzz clean venv docs lock node-deps browser
 
 # Every install comes from requirements.lock (exact versions, sha256 hashes, Python 3.11-3.13):
 # the lock decides versions, not the day. `make lock` rewrites it from pyproject.toml's ranges.
@@ -33,7 +33,18 @@ run: $(STAMP)
 	$(PY) -m validator render iam --out build/iam
 	$(PY) -m validator render iam --out build/iam-terraform --format terraform
 	$(PY) -m validator render codeowners --out build/CODEOWNERS
+	$(PY) -m validator render site --out build/site
 	@echo "rendered into build/"
+
+# The site's browser tests drive Debian's chromium (never a downloaded one): installed here with apt where the
+# machine is Debian and lacks it; elsewhere set DUTYGUARD_CHROMIUM to a Chromium or Chrome (see docs/site.md).
+CHROMIUM ?= $(or $(DUTYGUARD_CHROMIUM),/usr/bin/chromium)
+browser:
+	@if [ -x "$(CHROMIUM)" ]; then :; \
+	elif grep -qs '^ID=debian' /etc/os-release && command -v apt-get >/dev/null; then \
+	  echo "installing Debian's chromium for the site's browser tests"; \
+	  sudo=$$( [ "$$(id -u)" = 0 ] || echo sudo ); $$sudo apt-get update -qq && $$sudo apt-get install -y chromium; \
+	else echo "note: no browser at $(CHROMIUM): the site's browser tests are skipped (they fail when CI=true)"; fi
 
 # pytest's exit 5 ("no tests collected") is not a failure of a sub-run
 # the Backstage test runs @backstage/catalog-model's own validators with Node.js (tests/node; locked versions)
@@ -41,7 +52,7 @@ node-deps:
 	@if command -v npm >/dev/null 2>&1 && [ ! -d tests/node/node_modules ]; then \
 		cd tests/node && npm ci --no-audit --no-fund --loglevel=error; fi
 
-test: $(TSTAMP) node-deps
+test: $(TSTAMP) node-deps browser
 	$(PY) -m pytest -n 2 tests || [ $$? -eq 5 ]
 
 docs: $(STAMP)

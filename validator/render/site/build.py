@@ -101,7 +101,7 @@ class Builder:
         self.w0, self.w1 = src.horizon(self.ctx)
         self.site = Site()
         self.findings_by_entity: dict[str, list[dict]] = {}
-        self.team_of: dict[str, str] = {}      # person -> home team (first of their teams by id)
+        self.team_of: dict[str, str] = {}      # person -> home team (their most specific team)
         self.teams_of: dict[str, list[str]] = {}
         self.person_page: dict[str, str] = {}
         self.unknown_rotations: dict[str, str] = {}
@@ -289,7 +289,7 @@ class Builder:
         gap_spans: list = []
         single_spans: list = []
         if unknown:
-            coverage["unknown"] = "coverage unknown: " + "; ".join(f"rotation {r}: {why}" for r, why in unknown.items())
+            coverage["unknown"] = "; ".join(f"rotation {r}: {why}" for r, why in unknown.items())
         elif hours != "none":
             mask = src.support_mask(ctx, hours, zone)
             gap_spans = src.intersect(src.nobody_paged(ctx, escalation), mask)
@@ -343,9 +343,11 @@ class Builder:
     def _people_index(self) -> None:
         org = self.org
         for team in sorted(org.teams.values(), key=lambda t: t.id):
-            for member in team.members:
+            for member in dict.fromkeys(team.members):
                 self.teams_of.setdefault(member, []).append(team.id)
-                self.team_of.setdefault(member, team.id)
+        parents = {team.parent for team in org.teams.values() if team.parent}
+        for member, teams in self.teams_of.items():  # home: the most specific team: no sub-teams, smallest, by id
+            self.team_of[member] = min(teams, key=lambda t: (t in parents, len(set(org.teams[t].members)), t))
         for person in org.people:
             if person in self.team_of:
                 self.person_page[person] = f"team-{self.team_of[person]}.html"
