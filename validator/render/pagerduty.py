@@ -238,8 +238,8 @@ def _user_id(pid: str) -> str:
 
 
 def render_pagerduty_terraform(org: Org, now: datetime) -> dict[str, bytes]:
-    """One `*.tf.json` per kind. Overrides have no resource in the provider: use the API bodies."""
-    del now
+    """One `*.tf.json` per kind. Overrides have no resource in the provider: they are written beside as API
+    bodies (render/pagerduty_overrides.py)."""
     users = {tf_name(pid): {"email": tf_literal(org.people[pid].email)} for pid in active_people(org)}
     teams: dict[str, Any] = {}
     memberships: dict[str, Any] = {}
@@ -296,7 +296,10 @@ def render_pagerduty_terraform(org: Org, now: datetime) -> dict[str, bytes]:
         "escalation_policies.tf.json": {"resource": _nonempty({"pagerduty_escalation_policy": policies})},
         "services.tf.json": {"resource": _nonempty({"pagerduty_service": services})},
     }
-    return {rel: dumps(body) for rel, body in files.items() if body and body != {"resource": {}}}
+    from validator.render.pagerduty_overrides import terraform_overrides
+
+    return {**{rel: dumps(body) for rel, body in files.items() if body and body != {"resource": {}}},
+            **terraform_overrides(org, now)}
 
 
 def _nonempty(blocks: dict[str, Any]) -> dict[str, Any]:
