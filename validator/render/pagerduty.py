@@ -334,8 +334,8 @@ def _user_id(pid: str) -> str:
 
 
 def render_pagerduty_terraform(org: Org, now: datetime) -> dict[str, bytes]:
-    """One `*.tf.json` per kind. Overrides have no resource in the provider: use the API bodies."""
-    del now
+    """One `*.tf.json` per kind. Overrides have no resource in the provider: they are written beside as API
+    bodies (render/pagerduty_overrides.py)."""
     users = {tf_name(pid): {"email": tf_literal(org.people[pid].email)} for pid in active_people(org)}
     teams: dict[str, Any] = {}
     memberships: dict[str, Any] = {}
@@ -398,7 +398,10 @@ def render_pagerduty_terraform(org: Org, now: datetime) -> dict[str, bytes]:
         "services.tf.json": {"resource": _nonempty({"pagerduty_service": services})},
         "imports.tf.json": _imports(org),
     }
-    return {rel: dumps(body) for rel, body in files.items() if body and body != {"resource": {}}}
+    from validator.render.pagerduty_overrides import terraform_overrides
+
+    return {**{rel: dumps(body) for rel, body in files.items() if body and body != {"resource": {}}},
+            **terraform_overrides(org, now)}
 
 
 _TF_RESOURCES = {"teams": "pagerduty_team", "schedules": "pagerduty_schedule",
