@@ -31,7 +31,7 @@ def run(args: argparse.Namespace) -> int:
     moment = now(args)
     before = validate_sources(sources_at(root, args.base), moment)
     if args.head is None:
-        after = validate_repo(root, moment, cache=not getattr(args, "no_cache", False))
+        after = validate_repo(root, moment)
     else:
         after = validate_sources(sources_at(root, args.head), moment)
     diff = compare(before, after, moment)
