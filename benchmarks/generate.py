@@ -4,12 +4,15 @@
 follow-the-sun rotations (two layers with restrictions), 2,000 escalations, 4,500 roles and
 30,000 grants, spread over about 4,400 files in sub-folders (about 11 MB of YAML).
 
-The output is deterministic for a given `--seed`, `--scale` and `--now`. It is mostly clean,
-with a realistic sprinkling of findings (a typo in a reference, a leaver still in a team, an
-absence during an on-call week, an IAM action typo, a person's grant without expiry, ...), so
-that the validator does real work on both paths.
+The output is deterministic for a given `--seed`, `--scale`, `--now` and `--flaw-rate`. By default
+it is mostly clean, with a realistic sprinkling of findings (about one entity in 400 has a flaw: a
+typo in a reference, a leaver still in a team, an absence during an on-call week, an IAM action
+typo, a person's grant without expiry, an escalation that reaches one person only, a team of one,
+...). `--dirty` (one entity in DIRTY_RATE) makes the organisation of a team adopting dutyguard:
+thousands of findings of every family, more than one per three files.
 
     python benchmarks/generate.py --scale 1 --out benchmarks/out/scale-1
+    python benchmarks/generate.py --scale 1 --dirty --out benchmarks/out/dirty-1
 """
 
 from __future__ import annotations
@@ -54,13 +57,15 @@ TEAMS_PER_DIVISION = 50
 GRANTS_PER_TEAM = 15
 # about one entity in FLAW_RATE carries a flaw that the validator reports
 FLAW_RATE = 400
+DIRTY_RATE = 6
 
 
 class Org:
     """Builds the files of one organisation in memory: {relative path: text}."""
 
-    def __init__(self, scale: float, seed: int, now: datetime):
+    def __init__(self, scale: float, seed: int, now: datetime, flaw_rate: int = FLAW_RATE):
         self.rng = random.Random(seed)
+        self.flaw_rate = flaw_rate
         self.now = now
         self.teams = max(4, round(2000 * scale))
         self.teams += self.teams % 2  # teams pair up as each other's second level
@@ -69,7 +74,7 @@ class Org:
         self.team_members: list[list[str]] = []
 
     def flaw(self) -> bool:
-        return self.rng.randrange(FLAW_RATE) == 0
+        return self.rng.randrange(self.flaw_rate) == 0
 
     def add(self, path: str, text: str) -> None:
         self.files.setdefault(path, []).append(text)
@@ -132,6 +137,8 @@ class Org:
         if self.flaw():
             shown[3] = shown[3][:-1] + "x"  # SCH005 typo
         leads = "" if self.flaw() or t == 1 else f"\nleads: [{members[0]}]"  # OWN008 when missing
+        if self.flaw():
+            shown = shown[:1]  # OWN002: a team of one owns services
         self.add(path, f"# Team {team} and everything it runs.\nkind: Team\nid: {team}\n"
                        f"name: {team.replace('-', ' ').title()}\nmembers: [{', '.join(shown)}]{leads}{parent}\n")
         eu, us = members[: TEAM_SIZE // 2], members[TEAM_SIZE // 2:]
@@ -146,10 +153,14 @@ class Org:
                        f"  - name: americas\n    members: [{', '.join(us)}]\n    start: {start}T17:00\n"
                        f"    turn: 1w\n    restrictions:\n      - {{from: \"17:00\", to: \"05:00\"}}\n")
         partner = self.team_id(t ^ 1)
-        self.add(path, f"kind: Escalation\nid: {team}\nrepeat: 2\nlevels:\n"
-                       f"  - {{targets: [\"rotation:{team}-oncall\"], after: 15m}}\n"
-                       f"  - {{targets: [\"rotation:{partner}-oncall\"], after: 15m}}\n"
-                       f"  - {{targets: [\"person:{members[0]}\"]}}\n")
+        if self.flaw():  # ESC001: every level pages the same one person
+            self.add(path, f"kind: Escalation\nid: {team}\nrepeat: 2\nlevels:\n"
+                           f"  - {{targets: [\"person:{members[0]}\"], after: 15m}}\n")
+        else:
+            self.add(path, f"kind: Escalation\nid: {team}\nrepeat: 2\nlevels:\n"
+                           f"  - {{targets: [\"rotation:{team}-oncall\"], after: 15m}}\n"
+                           f"  - {{targets: [\"rotation:{partner}-oncall\"], after: 15m}}\n"
+                           f"  - {{targets: [\"person:{members[0]}\"]}}\n")
         for s in range(SERVICES_PER_TEAM):
             sid = f"{team}-{SUFFIX[s % len(SUFFIX)]}"
             tier = rng.choices((1, 2, 3, 4), (10, 25, 40, 25))[0]
@@ -246,9 +257,9 @@ class Org:
         return out
 
 
-def generate(scale: float, seed: int = 1, now: datetime | None = None) -> dict[str, str]:
+def generate(scale: float, seed: int = 1, now: datetime | None = None, flaw_rate: int = FLAW_RATE) -> dict[str, str]:
     """The organisation's files as {relative path: YAML text}."""
-    org = Org(scale, seed, now or datetime(2026, 11, 23, 12, tzinfo=UTC))
+    org = Org(scale, seed, now or datetime(2026, 11, 23, 12, tzinfo=UTC), flaw_rate)
     org.build_people()
     org.build_units()
     org.build_absences()
@@ -277,9 +288,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--now", default="2026-11-23T12:00:00+00:00",
                         help="the instant expiries are relative to (pass the same --now to dutyguard)")
+    parser.add_argument("--flaw-rate", type=int, default=FLAW_RATE, metavar="N",
+                        help=f"about one entity in N has a flaw that gives a finding (default {FLAW_RATE})")
+    parser.add_argument("--dirty", action="store_true",
+                        help=f"an organisation with many findings: --flaw-rate {DIRTY_RATE}")
     args = parser.parse_args(argv)
     now = datetime.fromisoformat(args.now.replace("Z", "+00:00"))
-    files = generate(args.scale, args.seed, now)
+    files = generate(args.scale, args.seed, now, DIRTY_RATE if args.dirty else args.flaw_rate)
     total = write(files, args.out)
     print(f"wrote {len(files)} files, {total / 1e6:.1f} MB into {args.out}", file=sys.stderr)
     return 0

@@ -1,17 +1,24 @@
 """The benchmark harness behind `make bench`.
 
-For each scale it generates a synthetic organisation into benchmarks/out/ (once; reused while
-the generator is unchanged), then runs, as separate processes and interleaved, N times each:
+For each scale it generates two synthetic organisations into benchmarks/out/ (once; reused while
+the generator is unchanged): `clean` (the default: a sprinkling of findings) and `dirty`
+(`generate.py --dirty`: thousands of findings of every family, more than one per three files, as
+in a team's first runs). Then it runs, as separate processes and interleaved, N times each:
 
-* `bare`  — benchmarks/bare_parse.py: a bare PyYAML CSafeLoader parse of the same files;
-* `cold`  — `python -m validator --repo R --now T validate --format json`, cache removed first;
-* `warm`  — the same after a one-file change, with the cache of the previous run in place.
+* `bare`      benchmarks/bare_parse.py: `yaml.load_all(CSafeLoader)` of the same files, the unit;
+* `validate`  `python -m validator --repo R --now T validate --format json`, with an empty home
+              folder (a fresh CI runner: no digested IAM catalog in ~/.cache/dutyguard);
+* `digest`    the same with the digested IAM catalog in place (the A/B of `validator/iam/digest.py`:
+              it stays only while it saves at least 20 % on both organisations).
 
-It prints the median wall times, the ratios to `bare`, and each child's peak RSS (os.wait4),
-then rewrites the generated section of benchmarks/RESULTS.md (text outside the markers stays).
-The standalone scripts benchmarks/bench_oncall.py and bench_access.py run too when present.
+dutyguard runs in one process, so `validate` is both the cold and the one-process figure. It prints
+the median wall times, the ratios to `bare`, dirty/clean, and each child's peak RSS (os.wait4),
+then where a run spends its CPU (benchmarks/stages.py) on both organisations and the stand-alone
+engine benchmarks, and rewrites the generated section of benchmarks/RESULTS.md (text outside the
+markers stays).
 
-    .venv/bin/python benchmarks/run.py [--quick] [--repeat N] [--scales 0.1,1,3]
+    .venv/bin/python benchmarks/run.py [--quick] [--repeat N] [--scales 0.1,1,3] [--no-write]
+    .venv/bin/python benchmarks/run.py --smoke REPO     # one round on REPO only, nothing written
 """
 
 from __future__ import annotations
@@ -20,11 +27,11 @@ import argparse
 import hashlib
 import os
 import platform
-import re
 import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -32,68 +39,70 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
-sys.path.insert(0, str(ROOT))
-
-from validator.cache import wait_for_writers  # noqa: E402
-
 OUT = HERE / "out"
 RESULTS = HERE / "RESULTS.md"
 NOW = "2026-11-23T12:00:00Z"
 START, END = "<!-- bench:start -->", "<!-- bench:end -->"
-EXTRA_SCRIPTS = ("bench_oncall.py", "bench_access.py")
+KINDS = ("clean", "dirty")
+CASES = ("bare", "validate", "digest")
 
 
 @dataclass
 class Sample:
     seconds: float
     rss_mib: float
-    code: int
 
 
 @dataclass
-class ScaleResult:
+class Org:
+    kind: str
     scale: float
-    files: int
-    megabytes: float
-    runs: dict[str, list[Sample]] = field(default_factory=dict)
+    repo: Path
+    files: int = 0
+    megabytes: float = 0.0
+    findings: int = 0
+    runs: dict[str, list[Sample]] = field(default_factory=lambda: {case: [] for case in CASES})
 
-    def median(self, name: str) -> float:
-        return statistics.median(s.seconds for s in self.runs[name])
+    def median(self, case: str) -> float:
+        return statistics.median(s.seconds for s in self.runs[case])
 
-    def peak(self, name: str) -> float:
-        return max(s.rss_mib for s in self.runs[name])
+    def ratio(self, case: str) -> float:
+        return self.median(case) / self.median("bare")
 
-
-def run_child(argv: list[str]) -> Sample:
-    """Run one process to completion; wall time and its own peak RSS (via wait4)."""
-    start = time.perf_counter()
-    proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=ROOT)  # noqa: S603
-    _, status, usage = os.wait4(proc.pid, 0)
-    seconds = time.perf_counter() - start
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    err = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
-    if proc.stderr:
-        proc.stderr.close()
-    if proc.returncode not in (0, 1):
-        raise SystemExit(f"benchmark child failed ({proc.returncode}): {' '.join(argv)}\n{err[-2000:]}")
-    return Sample(seconds, usage.ru_maxrss / 1024, proc.returncode)
+    def peak(self, case: str) -> float:
+        return max(s.rss_mib for s in self.runs[case])
 
 
-def generator_stamp(scale: float) -> str:
-    digest = hashlib.sha256((HERE / "generate.py").read_bytes()).hexdigest()[:16]
-    return f"{digest} scale={scale} now={NOW}\n"
+def run_child(argv: list[str], env: dict[str, str] | None = None) -> tuple[Sample, bytes]:
+    """Run one process to completion: wall time, its own peak RSS (via wait4), its output."""
+    with tempfile.TemporaryFile() as out:
+        start = time.perf_counter()
+        proc = subprocess.Popen(argv, stdout=out, stderr=subprocess.PIPE, cwd=ROOT, env=env)  # noqa: S603
+        _, status, usage = os.wait4(proc.pid, 0)
+        seconds = time.perf_counter() - start
+        code = os.waitstatus_to_exitcode(status)
+        err = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
+        if proc.stderr:
+            proc.stderr.close()
+        if code not in (0, 1):
+            raise SystemExit(f"benchmark child failed ({code}): {' '.join(argv)}\n{err[-2000:]}")
+        out.seek(0)
+        return Sample(seconds, usage.ru_maxrss / 1024), out.read()
 
 
-def ensure_org(scale: float) -> Path:
-    """Generate the organisation for `scale` unless an identical one is already there."""
-    repo = OUT / f"scale-{scale:g}"
+def ensure_org(kind: str, scale: float) -> Path:
+    """Generate the organisation unless an identical one is already there."""
+    repo = OUT / f"{kind}-{scale:g}"
     stamp = repo / ".generated"
-    if stamp.exists() and stamp.read_text() == generator_stamp(scale):
+    digest = hashlib.sha256((HERE / "generate.py").read_bytes()).hexdigest()[:16]
+    want = f"{digest} {kind} scale={scale} now={NOW}\n"
+    if stamp.exists() and stamp.read_text() == want:
         return repo
     repo.mkdir(parents=True, exist_ok=True)
+    extra = ["--dirty"] if kind == "dirty" else []
     subprocess.run([sys.executable, str(HERE / "generate.py"), "--scale", str(scale), "--out", str(repo),  # noqa: S603
-                    "--now", NOW], check=True)
-    stamp.write_text(generator_stamp(scale))
+                    "--now", NOW, *extra], check=True)
+    stamp.write_text(want)
     return repo
 
 
@@ -102,39 +111,28 @@ def org_size(repo: Path) -> tuple[int, float]:
     return len(files), sum(p.stat().st_size for p in files) / 1e6
 
 
-def touch_one_file(repo: Path, round_no: int) -> None:
-    """The one-file change of a warm run: rename the first person of the first people file (a real
-    change of a value, so that the run has to re-read, re-model and re-check, not only re-locate)."""
-    people = sorted((repo / "ownership" / "people").rglob("*.yaml"))[0]
-    text = people.read_text()
-    renamed = re.sub(r"(name: )[^,}\n]+", lambda m: f"{m.group(1)}Renamed Person {round_no}-{time.time_ns()}",
-                     text, count=1)
-    if renamed == text:
-        raise SystemExit(f"{people}: no 'name:' to change for the warm run")
-    people.write_text(renamed)
-
-
-def measure(scale: float, repeat: int, warm: bool) -> ScaleResult:
-    repo = ensure_org(scale)
-    files, megabytes = org_size(repo)
-    result = ScaleResult(scale, files, megabytes, {"bare": [], "cold": []} | ({"warm": []} if warm else {}))
+def measure(orgs: list[Org], repeat: int) -> None:
+    """`repeat` rounds; in each, every case of every organisation once, interleaved."""
     py = sys.executable
-    bare = [py, str(HERE / "bare_parse.py"), str(repo)]
-    validate = [py, "-m", "validator", "--repo", str(repo), "--now", NOW, "validate", "--format", "json"]
-    cache = repo / ".dutyguard-cache"
-    for round_no in range(repeat):
-        result.runs["bare"].append(run_child(bare))
-        wait_for_writers(repo)  # the previous run's cache writer (a child that outlives it), untimed
-        shutil.rmtree(cache, ignore_errors=True)
-        result.runs["cold"].append(run_child(validate))
-        if warm:
-            touch_one_file(repo, round_no)
-            wait_for_writers(repo)
-            result.runs["warm"].append(run_child(validate))
-        print(f"  scale {scale:g} round {round_no + 1}/{repeat}: "
-              + ", ".join(f"{name} {runs[-1].seconds:.2f}s" for name, runs in result.runs.items()),
-              file=sys.stderr)
-    return result
+    with tempfile.TemporaryDirectory() as warm_home, tempfile.TemporaryDirectory() as scratch:
+        warm_env = dict(os.environ, HOME=warm_home)
+        first = orgs[0]
+        run_child([py, "-m", "validator", "--repo", str(first.repo), "--now", NOW, "validate", "--format", "json"],
+                  warm_env)  # untimed: writes the IAM digest into the warm home
+        for round_no in range(repeat):
+            for org in orgs:
+                validate = [py, "-m", "validator", "--repo", str(org.repo), "--now", NOW,
+                            "validate", "--format", "json"]
+                org.runs["bare"].append(run_child([py, str(HERE / "bare_parse.py"), str(org.repo)])[0])
+                cold_home = Path(scratch) / f"home-{round_no}-{org.kind}-{org.scale:g}"
+                cold_home.mkdir()
+                sample, output = run_child(validate, dict(os.environ, HOME=str(cold_home)))
+                shutil.rmtree(cold_home, ignore_errors=True)
+                org.runs["validate"].append(sample)
+                org.findings = output.count(b'"rule":')
+                org.runs["digest"].append(run_child(validate, warm_env)[0])
+                print(f"  {org.kind} {org.scale:g} round {round_no + 1}/{repeat}: "
+                      + ", ".join(f"{case} {org.runs[case][-1].seconds:.2f}s" for case in CASES), file=sys.stderr)
 
 
 def machine() -> str:
@@ -149,30 +147,44 @@ def machine() -> str:
     import yaml
 
     libyaml = "with libyaml" if getattr(yaml, "__with_libyaml__", False) else "without libyaml"
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     return (f"{os.cpu_count()} cores, {cpu}, Python {platform.python_version()}, PyYAML {yaml.__version__} "
-            f"{libyaml}, {platform.system()} {platform.release()}")
+            f"{libyaml}, {platform.system()} {platform.release()}, load average {load:.1f} at the start")
 
 
-def table(results: list[ScaleResult]) -> str:
-    rows = ["| scale | files | MB | bare parse (s) | cold validate (s) | cold ratio | warm validate (s) | "
-            "warm ratio | peak RSS cold (MiB) |",
-            "|---|---|---|---|---|---|---|---|---|"]
-    for r in results:
-        bare, cold = r.median("bare"), r.median("cold")
-        warm = r.median("warm") if "warm" in r.runs else None
-        rows.append(f"| {r.scale:g} | {r.files} | {r.megabytes:.1f} | {bare:.2f} | {cold:.2f} | {cold / bare:.2f} | "
-                    + (f"{warm:.2f} | {warm / bare:.3f} | " if warm is not None else "– | – | ")
-                    + f"{r.peak('cold'):.0f} |")
+def table(orgs: list[Org]) -> str:
+    rows = ["| org | scale | files | MB | findings | bare parse (s) | validate (s) | ratio | dirty/clean | "
+            "with IAM digest (s) | digest saves | peak RSS (MiB) |",
+            "|---|---|---|---|---|---|---|---|---|---|---|---|"]
+    clean = {o.scale: o for o in orgs if o.kind == "clean"}
+    for o in orgs:
+        versus = (f"{o.median('validate') / clean[o.scale].median('validate'):.2f}"
+                  if o.kind == "dirty" and o.scale in clean else "–")
+        saved = 1 - o.median("digest") / o.median("validate")
+        rows.append(f"| {o.kind} | {o.scale:g} | {o.files} | {o.megabytes:.1f} | {o.findings} | "
+                    f"{o.median('bare'):.2f} | {o.median('validate'):.2f} | {o.ratio('validate'):.2f} | {versus} | "
+                    f"{o.median('digest'):.2f} | {saved:.0%} | {o.peak('validate'):.0f} |")
     return "\n".join(rows)
 
 
-def extra_scripts() -> list[tuple[str, str]]:
+def stages(repo: Path) -> str:
+    proc = subprocess.run([sys.executable, str(HERE / "stages.py"), str(repo), "--now", NOW],  # noqa: S603
+                          capture_output=True, text=True, cwd=ROOT)
+    if proc.returncode != 0:
+        raise SystemExit(f"benchmarks/stages.py failed:\n{proc.stderr[-2000:]}")
+    return proc.stdout.strip()
+
+
+def extra_scripts(smoke: bool) -> list[tuple[str, str]]:
+    small = {"bench_oncall.py": ["--rotations", "5", "--days", "2"],
+             "bench_access.py": ["--roles", "20", "--grants", "50"]}
     out = []
-    for name in EXTRA_SCRIPTS:
-        script = HERE / name
-        if script.exists():
-            proc = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, cwd=ROOT)  # noqa: S603
-            out.append((name, (proc.stdout + proc.stderr).strip() or f"(exit {proc.returncode}, no output)"))
+    for name, args in small.items():
+        proc = subprocess.run([sys.executable, str(HERE / name), *(args if smoke else [])],  # noqa: S603
+                              capture_output=True, text=True, cwd=ROOT)
+        if proc.returncode != 0:
+            raise SystemExit(f"benchmarks/{name} failed:\n{proc.stderr[-2000:]}")
+        out.append((name, proc.stdout.strip()))
     return out
 
 
@@ -189,9 +201,22 @@ def write_results(section: str) -> None:
 
 def compile_bytecode() -> None:
     """Write the package's bytecode first, as installing a wheel does: an editable install under
-    PYTHONDONTWRITEBYTECODE=1 would otherwise compile every module from source in every run
-    (about 0.05 s of each validate), which no installed copy pays."""
+    PYTHONDONTWRITEBYTECODE=1 would otherwise compile every module from source in every run."""
     subprocess.run([sys.executable, "-m", "compileall", "-q", str(ROOT / "validator")], check=True)  # noqa: S603
+
+
+def report(orgs: list[Org], smoke: bool) -> str:
+    lines = [f"Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on: {machine()}.", "",
+             f"Medians of interleaved separate processes, `--now {NOW}`. `validate`: one process, empty home "
+             "folder (a fresh CI runner); `with IAM digest`: the digested IAM catalog in ~/.cache/dutyguard; "
+             "ratio: validate / bare `yaml.load_all(CSafeLoader)` parse of the same files.", "", table(orgs)]
+    for o in orgs:
+        if o.scale == 1 or smoke:
+            lines += ["", f"Where a run on the {o.kind} organisation at scale {o.scale:g} spends its CPU "
+                      "(`benchmarks/stages.py`):", "", stages(o.repo)]
+    for name, output in extra_scripts(smoke):
+        lines += ["", f"`benchmarks/{name}`:", "", "```", output, "```"]
+    return "\n".join(lines)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -200,39 +225,27 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=5, help="interleaved rounds at scale 1 (default 5)")
     parser.add_argument("--scales", default="0.1,1,3", help="comma-separated scales (default 0.1,1,3)")
     parser.add_argument("--no-write", action="store_true", help="print only; leave RESULTS.md alone")
+    parser.add_argument("--smoke", type=Path, metavar="REPO", help="one round on REPO only; nothing written")
     args = parser.parse_args(argv)
+    compile_bytecode()
+    if args.smoke:
+        orgs = [Org("clean", 1.0, args.smoke), Org("dirty", 1.0, args.smoke)]
+        for org in orgs:
+            org.files, org.megabytes = org_size(org.repo)
+        measure(orgs, 1)
+        print(report(orgs, smoke=True))
+        return 0
     scales = [float(s) for s in args.scales.split(",") if s]
     if args.quick:
         scales = [s for s in scales if s <= 1]
-    compile_bytecode()
-    results = []
+    orgs: list[Org] = []
     for scale in scales:
-        repeat = args.repeat if scale == 1 else max(1, min(args.repeat, 3))
-        results.append(measure(scale, repeat, warm=True))
-    lines = [f"Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on: {machine()}.", "",
-             "Medians of interleaved separate processes (bare, cold, warm), `--now " + NOW + "`; "
-             "cold = no `.dutyguard-cache/`; warm = after a one-file change with the previous run's cache.", "",
-             table(results)]
-    for r in results:
-        if r.scale == 1:
-            ratio = r.median("cold") / r.median("bare")
-            lines += ["", f"**Scale 1: cold validate / bare CSafeLoader parse = {ratio:.2f}**"
-                      + (f"; warm after a one-file change = {r.median('warm') / r.median('bare'):.3f}"
-                         if "warm" in r.runs else "") + f"; peak RSS {r.peak('cold'):.0f} MiB."]
-    if any(r.scale == 1 for r in results):
-        proc = subprocess.run([sys.executable, str(HERE / "candidates.py"), str(OUT / "scale-1")],  # noqa: S603
-                              capture_output=True, text=True, cwd=ROOT)
-        lines += ["", "Load-path candidates at scale 1 (`benchmarks/candidates.py`, one process):", "",
-                  proc.stdout.strip() or proc.stderr.strip()[-2000:]]
-    if any(r.scale == 1 for r in results):
-        for flag, what in (([], "cold"), (["--warm"], "warm")):
-            proc = subprocess.run([sys.executable, str(HERE / "stages.py"), str(OUT / "scale-1"), *flag],  # noqa: S603
-                                  capture_output=True, text=True, cwd=ROOT)
-            lines += ["", f"Where a {what} run at scale 1 spends its CPU time (`benchmarks/stages.py`):", "",
-                      proc.stdout.strip() or proc.stderr.strip()[-2000:]]
-    for name, output in extra_scripts():
-        lines += ["", f"`benchmarks/{name}`:", "", "```", output, "```"]
-    section = "\n".join(lines)
+        group = [Org(kind, scale, ensure_org(kind, scale)) for kind in KINDS]
+        for org in group:
+            org.files, org.megabytes = org_size(org.repo)
+        measure(group, args.repeat if scale == 1 else max(1, min(args.repeat, 3)))
+        orgs += group
+    section = report(orgs, smoke=False)
     print(section)
     if not args.no_write:
         write_results(section)

@@ -1,11 +1,10 @@
 """Where one validation run spends its time: CPU seconds per stage and per rule, in one process.
 
-    python benchmarks/stages.py REPO [--warm]
+    python benchmarks/stages.py REPO [--now ISO]
 
-Stages: imports, load (read + parse + positions; with --warm from a filled cache, as after a
-one-file change), model validation, and each rule that takes at least 20 ms. The garbage collector
-is off, as in `dutyguard validate`; the helper process is off (DUTYGUARD_JOBS=1), so the load
-figure is the sequential one.
+Stages: imports, load (read + parse), model validation, each rule that takes at least 20 ms (its
+findings located: positions are computed for them then), and the rest of the pipeline (severities,
+waivers, sorting). The garbage collector is off, as in `dutyguard validate`.
 """
 
 from __future__ import annotations
@@ -17,37 +16,31 @@ import time
 
 START = time.process_time()
 gc.disable()
-os.environ["DUTYGUARD_JOBS"] = "1"
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
 from datetime import UTC, datetime  # noqa: E402
 from pathlib import Path  # noqa: E402
 
-from validator.cache import ParseCache  # noqa: E402
 from validator.engine import _run  # noqa: E402
 from validator.load import load_repo  # noqa: E402
 from validator.model import build_org  # noqa: E402
 from validator.rules.context import Context  # noqa: E402
 from validator.rules.registry import load_all  # noqa: E402
 
-NOW = datetime(2026, 11, 23, 12, tzinfo=UTC)
+NOW = "2026-11-23T12:00:00+00:00"
 
 
 def main(argv: list[str]) -> int:
     root = Path(argv[1])
-    warm = "--warm" in argv
+    now = datetime.fromisoformat(argv[argv.index("--now") + 1] if "--now" in argv else NOW).astimezone(UTC)
     rows: list[tuple[str, float]] = [("imports", time.process_time() - START)]
-    if warm:  # fill the cache with a first load, as the run before would have
-        cache = ParseCache(root)
-        load_repo(root, cache)
-        cache.save()
     mark = time.process_time()
-    loaded = load_repo(root, ParseCache(root) if warm else None)
-    rows.append(("load" + (" (warm cache)" if warm else ""), time.process_time() - mark))
+    loaded = load_repo(root)
+    rows.append(("load", time.process_time() - mark))
     mark = time.process_time()
     org, _ = build_org(loaded)
     rows.append(("model validation", time.process_time() - mark))
-    context = Context(org, NOW)
+    context = Context(org, now)
     rules_total = 0.0
     per_rule = []
     for rule_id, rule in load_all().items():

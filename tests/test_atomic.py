@@ -8,7 +8,6 @@ permission error, an interrupt.
 from __future__ import annotations
 
 import errno
-import json
 import multiprocessing
 import os
 from pathlib import Path
@@ -426,42 +425,6 @@ def test_prune_with_a_fault_on_the_second_file_exits_2_and_changes_no_file(tmp_p
     assert len(calls) >= 2, "the fault must hit the second file"
     assert snapshot(root) == before
     assert not [p for p in root.rglob("*") if p.name.endswith((".tmp", ".bak"))]
-
-
-# --- the parse cache under concurrent runs --------------------------------------------------------------
-
-
-def _validate_many(root: str, rounds: int, edit: str | None) -> None:
-    from tests.conftest import run_cli as run
-
-    for i in range(rounds):
-        if edit is not None:  # this worker keeps changing one file, so the cache keeps changing too
-            Path(root, edit).write_text(f"# round {i}\n" + Path(root, edit).read_text().split("\n", 1)[1])
-        assert run("validate", "--format", "json", repo=root, now=NOW).code in (0, 1)
-
-
-def test_concurrent_runs_on_one_repository_do_not_corrupt_the_cache(tmp_path):
-    root = _valid_org(tmp_path)
-    (root / "ownership" / "extra.yaml").write_text("# round -\n- {kind: Person, id: zed, name: Zed, "
-                                                   "email: zed@example.com, timezone: UTC}\n")
-    context = multiprocessing.get_context("spawn")
-    workers = [context.Process(target=_validate_many, args=(str(root), 6, edit))
-               for edit in ("ownership/extra.yaml", None, None)]
-    for worker in workers:
-        worker.start()
-    for worker in workers:
-        worker.join(120)
-    assert [worker.exitcode for worker in workers] == [0, 0, 0]
-    cache_dir = root / ".dutyguard-cache"
-    assert [name for name in os.listdir(cache_dir) if not name.startswith((".gitignore", "parse-v", ".lock"))] == []
-    for cache_file in cache_dir.glob("parse-v*.jsonl"):
-        for line in cache_file.read_text(encoding="utf-8").splitlines():
-            key, tab, payload = line.partition("\t")
-            assert tab and len(key) == 64
-            json.loads(payload)
-    cached = run_cli("validate", "--format", "json", repo=root, now=NOW)
-    fresh = run_cli("--no-cache", "validate", "--format", "json", repo=root, now=NOW)
-    assert cached.out == fresh.out
 
 
 @pytest.mark.parametrize("special", ["/dev/stdout", "/dev/null", "/proc/self/fd/1", "link-to-null"])

@@ -107,7 +107,7 @@ def test_more_entities_than_the_limit_is_sch007_at_the_first_one_over(repo, monk
 
 
 def test_more_yaml_values_than_the_budget_is_sch007_and_later_files_are_skipped(repo, monkeypatch):
-    monkeypatch.setattr("validator.load.yamltree.MAX_NODES", 20)
+    monkeypatch.setattr("validator.load.reference.MAX_NODES", 20)
     root = repo({"ownership/a.yaml": "[" + ", ".join(["1"] * 30) + "]\n", "ownership/b.yaml": PERSON})
     result = validate(root)
     assert located(result, "SCH007") == [("ownership/a.yaml", 1)]

@@ -10,7 +10,7 @@ import pytest
 
 from tests.conftest import findings_of, run_cli, write_repo
 from validator.load import load_repo
-from validator.load.yamltree import parse
+from validator.load.reference import parse
 
 
 def test_values_resolve_by_yaml_1_2_not_1_1():

@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from tests.yaml_strategies import dumpable_mappings as mappings
 from tests.yaml_strategies import same
-from validator.load.yamltree import parse, resolve_plain
+from validator.load.reference import parse, resolve_plain
 
 FAST = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 

@@ -16,7 +16,8 @@ def _example_with_ids(tmp_path: Path) -> Path:
     shutil.copytree(ROOT / "ownership", tmp_path / "ownership")
     shutil.copytree(ROOT / "policy", tmp_path / "policy")
     edits = {
-        "ownership/rotations/payments.yaml": ("id: payments-primary\n", "id: payments-primary\npagerduty_id: PSCHED1\n"),
+        "ownership/rotations/payments.yaml": ("id: payments-primary\n",
+                                              "id: payments-primary\npagerduty_id: PSCHED1\n"),
         "ownership/services/commerce.yaml": ("id: checkout-api\n", "id: checkout-api\npagerduty_id: PSERV01\n"),
         "ownership/people/berlin.yaml": ("id: alice, ", "id: alice, pagerduty_id: PUSER01, "),
     }

@@ -7,7 +7,7 @@ import importlib
 import os
 import sys
 
-from validator import __version__, jobs
+from validator import __version__
 from validator.findings import UsageError
 
 INTERNAL_ERROR = 70  # EX_SOFTWARE: neither "errors found" (1) nor "bad usage" (2)
@@ -50,7 +50,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--repo", default=".", metavar="PATH",
                         help="repository root holding ownership/ and policy/ (default: .)")
     parser.add_argument("--now", metavar="ISO", help="fix the clock (ISO 8601; no offset means UTC)")
-    parser.add_argument("--no-cache", action="store_true", help="do not read or write .dutyguard-cache/")
+    parser.add_argument("--no-cache", action="store_true",
+                        help="accepted for older scripts; does nothing (dutyguard keeps no cache)")
     sub = parser.add_subparsers(dest="verb", metavar="VERB", parser_class=_Parser)
     sub.required = True
     for verb, help_text in VERBS.items():
@@ -82,23 +83,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def run() -> None:
-    """The `dutyguard` program: `main`, then leave at once.
-
-    A large run leaves millions of objects behind; tearing them down one by one at interpreter exit
-    takes longer than some whole runs. Everything the run writes is written and flushed by then
-    (renders and the cache are written atomically inside `main`), so the process ends right away.
-    """
-    jobs.ENDS_AT_ONCE = True
-    code = main()
-    try:
-        sys.stdout.flush()
-    except (BrokenPipeError, ValueError):
-        pass
-    try:
-        sys.stderr.flush()
-    except (BrokenPipeError, ValueError):
-        pass
-    os._exit(code)
+    """The `dutyguard` program."""
+    raise SystemExit(main())
 
 
 if __name__ == "__main__":

@@ -1,23 +1,25 @@
-"""The pipeline: load -> model -> rules -> severities and waivers -> sorted findings."""
+"""The pipeline: load -> model -> rules -> severities and waivers -> sorted findings.
+
+One process, in that order: every extra mechanism (helper processes for the load and the rules, a
+parse cache, leaving without freeing) was measured against it and removed for saving too little
+(benchmarks/RESULTS.md, docs/performance.md).
+"""
 
 from __future__ import annotations
 
 import gc
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from validator import jobs
-from validator.cache import ParseCache
 from validator.findings import Finding, count, one_line
-from validator.load import LoadResult, SourceFile, load_listed, load_repo
+from validator.load import LoadResult, SourceFile, load_repo, load_sources
 
-if TYPE_CHECKING:  # imported when first needed: a large run imports them while its load helper parses
-    from validator.model import Org, OrgBuilder
+if TYPE_CHECKING:
+    from validator.model import Org
     from validator.rules.context import Context
     from validator.rules.registry import Issue, Rule
 
@@ -47,43 +49,18 @@ class Result:
         return any(f.severity == "error" for f in self.findings)
 
 
-def validate_repo(root: Path, now: datetime, cache: bool = False, parse_cache: ParseCache | None = None) -> Result:
-    """Validate the repository on disk; `cache`: reuse and update <root>/.dutyguard-cache/;
-    `parse_cache`: this one instead (e.g. the parses of another state of the same repository)."""
+def validate_repo(root: Path, now: datetime) -> Result:
+    """Validate the repository on disk."""
     with _no_gc():
-        if parse_cache is None:
-            parse_cache = ParseCache(root) if cache else None
-        result = _validate(lambda meanwhile: load_repo(root, parse_cache, meanwhile), now, parse_cache)
-        jobs.keep_until_exit(parse_cache)  # it holds every file's values: freeing them costs 0.02 s at scale 1
+        result = validate_loaded(load_repo(root), now)
     result.root = root
     return result
 
 
-def validate_sources(sources: list[SourceFile], now: datetime, parse_cache: ParseCache | None = None) -> Result:
-    """Validate files already read (a tree from git), on two cores as a repository on disk is;
-    `parse_cache`: parses to reuse (and fill) for files with the same bytes."""
+def validate_sources(sources: list[SourceFile], now: datetime) -> Result:
+    """Validate files already read (a tree from git)."""
     with _no_gc():
-        return _validate(lambda meanwhile: load_listed(Path("."), sources, parse_cache, meanwhile), now, parse_cache)
-
-
-def _validate(load: Callable[[Callable[[LoadResult], None]], LoadResult], now: datetime,
-              parse_cache: ParseCache | None) -> Result:
-    """`load(meanwhile)`, modelling what is loaded while the load helper parses, then validate."""
-    builders: list[OrgBuilder] = []
-
-    def meanwhile(partial_load: LoadResult) -> None:
-        """While the load helper parses the rest: import the model and the rules (once), and
-        model the entities loaded so far."""
-        if not builders:
-            from validator.model import OrgBuilder
-            from validator.rules.registry import load_all
-
-            load_all()
-            builders.append(OrgBuilder())
-        builders[0].add(partial_load.entities[builders[0].count:])
-
-    loaded = load(meanwhile)
-    return validate_loaded(loaded, now, parse_cache, builders[0] if builders else None)
+        return validate_loaded(load_sources(sources), now)
 
 
 @contextmanager
@@ -102,42 +79,22 @@ def _no_gc() -> Iterator[None]:
             gc.enable()
 
 
-def validate_loaded(loaded: LoadResult, now: datetime, parse_cache: ParseCache | None = None,
-                    builder: OrgBuilder | None = None) -> Result:
-    """Validate what was loaded. Consumes `loaded.entities` (the raw values are freed once modelled).
-
-    `parse_cache` is saved on the way: by the rule helper once it has sent its findings, when the
-    program ends at once (nothing then waits for it), else here after the rules. `builder` may hold
-    the models of the first entities already."""
-    from validator import parallel_rules
-    from validator.model import OrgBuilder
+def validate_loaded(loaded: LoadResult, now: datetime) -> Result:
+    """Validate what was loaded. Consumes `loaded.entities` (the raw values are freed once modelled)."""
+    from validator.model import build_org
     from validator.rules.context import Context
     from validator.rules.registry import load_all
-
-    rules = load_all()
-    checks = [rule for rule in rules.values() if rule.check is not None]
-    builder = builder if builder is not None else OrgBuilder()
-    entities = len(loaded.entities)
-    builder.add(loaded.entities[builder.count:])
-    org, model_findings = builder.finish()
-    jobs.keep_until_exit(loaded.entities)  # freeing them costs a tenth of a second at scale 1
-    loaded.entities = []  # a seventh of the peak memory of a large run (in-process callers)
-    context = Context(org, now)
-    later = partial(parse_cache.save, background=False) if parse_cache is not None and jobs.ENDS_AT_ONCE else None
-
-    def run_one(rule: Rule) -> list[Finding]:
-        return _run(rule, context)
-
-    # the rule helper is forked with the whole organisation modelled: it only runs rules
-    helper = parallel_rules.start(checks, lambda: run_one, entities, later)
-    findings = list(loaded.findings) + model_findings
-    found, saved = parallel_rules.finish(checks, run_one, helper)
-    findings.extend(found)
-    if parse_cache is not None and not saved:
-        parse_cache.save()
-    findings = _apply_severities(findings, org, rules)
     from validator.rules.waivers import apply_waivers
 
+    rules = load_all()
+    org, model_findings = build_org(loaded)
+    loaded.entities = []  # a seventh of the peak memory of a large run
+    context = Context(org, now)
+    findings = list(loaded.findings) + model_findings
+    for rule in rules.values():
+        if rule.check is not None:
+            findings.extend(_run(rule, context))
+    findings = _apply_severities(findings, org, rules)
     findings = apply_waivers(findings, context)
     findings.sort(key=Finding.sort_key)
     findings = cap_per_entity(findings)

@@ -52,7 +52,7 @@ def now(args: argparse.Namespace) -> datetime:
 def validated(args: argparse.Namespace) -> Result:
     from validator.engine import validate_repo
 
-    return validate_repo(repo_root(args), now(args), cache=not getattr(args, "no_cache", False))
+    return validate_repo(repo_root(args), now(args))
 
 
 def write_text(path: str | None, text: str, root: Path | None = None) -> None:

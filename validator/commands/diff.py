@@ -7,8 +7,6 @@ import json
 import sys
 from pathlib import Path
 
-from validator.cache import ParseCache
-
 FORMATS = ("markdown", "json")
 
 
@@ -33,18 +31,17 @@ def run(args: argparse.Namespace) -> int:
     moment = now(args)
     base_sources = sources_at(root, args.base)
     base_bytes = {source.path: source.data for source in base_sources if source.data is not None}
-    shared = SharedParses.in_memory()  # the head's unchanged files are not parsed again
-    before = validate_sources(base_sources, moment, shared)
+    before = validate_sources(base_sources, moment)
     del base_sources
     if args.head is None:
-        after = validate_repo(root, moment, parse_cache=shared)
+        after = validate_repo(root, moment)
         same = {path for path in after.files if base_bytes.get(path) is not None
                 and base_bytes[path] == _read(root, path)}
     else:
         head_sources = sources_at(root, args.head)
         same = {source.path for source in head_sources
                 if source.data is not None and base_bytes.get(source.path) == source.data}
-        after = validate_sources(head_sources, moment, shared)
+        after = validate_sources(head_sources, moment)
         del head_sources
     diff = compare(before, after, moment, same)
     if args.format == "json":
@@ -55,19 +52,6 @@ def run(args: argparse.Namespace) -> int:
 
         sys.stdout.write(render_diff(diff, args.base, args.head or "working tree"))
     return 1 if adds_error(diff) else 0
-
-
-class SharedParses(ParseCache):
-    """The parses of one load handed to the next load of the same bytes (a file's cache key is the
-    hash of its bytes), in memory: diff's head reuses its base's parse of every unchanged file."""
-
-    def get(self, key: str):
-        found = super().get(key)
-        if found is None:
-            kept = self._used.get(key)
-            if isinstance(kept, tuple):
-                return kept
-        return found
 
 
 def _read(root: Path, rel: str) -> bytes | None:

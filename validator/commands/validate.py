@@ -27,9 +27,6 @@ def run(args: argparse.Namespace) -> int:
     from validator.report import get_reporter
 
     result = validated(args)
-    from validator import jobs
-
-    jobs.keep_until_exit(result)  # the program ends right after the report: never tear the run down
     if args.baseline:
         from validator.commands.baseline import apply_baseline
 

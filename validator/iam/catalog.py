@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from functools import cache, lru_cache
 from pathlib import Path
 
-from validator.cache import read_signed, write_signed
+from validator.iam.digest import read_signed, write_signed
 
 LEVELS = ("List", "Read", "Write", "Permissions management", "Tagging")
 _DATA = ("shared", "data", "iam-definition.json")

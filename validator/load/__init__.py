@@ -1,33 +1,38 @@
 """load: files -> entities (plain dicts) with a position for every node, and loader findings.
 
-Nothing downstream parses YAML. Positions live in `Source` objects, a side table keyed by
-entity, never inside the model.
+Nothing downstream parses YAML. Each file is read by the fast tier (`load/fast.py`: yaml-rs values,
+positions from libyaml only when a finding asks) or, when the fast tier declines it, by the
+reference parser (`load/reference.py`: every position, every loader finding). Positions live in
+`Source` objects, a side table keyed by entity, never inside the model.
+
+`parse_text` reads one file's text; `load_sources` files already read; `load_repo` a repository
+on disk. One process, one pass: the helper processes and the parse cache were measured not to pay
+(benchmarks/RESULTS.md).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from validator.cache import ParseCache, key_of
 from validator.findings import Finding, one_line
-from validator.load import parallel, yamltree
-from validator.load.fastpath import documents_of, parse_fast
+from validator.load import fast, reference
 from validator.load.files import SourceFile, decode, list_repo_files, read_listed
-from validator.load.yamltree import Document, parse
+from validator.load.reference import Document, ParseResult
 
-__all__ = ["Source", "RawEntity", "LoadResult", "load_repo", "load_listed", "load_sources", "SourceFile"]
+__all__ = ["Source", "RawEntity", "LoadResult", "load_repo", "load_listed", "load_sources", "parse_text", "SourceFile"]
 
 MAX_ENTITIES = 500_000  # about 7x the 20,000-person benchmark organisation
 
 
 @dataclass(frozen=True, slots=True)
 class Source:
-    """Where an entity stands: its file, and the positions of its fields."""
+    """Where an entity stands: its file, and the positions of its fields (a dict from the reference
+    parser, or the fast tier's `Positions`, computed when first asked for)."""
 
     path: str
-    positions: dict
+    positions: dict | fast.Positions
     prefix: tuple = ()
 
     @property
@@ -63,81 +68,53 @@ class LoadResult:
     entities: list[RawEntity] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
     files: list[str] = field(default_factory=list)
-    nodes: int = 0  # YAML values built so far, against yamltree.MAX_NODES
+    nodes: int = 0  # YAML values built so far, against reference.MAX_NODES
     full: bool = False  # MAX_ENTITIES reached: the rest is not kept
 
 
-def load_repo(root: Path, cache: ParseCache | None = None,
-              meanwhile: Callable[[LoadResult], object] | None = None) -> LoadResult:
-    """Read every YAML file of the repository at `root` (unchanged files from `cache`, if given).
-
-    A large cold load is shared with a helper process (`load/parallel.py`); the result is the same.
-    `meanwhile` is called with the partial result each time this process is about to wait for the
-    next part of the helper's share (first after parsing its own share): work that can start early.
-    """
-    return load_listed(root, list_repo_files(root), cache, meanwhile)
+def load_repo(root: Path) -> LoadResult:
+    """Read every YAML file of the repository at `root`."""
+    return load_listed(root, list_repo_files(root))
 
 
-def load_listed(root: Path, listed: list[SourceFile], cache: ParseCache | None = None,
-                meanwhile: Callable[[LoadResult], object] | None = None) -> LoadResult:
+def load_listed(root: Path, listed: list[SourceFile]) -> LoadResult:
     """`load_repo` of files listed by `list_repo_files` (read below `root` when needed) or already
-    read (a tree from git, with their `size`)."""
-    work = cache if cache is not None else ParseCache.in_memory()
-    helper = parallel.start(root, listed, work)
-    if helper is None:
-        return load_sources((read_listed(root, item) for item in listed), cache)
-    result = LoadResult()
-    for i, item in enumerate(listed):
-        while i >= helper.start and helper.covered < i and helper.waiting:
-            if meanwhile is not None:  # before waiting for the next frame: go on with what we have
-                meanwhile(result)
-            helper.receive_one(work)
-        result.files.append(item.path)
-        sent = helper.sent.pop(i, None)
-        if sent is not None:  # read, parsed and offered to the cache by the helper
-            key, data = sent
-            load_one(SourceFile(item.path, data), result, work, key)
-        else:
-            load_one(read_listed(root, item), result, cache)
-    while helper.waiting:  # the end of the stream: the pipe is closed and the helper reaped
-        helper.receive_one(work)
-    return result
+    read (a tree from git)."""
+    return load_sources(read_listed(root, item) for item in listed)
 
 
-def load_sources(sources: Iterable[SourceFile], cache: ParseCache | None = None) -> LoadResult:
+def load_sources(sources: Iterable[SourceFile]) -> LoadResult:
     """Parse already-read files (from disk or from a git tree); one bad file never stops the rest."""
     result = LoadResult()
     for source in sources:
         result.files.append(source.path)
-        load_one(source, result, cache)
+        load_one(source, result)
     return result
 
 
-def load_one(source: SourceFile, result: LoadResult, cache: ParseCache | None = None, key: str | None = None) -> None:
-    """Load one file into `result`: from `cache` when it has it (`key`: its cache key, if known)."""
+def parse_text(text: str, max_nodes: int = reference.MAX_NODES) -> ParseResult:
+    """One file's documents, values and positions, and its loader problems (at most `max_nodes`
+    values): the fast tier when it accepts the file, else the reference parser."""
+    parsed = fast.parse(text, max_nodes)
+    return parsed if parsed is not None else reference.parse(text, max_nodes)
+
+
+def load_one(source: SourceFile, result: LoadResult) -> None:
+    """Load one file into `result`."""
     file_entity = f"file:{source.path}"
     if source.error is not None:
         result.findings.append(Finding("SCH007", "error", source.path, 1, file_entity,
                                        f"{source.path}: {source.error}"))
         return
-    data = source.data or b""
-    if key is None:
-        key = key_of(data) if cache is not None else ""
-    if cache is not None and _from_cache(cache, key, data, source.path, result):
-        return
-    text, error = decode(data)
+    text, error = decode(source.data or b"")
     if text is None:
         result.findings.append(Finding("SCH007", "error", source.path, 1, file_entity,
                                        f"{source.path}: {error}"))
         return
-    budget = yamltree.MAX_NODES - result.nodes
+    budget = reference.MAX_NODES - result.nodes
     if budget <= 0:
         return  # the file that exhausted the budget already has its SCH007 finding
-    parsed = parse_fast(text, budget)  # None: something unusual, the reference parser reports it
-    if parsed is None:
-        parsed = parse(text, budget)
-    elif cache is not None:
-        cache.put(key, parsed.nodes, [d.value for d in parsed.documents], [dict(d.positions) for d in parsed.documents])
+    parsed = parse_text(text, budget)
     result.nodes += parsed.nodes
     for problem in parsed.problems:
         entity, subject = file_entity, ""
@@ -175,18 +152,6 @@ def _ref_of(data: object) -> str | None:
         return f"absence:{data.get('person')}/{data.get('from')}"
     ident = data.get("id")
     return f"{kind.lower()}:{ident}" if isinstance(ident, str) else None
-
-
-def _from_cache(cache: ParseCache, key: str, data: bytes, path: str, result: LoadResult) -> bool:
-    """Take a clean file's documents from the cache; False when it is not there (or over budget)."""
-    cached = cache.get(key)
-    if cached is None or cached[0] > yamltree.MAX_NODES - result.nodes:
-        return False
-    nodes, values, tops = cached
-    result.nodes += nodes
-    for document in documents_of(data, values, tops):
-        _entities_of(document, path, result)
-    return True
 
 
 def _entities_of(document: Document, path: str, result: LoadResult) -> None:

@@ -1,4 +1,8 @@
-"""YAML text -> plain Python documents plus a position for every node.
+"""The reference parser: YAML text -> plain Python documents plus a position for every node.
+
+It reads every file the fast tier (`load/fast.py`) declines, which is every file with anything
+unusual, so every loader finding (SCH001, SCH002, SCH003, SCH006, SCH007) and its exact position
+comes from here. It is also what `tests/test_loader_fast.py` compares the fast tier with.
 
 We build values straight from libyaml's event stream (PyYAML's C parser) instead of letting
 PyYAML construct objects, because that is the only place where we can:

@@ -1,4 +1,5 @@
-"""The fastest load path: yaml-rs (a Rust YAML 1.2 parser) for files a cheap pre-scan shows are plain.
+"""The fast tier: values from yaml-rs (Rust) for files a cheap pre-scan shows are plain; positions
+from libyaml (C) for the few entities a finding points at.
 
 yaml-rs builds the values of a whole file in one call, about ten times faster than libyaml's event
 stream walked from Python. It does not give positions, does not refuse anchors, aliases or tags
@@ -18,18 +19,26 @@ thousands of nested compact sequences. So it is used only where none of that can
    document that is a scalar (never an entity: the reference parser reports it).
 3. One walk counts the values (against the run's budget), and gives up on a key that is not text;
    a file with any number is scanned for the number forms read differently.
-4. Positions are computed only when a finding first asks for one (`LazyPositions`): those of a
-   document's root and top-level list items from the text (`top_positions`, kept only when the
-   number of items matches), deeper ones by the reference parser.
 
-Giving up is always safe: the caller then tries the libyaml fast path, then the reference parser.
-`tests/test_loader_rsfast.py` checks values and positions against the reference parser.
+Giving up is always safe: the caller then runs the reference parser (`load/reference.py`), which
+reports exactly what is unusual. A file the fast tier accepted has no loader finding at all.
+
+Positions (`Positions`) are computed only when something asks for one, which is only for a
+finding: the document's root and its top-level list items from the text (`top_positions`), and
+anything deeper by letting libyaml's C composer (`yaml.compose`, the same scanner and marks as the
+reference parser) read only the text of that one entity, so a finding costs about the same whether
+the run has ten of them or ten thousand, and no file is ever parsed twice in Python.
+`tests/test_loader_fast.py` checks values and every position against the reference parser.
 """
 
 from __future__ import annotations
 
 import functools
 import re
+
+import yaml
+
+from validator.load.reference import MAX_NODES, Document, ParseResult, Path, Position, resolve_plain
 
 try:
     import yaml_rs
@@ -248,25 +257,26 @@ def _markers(text: str) -> list[int]:
     return [m for m in found if text[m + 3:m + 4] in ("", " ", "\n")]
 
 
-def top_positions(text: str, value: object, start: int, end: int) -> dict:
-    """Positions of a document's root and, for a block-list root, of each item: what libyaml reports
-    (line and column of the first character of each node), for the document in text[start:end].
-    Empty (positions then come from the reference parser when asked for) when unsure."""
+def _tops_and_starts(text: str, value: object, start: int, end: int) -> tuple[dict, list[int]]:
+    """The positions of a document's root and, for a block-list root, of each item: what libyaml
+    reports (line and column of the first character of each node), for the document in
+    text[start:end]; and the offset of each item's first line ([] when unsure). Positions not found
+    here (none is guessed) are computed by composing the text when asked for."""
     root = _CONTENT.search(text, start, end)
     if root is None or value is None:
-        return {}
+        return {}, []
     at = root.end() - 1
     line = text.count("\n", 0, at) + 1
     line_start = text.rfind("\n", 0, at) + 1
     indent = at - line_start
     top: dict = {(): (line, indent + 1)}
     if value.__class__ is not list or text[at] != "-":
-        return top
+        return top, []
     # each item's dash line; group 1: where its content starts when on the same line (the common case)
     item = _item_pattern(indent)
     matches = list(item.finditer(text, line_start, end))
     if len(matches) != len(value):  # type: ignore[arg-type]
-        return top
+        return top, []
     cursor, cursor_line = at, line
     for i, match in enumerate(matches):
         first = match.end(1)
@@ -275,14 +285,14 @@ def top_positions(text: str, value: object, start: int, end: int) -> dict:
         else:  # `-` then a line end or a comment: the content (if any) is on a later line
             first = _first_content_after(text, match.end())
             if first < 0:
-                return top
+                return top, []
             column = first - (text.rfind("\n", 0, first) + 1) + 1
             if column <= indent + 1:
-                continue  # an empty item: libyaml places its null oddly; the reference parser tells if asked
+                continue  # an empty item: libyaml places its null oddly; composing the text tells if asked
         cursor_line += text.count("\n", cursor, first)
         cursor = first
         top[(i,)] = (cursor_line, column)
-    return top
+    return top, [match.start() for match in matches]
 
 
 @functools.cache
@@ -301,3 +311,148 @@ def _first_content_after(text: str, at: int) -> int:
     newline = text.find("\n", at)
     following = _CONTENT.search(text, newline + 1) if newline >= 0 else None
     return -1 if following is None else following.end() - 1
+
+
+# --- positions ------------------------------------------------------------------------------------
+
+_NOT_FOUND = (0, 0)
+
+
+class FileText:
+    """A file's text and its documents' spans, shared by the position tables of its documents."""
+
+    __slots__ = ("text", "spans")
+
+    def __init__(self, text: str, spans: list[tuple[int, int]]):
+        self.text = text
+        self.spans = spans
+
+
+class Positions:
+    """The positions of one document read by the fast tier, each computed on first need (see the
+    module documentation). `get(path)` is what `Source.position` asks: (line, column), 1-based,
+    as the reference parser would give it, or `default` when the path is not in the document."""
+
+    __slots__ = ("_file", "_index", "_value", "_known", "_tops", "_starts", "_nodes")
+
+    def __init__(self, file: FileText, index: int, value: object):
+        self._file = file
+        self._index = index
+        self._value = value
+        self._known: dict[Path, Position] = {}
+        self._tops: dict | None = None  # the root's and top-level items' positions, once computed
+        self._starts: list[int] = []  # the offset of each top-level item's line, when the tops are known
+        self._nodes: dict[int, object] = {}  # composed nodes: -1 the whole document, i item i
+
+    def get(self, path: Path, default=None):
+        found = self._known.get(path)
+        if found is None:
+            found = self._known[path] = self._find(path)
+        return default if found is _NOT_FOUND else found
+
+    def __getitem__(self, path: Path) -> Position:
+        found = self.get(path)
+        if found is None:
+            raise KeyError(path)
+        return found
+
+    def _find(self, path: Path) -> Position:
+        tops = self._top_positions()
+        found = tops.get(path)
+        if found is not None:
+            return found
+        if path and path[0].__class__ is int and self._value.__class__ is list:
+            node, line_offset = self._item(path[0])
+            if node is not None:
+                return _walk(node, path[1:], line_offset)
+        node, line_offset = self._document()
+        return _walk(node, path, line_offset) if node is not None else _NOT_FOUND
+
+    def _top_positions(self) -> dict:
+        if self._tops is None:
+            file = self._file
+            start, end = file.spans[self._index]
+            self._tops, self._starts = _tops_and_starts(file.text, self._value, start, end)
+        return self._tops
+
+    def _document(self) -> tuple[object, int]:
+        """The whole document, composed by libyaml (once)."""
+        node = self._nodes.get(-1)
+        file = self._file
+        start, end = file.spans[self._index]
+        begin = file.text.rfind("\n", 0, start) + 1  # from the line start (a `---` marker's, if any)
+        if node is None:
+            node = self._nodes[-1] = compose(file.text[begin:end])
+        return node, file.text.count("\n", 0, begin)
+
+    def _item(self, index: int) -> tuple[object, int]:
+        """Top-level list item `index` alone, composed by libyaml from its own lines (once); None when
+        the item's lines are not known for sure (the whole document is composed instead)."""
+        starts = self._starts
+        if not 0 <= index < len(starts):
+            return None, 0
+        text = self._file.text
+        begin = starts[index]
+        line_offset = text.count("\n", 0, begin)
+        node = self._nodes.get(index)
+        if node is None:
+            end = starts[index + 1] if index + 1 < len(starts) else self._file.spans[self._index][1]
+            composed = compose(text[begin:end])
+            node = False  # not sure: the item's lines must hold one item, starting where the text said
+            if composed.__class__ is yaml.SequenceNode and len(composed.value) == 1:
+                mark = composed.value[0].start_mark
+                if (mark.line + 1 + line_offset, mark.column + 1) == self._tops.get((index,)):  # type: ignore[union-attr]
+                    node = composed.value[0]
+            self._nodes[index] = node
+        return (node, line_offset) if node is not False else (None, 0)
+
+
+def compose(text: str):
+    """libyaml's node tree of one document (C code; each node carries its start mark), or None."""
+    try:
+        return yaml.compose(text, Loader=yaml.CSafeLoader)
+    except yaml.YAMLError:
+        return None
+
+
+def _walk(node, path: Path, line_offset: int) -> Position:
+    """The position of `path` below `node`: a mapping key's position for a key, an item's for an index."""
+    mark = node.start_mark
+    for step in path:
+        cls = node.__class__
+        if cls is yaml.MappingNode:
+            for key, value in node.value:
+                if _key(key) == step:
+                    mark, node = key.start_mark, value
+                    break
+            else:
+                return _NOT_FOUND
+        elif cls is yaml.SequenceNode and step.__class__ is int and 0 <= step < len(node.value):
+            node = node.value[step]
+            mark = node.start_mark
+        else:
+            return _NOT_FOUND
+    return (mark.line + 1 + line_offset, mark.column + 1)
+
+
+def _key(node) -> object:
+    """A key node's value as the reference parser keeps it (a plain `null` key is the text "null")."""
+    if node.__class__ is not yaml.ScalarNode:
+        return None
+    if node.style:  # quoted or block: the text itself
+        return node.value
+    value = resolve_plain(node.value)
+    return "null" if value is None else value
+
+
+def parse(text: str, max_nodes: int = MAX_NODES) -> ParseResult | None:
+    """The documents of `text` with their values and (lazy) positions, or None: the reference parser
+    must read this file."""
+    found = values_of(text, max_nodes)
+    if found is None:
+        return None
+    values, nodes, spans = found
+    file = FileText(text, spans)
+    result = ParseResult(nodes=nodes)
+    result.documents = [Document(value, Positions(file, i, value), i) for i, value in enumerate(values)]
+    return result

@@ -1,8 +1,9 @@
-"""The yaml-rs tier of the fast load path agrees with the reference parser, or declines.
+"""The fast tier (yaml-rs values, positions from libyaml when asked) agrees with the reference parser,
+or declines.
 
-Declining (None) is always safe: the file then goes to the libyaml tier or the reference parser.
-What must never happen is a file the tier accepts with other values, other positions, another
-node count, or one the reference parser reports.
+Declining (None) is always safe: the file then goes to the reference parser. What must never
+happen is a file the tier accepts with other values, other positions, another node count, or one
+the reference parser reports.
 """
 
 from __future__ import annotations
@@ -15,12 +16,14 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+import validator.load as load
 from tests.yaml_strategies import documents, same
-from validator.load import rsfast
-from validator.load.fastpath import LazyPositions, _parse_rs, parse_fast
-from validator.load.yamltree import parse
+from validator.load import fast, load_repo, parse_text, reference
+from validator.load.fast import Positions
+from validator.load.reference import parse
 
-pytestmark = pytest.mark.skipif(rsfast.yaml_rs is None, reason="yaml-rs is not installed")
+pytestmark = pytest.mark.skipif(fast.yaml_rs is None, reason="yaml-rs is not installed")
+_parse_rs = fast.parse
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = 3000 if os.environ.get("DUTYGUARD_FUZZ") == "long" else 300  # `make fuzz` runs ten times as many
@@ -38,10 +41,11 @@ def assert_agree(text: str) -> bool:
     assert len(fast.documents) == len(reference.documents)
     for got, want in zip(fast.documents, reference.documents, strict=True):
         assert same(got.value, want.value)
-        assert isinstance(got.positions, LazyPositions)
-        for path, position in dict.items(got.positions):  # the eager (text-computed) positions
-            assert want.positions[path] == position, path
-        assert got.positions.complete() == want.positions
+        assert isinstance(got.positions, Positions)
+        for path, position in want.positions.items():
+            assert got.positions.get(path) == position, path
+        assert got.positions.get(("no such key",)) is None
+        assert got.positions.get((10**6,)) is None
     return True
 
 
@@ -141,19 +145,46 @@ def test_node_budget_is_declined():
     "--- # first\nkind: Team\nlist:\n- a\n- b\n",
     "- |\n  - not an item\n- b\n",
     "- a\n-\n- c\n",
+    "- kind: Team\n  members:\n  - a\n  - b\n- kind: Team\n  members: [c, d]\n",
     "---\n",  # an empty document (yaml-rs says None, as for no document: the marker tells them apart)
     "# only a comment\n",
 ])
-def test_top_level_positions_are_those_of_the_reference(text: str):
+def test_positions_are_those_of_the_reference(text: str):
     assert assert_agree(text)
-    documents = _parse_rs(text, 5_000_000).documents
-    for document in documents:  # every entity's line comes from the text, not from a re-parse
-        assert dict(document.positions) == {}  # nothing computed before it is asked for
-        document.positions.get(())
-        table = dict(document.positions)
-        assert all(len(path) <= 1 for path in table)  # the tops only: the reference parser did not run
-        if isinstance(document.value, list):
-            assert all((i,) in table for i, item in enumerate(document.value) if item is not None)
+
+
+def test_a_position_is_computed_from_the_entity_alone_never_by_the_reference_parser(monkeypatch):
+    items = "".join(f"- kind: Grant\n  id: g{i}\n  to: [a, b]\n  expires: 2026-01-01\n" for i in range(1000))
+    parsed = parse_text(items)
+    monkeypatch.setattr(reference, "parse", lambda *args: pytest.fail("the file was parsed again in Python"))
+    composed = []
+    compose = fast.compose
+    monkeypatch.setattr(fast, "compose", lambda text: composed.append(len(text)) or compose(text))
+    positions = parsed.documents[0].positions
+    assert positions.get((700, "expires")) == (2804, 3)
+    assert positions.get((700, "to", 1)) == (2803, 11)
+    assert composed == [len("- kind: Grant\n  id: g700\n  to: [a, b]\n  expires: 2026-01-01\n")]  # that item only
+
+
+def test_positions_ask_for_nothing_before_a_finding_needs_one(monkeypatch):
+    monkeypatch.setattr(fast, "compose", lambda text: pytest.fail("composed before anything was asked"))
+    parsed = parse_text("kind: Team\nid: x\nmembers:\n  - a\n  - b\n")
+    assert parsed.documents[0].value["members"] == ["a", "b"]
+
+
+def test_repository_loads_identically_through_both_parsers(monkeypatch):
+    got = load_repo(ROOT)
+    monkeypatch.setattr(fast, "parse", lambda text, budget: None)
+    want = load_repo(ROOT)
+    assert got.findings == want.findings
+    assert got.nodes == want.nodes
+    assert len(got.entities) == len(want.entities)
+    for a, b in zip(got.entities, want.entities, strict=True):
+        assert a.data == b.data
+        assert (a.source.path, a.source.prefix) == (b.source.path, b.source.prefix)
+        for path in b.source.positions:
+            if path[:len(b.source.prefix)] == b.source.prefix:
+                assert a.source.positions.get(path) == b.source.positions[path], (a.source.path, path)
 
 
 def test_yaml_rs_agrees_on_every_yaml_file_of_the_project():
@@ -163,10 +194,26 @@ def test_yaml_rs_agrees_on_every_yaml_file_of_the_project():
     assert parsed > len(corpus) // 2  # the yaml-rs tier really is the common path
 
 
-def test_parse_fast_uses_the_yaml_rs_tier_first(monkeypatch):
-    text = "kind: Team\nid: a\n"
+@pytest.mark.parametrize("text", [
+    "a: &x 1\nb: *x\n",                 # anchor and alias
+    "a: !!str 1\n",                     # tag
+    "<<: {a: 1}\nb: 2\n",               # merge key
+    "a: 1\nb: 2\na: 3\n",               # duplicate key
+    "a: [1, 2\n",                       # syntax error
+    "? [a, b]\n: 1\n",                  # a list as a key
+    "1: one\n",                         # a number as a key
+    "null: x\n",                        # null as a key
+    "a:\t\x07\n",                       # a control character
+    "[" * 70 + "]" * 70 + "\n",         # deeper than MAX_DEPTH
+])
+def test_unusual_files_go_to_the_reference_parser(text: str):
+    assert fast.parse(text) is None
+
+
+def test_load_uses_the_fast_tier_first(monkeypatch):
     calls = []
-    original = rsfast.values_of
-    monkeypatch.setattr(rsfast, "values_of", lambda *args: calls.append(args) or original(*args))
-    assert parse_fast(text).documents[0].value == {"kind": "Team", "id": "a"}
+    original = fast.parse
+    monkeypatch.setattr(fast, "parse", lambda *args: calls.append(args) or original(*args))
+    assert parse_text("kind: Team\nid: a\n").documents[0].value == {"kind": "Team", "id": "a"}
     assert calls
+    assert load is not None
