@@ -273,4 +273,4 @@ def test_access_changes_equal_those_of_the_full_tables(gitrepo):
     assert roles[0]["holders"] == ["alice", "carol", "dave", "grace"]
     assert roles[0]["gained"] == [{"action": "iam:PassRole",
                                    "resource": "arn:aws:ecs:eu-west-1:123456789012:service/prod/ledger",
-                                   "risk": ["permissions-management"]}]
+                                   "risk": ["permissions-management", "resource-exposure"]}]

@@ -122,7 +122,7 @@ def test_the_follow_the_sun_timeline_shows_three_hand_offs_a_day(browser, sites)
         full_days = sorted(days)[1:-1]                            # the horizon starts and ends at noon UTC
         assert len(full_days) == 27 and {days[d] for d in full_days} == {3}, days
         tooltip = marks.first.locator("title").text_content()
-        assert re.fullmatch(r"hand-off Mon 2026-11-23 15:00 UTC: gina → ivan", tooltip), tooltip
+        assert re.fullmatch(r"hand-off Mon 2026-11-23 15:00 UTC: [a-z]+ → [a-z]+", tooltip), tooltip
         assert visit.page.get_by_text("Level 1: 84 hand-offs").is_visible()
         _screenshot(visit.page, "timeline-follow-the-sun.png")
     finally:

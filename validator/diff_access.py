@@ -82,8 +82,9 @@ def _labels(action: str, level: str | None, unscoped: bool, everything: bool) ->
         found.append("privilege-escalation")
     if level == "Permissions management":
         found.append("permissions-management")
-        if action.partition(":")[0] not in _IDENTITY_SERVICES:
-            found.append("resource-exposure")
+    if (level == "Permissions management" and action.partition(":")[0] not in _IDENTITY_SERVICES) \
+            or action in _exposure():
+        found.append("resource-exposure")
     if action in credentials:
         found.append("credentials-exposure")
     if action in data:
@@ -95,15 +96,25 @@ def _labels(action: str, level: str | None, unscoped: bool, everything: bool) ->
 
 @lru_cache(maxsize=1)
 def _lists() -> tuple[frozenset[str], frozenset[str], frozenset[str], frozenset[str]]:
-    from validator.iam.escalation import ALWAYS, UNSCOPED
+    """The risk data of the ACC rules (validator/iam/risk.py: cloudsplaining's and policy_sentry's lists):
+    single actions that escalate whatever their resource (iam:*, sts:*), those that escalate on every
+    resource, actions that return credentials, and data reads."""
+    from validator.iam import risk
 
-    try:
-        from cloudsplaining.shared.constants import ACTIONS_THAT_RETURN_CREDENTIALS, READ_ONLY_DATA_EXFILTRATION_ACTIONS
-    except ImportError:  # pragma: no cover - cloudsplaining is a locked dependency
-        ACTIONS_THAT_RETURN_CREDENTIALS, READ_ONLY_DATA_EXFILTRATION_ACTIONS = [], []  # noqa: N806
-    lower = lambda names: frozenset(n.lower() for n in names)  # noqa: E731
-    return (lower(ALWAYS), lower(UNSCOPED), lower(ACTIONS_THAT_RETURN_CREDENTIALS),
-            lower(READ_ONLY_DATA_EXFILTRATION_ACTIONS) | lower(_DATA_READS))
+    single = frozenset(actions[0] for actions in risk.escalation_methods().values() if len(actions) == 1)
+    always = frozenset(a for a in single if a.partition(":")[0] in _IDENTITY_SERVICES)
+    return (always, single - always, risk.credentials_exposure(), risk.data_exfiltration() | _lower(_DATA_READS))
+
+
+@lru_cache(maxsize=1)
+def _exposure() -> frozenset[str]:
+    from validator.iam import risk
+
+    return risk.resource_exposure_listed()
+
+
+def _lower(names) -> frozenset[str]:
+    return frozenset(n.lower() for n in names)
 
 
 def _last_segment(resource: str) -> str:
