@@ -118,7 +118,7 @@ def test_a_widened_role_shows_its_holders_fields_and_new_actions_with_risks(exam
     markdown = diff(example, "markdown").out
     lines = headline_lines(markdown)
     assert lines["Roles widened"].startswith(
-        "1 role held by 5 people: checkout-deploy held by 5 people: gains 6 actions with privilege-escalation")
+        "checkout-deploy held by 5 people: gains 6 actions with privilege-escalation")
     assert "privilege-escalation" in lines["Roles widened"] and "session 1h → 12h" in lines["Roles widened"]
     assert "account 111122223333 → 999988887777" in lines["Roles widened"]
     assert "5 people can newly do more" in lines["Access"]

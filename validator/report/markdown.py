@@ -204,8 +204,8 @@ def headlines(diff: dict) -> list[tuple[str, str]]:
     widened = [r for r in roles if r["gained"] or _wider_fields(r)]
     if widened:
         holders = {p for r in widened for p in r["holders"]}
-        out.append(("Roles widened", f"{_plural(len(widened), 'role')} held by {_people(len(holders))}: "
-                    + _listed([_role_summary(r) for r in widened], 3, " · ")))
+        prefix = f"{_plural(len(widened), 'role')} held by {_people(len(holders))}: " if len(widened) > 1 else ""
+        out.append(("Roles widened", prefix + _listed([_role_summary(r) for r in widened], 3, " · ")))
     other_roles = [r for r in roles if r not in widened]
     if other_roles:
         out.append(("Roles changed", f"{_plural(len(other_roles), 'role')}: "
@@ -304,7 +304,13 @@ def _identity_text(change: dict) -> str:
 
 
 def _change_text(change: dict) -> str:
-    return f"{change['entity']} {change['field']} {_short(change['before'])} → {_short(change['after'])}"
+    """'escalation:x levels.0.after 15m → 25m'; values only where they are short."""
+    text = f"{change['entity']} {change['field']}"
+    values = (change["before"], change["after"])
+    if all(not isinstance(v, (dict, list)) or (isinstance(v, list) and len(v) <= 5
+                                               and not any(isinstance(i, (dict, list)) for i in v)) for v in values):
+        text += f" {_short(values[0])} → {_short(values[1])}"
+    return text
 
 
 def _new_entities(diff: dict) -> list[dict]:
