@@ -426,3 +426,15 @@ def test_a_role_reached_by_assumption_shows_in_the_holders_access_with_the_path(
     assumed = [c for c in rows if "role:platform-ops-bridge" in c["via"]]
     assert assumed and assumed[0]["via"] == ["team:platform", "grant:platform-ops-bridge", "role:platform-ops-bridge"]
     assert [c for c in rows if c["via"] == ["team:payments", "grant:payments-readonly"]]
+
+
+def test_a_rotation_the_engine_cannot_evaluate_is_never_shown_as_paging_nobody(example):
+    example.replace("policy/settings.yaml", "horizon: 28d", "horizon: 100d")
+    example.replace("ownership/rotations/payments.yaml", "    start: 2026-01-05T09:00\n    turn: 1w\n",
+                    "    start: 2026-01-05T09:00\n    turn: 1m\n")  # every minute: too many hand-offs
+    example.commit("a rotation with 144,000 hand-offs")
+    result = diff(example)
+    out = result.json()
+    assert result.code == 1 and any(f["rule"] == "ROT002" for f in out["findings"]["new"])
+    assert not [o for o in out["oncall"] if o["service"] in ("checkout-api", "ledger")]
+    assert change(out, "rotation:payments-primary", "layers.0.turn")["after"] == "1m"

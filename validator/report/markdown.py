@@ -108,8 +108,8 @@ def _verb(n: int, singular: str, plural: str) -> str:
     return singular if n == 1 else plural
 
 
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+def _plural(n: int, word: str, plural: str | None = None) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {plural or word + 's'}"
 
 
 def headline(diff: dict) -> str:
@@ -243,12 +243,15 @@ def headlines(diff: dict) -> list[tuple[str, str]]:
     if diff["ownership"]:
         out.append(("Ownership", f"{_plural(len(diff['ownership']), 'change')} of owners, tiers, "
                     "escalations, team members or leads"))
-    whole = {c["entity"] for c in new_entities + gone}
+    whole = {c["entity"] for c in new_entities + gone} | {f"role:{r['role']}" for r in roles}
     shown = {id(c) for c in identity + definitions}
-    other = [c for c in diff.get("changes", []) if c["entity"] not in whole and id(c) not in shown]
+    owned = {(o["entity"], o["field"]) for o in diff["ownership"]}
+    other = [c for c in diff.get("changes", []) if c["entity"] not in whole and id(c) not in shown
+             and (c["entity"], c["field"]) not in owned]
     if other:
         entities = sorted({c["entity"] for c in other})
-        out.append(("Other changes", f"{_plural(len(other), 'value')} in {_plural(len(entities), 'entity')}: "
+        out.append(("Other changes", f"{_plural(len(other), 'value')} in "
+                    f"{_plural(len(entities), 'entity', 'entities')}: "
                     + _listed([f"{c['entity']} {c['field']}" for c in other])))
     warnings = [f for f in diff["findings"]["new"] if f["severity"] == "warning"]
     fixed = diff["findings"]["fixed"]
