@@ -274,3 +274,33 @@ def test_access_changes_equal_those_of_the_full_tables(gitrepo):
     assert roles[0]["gained"] == [{"action": "iam:PassRole",
                                    "resource": "arn:aws:ecs:eu-west-1:123456789012:service/prod/ledger",
                                    "risk": ["permissions-management"]}]
+
+
+def test_the_head_reuses_the_bases_parses_and_finds_exactly_the_same(gitrepo, monkeypatch):
+    """The head's unchanged files come from the base's parses (no second parse), with the same result."""
+    from datetime import UTC, datetime
+
+    from validator.diff_changes import structural_changes
+    from validator.diff_parses import SharedParses
+    from validator.engine import validate_sources
+    from validator.git import sources_at
+
+    now = datetime(2026, 11, 23, 12, tzinfo=UTC)
+    gitrepo.replace("ownership/services.yaml", "owner: payments", "owner: paymnets")
+    head = gitrepo.commit("typo")
+    shared = SharedParses.in_memory()
+    validate_sources(sources_at(gitrepo.root, "base"), now, shared)
+    served = []
+    original = SharedParses.get
+
+    def counting(self, key):
+        found = original(self, key)
+        served.append(found is not None)
+        return found
+
+    monkeypatch.setattr(SharedParses, "get", counting)
+    reused = validate_sources(sources_at(gitrepo.root, head), now, shared)
+    monkeypatch.undo()
+    fresh = validate_sources(sources_at(gitrepo.root, head), now)
+    assert served.count(True) == len(served) - 1  # every file but the changed one
+    assert reused.findings == fresh.findings and structural_changes(fresh.org, reused.org)[0] == []

@@ -7,8 +7,6 @@ import json
 import sys
 from pathlib import Path
 
-from validator.cache import ParseCache
-
 FORMATS = ("markdown", "json")
 
 
@@ -23,6 +21,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from validator.commands.common import now, repo_root
     from validator.diff import adds_error, compare
+    from validator.diff_parses import SharedParses
     from validator.engine import validate_repo, validate_sources
     from validator.git import check_ref, sources_at
 
@@ -55,19 +54,6 @@ def run(args: argparse.Namespace) -> int:
 
         sys.stdout.write(render_diff(diff, args.base, args.head or "working tree"))
     return 1 if adds_error(diff) else 0
-
-
-class SharedParses(ParseCache):
-    """The parses of one load handed to the next load of the same bytes (a file's cache key is the
-    hash of its bytes), in memory: diff's head reuses its base's parse of every unchanged file."""
-
-    def get(self, key: str):
-        found = super().get(key)
-        if found is None:
-            kept = self._used.get(key)
-            if isinstance(kept, tuple):
-                return kept
-        return found
 
 
 def _read(root: Path, rel: str) -> bytes | None:
