@@ -118,7 +118,7 @@ def test_a_widened_role_shows_its_holders_fields_and_new_actions_with_risks(exam
     markdown = diff(example, "markdown").out
     lines = headline_lines(markdown)
     assert lines["Roles widened"].startswith(
-        "1 role held by 5 people: checkout-deploy held by 5 people: gains 6 actions with privilege-escalation")
+        "checkout-deploy held by 5 people: gains 6 actions with privilege-escalation")
     assert "privilege-escalation" in lines["Roles widened"] and "session 1h → 12h" in lines["Roles widened"]
     assert "account 111122223333 → 999988887777" in lines["Roles widened"]
     assert "5 people can newly do more" in lines["Access"]
@@ -363,3 +363,78 @@ def test_the_output_has_the_documented_keys_and_entry_shapes(example):
     assert out["access"]["added"] and out["access"]["changed"] and out["changes"]
     raw = diff(example).out
     assert raw.isascii()  # JSON is written ASCII-only
+
+
+# --- findings by fingerprint (unit) ---------------------------------------------------------------
+
+def _finding(severity: str, message: str, rule: str = "ROT001", line: int = 3):
+    from validator.findings import Finding
+
+    return Finding(rule, severity, "ownership/x.yaml", line, "service:legacy-billing", message,
+                   subject="rotation:legacy-billing-oncall/layer:workdays")
+
+
+def test_findings_are_matched_by_fingerprint_not_line_or_message():
+    from validator.diff import adds_error, findings_changes
+
+    moved = findings_changes([_finding("error", "one person", line=3)], [_finding("error", "one person", line=9)])
+    assert moved == {"new": [], "fixed": [], "changed": []}
+    reworded = findings_changes([_finding("error", "1 person")], [_finding("error", "2 people")])
+    [changed] = reworded["changed"]
+    assert changed["message"] == "2 people" and changed["before"] == {"severity": "error", "message": "1 person"}
+    assert reworded["new"] == [] and reworded["fixed"] == [] and not adds_error({"findings": reworded})
+
+
+def test_a_waiver_that_expires_adds_an_error_and_a_new_waiver_is_newly_waived():
+    from validator.diff import adds_error, findings_changes
+    from validator.report.markdown import render_diff
+
+    expired = findings_changes([_finding("waived", "x")], [_finding("error", "x")])
+    assert [f["severity"] for f in expired["changed"]] == ["error"] and adds_error({"findings": expired})
+    waived = findings_changes([_finding("error", "x")], [_finding("waived", "x")])
+    diff = {"access": {"added": [], "removed": [], "changed": []}, "roles": [], "ownership": [], "changes": [],
+            "oncall": [], "findings": waived}
+    lines = headline_lines(render_diff(diff, "main", "working tree"))
+    assert lines["Newly waived"] == "1 finding newly waived: ROT001 service:legacy-billing"
+    assert not adds_error({"findings": waived})
+
+
+def test_every_action_is_one_admin_entry():
+    from validator.diff_access import summarise
+    from validator.iam.catalog import catalog
+
+    keys = [(name, "*", ()) for name in catalog().canonical.values()]
+    [entry] = summarise(keys, {key: ("write",) for key in keys})
+    assert entry["action"] == "*" and entry["count"] == len(keys) and entry["resource"] == "*"
+
+
+def test_a_role_reached_by_assumption_shows_in_the_holders_access_with_the_path(example):
+    """platform-ops-bridge may assume checkout-readonly: platform people who reach it that way see its
+    new actions too, with the path through the bridge."""
+    example.replace("policy/roles/checkout.yaml",
+                    '      resources: ["arn:aws:ecs:eu-west-1:111122223333:container-instance/prod/*"]\n',
+                    '      resources: ["arn:aws:ecs:eu-west-1:111122223333:container-instance/prod/*"]\n'
+                    '    - {effect: Allow, actions: [ecs:StopTask], '
+                    'resources: ["arn:aws:ecs:eu-west-1:111122223333:task/prod/*"]}\n')
+    example.commit("read-only may stop tasks")
+    out = diff_json(example)
+    [role] = out["roles"]
+    assert role["role"] == "checkout-readonly"
+    rows = [c for c in out["access"]["changed"] if c["role"] == "checkout-readonly"]
+    assert sorted(c["person"] for c in rows) == role["holders"]
+    assert all([g["action"] for g in c["gained"]] == ["ecs:StopTask"] for c in rows)
+    assumed = [c for c in rows if "role:platform-ops-bridge" in c["via"]]
+    assert assumed and assumed[0]["via"] == ["team:platform", "grant:platform-ops-bridge", "role:platform-ops-bridge"]
+    assert [c for c in rows if c["via"] == ["team:payments", "grant:payments-readonly"]]
+
+
+def test_a_rotation_the_engine_cannot_evaluate_is_never_shown_as_paging_nobody(example):
+    example.replace("policy/settings.yaml", "horizon: 28d", "horizon: 100d")
+    example.replace("ownership/rotations/payments.yaml", "    start: 2026-01-05T09:00\n    turn: 1w\n",
+                    "    start: 2026-01-05T09:00\n    turn: 1m\n")  # every minute: too many hand-offs
+    example.commit("a rotation with 144,000 hand-offs")
+    result = diff(example)
+    out = result.json()
+    assert result.code == 1 and any(f["rule"] == "ROT002" for f in out["findings"]["new"])
+    assert not [o for o in out["oncall"] if o["service"] in ("checkout-api", "ledger")]
+    assert change(out, "rotation:payments-primary", "layers.0.turn")["after"] == "1m"

@@ -126,7 +126,7 @@ def test_a_two_thousand_service_change_stays_readable():
     assert len(text) <= MAX_COMMENT + 200
     visible = text.split("<details>")[0]
     assert "- **Entities**: 2000 new: service:svc-0000" in visible
-    assert "- **Roles widened**: 1 role held by 40 people" in visible
+    assert "- **Roles widened**: checkout-deploy held by 40 people: gains 1 action with privilege-escalation" in visible
     assert "2000 services page other people in 8000 windows" in visible
     assert "| checkout-deploy | gained | ssm:SendCommand |" in visible  # never folded away
     assert "| svc-0000 | team-0 | 1 | esc-0 |" in visible

@@ -31,8 +31,9 @@ _SKIPPED = frozenset({"kind", "id"})  # named by the entity itself
 
 def plain(value: Any) -> Any:
     """A modelled value as plain JSON data: mappings with the YAML field names (`from`, not `from_`),
-    times in ISO 8601, durations as written (`15m`); a user's own mapping (conditions, severity,
-    tiers) with its keys sorted, since their order means nothing."""
+    times in ISO 8601, durations as written (`15m`), fields without a value left out (a change to or
+    from none shows as `null`); a user's own mapping (conditions, severity, tiers) with its keys
+    sorted, since their order means nothing."""
     if value is None or isinstance(value, (bool, int, float, str)):
         return value
     if isinstance(value, (datetime, date, time)):
@@ -42,12 +43,13 @@ def plain(value: Any) -> Any:
     if isinstance(value, dict):
         return {str(k): plain(value[k]) for k in sorted(value, key=str)}
     if isinstance(value, BaseModel):
-        return {_name(name, info.alias): plain(getattr(value, name)) for name, info in type(value).model_fields.items()}
+        return {_name(name, info.alias): plain(item) for name, info in type(value).model_fields.items()
+                if (item := getattr(value, name)) is not None}
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         fields = dataclasses.fields(value)
         if [f.name for f in fields] == ["amount", "unit"]:  # Duration
             return str(value)
-        return {_name(f.name, None): plain(getattr(value, f.name)) for f in fields}
+        return {_name(f.name, None): plain(item) for f in fields if (item := getattr(value, f.name)) is not None}
     return str(value)
 
 

@@ -66,8 +66,11 @@ def paging_changes(before: Result, after: Result, touched: dict[str, set[str]],
         return views[key]
 
     for service in affected_services(before, after, touched):
-        old = steps(0, before, before.org.services[service].escalation)
-        new = steps(1, after, after.org.services[service].escalation)
+        old_escalation, new_escalation = before.org.services[service].escalation, after.org.services[service].escalation
+        if not (_known(before, old_escalation) and _known(after, new_escalation)):
+            continue  # a rotation the engine cannot evaluate (its findings say why): never shown as "nobody"
+        old = steps(0, before, old_escalation)
+        new = steps(1, after, new_escalation)
         windows = _differences(old, new, w0, w1)
         if not windows:
             continue
@@ -76,6 +79,22 @@ def paging_changes(before: Result, after: Result, touched: dict[str, set[str]],
                         "before": was, "after": now})
         out.append({"service": service, "more": max(0, len(windows) - limit)})
     return out
+
+
+def _known(result: Result, escalation_id: str | None) -> bool:
+    """Whether every rotation the escalation names that exists has a timeline over the horizon."""
+    from validator.oncall.views import rotation_timeline
+
+    escalation = result.org.escalations.get(escalation_id) if escalation_id else None
+    if escalation is None:
+        return True
+    for level in escalation.levels:
+        for target in level.targets:
+            kind, _, ident = target.partition(":")
+            if kind == "rotation" and ident in result.org.rotations \
+                    and rotation_timeline(result.context, ident) is None:
+                return False
+    return True
 
 
 def _differences(old: list, new: list, w0: int, w1: int) -> list[tuple]:

@@ -96,8 +96,8 @@ def _verb(n: int, singular: str, plural: str) -> str:
     return singular if n == 1 else plural
 
 
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+def _plural(n: int, word: str, plural: str | None = None) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {plural or word + 's'}"
 
 
 def headline(diff: dict) -> str:
@@ -192,8 +192,8 @@ def headlines(diff: dict) -> list[tuple[str, str]]:
     widened = [r for r in roles if r["gained"] or _wider_fields(r)]
     if widened:
         holders = {p for r in widened for p in r["holders"]}
-        out.append(("Roles widened", f"{_plural(len(widened), 'role')} held by {_people(len(holders))}: "
-                    + _listed([_role_summary(r) for r in widened], 3, " · ")))
+        prefix = f"{_plural(len(widened), 'role')} held by {_people(len(holders))}: " if len(widened) > 1 else ""
+        out.append(("Roles widened", prefix + _listed([_role_summary(r) for r in widened], 3, " · ")))
     other_roles = [r for r in roles if r not in widened]
     if other_roles:
         out.append(("Roles changed", f"{_plural(len(other_roles), 'role')}: "
@@ -231,12 +231,15 @@ def headlines(diff: dict) -> list[tuple[str, str]]:
     if diff["ownership"]:
         out.append(("Ownership", f"{_plural(len(diff['ownership']), 'change')} of owners, tiers, "
                     "escalations, team members or leads"))
-    whole = {c["entity"] for c in new_entities + gone}
+    whole = {c["entity"] for c in new_entities + gone} | {f"role:{r['role']}" for r in roles}
     shown = {id(c) for c in identity + definitions}
-    other = [c for c in diff.get("changes", []) if c["entity"] not in whole and id(c) not in shown]
+    owned = {(o["entity"], o["field"]) for o in diff["ownership"]}
+    other = [c for c in diff.get("changes", []) if c["entity"] not in whole and id(c) not in shown
+             and (c["entity"], c["field"]) not in owned]
     if other:
         entities = sorted({c["entity"] for c in other})
-        out.append(("Other changes", f"{_plural(len(other), 'value')} in {_plural(len(entities), 'entity')}: "
+        out.append(("Other changes", f"{_plural(len(other), 'value')} in "
+                    f"{_plural(len(entities), 'entity', 'entities')}: "
                     + _listed([f"{c['entity']} {c['field']}" for c in other])))
     warnings = [f for f in diff["findings"]["new"] if f["severity"] == "warning"]
     fixed = diff["findings"]["fixed"]
@@ -292,7 +295,13 @@ def _identity_text(change: dict) -> str:
 
 
 def _change_text(change: dict) -> str:
-    return f"{change['entity']} {change['field']} {_short(change['before'])} → {_short(change['after'])}"
+    """'escalation:x levels.0.after 15m → 25m'; values only where they are short."""
+    text = f"{change['entity']} {change['field']}"
+    values = (change["before"], change["after"])
+    if all(not isinstance(v, (dict, list)) or (isinstance(v, list) and len(v) <= 5
+                                               and not any(isinstance(i, (dict, list)) for i in v)) for v in values):
+        text += f" {_short(values[0])} → {_short(values[1])}"
+    return text
 
 
 def _new_entities(diff: dict) -> list[dict]:
