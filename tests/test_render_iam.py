@@ -32,8 +32,9 @@ def test_example_policy_documents_are_clean_under_parliament(tmp_path: Path) -> 
 
     result, out = render(tmp_path, ROOT, "json")
     assert result.code == 0, result.err
-    documents = sorted((out / "roles").glob("*.json"))
-    assert {p.stem for p in documents} == set(validate_repo(ROOT, datetime(2026, 11, 23, tzinfo=UTC)).org.roles)
+    documents = sorted(p for p in (out / "roles").glob("*.json") if not p.name.endswith(".managed.json"))
+    roles = validate_repo(ROOT, datetime(2026, 11, 23, tzinfo=UTC)).org.roles
+    assert {p.stem for p in documents} == {rid for rid, role in roles.items() if role.statements}
     for path in documents:
         findings = [enhance_finding(f) or f for f in analyze_policy_string(path.read_text()).findings]
         bad = [(f.issue, f.severity, f.detail) for f in findings if f.issue not in ACCEPTED_PARLIAMENT]
@@ -145,3 +146,31 @@ def test_example_iam_terraform_passes_terraform_validate(tmp_path: Path) -> None
     report = _terraform_validate(out, tmp_path)
     assert report["valid"], report["diagnostics"]
     assert report["warning_count"] == 0, report["diagnostics"]
+
+
+def test_managed_policies_render_as_identity_center_attachments(repo, tmp_path: Path) -> None:
+    roles = ("- {kind: Role, id: support-console, environment: staging, account: \"123456789012\",\n"
+             "   managed_policies: [job-function/ViewOnlyAccess, ReadOnlyAccess]}\n"
+             "- {kind: Role, id: mixed, environment: staging, account: \"123456789012\",\n"
+             "   managed_policies: [SecurityAudit],\n"
+             "   statements: [{effect: Allow, actions: [ecs:DescribeServices], resources: [\"*\"]}]}\n")
+    grants = "- {kind: Grant, id: g, role: support-console, to: [person:alice], reason: r, approved_by: [bob],\n" \
+             "   expires: 2026-12-01}\n"
+    root = repo({"ownership/people.yaml": minimal_people("alice", "bob"), "policy/roles.yaml": roles,
+                 "policy/grants.yaml": grants})
+    result, out = render(tmp_path, root, "terraform")
+    assert result.code == 0, result.err
+    resources = json.loads((out / "permission_sets.tf.json").read_text())["resource"]
+    attached = resources["aws_ssoadmin_managed_policy_attachment"]
+    assert {k: v["managed_policy_arn"] for k, v in attached.items()} == {
+        "support-console__job-function_ViewOnlyAccess": "arn:aws:iam::aws:policy/job-function/ViewOnlyAccess",
+        "support-console__ReadOnlyAccess": "arn:aws:iam::aws:policy/ReadOnlyAccess",
+        "mixed__SecurityAudit": "arn:aws:iam::aws:policy/SecurityAudit"}
+    assert attached["mixed__SecurityAudit"]["permission_set_arn"] == "${aws_ssoadmin_permission_set.mixed.arn}"
+    # a role with no statements of its own gets no (empty, invalid) inline policy
+    assert set(resources["aws_ssoadmin_permission_set_inline_policy"]) == {"mixed"}
+    result, out = render(tmp_path, root, "json")
+    assert sorted(p.name for p in (out / "roles").iterdir()) == [
+        "mixed.json", "mixed.managed.json", "support-console.managed.json"]
+    assert json.loads((out / "roles" / "support-console.managed.json").read_text()) == {"ManagedPolicyArns": [
+        "arn:aws:iam::aws:policy/job-function/ViewOnlyAccess", "arn:aws:iam::aws:policy/ReadOnlyAccess"]}
