@@ -27,6 +27,7 @@ from validator.rules.oncall_views import (
     horizon,
     hours_label,
     nobody_paged,
+    paging,
     rotation_targets,
     rotation_timeline,
     support_mask,
@@ -464,3 +465,87 @@ def unused_rotation(ctx: Context) -> Iterator[Issue]:
             yield Issue(rotation.ref, f"rotation {rotation.id} is not used by any escalation: add "
                         f"\"rotation:{rotation.id}\" to an escalation level or remove the rotation")
 
+
+
+def _production_roles_of(ctx: Context) -> dict[str, frozenset[str]]:
+    """Person -> the production roles they reach (through teams, unexpired grants and role assumption)."""
+    def build() -> dict[str, frozenset[str]]:
+        from validator.graph.access import effective_access
+
+        roles = ctx.org.roles
+        out: dict[str, set[str]] = {}
+        for reach in effective_access(ctx.org, ctx.now):
+            role = roles.get(reach.role)
+            if role is not None and role.environment == "production":
+                out.setdefault(reach.person, set()).add(reach.role)
+        return {person: frozenset(found) for person, found in out.items()}
+
+    return ctx.memo("rotation.production_roles", build)
+
+
+def _roles_for_services(ctx: Context) -> dict[str, list[str]]:
+    """Service id -> the production roles whose `service` or `operates` names it, sorted."""
+    def build() -> dict[str, list[str]]:
+        out: dict[str, list[str]] = {}
+        for role in sorted(ctx.org.roles.values(), key=lambda r: r.id):
+            if role.environment != "production":
+                continue
+            for service_id in dict.fromkeys([*([role.service] if role.service else []), *role.operates]):
+                out.setdefault(service_id, []).append(role.id)
+        return out
+
+    return ctx.memo("rotation.roles_for_services", build)
+
+
+@rule("ROT008", "warning", "on call but unable to act")
+def on_call_without_access(ctx: Context) -> Iterator[Issue]:
+    """
+    Someone on the first level of a service's escalation during the horizon holds no production
+    role for that service: a role whose `service` names it, or whose `operates` lists it (a
+    support team's restart and roll-back buttons for other teams' services). Checked only for
+    services that have such roles; the people and the windows in which they are on call are named.
+
+    Rationale: the first responder must be able to act when paged: roll back, restart, scale.
+    Someone paged at 03:00 who cannot touch the service can only wake somebody else. Effective
+    access counts (teams, unexpired grants, role assumption), as `dutyguard access` shows it.
+
+    Fails:
+        - {kind: Role, id: checkout-deploy, environment: production, account: "123456789012",
+           service: checkout-api, statements: [...]}
+        - {kind: Grant, id: payments-deploy, role: checkout-deploy, to: [team:payments], reason: ...}
+        - {kind: Escalation, id: pay, levels: [{targets: ["rotation:pay-support"], after: 15m}, ...]}
+        # pay-support's members are in team support, which holds no role for checkout-api
+    Passes:
+        - {kind: Role, id: checkout-support, environment: production, account: "123456789012",
+           operates: [checkout-api], statements: [...]}
+        - {kind: Grant, id: support-buttons, role: checkout-support, to: [team:support], reason: ...}
+    """
+    w0, w1 = horizon(ctx)
+    roles_for = _roles_for_services(ctx)
+    if not roles_for:
+        return
+    held = _production_roles_of(ctx)
+    escalations = ctx.org.escalations
+    for service, _ in _paging(ctx):
+        needed = roles_for.get(service.id)
+        escalation = escalations[service.escalation or ""]
+        if not needed or not escalation.levels:
+            continue
+        direct, sources = paging(ctx, escalation)[0]
+        spans: dict[str, list[tuple[int, int]]] = {person: [(w0, w1)] for person in direct}
+        for segments in sources:
+            for start, end, person in segments:
+                spans.setdefault(person, []).append((max(start, w0), min(end, w1)))
+        needed_set = set(needed)
+        unable = sorted(person for person in spans if not needed_set & held.get(person, frozenset()))
+        zone = escalation_zone(ctx, escalation)
+        roles = ", ".join(needed)
+        for person in unable:
+            windows = normalise(spans[person])
+            if not windows:
+                continue
+            yield Issue(service.ref, f"{person} is on the first level of escalation {escalation.id} for "
+                        f"{service.id} {describe_windows(windows, zone)} but holds no production role for "
+                        f"{service.id} ({roles}), so cannot roll back or restart it when paged: grant them one "
+                        f"(or give a role they hold `operates: [{service.id}]`)", ("levels", 0),
+                        at=escalation.ref, subject=f"person:{person}")
