@@ -438,10 +438,53 @@ def too_many_night_hours(ctx: Context) -> Iterator[Issue]:
             over.append((person_id, person, per_week, rotations))
     over.sort(key=itemgetter(0))  # the few over the limit in id order, not everyone
     for person_id, person, per_week, rotations in over:
-        yield Issue(person.ref, f"{person_id} is on call {per_week:.1f} night hours a week "
-                    f"({ctx.settings.night.from_}–{ctx.settings.night.to} {person.timezone}) over the next "
-                    f"{ctx.settings.horizon} in {', '.join(rotations)}, more than max_night_hours_per_week "
-                    f"{limit:g}: hand the night to people in another time zone (follow the sun)")
+        mask = masks[person.timezone]
+        nights = {}  # rotation -> its night seconds for the person: a daytime-only rotation is not a source
+        for rotation_id in rotations:
+            found = rotation_timeline(ctx, rotation_id)
+            spans = found.by_person().get(person_id, []) if found else []
+            if overlap(spans, mask):
+                nights[rotation_id] = spans
+        sources = ", ".join(nights) or ", ".join(rotations)
+        head = (f"{person_id} is on call {per_week:.1f} night hours a week ({night.from_}–{night.to} "
+                f"{person.timezone}) over the next {ctx.settings.horizon} in {sources}, more than "
+                f"max_night_hours_per_week {limit:g}")
+        cause = _night_override(ctx, person_id, nights, mask, per_week * weeks * 3600 - limit * weeks * 3600)
+        if cause is None:
+            yield Issue(person.ref, f"{head}: hand the night to people in another time zone (follow the sun)",
+                        subject=f"person:{person_id}")
+            continue
+        rotation, index, seconds = cause
+        override = rotation.overrides[index]
+        yield Issue(person.ref, f"{head}, {seconds / 3600:.0f} of them through the override "
+                    f"{override.from_.isoformat()} – {override.to.isoformat()} in {rotation.id}, which puts "
+                    f"{person_id} on call day and night: split it so that someone else takes the nights",
+                    ("overrides", index), at=rotation.ref, subject=f"person:{person_id}")
+
+
+def _night_override(ctx: Context, person_id: str, nights: dict[str, IntervalSet], mask: IntervalSet,
+                    excess: float) -> tuple[Rotation, int, int] | None:
+    """(rotation, index, night seconds) of the person's override that causes the excess: the one with the most
+    night hours, when without the overrides' nights the person would be within the limit; else None."""
+    from validator.oncall.zones import instant
+
+    w0, w1 = horizon(ctx)
+    best: tuple[Rotation, int, int] | None = None
+    total_override = 0
+    for rotation_id, spans in nights.items():
+        rotation = ctx.org.rotations[rotation_id]
+        for index, override in enumerate(rotation.overrides):
+            if override.person != person_id:
+                continue
+            start = max(w0, instant(override.from_, rotation.timezone))
+            end = min(w1, instant(override.to, rotation.timezone))
+            if end <= start:
+                continue
+            seconds = overlap(intersect(spans, [(start, end)]), mask)
+            total_override += seconds
+            if seconds and (best is None or seconds > best[2]):
+                best = (rotation, index, seconds)
+    return best if best is not None and total_override >= excess else None
 
 
 @rule("ROT007", "warning", "rotation no escalation uses")
