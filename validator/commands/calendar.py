@@ -1,8 +1,11 @@
 """`dutyguard calendar`: on-call shifts from now as an RFC 5545 iCalendar file.
 
-One event per shift: a stretch of time one person is on call in one rotation. A shift that
-started before now (or ends after the last day) is shown whole, as far as one turn back or
-ahead. The output is deterministic: the same repository and `--now` give the same bytes.
+One event per shift: a stretch of time one person is on call in one rotation, with its true start
+and end (a shift that started before now is followed back to where it began, across DST too), and
+for a person also their direct escalation duty (levels that name them), marked as such. UIDs depend
+only on the rotation (or escalation and level), the person and the shift's true start, so a
+re-import updates events. The output is deterministic: the same repository and `--now` give the
+same bytes.
 """
 
 from __future__ import annotations
@@ -33,8 +36,14 @@ def run(args: argparse.Namespace) -> int:
     org, _ = build_org(load_repo(root))
     if args.rotation is not None and args.rotation not in org.rotations:
         raise UsageError(f"no rotation '{args.rotation}'{closest(args.rotation, org.rotations)}")
-    if args.person is not None and args.person not in org.people:
-        raise UsageError(f"no person '{args.person}'{closest(args.person, org.people)}")
+    if args.person is not None:
+        person = org.people.get(args.person)
+        if person is None:
+            raise UsageError(f"no person '{args.person}'{closest(args.person, org.people)}")
+        if not person.active:
+            raise UsageError(f"person {person.id} is inactive (active: false): an inactive person is not on call "
+                             "and pages nobody, so their calendar would be empty; remove them from rotations and "
+                             "escalations (OWN005) or set active: true")
     start = int(now(args).timestamp())
     end = start + args.days * 86_400
     shifts = collect_shifts(org, start, end, person=args.person, rotation=args.rotation)
@@ -43,30 +52,42 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def collect_shifts(org, start: int, end: int, person: str | None = None,
-                   rotation: str | None = None) -> list[tuple[int, int, str, str]]:
-    """`(start, end, rotation, person)` for every shift overlapping `[start, end)`, sorted."""
+def collect_shifts(org, start: int, end: int, person: str | None = None, rotation: str | None = None) -> list:
+    """Every shift overlapping `[start, end)`, with its true start and end, sorted: a rotation's (only one
+    rotation's, or only one person's), and for a person also their direct duty in escalation levels."""
     from validator.findings import UsageError
-    from validator.oncall import TurnLimit, timeline
+    from validator.oncall import TurnLimit
+    from validator.oncall.shifts import direct_duty, rotation_shifts, strictest_hours
 
     out = []
     for rotation_id in sorted(org.rotations):
         if rotation is not None and rotation_id != rotation:
             continue
-        item = org.rotations[rotation_id]
-        pad = max(layer.turn.seconds for layer in item.layers)
         try:
-            found = timeline(item, start - pad, end + pad)
+            out += rotation_shifts(org.rotations[rotation_id], start, end, person)
         except TurnLimit as limit:
             raise UsageError(f"rotation {rotation_id}: {limit}; ask for fewer --days") from None
-        for s, e, who in found.segments:
-            if e > start and s < end and (person is None or who == person):
-                out.append((s, e, rotation_id, who))
+    if person is not None:
+        tiers: dict[str, list[int]] = {}
+        for service in org.services.values():
+            if service.escalation:
+                tiers.setdefault(service.escalation, []).append(service.tier)
+        for escalation_id in sorted(org.escalations):
+            escalation = org.escalations[escalation_id]
+            hours = strictest_hours(org.settings, tiers.get(escalation_id, []))
+            out += direct_duty(escalation, person, hours, _first_zone(org, escalation),
+                               org.people[person].timezone, org.settings, start, end)
     return sorted(out)
 
 
-def to_ical(shifts: list[tuple[int, int, str, str]], name: str, stamp: int, by_person: bool) -> str:
-    """An RFC 5545 VCALENDAR with one VEVENT per shift, times in UTC, stable UIDs."""
+def _first_zone(org, escalation) -> str:
+    from validator.commands.oncall import first_zone
+
+    return first_zone(org, escalation)
+
+
+def to_ical(shifts: list, name: str, stamp: int, by_person: bool) -> str:
+    """An RFC 5545 VCALENDAR with one VEVENT per shift, times in UTC, UIDs from the shift's true start."""
     from datetime import UTC, datetime
 
     from icalendar import Calendar, Event
@@ -77,15 +98,24 @@ def to_ical(shifts: list[tuple[int, int, str, str]], name: str, stamp: int, by_p
     calendar.add("calscale", "GREGORIAN")
     calendar.add("x-wr-calname", name)
     created = datetime.fromtimestamp(stamp, UTC)
-    for s, e, rotation_id, person in shifts:
-        begin, finish = datetime.fromtimestamp(s, UTC), datetime.fromtimestamp(e, UTC)
+    for shift in shifts:
+        begin, finish = datetime.fromtimestamp(shift.start, UTC), datetime.fromtimestamp(shift.end, UTC)
         event = Event()
-        event.add("uid", f"{rotation_id}-{person}-{begin:%Y%m%dT%H%M%SZ}@dutyguard")
+        if shift.level:
+            event.add("uid", f"{shift.source}/level-{shift.level}/{shift.person}/{begin:%Y%m%dT%H%M%SZ}@dutyguard")
+            event.add("summary", f"Escalation {shift.source}, level {shift.level} (named directly)")
+            event.add("description", f"{shift.person} is named directly in level {shift.level} of escalation "
+                      f"{shift.source}: paged whenever an incident reaches that level (direct escalation duty, "
+                      "not a rotation shift).")
+            event.add("categories", ["direct escalation duty"])
+        else:
+            event.add("uid", f"{shift.source}-{shift.person}-{begin:%Y%m%dT%H%M%SZ}@dutyguard")
+            event.add("summary", f"On call: {shift.source}" + (f" ({shift.person})" if by_person else ""))
+            event.add("description", f"{shift.person} is on call in rotation {shift.source}.")
+            event.add("categories", ["on-call shift"])
         event.add("dtstamp", created)
         event.add("dtstart", begin)
         event.add("dtend", finish)
-        event.add("summary", f"On call: {rotation_id}" + (f" ({person})" if by_person else ""))
-        event.add("description", f"{person} is on call in rotation {rotation_id}.")
         event.add("transp", "TRANSPARENT")
         calendar.add_component(event)
     return calendar.to_ical().decode("utf-8")

@@ -27,6 +27,7 @@ from validator.rules.oncall_views import (
     horizon,
     hours_label,
     nobody_paged,
+    paging,
     rotation_targets,
     rotation_timeline,
     support_mask,
@@ -437,10 +438,53 @@ def too_many_night_hours(ctx: Context) -> Iterator[Issue]:
             over.append((person_id, person, per_week, rotations))
     over.sort(key=itemgetter(0))  # the few over the limit in id order, not everyone
     for person_id, person, per_week, rotations in over:
-        yield Issue(person.ref, f"{person_id} is on call {per_week:.1f} night hours a week "
-                    f"({ctx.settings.night.from_}–{ctx.settings.night.to} {person.timezone}) over the next "
-                    f"{ctx.settings.horizon} in {', '.join(rotations)}, more than max_night_hours_per_week "
-                    f"{limit:g}: hand the night to people in another time zone (follow the sun)")
+        mask = masks[person.timezone]
+        nights = {}  # rotation -> its night seconds for the person: a daytime-only rotation is not a source
+        for rotation_id in rotations:
+            found = rotation_timeline(ctx, rotation_id)
+            spans = found.by_person().get(person_id, []) if found else []
+            if overlap(spans, mask):
+                nights[rotation_id] = spans
+        sources = ", ".join(nights) or ", ".join(rotations)
+        head = (f"{person_id} is on call {per_week:.1f} night hours a week ({night.from_}–{night.to} "
+                f"{person.timezone}) over the next {ctx.settings.horizon} in {sources}, more than "
+                f"max_night_hours_per_week {limit:g}")
+        cause = _night_override(ctx, person_id, nights, mask, per_week * weeks * 3600 - limit * weeks * 3600)
+        if cause is None:
+            yield Issue(person.ref, f"{head}: hand the night to people in another time zone (follow the sun)",
+                        subject=f"person:{person_id}")
+            continue
+        rotation, index, seconds = cause
+        override = rotation.overrides[index]
+        yield Issue(person.ref, f"{head}, {seconds / 3600:.0f} of them through the override "
+                    f"{override.from_.isoformat()} – {override.to.isoformat()} in {rotation.id}, which puts "
+                    f"{person_id} on call day and night: split it so that someone else takes the nights",
+                    ("overrides", index), at=rotation.ref, subject=f"person:{person_id}")
+
+
+def _night_override(ctx: Context, person_id: str, nights: dict[str, IntervalSet], mask: IntervalSet,
+                    excess: float) -> tuple[Rotation, int, int] | None:
+    """(rotation, index, night seconds) of the person's override that causes the excess: the one with the most
+    night hours, when without the overrides' nights the person would be within the limit; else None."""
+    from validator.oncall.zones import instant
+
+    w0, w1 = horizon(ctx)
+    best: tuple[Rotation, int, int] | None = None
+    total_override = 0
+    for rotation_id, spans in nights.items():
+        rotation = ctx.org.rotations[rotation_id]
+        for index, override in enumerate(rotation.overrides):
+            if override.person != person_id:
+                continue
+            start = max(w0, instant(override.from_, rotation.timezone))
+            end = min(w1, instant(override.to, rotation.timezone))
+            if end <= start:
+                continue
+            seconds = overlap(intersect(spans, [(start, end)]), mask)
+            total_override += seconds
+            if seconds and (best is None or seconds > best[2]):
+                best = (rotation, index, seconds)
+    return best if best is not None and total_override >= excess else None
 
 
 @rule("ROT007", "warning", "rotation no escalation uses")
@@ -464,3 +508,87 @@ def unused_rotation(ctx: Context) -> Iterator[Issue]:
             yield Issue(rotation.ref, f"rotation {rotation.id} is not used by any escalation: add "
                         f"\"rotation:{rotation.id}\" to an escalation level or remove the rotation")
 
+
+
+def _production_roles_of(ctx: Context) -> dict[str, frozenset[str]]:
+    """Person -> the production roles they reach (through teams, unexpired grants and role assumption)."""
+    def build() -> dict[str, frozenset[str]]:
+        from validator.graph.access import effective_access
+
+        roles = ctx.org.roles
+        out: dict[str, set[str]] = {}
+        for reach in effective_access(ctx.org, ctx.now):
+            role = roles.get(reach.role)
+            if role is not None and role.environment == "production":
+                out.setdefault(reach.person, set()).add(reach.role)
+        return {person: frozenset(found) for person, found in out.items()}
+
+    return ctx.memo("rotation.production_roles", build)
+
+
+def _roles_for_services(ctx: Context) -> dict[str, list[str]]:
+    """Service id -> the production roles whose `service` or `operates` names it, sorted."""
+    def build() -> dict[str, list[str]]:
+        out: dict[str, list[str]] = {}
+        for role in sorted(ctx.org.roles.values(), key=lambda r: r.id):
+            if role.environment != "production":
+                continue
+            for service_id in dict.fromkeys([*([role.service] if role.service else []), *role.operates]):
+                out.setdefault(service_id, []).append(role.id)
+        return out
+
+    return ctx.memo("rotation.roles_for_services", build)
+
+
+@rule("ROT008", "warning", "on call but unable to act")
+def on_call_without_access(ctx: Context) -> Iterator[Issue]:
+    """
+    Someone on the first level of a service's escalation during the horizon holds no production
+    role for that service: a role whose `service` names it, or whose `operates` lists it (a
+    support team's restart and roll-back buttons for other teams' services). Checked only for
+    services that have such roles; the people and the windows in which they are on call are named.
+
+    Rationale: the first responder must be able to act when paged: roll back, restart, scale.
+    Someone paged at 03:00 who cannot touch the service can only wake somebody else. Effective
+    access counts (teams, unexpired grants, role assumption), as `dutyguard access` shows it.
+
+    Fails:
+        - {kind: Role, id: checkout-deploy, environment: production, account: "123456789012",
+           service: checkout-api, statements: [...]}
+        - {kind: Grant, id: payments-deploy, role: checkout-deploy, to: [team:payments], reason: ...}
+        - {kind: Escalation, id: pay, levels: [{targets: ["rotation:pay-support"], after: 15m}, ...]}
+        # pay-support's members are in team support, which holds no role for checkout-api
+    Passes:
+        - {kind: Role, id: checkout-support, environment: production, account: "123456789012",
+           operates: [checkout-api], statements: [...]}
+        - {kind: Grant, id: support-buttons, role: checkout-support, to: [team:support], reason: ...}
+    """
+    w0, w1 = horizon(ctx)
+    roles_for = _roles_for_services(ctx)
+    if not roles_for:
+        return
+    held = _production_roles_of(ctx)
+    escalations = ctx.org.escalations
+    for service, _ in _paging(ctx):
+        needed = roles_for.get(service.id)
+        escalation = escalations[service.escalation or ""]
+        if not needed or not escalation.levels:
+            continue
+        direct, sources = paging(ctx, escalation)[0]
+        spans: dict[str, list[tuple[int, int]]] = {person: [(w0, w1)] for person in direct}
+        for segments in sources:
+            for start, end, person in segments:
+                spans.setdefault(person, []).append((max(start, w0), min(end, w1)))
+        needed_set = set(needed)
+        unable = sorted(person for person in spans if not needed_set & held.get(person, frozenset()))
+        zone = escalation_zone(ctx, escalation)
+        roles = ", ".join(needed)
+        for person in unable:
+            windows = normalise(spans[person])
+            if not windows:
+                continue
+            yield Issue(service.ref, f"{person} is on the first level of escalation {escalation.id} for "
+                        f"{service.id} {describe_windows(windows, zone)} but holds no production role for "
+                        f"{service.id} ({roles}), so cannot roll back or restart it when paged: grant them one "
+                        f"(or give a role they hold `operates: [{service.id}]`)", ("levels", 0),
+                        at=escalation.ref, subject=f"person:{person}")
