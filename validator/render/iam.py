@@ -17,7 +17,6 @@ from validator.model import Org
 from validator.model.kinds import Role, Statement
 from validator.model.types import split_ref
 from validator.render.base import RenderError, dumps, tf_literal, tf_name, tf_ref
-from validator.rules.context import end_of
 
 POLICY_VERSION = "2012-10-17"
 MAX_PERMISSION_SET_NAME = 32
@@ -102,7 +101,7 @@ def live_assignments(org: Org, now: datetime) -> dict[tuple[str, str], list[str]
     out: dict[tuple[str, str], list[str]] = {}
     for gid in sorted(org.grants):
         grant = org.grants[gid]
-        if grant.role not in org.roles or (grant.expires is not None and end_of(grant.expires) <= now):
+        if grant.role not in org.roles or not grant.is_live(now):
             continue
         for principal in grant.to:
             out.setdefault((grant.role, principal), []).append(gid)
