@@ -66,9 +66,9 @@ def validate_sources(sources: list[SourceFile], now: datetime) -> Result:
 @contextmanager
 def _no_gc() -> Iterator[None]:
     """A run builds millions of acyclic objects; the cyclic collector would rescan them again and
-    again (a third of a large run). It is switched off for the run and back on after it, with the
-    run's objects frozen first: otherwise the first allocation after it would scan them all once
-    more (half a second at scale 1). Frozen objects are still freed when no longer referenced."""
+    again. It is switched off for the run and back on after it, with the run's objects frozen
+    first, so that its next pass does not scan them all once more. Frozen objects are still freed
+    when no longer referenced."""
     enabled = gc.isenabled()
     gc.disable()
     try:

@@ -17,7 +17,7 @@ import yaml
 
 from validator.load import LoadResult, SourceFile, load_repo, load_sources
 from validator.model import build_org
-from validator.rules.context import Context
+from validator.model.types import end_of
 
 # the pure-Python composer: it lets us peek at each document's start event (C's does not)
 _Loader = yaml.SafeLoader
@@ -44,10 +44,9 @@ def plan(root: Path, now: datetime) -> PruneResult:
     """What to remove, and the new content of every file touched (nothing is written)."""
     loaded = load_repo(root)
     org, _ = build_org(loaded)
-    ctx = Context(org, now)
     result = PruneResult()
     for grant in org.grants.values():
-        if ctx.expired(grant.expires):
+        if not grant.is_live(now):
             source = org.sources[grant.ref]
             assert grant.expires is not None
             result.removals.append(Removal(source.path, source.line, grant.ref, grant.expires.isoformat(),
@@ -55,7 +54,7 @@ def plan(root: Path, now: datetime) -> PruneResult:
     settings = org.sources.get("settings")
     if org.settings_declared and settings is not None:
         for i, waiver in enumerate(org.settings.waivers):
-            if ctx.expired(waiver.expires):
+            if end_of(waiver.expires) <= now:
                 result.removals.append(Removal(
                     settings.path, settings.line_of(("waivers", i)), f"waiver of {waiver.rule} for {waiver.entity}",
                     waiver.expires.isoformat(), settings.position(), i))

@@ -25,7 +25,7 @@ import networkx as nx
 from validator.iam.catalog import has_wildcard, wildcard_regex
 from validator.iam.policy import ASSUME, PASSROLE, RoleView, analyse_role, statement_actions
 from validator.model import Org
-from validator.rules.context import end_of
+from validator.model.types import end_of
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,7 +21,7 @@ from validator.load import fast, reference
 from validator.load.files import SourceFile, decode, list_repo_files, read_listed
 from validator.load.reference import Document, ParseResult
 
-__all__ = ["Source", "RawEntity", "LoadResult", "load_repo", "load_listed", "load_sources", "parse_text", "SourceFile"]
+__all__ = ["Source", "RawEntity", "LoadResult", "load_repo", "load_sources", "parse_text", "SourceFile"]
 
 MAX_ENTITIES = 500_000  # about 7x the 20,000-person benchmark organisation
 
@@ -73,14 +73,9 @@ class LoadResult:
 
 
 def load_repo(root: Path) -> LoadResult:
-    """Read every YAML file of the repository at `root`."""
-    return load_listed(root, list_repo_files(root))
-
-
-def load_listed(root: Path, listed: list[SourceFile]) -> LoadResult:
-    """`load_repo` of files listed by `list_repo_files` (read below `root` when needed) or already
-    read (a tree from git)."""
-    return load_sources(read_listed(root, item) for item in listed)
+    """Read every YAML file of the repository at `root` (listed by `list_repo_files`, then read one
+    by one, so that at most one file's bytes are held at a time)."""
+    return load_sources(read_listed(root, item) for item in list_repo_files(root))
 
 
 def load_sources(sources: Iterable[SourceFile]) -> LoadResult:
@@ -102,14 +97,9 @@ def parse_text(text: str, max_nodes: int = reference.MAX_NODES) -> ParseResult:
 def load_one(source: SourceFile, result: LoadResult) -> None:
     """Load one file into `result`."""
     file_entity = f"file:{source.path}"
-    if source.error is not None:
-        result.findings.append(Finding("SCH007", "error", source.path, 1, file_entity,
-                                       f"{source.path}: {source.error}"))
-        return
-    text, error = decode(source.data or b"")
-    if text is None:
-        result.findings.append(Finding("SCH007", "error", source.path, 1, file_entity,
-                                       f"{source.path}: {error}"))
+    text, error = (None, source.error) if source.error is not None else decode(source.data or b"")
+    if text is None:  # unreadable, too large, not UTF-8, ...
+        result.findings.append(Finding("SCH007", "error", source.path, 1, file_entity, f"{source.path}: {error}"))
         return
     budget = reference.MAX_NODES - result.nodes
     if budget <= 0:

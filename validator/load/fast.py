@@ -1,34 +1,29 @@
 """The fast tier: values from yaml-rs (Rust) for files a cheap pre-scan shows are plain; positions
 from libyaml (C) for the few entities a finding points at.
 
-yaml-rs builds the values of a whole file in one call, about ten times faster than libyaml's event
-stream walked from Python. It does not give positions, does not refuse anchors, aliases or tags
-(it expands or ignores them), resolves a few plain scalars differently from our YAML 1.2 reading
-(`012`, `1_000`, `0X1F`, `1e3`, 40-digit numbers), keeps null keys as None and crashes on
-thousands of nested compact sequences. So it is used only where none of that can happen:
+yaml-rs builds a whole file's values in one call, about ten times faster than libyaml's events
+walked from Python. But it gives no positions, expands or ignores anchors, aliases and tags, reads
+a few plain scalars differently from our YAML 1.2 reading (`012`, `1_000`, `0X1F`, `1e3`, 40-digit
+numbers), keeps null keys as None and crashes on thousands of nested compact sequences. So:
 
-1. `plain_enough` refuses, by regular expressions over the text, anything that could be an
-   anchor, alias, tag, directive, merge key, complex key, document end marker, content on a `---`
-   line, a character outside printable UTF-8 or a tab, CR, NEL, LS, PS or BOM, MAX_INDENT (24)
-   leading spaces, nested compact sequences (`- - x`) and flow collections nested deeper than
-   MAX_FLOW. Fewer leading spaces and flow depth at most MAX_FLOW bound the nesting to at most
-   2 * 25 + MAX_FLOW + 1 < MAX_DEPTH containers (see `plain_enough`).
-   A block scalar that ends the text empty or without a final line break is refused too (yaml-rs
-   gives it a line break the file does not have).
-2. yaml-rs parses the text; any error (a duplicate key among them) gives up, and so does a
-   document that is a scalar (never an entity: the reference parser reports it).
-3. One walk counts the values (against the run's budget), and gives up on a key that is not text;
-   a file with any number is scanned for the number forms read differently.
+1. `plain_enough` refuses, by translation tables and regular expressions over the text, anything
+   that could be an anchor, alias, tag, directive, merge key, complex key, document end marker,
+   content on a `---` line, a character outside printable UTF-8, a tab, CR, NEL, LS, PS or BOM,
+   MAX_INDENT leading spaces, `- - x`, flow collections nested deeper than MAX_FLOW (which bounds
+   the nesting below MAX_DEPTH), and a last block scalar yaml-rs would end with a line break.
+2. yaml-rs parses; any error (a duplicate key among them) or a scalar document gives up.
+3. One walk counts the values (the run's budget) and gives up on a key that is not text; a file
+   with a number is scanned for the number forms read differently.
 
-Giving up is always safe: the caller then runs the reference parser (`load/reference.py`), which
-reports exactly what is unusual. A file the fast tier accepted has no loader finding at all.
+Giving up is always safe: the reference parser (`load/reference.py`) then reads the file and
+reports exactly what is unusual. A file the fast tier accepted has no loader finding.
 
-Positions (`Positions`) are computed only when something asks for one, which is only for a
-finding: the document's root and its top-level list items from the text (`top_positions`), and
-anything deeper by letting libyaml's C composer (`yaml.compose`, the same scanner and marks as the
-reference parser) read only the text of that one entity, so a finding costs about the same whether
-the run has ten of them or ten thousand, and no file is ever parsed twice in Python.
-`tests/test_loader_fast.py` checks values and every position against the reference parser.
+`Positions` are computed only when asked for, which is only for a finding: a document's root and
+top-level list items (every entity's line) from the text, anything deeper by libyaml's C composer
+(`yaml.compose`, the scanner and marks of the reference parser) reading the lines of that one
+entity. So a finding costs about the same whether a run has ten or ten thousand, and no file is
+parsed twice in Python. `tests/test_loader_fast.py` checks values and every position against the
+reference parser.
 """
 
 from __future__ import annotations
@@ -60,42 +55,26 @@ _COMPACT_SEQ = re.compile(r"- +-(?=[ \n]|$)", re.M)
 _RISKY_NUMBER = re.compile(rb"SG?P?(?:U|Z[ZDAUE]|[ZD][ZDAUEPG]*[UE])")
 # a block scalar header with nothing but blank or comment lines after it up to the end: yaml-rs keeps a line break
 _EMPTY_BLOCK_AT_END = re.compile(r"[|>][-+0-9]*[ ]*(?:#[^\n]*)?(?:\n[ ]*(?:#[^\n]*)?)*\Z")
-_NOT_BRACKET = re.compile(r"[^\[\]{}]+")
-_INNER_PAIR = re.compile(r"\[\]|\{\}")
-_INNER_PAIR_BYTES = re.compile(rb"\[\]|\{\}")
-_NON_BRACKET_BYTES = bytes(b for b in range(256) if b not in b"[]{}")
+_INNER_PAIR = re.compile(rb"\[\]|\{\}")
+_NON_BRACKET = bytes(b for b in range(256) if b not in b"[]{}")
 _CONTENT = re.compile(r"^[ ]*[^ \n#]", re.M)
-_NEXT_CONTENT = re.compile(r"[^ \n]")
+_MARKER = re.compile(r"\n---")
 
 
-def _ascii_classes() -> bytes:
-    """A translation table for ASCII text: S = where a token may start, X = what must not start
-    one (&*!?%@`), C = a colon, B = a byte libyaml and yaml-rs may read differently (controls, tab,
-    CR), . = the rest."""
+def _table(*classes: tuple[bytes, bytes]) -> bytes:
+    """A bytes.translate table: each byte of a group becomes its class letter, any other byte `.`."""
     table = bytearray(b"." * 256)
-    for byte in list(range(0x20)) + [0x7F]:
-        table[byte] = ord("B")
-    for byte in b" \n[{,":
-        table[byte] = ord("S")
-    for byte in b"&*!?%@`":
-        table[byte] = ord("X")
-    table[ord(":")] = ord("C")
-    return bytes(table)
-
-
-_CLASSES = _ascii_classes()
-
-
-def _number_classes() -> bytes:
-    table = bytearray(b"." * 256)
-    for chars, cls in ((b" \n\t\r[{,", "S"), (b"+-", "G"), (b".", "P"), (b"0", "Z"), (b"123456789", "D"),
-                       (b"_", "U"), (b"eE", "E"), (b"abcdfghijklmnopqrstuvwxyzABCDFGHIJKLMNOPQRSTUVWXYZ", "A")):
+    for chars, letter in classes:
         for byte in chars:
-            table[byte] = ord(cls)
+            table[byte] = letter[0]
     return bytes(table)
 
 
-_NUMBER_CLASSES = _number_classes()
+# ASCII text: S = where a token may start, X = what must not start one, C = a colon, B = a byte
+# libyaml and yaml-rs may read differently (controls, tab, CR)
+_CLASSES = _table((bytes([*range(0x20), 0x7F]), b"B"), (b" \n[{,", b"S"), (b"&*!?%@`", b"X"), (b":", b"C"))
+_NUMBER_CLASSES = _table((b" \n\t\r[{,", b"S"), (b"+-", b"G"), (b".", b"P"), (b"0", b"Z"), (b"123456789", b"D"),
+                         (b"_", b"U"), (b"eE", b"E"), (b"abcdfghijklmnopqrstuvwxyzABCDFGHIJKLMNOPQRSTUVWXYZ", b"A"))
 
 
 class GiveUp(Exception):
@@ -105,11 +84,9 @@ class GiveUp(Exception):
 def plain_enough(text: str) -> bool:
     """Whether nothing in `text` can make yaml-rs and the reference parser disagree (see step 1).
 
-    Nesting: no compact `- - x` and no `? ` key means at most two block collections start on one
-    line (an item and a mapping after its `- `), and a block collection that starts on a later line
-    is indented more than its parent, but for a list under a mapping key. With fewer than MAX_INDENT
-    leading spaces that is at most 2 * (MAX_INDENT + 1) block levels, plus MAX_FLOW flow levels.
-    """
+    Nesting: without `- - x` and `? ` at most two block collections start on one line, and one that
+    starts on a later line is indented more than its parent (but for a list under a key): fewer than
+    MAX_INDENT leading spaces allow 2 * (MAX_INDENT + 1) block levels, plus MAX_FLOW flow levels."""
     if "<<" in text or _COMPACT_SEQ.search(text) or not _lines_plain(text):
         return False
     if ("|" in text or ">" in text) and (not text.endswith("\n") or _EMPTY_BLOCK_AT_END.search(text)):
@@ -121,29 +98,27 @@ def plain_enough(text: str) -> bool:
             return False
         if (b"SC" in classes or classes.startswith(b"C")) and _COLON_START.search(text):
             return False
-        return _flow_depth_ok(raw.translate(None, _NON_BRACKET_BYTES), _INNER_PAIR_BYTES)
-    if _BAD_CHARS.search(text) or _SPECIAL.search(text) or _COLON_START.search(text):
+    elif _BAD_CHARS.search(text) or _SPECIAL.search(text) or _COLON_START.search(text):
         return False
-    return _flow_depth_ok(_NOT_BRACKET.sub("", text), _INNER_PAIR)
+    else:
+        raw = text.encode("utf-8")  # brackets are ASCII, and never part of a multi-byte character
+    return _flow_depth_ok(raw.translate(None, _NON_BRACKET))
 
 
 def _lines_plain(text: str) -> bool:
     """No document end marker, directive, content after `---`, or MAX_INDENT leading spaces."""
-    head = text[:MAX_INDENT]
-    if head.startswith(("...", "%", " " * MAX_INDENT)) or "\n..." in text or "\n%" in text:
+    if text.startswith(("...", "%", " " * MAX_INDENT)) or "\n..." in text or "\n%" in text:
         return False
-    if "\n" + " " * MAX_INDENT in text:
-        return False
-    return not (("--- " in text) and _MARKER_CONTENT.search(text))
+    return "\n" + " " * MAX_INDENT not in text and not ("--- " in text and _MARKER_CONTENT.search(text))
 
 
-def _flow_depth_ok(brackets, inner_pair: re.Pattern) -> bool:
+def _flow_depth_ok(brackets: bytes) -> bool:
     """Whether `brackets` (the text's brackets only) nest at most MAX_FLOW deep; brackets in strings
     count too, which only ever declines a file."""
     for _ in range(MAX_FLOW):
         if not brackets:
             return True
-        brackets, removed = inner_pair.subn(b"" if isinstance(brackets, bytes) else "", brackets)
+        brackets, removed = _INNER_PAIR.subn(b"", brackets)
         if not removed:
             return False
     return not brackets
@@ -160,14 +135,12 @@ def values_of(text: str, max_nodes: int) -> tuple[list, int, list[tuple[int, int
         return None
     if len(spans) == 1:
         values = [loaded]
-    elif len(spans) == 0:
-        if loaded is not None:
-            return None
+    elif len(spans) > 1 and isinstance(loaded, list) and len(loaded) == len(spans):
+        values = loaded
+    elif not spans and loaded is None:
         values = []
     else:
-        if not isinstance(loaded, list) or len(loaded) != len(spans):
-            return None
-        values = loaded
+        return None
     if any(value.__class__ is not dict and value.__class__ is not list and value is not None for value in values):
         return None  # a scalar document is never an entity; the reference parser reports it exactly
     counter = _Counter()
@@ -250,18 +223,14 @@ def document_spans(text: str) -> list[tuple[int, int]]:
 def _markers(text: str) -> list[int]:
     """Offsets of the `---` document markers (at a line start, followed by a space, line end or the end)."""
     found = [0] if text.startswith("---") else []
-    at = text.find("\n---")
-    while at >= 0:
-        found.append(at + 1)
-        at = text.find("\n---", at + 4)
+    found += [m.start() + 1 for m in _MARKER.finditer(text)]
     return [m for m in found if text[m + 3:m + 4] in ("", " ", "\n")]
 
 
 def _tops_and_starts(text: str, value: object, start: int, end: int) -> tuple[dict, list[int]]:
-    """The positions of a document's root and, for a block-list root, of each item: what libyaml
-    reports (line and column of the first character of each node), for the document in
-    text[start:end]; and the offset of each item's first line ([] when unsure). Positions not found
-    here (none is guessed) are computed by composing the text when asked for."""
+    """The positions libyaml reports for the root of the document in text[start:end] and, for a
+    block-list root, for each item; and the offset of each item's first line ([] when unsure).
+    Nothing is guessed: what is not found here is composed when asked for."""
     root = _CONTENT.search(text, start, end)
     if root is None or value is None:
         return {}, []
@@ -272,26 +241,19 @@ def _tops_and_starts(text: str, value: object, start: int, end: int) -> tuple[di
     top: dict = {(): (line, indent + 1)}
     if value.__class__ is not list or text[at] != "-":
         return top, []
-    # each item's dash line; group 1: where its content starts when on the same line (the common case)
-    item = _item_pattern(indent)
-    matches = list(item.finditer(text, line_start, end))
+    # each item's dash line; group 1: where its content starts when on the same line (the common case;
+    # for any other item, such as `-` then a comment, nothing is guessed: the document is composed)
+    matches = list(_item_pattern(indent).finditer(text, line_start, end))
     if len(matches) != len(value):  # type: ignore[arg-type]
         return top, []
     cursor, cursor_line = at, line
     for i, match in enumerate(matches):
         first = match.end(1)
-        if first >= 0:
-            column = first - match.start() + 1
-        else:  # `-` then a line end or a comment: the content (if any) is on a later line
-            first = _first_content_after(text, match.end())
-            if first < 0:
-                return top, []
-            column = first - (text.rfind("\n", 0, first) + 1) + 1
-            if column <= indent + 1:
-                continue  # an empty item: libyaml places its null oddly; composing the text tells if asked
+        if first < 0:
+            return top, []
         cursor_line += text.count("\n", cursor, first)
         cursor = first
-        top[(i,)] = (cursor_line, column)
+        top[(i,)] = (cursor_line, first - match.start() + 1)
     return top, [match.start() for match in matches]
 
 
@@ -300,32 +262,9 @@ def _item_pattern(indent: int) -> re.Pattern:
     return re.compile(r"^ {%d}-(?:[ ]+(?=[^ \n#])()|(?=[ \n]|$))" % indent, re.M)  # noqa: UP031 - a regex
 
 
-def _first_content_after(text: str, at: int) -> int:
-    """Offset of the first character of the node after a `-` indicator, skipping blanks and comments."""
-    match = _NEXT_CONTENT.search(text, at)
-    if match is None:
-        return -1
-    at = match.start()
-    if text[at] != "#":
-        return at
-    newline = text.find("\n", at)
-    following = _CONTENT.search(text, newline + 1) if newline >= 0 else None
-    return -1 if following is None else following.end() - 1
-
-
 # --- positions ------------------------------------------------------------------------------------
 
 _NOT_FOUND = (0, 0)
-
-
-class FileText:
-    """A file's text and its documents' spans, shared by the position tables of its documents."""
-
-    __slots__ = ("text", "spans")
-
-    def __init__(self, text: str, spans: list[tuple[int, int]]):
-        self.text = text
-        self.spans = spans
 
 
 class Positions:
@@ -333,16 +272,14 @@ class Positions:
     module documentation). `get(path)` is what `Source.position` asks: (line, column), 1-based,
     as the reference parser would give it, or `default` when the path is not in the document."""
 
-    __slots__ = ("_file", "_index", "_value", "_known", "_tops", "_starts", "_nodes")
+    __slots__ = ("_text", "_spans", "_index", "_value", "_known", "_tops", "_starts", "_nodes")
 
-    def __init__(self, file: FileText, index: int, value: object):
-        self._file = file
-        self._index = index
-        self._value = value
+    def __init__(self, text: str, spans: list[tuple[int, int]], index: int, value: object):
+        self._text, self._spans, self._index, self._value = text, spans, index, value  # the file's text
         self._known: dict[Path, Position] = {}
         self._tops: dict | None = None  # the root's and top-level items' positions, once computed
         self._starts: list[int] = []  # the offset of each top-level item's line, when the tops are known
-        self._nodes: dict[int, object] = {}  # composed nodes: -1 the whole document, i item i
+        self._nodes: dict[int, object] = {}  # composed nodes: -1 the whole document, i item i (None: unsure)
 
     def get(self, path: Path, default=None):
         found = self._known.get(path)
@@ -350,61 +287,43 @@ class Positions:
             found = self._known[path] = self._find(path)
         return default if found is _NOT_FOUND else found
 
-    def __getitem__(self, path: Path) -> Position:
-        found = self.get(path)
-        if found is None:
-            raise KeyError(path)
-        return found
-
     def _find(self, path: Path) -> Position:
-        tops = self._top_positions()
-        found = tops.get(path)
+        found = self._top_positions().get(path)
         if found is not None:
             return found
-        if path and path[0].__class__ is int and self._value.__class__ is list:
-            node, line_offset = self._item(path[0])
+        if path and path[0].__class__ is int and 0 <= path[0] < len(self._starts):
+            node, line_offset = self._composed(path[0])
             if node is not None:
                 return _walk(node, path[1:], line_offset)
-        node, line_offset = self._document()
+        node, line_offset = self._composed(-1)
         return _walk(node, path, line_offset) if node is not None else _NOT_FOUND
 
     def _top_positions(self) -> dict:
         if self._tops is None:
-            file = self._file
-            start, end = file.spans[self._index]
-            self._tops, self._starts = _tops_and_starts(file.text, self._value, start, end)
+            start, end = self._spans[self._index]
+            self._tops, self._starts = _tops_and_starts(self._text, self._value, start, end)
         return self._tops
 
-    def _document(self) -> tuple[object, int]:
-        """The whole document, composed by libyaml (once)."""
-        node = self._nodes.get(-1)
-        file = self._file
-        start, end = file.spans[self._index]
-        begin = file.text.rfind("\n", 0, start) + 1  # from the line start (a `---` marker's, if any)
-        if node is None:
-            node = self._nodes[-1] = compose(file.text[begin:end])
-        return node, file.text.count("\n", 0, begin)
-
-    def _item(self, index: int) -> tuple[object, int]:
-        """Top-level list item `index` alone, composed by libyaml from its own lines (once); None when
-        the item's lines are not known for sure (the whole document is composed instead)."""
-        starts = self._starts
-        if not 0 <= index < len(starts):
-            return None, 0
-        text = self._file.text
-        begin = starts[index]
+    def _composed(self, index: int) -> tuple[object, int]:
+        """libyaml's node of top-level item `index` composed from that item's lines alone, or (-1) of
+        the whole document, once each; and the number of lines before that text. None for an item
+        whose lines do not hold one item starting where the text said (the document is composed then)."""
+        text, starts = self._text, self._starts
+        start, end = self._spans[self._index]
+        if index < 0:
+            begin = text.rfind("\n", 0, start) + 1  # from the line start (a `---` marker's, if any)
+        else:
+            begin, end = starts[index], (starts[index + 1] if index + 1 < len(starts) else end)
         line_offset = text.count("\n", 0, begin)
-        node = self._nodes.get(index)
-        if node is None:
-            end = starts[index + 1] if index + 1 < len(starts) else self._file.spans[self._index][1]
-            composed = compose(text[begin:end])
-            node = False  # not sure: the item's lines must hold one item, starting where the text said
-            if composed.__class__ is yaml.SequenceNode and len(composed.value) == 1:
-                mark = composed.value[0].start_mark
-                if (mark.line + 1 + line_offset, mark.column + 1) == self._tops.get((index,)):  # type: ignore[union-attr]
-                    node = composed.value[0]
+        if index not in self._nodes:
+            node = compose(text[begin:end])
+            if index >= 0:
+                node = node.value[0] if node.__class__ is yaml.SequenceNode and len(node.value) == 1 else None
+                mark = node.start_mark if node is not None else None
+                if mark is None or (mark.line + 1 + line_offset, mark.column + 1) != self._tops.get((index,)):  # type: ignore[union-attr]
+                    node = None
             self._nodes[index] = node
-        return (node, line_offset) if node is not False else (None, 0)
+        return self._nodes[index], line_offset
 
 
 def compose(text: str):
@@ -452,7 +371,5 @@ def parse(text: str, max_nodes: int = MAX_NODES) -> ParseResult | None:
     if found is None:
         return None
     values, nodes, spans = found
-    file = FileText(text, spans)
-    result = ParseResult(nodes=nodes)
-    result.documents = [Document(value, Positions(file, i, value), i) for i, value in enumerate(values)]
-    return result
+    documents = [Document(value, Positions(text, spans, i, value), i) for i, value in enumerate(values)]
+    return ParseResult(documents, [], nodes)

@@ -1,22 +1,17 @@
 """The reference parser: YAML text -> plain Python documents plus a position for every node.
 
-It reads every file the fast tier (`load/fast.py`) declines, which is every file with anything
-unusual, so every loader finding (SCH001, SCH002, SCH003, SCH006, SCH007) and its exact position
-comes from here. It is also what `tests/test_loader_fast.py` compares the fast tier with.
+It reads every file the fast tier (`load/fast.py`) declines, so every loader finding (SCH001,
+SCH002, SCH003, SCH006, SCH007) and its exact position comes from here; the fast tier is tested
+against it. Values are built straight from libyaml's events (PyYAML's C parser), never by PyYAML's
+constructor, because only there can we:
 
-We build values straight from libyaml's event stream (PyYAML's C parser) instead of letting
-PyYAML construct objects, because that is the only place where we can:
-
-* refuse anchors, aliases, tags and merge keys *before* anything is expanded, so a
-  billion-laughs file costs one event, not gigabytes;
+* refuse anchors, aliases, tags and merge keys *before* anything is expanded (a billion-laughs
+  file costs one event, not gigabytes);
 * see duplicate mapping keys (PyYAML's constructor silently keeps the last one);
-* resolve plain scalars with YAML 1.2 core rules, so `no`, `on`, `0123`, `1_000` and
-  `12:30` stay what a reader sees (strings) rather than YAML 1.1 booleans and sexagesimals;
-* record the line and column of every key and item in a side table.
-
-Positions are kept per document as ``{path_tuple: (line, column)}``, 1-based, where the path
-is the chain of mapping keys and list indexes from the document root. A mapping key's
-position is the position of the key; a list item's is the position of the item.
+* resolve plain scalars by the YAML 1.2 core schema, so `no`, `on`, `0123`, `1_000` and `12:30`
+  stay what a reader sees (text) rather than YAML 1.1 booleans and sexagesimals;
+* record, per document, `{path: (line, column)}` (1-based; the path is the chain of keys and
+  indexes from the root; a key's position for a key, an item's for an index).
 """
 
 from __future__ import annotations
@@ -25,14 +20,11 @@ import re
 from dataclasses import dataclass, field
 
 import yaml
-
-try:  # libyaml is a hard requirement for speed, but stay correct without it
-    from yaml import CSafeLoader as _Loader
-except ImportError:  # pragma: no cover - exercised only on installs without libyaml
-    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
+from yaml import CSafeLoader as _Loader  # libyaml: PyYAML's wheels ship it, and its depth limit is SCH007
 
 MAX_DEPTH = 64
 MAX_NODES = 5_000_000  # values in one parse; about 1 GB of memory, 5x the 20,000-person benchmark
+_TOO_DEEP = f"nesting deeper than {MAX_DEPTH} levels: flatten the document"
 
 Position = tuple[int, int]
 Path = tuple
@@ -122,25 +114,19 @@ def _refuse_special(event, what: str) -> None:
     anchor = getattr(event, "anchor", None)
     line, col = _pos(event.start_mark)
     if isinstance(event, yaml.AliasEvent):
-        raise _Refused(
-            Problem("SCH006", line, col, f"alias '*{anchor}' is not allowed: write the value out in full "
-                    "so that a reviewer sees every value literally")
-        )
+        raise _Refused(Problem("SCH006", line, col, f"alias '*{anchor}' is not allowed: write the value out in "
+                               "full so that a reviewer sees every value literally"))
     if anchor is not None:
-        raise _Refused(
-            Problem("SCH006", line, col, f"anchor '&{anchor}' is not allowed: remove it and write every "
-                    "value out in full")
-        )
+        raise _Refused(Problem("SCH006", line, col, f"anchor '&{anchor}' is not allowed: remove it and write "
+                               "every value out in full"))
     tag = getattr(event, "tag", None)
     if tag is not None:
         implicit = getattr(event, "implicit", None)
         # collections: implicit True means no explicit tag; scalars: a (plain, quoted) pair
         explicit = not implicit if isinstance(implicit, bool) else not (implicit and any(implicit))
         if explicit or tag == "!":
-            raise _Refused(
-                Problem("SCH006", line, col, f"tag '{tag}' on {what} is not allowed: remove it; "
-                        "dutyguard reads plain YAML values only")
-            )
+            raise _Refused(Problem("SCH006", line, col, f"tag '{tag}' on {what} is not allowed: remove it; "
+                                   "dutyguard reads plain YAML values only"))
 
 
 def parse(text: str, max_nodes: int = MAX_NODES) -> ParseResult:
@@ -177,8 +163,7 @@ def parse(text: str, max_nodes: int = MAX_NODES) -> ParseResult:
                 _refuse_special(event, "a collection")
                 if len(stack) >= MAX_DEPTH:
                     line, col = _pos(event.start_mark)
-                    raise _Refused(Problem("SCH007", line, col,
-                                           f"nesting deeper than {MAX_DEPTH} levels: flatten the document"))
+                    raise _Refused(Problem("SCH007", line, col, _TOO_DEEP))
                 container: object = {} if cls is yaml.MappingStartEvent else []
                 path = _add(stack, positions, container, event, result)
                 stack.append([container, path, _NO_KEY, {}])
@@ -200,8 +185,7 @@ def parse(text: str, max_nodes: int = MAX_NODES) -> ParseResult:
         line, col = _pos(mark) if mark else (1, 1)
         problem = (err.problem or str(err)).strip()
         if "nesting depth" in problem:  # libyaml's own depth limit (PyYAML 6.0.4 and newer): the same SCH007
-            result.problems.append(Problem("SCH007", line, col,
-                                           f"nesting deeper than {MAX_DEPTH} levels: flatten the document"))
+            result.problems.append(Problem("SCH007", line, col, _TOO_DEEP))
         else:
             context = f" ({err.context})" if err.context else ""
             result.problems.append(Problem("SCH001", line, col, f"not valid YAML: {problem}{context}"))
@@ -221,10 +205,7 @@ _NO_KEY = object()
 
 def _byte_position(text: str, offset: int) -> Position:
     """libyaml reports reader errors as a byte offset into the UTF-8 text: turn it into line, column."""
-    if _Loader is yaml.SafeLoader:  # pragma: no cover - the pure-Python reader counts characters
-        before = text[:offset]
-    else:
-        before = text.encode("utf-8")[:offset].decode("utf-8", "ignore")
+    before = text.encode("utf-8")[:offset].decode("utf-8", "ignore")
     return before.count("\n") + 1, len(before) - before.rfind("\n")
 
 
@@ -244,11 +225,9 @@ def _add(stack: list[list], positions: dict, value: object, event, result: Parse
     key = frame[2]
     if key is _NO_KEY:  # this node is a key
         if isinstance(value, (dict, list)):
-            raise _Refused(Problem("SCH003", pos[0], pos[1],
-                                   "a mapping key must be a plain value, not a mapping or list"))
+            raise _Refused(Problem("SCH003", *pos, "a mapping key must be a plain value, not a mapping or list"))
         if value == "<<" and event.implicit[0]:
-            raise _Refused(Problem("SCH006", pos[0], pos[1],
-                                   "merge key '<<' is not allowed: write every field out in full"))
+            raise _Refused(Problem("SCH006", *pos, "merge key '<<' is not allowed: write every field out in full"))
         if value is None:
             value = "null"
         key_positions = frame[3]

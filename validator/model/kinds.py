@@ -39,6 +39,7 @@ from validator.model.types import (
     Target,
     TimeZoneName,
     _parse_duration,
+    end_of,
     get_zone,
 )
 
@@ -300,6 +301,11 @@ class Grant(Entity):
     approved_by: list[Id] = Field(default_factory=list)
     expires: DateOrDateTime | None = None
     ticket: Text | None = None
+
+    def is_live(self, now: datetime) -> bool:
+        """Whether the grant has not expired at `now` (whether its role exists is the organisation's
+        business)."""
+        return self.expires is None or end_of(self.expires) > now
 
 
 class TierPolicy(StrictModel):

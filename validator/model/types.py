@@ -6,7 +6,7 @@ import re
 import zoneinfo
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from functools import cache, lru_cache
 from typing import Annotated, Any, TypeVar
 
@@ -224,3 +224,11 @@ def split_ref(ref: str) -> tuple[str, str]:
 
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def end_of(value: date | datetime) -> datetime:
+    """When an `expires` stops being valid: the end of that day (UTC) for a date, else the instant
+    (UTC when it has no offset)."""
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
+    return datetime.combine(value + timedelta(days=1), time(), tzinfo=UTC)

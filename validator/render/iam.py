@@ -19,7 +19,6 @@ from validator.model import Org
 from validator.model.kinds import Role
 from validator.model.types import split_ref
 from validator.render.base import RenderError, dumps, tf_literal, tf_name, tf_ref
-from validator.rules.context import end_of
 
 MAX_PERMISSION_SET_NAME = 32
 MIN_SESSION, MAX_SESSION = 3600, 12 * 3600      # Identity Center: PT1H .. PT12H
@@ -88,7 +87,7 @@ def live_assignments(org: Org, now: datetime) -> dict[tuple[str, str], list[str]
     out: dict[tuple[str, str], list[str]] = {}
     for gid in sorted(org.grants):
         grant = org.grants[gid]
-        if grant.role not in org.roles or (grant.expires is not None and end_of(grant.expires) <= now):
+        if grant.role not in org.roles or not grant.is_live(now):
             continue
         for principal in grant.to:
             out.setdefault((grant.role, principal), []).append(gid)

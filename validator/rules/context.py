@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime
 from typing import Any, TypeVar
 
 from validator.model import Org
 from validator.model.kinds import Settings
+from validator.model.types import end_of  # the rules import it from here too
 
 T = TypeVar("T")
 
@@ -64,10 +65,3 @@ class Context:
         if found is None:
             found = known[expires] = end_of(expires) <= self.now
         return found
-
-
-def end_of(value: date | datetime) -> datetime:
-    """When an `expires` stops being valid: the end of that day (UTC) for a date, else the instant."""
-    if isinstance(value, datetime):
-        return value if value.tzinfo else value.replace(tzinfo=UTC)
-    return datetime.combine(value + timedelta(days=1), time(), tzinfo=UTC)
