@@ -383,14 +383,17 @@ class Workspace:
         """Files changed on disk (a save elsewhere, a `git checkout`): read them again, except `keep`
         (open in the editor, whose text wins). A path that no longer exists is removed."""
         changes: dict[str, tuple[bytes | None, str | None]] = {}
-        for path in paths:
-            if path in keep or not is_repo_yaml(path):
-                continue
+        wanted = [path for path in paths if path not in keep and is_repo_yaml(path)]
+        if not wanted:
+            return self.set_texts(changes)
+        # listed once (links and limits checked as in a cold run), however many files a checkout changed
+        listing = {item.path: item for item in adapter.list_files(self.root)}
+        for path in wanted:
             full = self.root / path
             if not os.path.lexists(full):
                 changes[path] = (None, None)
                 continue
-            listed = next((item for item in adapter.list_files(self.root) if item.path == path), None)
+            listed = listing.get(path)
             if listed is None:
                 changes[path] = (None, None)
                 continue
