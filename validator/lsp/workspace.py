@@ -192,6 +192,7 @@ class FileState:
     error: str | None
     loader_findings: list[Finding]
     records: list[Record]
+    own: list[Finding] = field(default_factory=list)  # the loader's and the model's findings, together
 
 
 def order_key(path: str) -> tuple:
@@ -289,7 +290,10 @@ class Workspace:
                 touched.add(ref)
             if broken is not None:
                 self.broken_count[broken] = self.broken_count.get(broken, 0) + 1
-        self.files[path] = FileState(path, data, error, loaded.findings, records)
+        own = list(loaded.findings)
+        for record in records:
+            own.extend(record.findings)
+        self.files[path] = FileState(path, data, error, loaded.findings, records, own)
         return touched
 
     def _settle(self, ref: str) -> tuple[bool, bool]:
@@ -437,9 +441,7 @@ class Workspace:
     def _gather(self) -> list[Finding]:
         out: list[Finding] = []
         for state in self.files.values():
-            out.extend(state.loader_findings)
-            for record in state.records:
-                out.extend(record.findings)
+            out.extend(state.own)
         for ref, bucket in self.candidates.items():
             if len(bucket) > 1:
                 out.extend(_duplicates(ref, [r.source for r in bucket]))
