@@ -143,3 +143,23 @@ def test_a_new_now_runs_every_rule_and_matches_a_cold_run(base) -> None:
     update = ws.set_now(later)
     assert sorted(update.rules_run) == sorted(ws.checks)
     assert ws.findings == _cold(EXAMPLE, later)
+
+
+def test_files_changed_on_disk_by_a_checkout_are_read_again(tmp_path) -> None:
+    for path, data in EXAMPLE.items():
+        (tmp_path / path).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / path).write_bytes(data)
+    ws = Workspace(tmp_path, NOW)
+    ws.load()
+    assert ws.findings == _cold(EXAMPLE)
+    # a checkout: one file changed, one deleted, one created (and one open in the editor, kept)
+    changed, deleted, opened = PATHS[0], PATHS[1], PATHS[2]
+    (tmp_path / changed).write_bytes(EXAMPLE[changed].replace(b"id: ", b"id: x", 1))
+    (tmp_path / deleted).unlink()
+    (tmp_path / "ownership/new.yaml").write_bytes(b"kind: Team\nid: t\nname: T\nmembers: [nobody]\n")
+    (tmp_path / opened).write_bytes(b"")
+    ws.reread([changed, deleted, opened, "ownership/new.yaml", "README.md"], keep={opened})
+    expected = {p: (tmp_path / p).read_bytes() for p in PATHS + ["ownership/new.yaml"] if (tmp_path / p).exists()}
+    expected[opened] = EXAMPLE[opened]
+    assert ws.findings == _cold(expected)
+    assert any(f.path == "ownership/new.yaml" and f.rule == "SCH005" for f in ws.findings)

@@ -192,6 +192,7 @@ class FileState:
     error: str | None
     loader_findings: list[Finding]
     records: list[Record]
+    own: list[Finding] = field(default_factory=list)  # the loader's and the model's findings, together
 
 
 def order_key(path: str) -> tuple:
@@ -289,7 +290,10 @@ class Workspace:
                 touched.add(ref)
             if broken is not None:
                 self.broken_count[broken] = self.broken_count.get(broken, 0) + 1
-        self.files[path] = FileState(path, data, error, loaded.findings, records)
+        own = list(loaded.findings)
+        for record in records:
+            own.extend(record.findings)
+        self.files[path] = FileState(path, data, error, loaded.findings, records, own)
         return touched
 
     def _settle(self, ref: str) -> tuple[bool, bool]:
@@ -383,14 +387,17 @@ class Workspace:
         """Files changed on disk (a save elsewhere, a `git checkout`): read them again, except `keep`
         (open in the editor, whose text wins). A path that no longer exists is removed."""
         changes: dict[str, tuple[bytes | None, str | None]] = {}
-        for path in paths:
-            if path in keep or not is_repo_yaml(path):
-                continue
+        wanted = [path for path in paths if path not in keep and is_repo_yaml(path)]
+        if not wanted:
+            return self.set_texts(changes)
+        # listed once (links and limits checked as in a cold run), however many files a checkout changed
+        listing = {item.path: item for item in adapter.list_files(self.root)}
+        for path in wanted:
             full = self.root / path
             if not os.path.lexists(full):
                 changes[path] = (None, None)
                 continue
-            listed = next((item for item in adapter.list_files(self.root) if item.path == path), None)
+            listed = listing.get(path)
             if listed is None:
                 changes[path] = (None, None)
                 continue
@@ -434,9 +441,7 @@ class Workspace:
     def _gather(self) -> list[Finding]:
         out: list[Finding] = []
         for state in self.files.values():
-            out.extend(state.loader_findings)
-            for record in state.records:
-                out.extend(record.findings)
+            out.extend(state.own)
         for ref, bucket in self.candidates.items():
             if len(bucket) > 1:
                 out.extend(_duplicates(ref, [r.source for r in bucket]))
