@@ -87,6 +87,7 @@ def _chunks(items: list, size: int) -> list[list]:
     return [items[i:i + size] for i in range(0, len(items), size)] or [[]]
 
 
+@lru_cache(maxsize=65536)
 def person_colour(person: str) -> str:
     return PALETTE[int(hashlib.sha256(person.encode()).hexdigest()[:8], 16) % len(PALETTE)]
 
