@@ -215,3 +215,26 @@ def test_render_site_replaces_only_a_directory_it_rendered(tmp_path):
     (foreign / "notes.txt").write_text("keep me")
     result = run_cli("render", "site", "--out", str(foreign), repo=GAPS, now=NOW)
     assert result.code == 2 and (foreign / "notes.txt").read_text() == "keep me"
+
+
+def test_a_large_organisation_is_split_into_pages_none_over_2_mb(tmp_path):
+    """Past 1,000 services the tiers get pages of their own; every page stays far below 2 MB and every link lands."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("bench_generate", ROOT / "benchmarks" / "generate.py")
+    generate = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(generate)
+    repo = tmp_path / "repo"
+    generate.write(generate.generate(0.12, seed=5), repo)
+    files = render(repo, tmp_path / "site")
+    assert sum(1 for name in files if name.startswith("services-tier-")) >= 2
+    assert sum(1 for name in files if name.startswith("escalation-")) >= 200
+    assert max(len(data) for data in files.values()) < 2_000_000
+    index = files["index.html"].decode()
+    assert 'class="services"' not in index and 'href="services-tier-1-1.html"' in index
+    ids = {name: set(re.findall(r'\bid="([^"]+)"', data.decode())) for name, data in pages(files).items()}
+    for name, data in pages(files).items():
+        for target, anchor in re.findall(r'href="([^"#]*)(?:#([^"]*))?"', data.decode()):
+            assert (target or name) in ids and (not anchor or anchor in ids[target or name]), (name, target, anchor)
+    for name in ("index.html", "services-tier-1-1.html", "teams.html", "access.html", "findings.html"):
+        parse(files[name])

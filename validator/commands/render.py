@@ -1,4 +1,4 @@
-"""`dutyguard render pagerduty|iam|codeowners`: the validated repository as real configuration."""
+"""`dutyguard render pagerduty|iam|codeowners|site`: the validated repository as real configuration, or as a site."""
 
 from __future__ import annotations
 

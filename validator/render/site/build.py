@@ -19,7 +19,8 @@ from validator.render.site import sources as src
 WEEK = 7 * 86400
 ROWS_PER_PAGE = 1000        # services or findings on one page
 PEOPLE_PER_PAGE = 200       # people without a team, on one page
-LIST_CAP = 100              # windows or hand-offs listed as text, per list
+LIST_CAP = 100              # gap or single-person windows listed as text, per list
+HANDOFFS_LISTED = 50        # hand-offs listed as text per level (all of them are marks in the timeline)
 MATRIX_CELLS = 12_000       # the access page shows the whole matrix up to this many cells
 ROLES_PER_PAGE = 500        # production roles on one access page
 HOLDERS_SHOWN = 20          # people named per role on the access pages (the rest are counted)
@@ -87,6 +88,7 @@ def _chunks(items: list, size: int) -> list[list]:
     return [items[i:i + size] for i in range(0, len(items), size)] or [[]]
 
 
+@lru_cache(maxsize=65536)
 def person_colour(person: str) -> str:
     return PALETTE[int(hashlib.sha256(person.encode()).hexdigest()[:8], 16) % len(PALETTE)]
 
@@ -314,8 +316,8 @@ class Builder:
                 "unknown": bool(unknown), "rotations": rotations,
                 "gap_hours": sum(e - s for s, e in gap_spans) / 3600,
                 "single_hours": sum(e - s for s, e, _ in single_spans) / 3600,
-                "handoff_lists": [{"level": i + 1, "entries": h[:LIST_CAP], "more": max(0, len(h) - LIST_CAP),
-                                   "count": len(h)} for i, h in enumerate(handoffs_all)]}
+                "handoff_lists": [{"level": i + 1, "entries": h[:HANDOFFS_LISTED], "count": len(h),
+                                   "more": max(0, len(h) - HANDOFFS_LISTED)} for i, h in enumerate(handoffs_all)]}
 
     def _when(self, epoch: int, zone: str) -> str:
         return moment(epoch, zone)
