@@ -58,7 +58,8 @@ class ImportError_(Exception):  # noqa: N801 - not the builtin
 
 @dataclass
 class Source:
-    """Everything read from the saved responses, by PagerDuty id (first occurrence wins)."""
+    """Everything read from the saved responses, by PagerDuty id (an object seen twice: the first value of each
+    field wins, and fields only the later one has are added)."""
 
     objects: dict[str, dict[str, dict]] = field(default_factory=lambda: {c: {} for c in COLLECTIONS})
     members: dict[str, list[dict]] = field(default_factory=dict)     # team PD id -> [{user, role}]
@@ -140,7 +141,10 @@ def _add(source: Source, collection: str, item: Any, path: Path) -> None:
         raise ImportError_(f"'{path}': an entry of '{collection}' has no 'id'")
     if not PD_ID.match(item["id"]):
         raise ImportError_(f"'{path}': '{inert(item['id'])}' is not a PagerDuty id")
-    source.objects[collection].setdefault(item["id"], item)
+    first = source.objects[collection].setdefault(item["id"], item)
+    for key, value in item.items():  # the same object from a list and from GET /schedules/{id}: both count
+        if first.get(key) in (None, [], {}):
+            first[key] = value
 
 
 def read_existing(out: Path) -> Existing:
