@@ -333,3 +333,17 @@ def test_a_schedule_from_the_list_and_from_get_schedule_are_merged(tmp_path):
     assert _import(tmp_path, users, page, one).code == 0
     rotation = _entities(tmp_path / "ownership" / "pagerduty")["Rotation"]["r"]
     assert rotation["overrides"] == [{"person": "ben", "from": "2026-12-01T00:00", "to": "2026-12-02T00:00"}]
+
+
+def test_team_members_from_a_members_file_and_from_users_teams_together(tmp_path):
+    team = {"id": "PT00009", "type": "team_reference"}
+    users = _write(tmp_path, "users.json", {"users": [
+        dict(_user("PU00001", "Ann"), teams=[team]), dict(_user("PU00002", "Ben"), teams=[team]),
+        _user("PU00003", "Cid")]})
+    teams = _write(tmp_path, "teams.json", {"teams": [{"id": "PT00009", "type": "team", "name": "Ops"}]})
+    members = _write(tmp_path, "members-PT00009.json", {"members": [
+        {"user": _ref("user_reference", "PU00003"), "role": "manager"},
+        {"user": _ref("user_reference", "PU00002"), "role": "responder"}]})
+    assert _import(tmp_path, users, teams, members).code == 0
+    ops = _entities(tmp_path / "ownership" / "pagerduty")["Team"]["ops"]
+    assert ops["members"] == ["cid", "ben", "ann"] and ops["leads"] == ["cid"]

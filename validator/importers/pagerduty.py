@@ -352,7 +352,8 @@ class _Importer:
 
     # teams ------------------------------------------------------------------------------------------
     def memberships(self) -> dict[str, list[tuple[str, str]]]:
-        """team PD id -> [(person id, role)] in PagerDuty's order; members files win over users' teams."""
+        """team PD id -> [(person id, role)]: the members files in PagerDuty's order (with roles), then users whose
+        `teams` name the team and who are not listed there yet."""
         out: dict[str, list[tuple[str, str]]] = {}
         for team_pd, members in self.src.members.items():
             for member in members:
@@ -366,9 +367,11 @@ class _Importer:
         for user_pd in sorted(self.users):
             for team in self.users[user_pd].get("teams") or []:
                 team_pd = team.get("id") if isinstance(team, dict) else None
-                if team_pd in self.src.members or not isinstance(team_pd, str):
+                if not isinstance(team_pd, str):
                     continue
-                out.setdefault(team_pd, []).append((self.ids["Person"][user_pd], "responder"))
+                person = self.ids["Person"][user_pd]
+                if all(person != listed for listed, _ in out.get(team_pd, [])):
+                    out.setdefault(team_pd, []).append((person, "responder"))
         return out
 
     def team(self, team: dict, members: list[tuple[str, str]]) -> Doc:
