@@ -318,3 +318,33 @@ def test_pagerdutys_own_examples_import_without_a_schema_error(tmp_path):
     check = run_cli("validate", "--format", "json", repo=tmp_path)
     rules = {f["rule"] for f in check.json()["findings"] if f["severity"] == "error"}
     assert not rules & {"SCH001", "SCH002", "SCH003", "SCH004", "SCH006"}
+
+
+def test_a_schedule_from_the_list_and_from_get_schedule_are_merged(tmp_path):
+    """`GET /schedules` pages give the layers; `GET /schedules/{id}?since&until` adds overrides_subschedule."""
+    users = _write(tmp_path, "users.json", {"users": [_user("PU00001", "Ann"), _user("PU00002", "Ben")]})
+    layer = {"name": "L", "start": "2026-01-05T09:00:00Z", "rotation_virtual_start": "2026-01-05T09:00:00Z",
+             "rotation_turn_length_seconds": 604800,
+             "users": [{"user": _ref("user_reference", "PU00001")}, {"user": _ref("user_reference", "PU00002")}]}
+    listed = {"id": "PS00009", "type": "schedule", "name": "R", "time_zone": "UTC", "schedule_layers": [layer]}
+    single = dict(listed, overrides_subschedule={"name": "Overrides", "rendered_schedule_entries": [
+        {"start": "2026-12-01T00:00:00Z", "end": "2026-12-02T00:00:00Z", "user": _ref("user_reference", "PU00002")}]})
+    page = _write(tmp_path, "schedules-1.json", {"schedules": [listed], "limit": 100, "offset": 0, "more": False})
+    one = _write(tmp_path, "schedule-PS00009.json", {"schedule": single})
+    assert _import(tmp_path, users, page, one).code == 0
+    rotation = _entities(tmp_path / "ownership" / "pagerduty")["Rotation"]["r"]
+    assert rotation["overrides"] == [{"person": "ben", "from": "2026-12-01T00:00", "to": "2026-12-02T00:00"}]
+
+
+def test_team_members_from_a_members_file_and_from_users_teams_together(tmp_path):
+    team = {"id": "PT00009", "type": "team_reference"}
+    users = _write(tmp_path, "users.json", {"users": [
+        dict(_user("PU00001", "Ann"), teams=[team]), dict(_user("PU00002", "Ben"), teams=[team]),
+        _user("PU00003", "Cid")]})
+    teams = _write(tmp_path, "teams.json", {"teams": [{"id": "PT00009", "type": "team", "name": "Ops"}]})
+    members = _write(tmp_path, "members-PT00009.json", {"members": [
+        {"user": _ref("user_reference", "PU00003"), "role": "manager"},
+        {"user": _ref("user_reference", "PU00002"), "role": "responder"}]})
+    assert _import(tmp_path, users, teams, members).code == 0
+    ops = _entities(tmp_path / "ownership" / "pagerduty")["Team"]["ops"]
+    assert ops["members"] == ["cid", "ben", "ann"] and ops["leads"] == ["cid"]

@@ -58,7 +58,8 @@ class ImportError_(Exception):  # noqa: N801 - not the builtin
 
 @dataclass
 class Source:
-    """Everything read from the saved responses, by PagerDuty id (first occurrence wins)."""
+    """Everything read from the saved responses, by PagerDuty id (an object seen twice: the first value of each
+    field wins, and fields only the later one has are added)."""
 
     objects: dict[str, dict[str, dict]] = field(default_factory=lambda: {c: {} for c in COLLECTIONS})
     members: dict[str, list[dict]] = field(default_factory=dict)     # team PD id -> [{user, role}]
@@ -140,7 +141,10 @@ def _add(source: Source, collection: str, item: Any, path: Path) -> None:
         raise ImportError_(f"'{path}': an entry of '{collection}' has no 'id'")
     if not PD_ID.match(item["id"]):
         raise ImportError_(f"'{path}': '{inert(item['id'])}' is not a PagerDuty id")
-    source.objects[collection].setdefault(item["id"], item)
+    first = source.objects[collection].setdefault(item["id"], item)
+    for key, value in item.items():  # the same object from a list and from GET /schedules/{id}: both count
+        if first.get(key) in (None, [], {}):
+            first[key] = value
 
 
 def read_existing(out: Path) -> Existing:
@@ -348,7 +352,8 @@ class _Importer:
 
     # teams ------------------------------------------------------------------------------------------
     def memberships(self) -> dict[str, list[tuple[str, str]]]:
-        """team PD id -> [(person id, role)] in PagerDuty's order; members files win over users' teams."""
+        """team PD id -> [(person id, role)]: the members files in PagerDuty's order (with roles), then users whose
+        `teams` name the team and who are not listed there yet."""
         out: dict[str, list[tuple[str, str]]] = {}
         for team_pd, members in self.src.members.items():
             for member in members:
@@ -362,9 +367,11 @@ class _Importer:
         for user_pd in sorted(self.users):
             for team in self.users[user_pd].get("teams") or []:
                 team_pd = team.get("id") if isinstance(team, dict) else None
-                if team_pd in self.src.members or not isinstance(team_pd, str):
+                if not isinstance(team_pd, str):
                     continue
-                out.setdefault(team_pd, []).append((self.ids["Person"][user_pd], "responder"))
+                person = self.ids["Person"][user_pd]
+                if all(person != listed for listed, _ in out.get(team_pd, [])):
+                    out.setdefault(team_pd, []).append((person, "responder"))
         return out
 
     def team(self, team: dict, members: list[tuple[str, str]]) -> Doc:
