@@ -370,6 +370,17 @@ def covers_every(pattern: str, fmt: str) -> bool:
     return True
 
 
+@lru_cache(maxsize=16384)
+def format_services(action: str) -> dict[str, tuple[tuple[str, ...], ...]]:
+    """ARN service segment -> the split ARN formats of a (lower-case) catalog action's resource types."""
+    out: dict[str, list[tuple[str, ...]]] = {}
+    for _, fmt in arn_formats(action):
+        parts = arn_parts(fmt)
+        if parts:
+            out.setdefault(parts[2], []).append(parts)
+    return {k: tuple(v) for k, v in out.items()}
+
+
 def may_match(pattern: str, fmt: str) -> bool:
     """Whether some ARN matches both a resource pattern (IAM wildcards) and an ARN format."""
     return parts_meet(arn_parts(pattern), arn_parts(fmt))
@@ -427,6 +438,7 @@ def _globs_meet(a: str, b: str) -> bool:
     return heads[0][:n] == heads[1][:n] and (m == 0 or tails[0][-m:] == tails[1][-m:])
 
 
+@lru_cache(maxsize=65536)
 def condition_key_known(action: str, key: str) -> bool:
     """Whether a condition key applies to a (lower-case) catalog action: a key documented for the
     action or its service (templates such as `aws:RequestTag/${TagKey}` match by their stem), or a

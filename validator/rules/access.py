@@ -965,6 +965,7 @@ def _operator_hint(op: str) -> str:
     return f" (did you mean {text.replace('ifexists', 'IfExists')}?)"
 
 
+@lru_cache(maxsize=8192)
 def _key_known(actions: frozenset[str], key: str) -> bool:
     from validator.iam.catalog import condition_key_known
 
@@ -974,12 +975,21 @@ def _key_known(actions: frozenset[str], key: str) -> bool:
 def _resource_mismatch(role, i: int, statement, where: str) -> Iterator[Issue]:
     """One error for the actions none of whose resource types matches a resource of the statement,
     one warning for the actions that support only `*` (AWS grants neither there)."""
-    from validator.iam.catalog import arn_formats, arn_parts, canonical_name, expand, has_wildcard, parts_meet
+    from validator.iam.catalog import (
+        arn_formats,
+        arn_parts,
+        canonical_name,
+        expand,
+        format_services,
+        has_wildcard,
+        parts_meet,
+    )
 
     resources = [r for r in statement.resources if _well_formed_arn(r)]
     if not resources:
         return
     mine = [arn_parts(r) for r in resources]
+    literal = not any(has_wildcard(m[2]) for m in mine)   # every resource names its service
     unmatched: list[tuple[int, str, tuple]] = []
     star_only: list[tuple[int, str]] = []
     for j, pattern in enumerate(statement.actions):
@@ -989,7 +999,15 @@ def _resource_mismatch(role, i: int, statement, where: str) -> Iterator[Issue]:
             formats = arn_formats(action)
             if not formats:
                 star_only.append((j, canonical_name(action)))
-            elif not any(parts_meet(m, arn_parts(fmt)) for m in mine for _, fmt in formats):
+                continue
+            if literal:
+                by_service = format_services(action)
+                hit = any(parts_meet(m, theirs) for m in mine for theirs in by_service.get(m[2], ()))
+                if not hit and any(has_wildcard(service) for service in by_service):
+                    hit = any(parts_meet(m, arn_parts(fmt)) for m in mine for _, fmt in formats)
+            else:
+                hit = any(parts_meet(m, arn_parts(fmt)) for m in mine for _, fmt in formats)
+            if not hit:
                 unmatched.append((j, canonical_name(action), formats))
     if unmatched:
         j, name, formats = unmatched[0]
