@@ -50,6 +50,50 @@ READ_ACTIONS = ("ecs:DescribeServices", "ecs:DescribeTasks", "ecs:ListTasks", "l
 WRITE_ACTIONS = ("ecs:UpdateService", "ecs:RunTask", "s3:PutObject", "dynamodb:PutItem",
                  "sqs:PurgeQueue", "lambda:UpdateFunctionCode", "rds:RebootDBInstance")
 
+# The resource each action acts on (its resource type in AWS's Service Authorization Reference), so that
+# the generated policies grant what they say (ACC016); `*` for actions without resource-level scoping.
+ACTION_RESOURCES = {
+    "ecs:DescribeServices": "arn:aws:ecs:eu-west-1:{a}:service/prod/{s}",
+    "ecs:UpdateService": "arn:aws:ecs:eu-west-1:{a}:service/prod/{s}",
+    "ecs:DescribeTasks": "arn:aws:ecs:eu-west-1:{a}:task/prod/*",
+    "ecs:ListTasks": "arn:aws:ecs:eu-west-1:{a}:container-instance/prod/*",
+    "ecs:RunTask": "arn:aws:ecs:eu-west-1:{a}:task-definition/{s}:*",
+    "logs:GetLogEvents": "arn:aws:logs:eu-west-1:{a}:log-group:/ecs/{s}:*",
+    "logs:FilterLogEvents": "arn:aws:logs:eu-west-1:{a}:log-group:/ecs/{s}:*",
+    "cloudwatch:GetMetricData": "*",
+    "s3:GetObject": "arn:aws:s3:::{s}-data/*", "s3:PutObject": "arn:aws:s3:::{s}-data/*",
+    "s3:ListBucket": "arn:aws:s3:::{s}-data",
+    "dynamodb:GetItem": "arn:aws:dynamodb:eu-west-1:{a}:table/{s}",
+    "dynamodb:Query": "arn:aws:dynamodb:eu-west-1:{a}:table/{s}",
+    "dynamodb:PutItem": "arn:aws:dynamodb:eu-west-1:{a}:table/{s}",
+    "sqs:GetQueueAttributes": "arn:aws:sqs:eu-west-1:{a}:{s}",
+    "sqs:PurgeQueue": "arn:aws:sqs:eu-west-1:{a}:{s}",
+    "rds:DescribeDBInstances": "arn:aws:rds:eu-west-1:{a}:db:{s}",
+    "rds:RebootDBInstance": "arn:aws:rds:eu-west-1:{a}:db:{s}",
+    "lambda:UpdateFunctionCode": "arn:aws:lambda:eu-west-1:{a}:function:{s}",
+}
+
+
+REGION_CONDITION = "      conditions:\n        StringEquals: {\"aws:RequestedRegion\": \"eu-west-1\"}\n"
+
+
+def _statements(actions: list[str], account: str, service: str, conditions: str = "") -> str:
+    """Statements for the actions: one on their resources, one on `*` for those that take only `*`."""
+    def resource(action: str) -> str:  # a misspelt action (the ACC009 flaw) keeps the service's ARN
+        return ACTION_RESOURCES.get(action, "arn:aws:ecs:eu-west-1:{a}:service/prod/{s}")
+
+    scoped = [a for a in actions if resource(a) != "*"]
+    star = [a for a in actions if resource(a) == "*"]
+    out = ""
+    if scoped:
+        resources = dict.fromkeys(resource(a).format(a=account, s=service) for a in scoped)
+        out += (f"    - effect: Allow\n      actions: [{', '.join(scoped)}]\n      resources:\n"
+                + "".join(f"        - \"{r}\"\n" for r in resources) + conditions)
+    if star:
+        out += f"    - effect: Allow\n      actions: [{', '.join(star)}]\n      resources: [\"*\"]\n" + conditions
+    return out
+
+
 TEAM_SIZE = 10
 SERVICES_PER_TEAM = 5
 PEOPLE_PER_FILE = 100
@@ -208,20 +252,17 @@ class Org:
         path = f"policy/teams/{division}/{team}.yaml"
         account = f"{100000000000 + t * 7919:012d}"
         service = f"{team}-{SUFFIX[0]}"
-        arn = f"arn:aws:ecs:eu-west-1:{account}:service/prod/{service}"
         roles = [f"{team}-readonly", f"{team}-deploy"]
         reads = rng.sample(READ_ACTIONS, 4)
         if self.flaw():
             reads[0] = reads[0][:-2] + reads[0][-1] + reads[0][-2]  # ACC009 typo
         self.add(path, f"- kind: Role\n  id: {roles[0]}\n  environment: production\n  account: \"{account}\"\n"
-                       f"  service: {service}\n  session: 4h\n  statements:\n    - effect: Allow\n"
-                       f"      actions: [{', '.join(reads)}]\n      resources:\n        - \"{arn}\"\n"
-                       f"        - \"arn:aws:logs:eu-west-1:{account}:log-group:/ecs/{service}:*\"\n")
+                       f"  service: {service}\n  session: 4h\n  statements:\n"
+                       + _statements(reads, account, service))
         writes = rng.sample(WRITE_ACTIONS, 2)
         self.add(path, f"- kind: Role\n  id: {roles[1]}\n  environment: production\n  account: \"{account}\"\n"
-                       f"  service: {service}\n  session: 1h\n  statements:\n    - effect: Allow\n"
-                       f"      actions: [{', '.join(writes)}]\n      resources: [\"{arn}\"]\n"
-                       f"      conditions:\n        StringEquals: {{\"aws:RequestedRegion\": \"eu-west-1\"}}\n")
+                       f"  service: {service}\n  session: 1h\n  statements:\n"
+                       + _statements(writes, account, service, REGION_CONDITION))
         if rng.random() < 0.25:
             roles.append(f"{team}-break-glass")
             self.add(path, f"- kind: Role\n  id: {roles[2]}\n  environment: production\n"

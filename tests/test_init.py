@@ -62,7 +62,7 @@ def test_the_schema_file_is_dutyguards_schema_and_accepts_every_document(tmp_pat
 
     def as_editor_reads(value):  # YAML 1.2 (the language server) has no timestamps: dates stay strings
         if isinstance(value, dict):
-            return {k: as_editor_reads(v) for k, v in value.items()}
+            return {str(k): as_editor_reads(v) for k, v in value.items()}  # JSON keys are strings
         if isinstance(value, list):
             return [as_editor_reads(v) for v in value]
         return value.isoformat() if isinstance(value, (dt.date, dt.datetime)) else value

@@ -83,7 +83,7 @@ def paging_changes(before: Result, after: Result, touched: dict[str, set[str]],
 
 def _known(result: Result, escalation_id: str | None) -> bool:
     """Whether every rotation the escalation names that exists has a timeline over the horizon."""
-    from validator.oncall.views import rotation_timeline
+    from validator.rules.oncall_views import rotation_timeline
 
     escalation = result.org.escalations.get(escalation_id) if escalation_id else None
     if escalation is None:

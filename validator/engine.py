@@ -121,8 +121,10 @@ def cap_per_entity(findings: list[Finding]) -> list[Finding]:
         return out
     for (rule, entity), total in over:
         first = firsts[(rule, entity)]
-        out.append(replace(first, message=f"... and {total - MAX_PER_ENTITY:,} more {rule} findings "
-                                       f"for {entity} (only the first {MAX_PER_ENTITY} are shown): fix those first"))
+        # its own subject: the summary is not the first finding again (its fingerprint would repeat)
+        out.append(replace(first, subject="(more)",
+                           message=f"... and {total - MAX_PER_ENTITY:,} more {rule} findings for {entity} "
+                                   f"(only the first {MAX_PER_ENTITY} are shown): fix those first"))
     out.sort(key=Finding.sort_key)
     return out
 

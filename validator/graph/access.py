@@ -183,9 +183,9 @@ def _pass_method(view: RoleView) -> str | None:
     from validator.iam.catalog import canonical_name
     from validator.iam.risk import escalation_methods
 
-    allowed = view.allowed
-    if PASSROLE not in allowed:
+    if not any(PASSROLE in s.actions for s in view.statements if s.allow):
         return None
+    allowed = view.allowed
     for actions in escalation_methods().values():
         if PASSROLE in actions and len(actions) > 1 and all(a in allowed for a in actions if a != PASSROLE):
             return "iam:PassRole + " + ", ".join(canonical_name(a) for a in actions if a != PASSROLE)

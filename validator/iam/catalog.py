@@ -15,7 +15,7 @@ import importlib.util
 import json
 import re
 from dataclasses import dataclass
-from functools import cache, lru_cache
+from functools import lru_cache
 from pathlib import Path
 
 from validator.iam.digest import read_signed, write_signed
@@ -321,9 +321,11 @@ def damerau_levenshtein(a: str, b: str, limit: int) -> int:
 # --- resources: which ARNs an action can act on ------------------------------------------------
 
 _VARIABLE = re.compile(r"\$\{[^}]*\}")
+_WILDCARDS = re.compile(r"[*?]")
 _TOKENS = ("q", "zz-9_Q.8")
 
 
+@lru_cache(maxsize=16384)
 def arn_formats(action: str) -> tuple[tuple[str, str], ...]:
     """(resource type, ARN format) of a (lower-case) catalog action; () if it supports only `*`."""
     cat = catalog()
@@ -350,6 +352,11 @@ def covers_every(pattern: str, fmt: str) -> bool:
     theirs = fmt.split(":", 5)
     if len(mine) < 6 or len(theirs) < 6:
         return False
+    # the resource part's literal head must fit before the format's first variable (else no token fits)
+    head = _WILDCARDS.split(mine[5], maxsplit=1)[0]
+    fixed = theirs[5].split("${", 1)[0]
+    if len(head) > len(fixed) or fixed[:len(head)] != head:
+        return False
     regex = wildcard_regex(pattern)
     for token in _TOKENS:
         parts = []
@@ -363,35 +370,75 @@ def covers_every(pattern: str, fmt: str) -> bool:
     return True
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=16384)
+def format_services(action: str) -> dict[str, tuple[tuple[str, ...], ...]]:
+    """ARN service segment -> the split ARN formats of a (lower-case) catalog action's resource types."""
+    out: dict[str, list[tuple[str, ...]]] = {}
+    for _, fmt in arn_formats(action):
+        parts = arn_parts(fmt)
+        if parts:
+            out.setdefault(parts[2], []).append(parts)
+    return {k: tuple(v) for k, v in out.items()}
+
+
 def may_match(pattern: str, fmt: str) -> bool:
     """Whether some ARN matches both a resource pattern (IAM wildcards) and an ARN format."""
-    if pattern == "*":
+    return parts_meet(arn_parts(pattern), arn_parts(fmt))
+
+
+@lru_cache(maxsize=16384)
+def arn_parts(text: str) -> tuple[str, ...]:
+    """An ARN pattern or format split in its six parts, policy variables and `${...}` as `*`, and
+    the resource part's literal head (up to its first wildcard) last; () for `*` or no ARN."""
+    if text == "*":
+        return ()
+    parts = _VARIABLE.sub("*", text).split(":", 5)
+    if len(parts) != 6:
+        return ()
+    return (*parts, _WILDCARDS.split(parts[5], maxsplit=1)[0])
+
+
+def parts_meet(mine: tuple[str, ...], theirs: tuple[str, ...]) -> bool:
+    if not mine or not theirs:
         return True
-    other = _VARIABLE.sub("*", fmt)
-    pattern = _VARIABLE.sub("*", pattern)   # a policy variable stands for some value
-    return _globs_meet(pattern, other)
-
-
-def _globs_meet(a: str, b: str) -> bool:
-    """Two glob patterns (`*` any run, `?` one character) share a string."""
-    @cache
-    def meet(i: int, j: int) -> bool:
-        if i == len(a) and j == len(b):
-            return True
-        if i < len(a) and a[i] == "*":
-            return meet(i + 1, j) or (j < len(b) and meet(i, j + 1))
-        if j < len(b) and b[j] == "*":
-            return meet(i, j + 1) or (i < len(a) and meet(i + 1, j))
-        if i == len(a) or j == len(b):
+    for index in range(5):   # arn, partition, service, region, account
+        a, b = mine[index], theirs[index]
+        if a != b and "*" not in a and "?" not in a and "*" not in b and "?" not in b:
             return False
-        if a[i] == "?" or b[j] == "?" or a[i] == b[j]:
-            return meet(i + 1, j + 1)
+    head, fixed = mine[6], theirs[6]
+    common = min(len(head), len(fixed))
+    if head[:common] != fixed[:common]:
         return False
+    wild = "*" in mine[5] or "?" in mine[5]
+    if "*" not in theirs[5] and "?" not in theirs[5]:
+        return _globs_meet(mine[5], theirs[5]) if wild else mine[5] == theirs[5]
+    if theirs[5] == fixed + "*" and "?" not in fixed:   # the common format: a literal head, one variable
+        return wild or mine[5].startswith(fixed)
+    return _globs_meet(mine[5], theirs[5])
 
-    return meet(0, 0)
+
+@lru_cache(maxsize=16384)
+def _globs_meet(a: str, b: str) -> bool:
+    """Two glob patterns (`*` any run, `?` one character) share a string. When both have a `*`, they
+    do exactly when their literal heads and tails agree (the stars absorb everything between);
+    when one is literal, it must match the other."""
+    a_wild, b_wild = has_wildcard(a), has_wildcard(b)
+    if not a_wild and not b_wild:
+        return a == b
+    if not a_wild:
+        return wildcard_regex(b).fullmatch(a) is not None
+    if not b_wild:
+        return wildcard_regex(a).fullmatch(b) is not None
+    if "*" not in a or "*" not in b:   # '?' only on one side: fixed length there; match it as a regex
+        fixed, other = (a, b) if "*" not in a else (b, a)
+        return wildcard_regex(other).fullmatch(fixed.replace("?", "x")) is not None or "?" in other
+    heads = _WILDCARDS.split(a, maxsplit=1)[0], _WILDCARDS.split(b, maxsplit=1)[0]
+    tails = _WILDCARDS.split(a)[-1], _WILDCARDS.split(b)[-1]
+    n, m = min(map(len, heads)), min(map(len, tails))
+    return heads[0][:n] == heads[1][:n] and (m == 0 or tails[0][-m:] == tails[1][-m:])
 
 
+@lru_cache(maxsize=65536)
 def condition_key_known(action: str, key: str) -> bool:
     """Whether a condition key applies to a (lower-case) catalog action: a key documented for the
     action or its service (templates such as `aws:RequestTag/${TagKey}` match by their stem), or a
@@ -416,12 +463,14 @@ def _stem_matches(template: str, key: str) -> bool:
 
 
 @lru_cache(maxsize=1)
-def _formats_by_service() -> dict[str, tuple[tuple[str, str], ...]]:
-    """ARN service segment -> ('prefix:type', format) of every resource type with that segment."""
-    out: dict[str, list[tuple[str, str]]] = {}
+def _formats_by_service() -> dict[str, tuple[tuple[str, str, str], ...]]:
+    """ARN service segment -> ('prefix:type', format, the format's resource part before its first
+    variable) of every resource type with that segment."""
+    out: dict[str, list[tuple[str, str, str]]] = {}
     for key, fmt in catalog().arns.items():
         parts = fmt.split(":", 5)
-        out.setdefault(parts[2] if len(parts) > 2 else "", []).append((key, fmt))
+        fixed = parts[5].split("${", 1)[0] if len(parts) == 6 else ""
+        out.setdefault(parts[2] if len(parts) > 2 else "", []).append((key, fmt, fixed))
     return {k: tuple(v) for k, v in out.items()}
 
 
@@ -431,11 +480,13 @@ def covered_types(pattern: str) -> frozenset[str]:
     if pattern == "*":
         return frozenset(catalog().arns)
     parts = pattern.split(":", 5)
-    if len(parts) < 6 or "${" in pattern:
-        return frozenset()
+    if len(parts) < 6 or "${" in pattern or not has_wildcard(pattern):
+        return frozenset()  # an exact ARN names one resource (a policy variable: the caller's own)
     service = parts[2]
     if has_wildcard(service):
         pool = tuple(item for items in _formats_by_service().values() for item in items)
     else:
         pool = _formats_by_service().get(service, ())
-    return frozenset(key for key, fmt in pool if covers_every(pattern, fmt))
+    head = _WILDCARDS.split(parts[5], maxsplit=1)[0]
+    return frozenset(key for key, fmt, fixed in pool
+                     if len(head) <= len(fixed) and fixed.startswith(head) and covers_every(pattern, fmt))

@@ -325,13 +325,18 @@ def _method_table() -> tuple[tuple[str, tuple[str, ...], bool], ...]:
 
 
 def escalation_methods(views: tuple[StatementView, ...]) -> tuple[tuple[str, tuple[str, ...]], ...]:
-    everywhere: set[str] = set()
-    anywhere: set[str] = set()
-    for view in views:
-        if view.allow and view.actions:
-            everywhere |= view.everywhere
-            if not view.scoped:
-                anywhere |= view.actions
+    parts = tuple((view.everywhere, view.actions if not view.scoped else frozenset())
+                  for view in views if view.allow and view.actions)
+    return _methods_of(parts) if parts else ()
+
+
+@lru_cache(maxsize=4096)
+def _methods_of(parts: tuple[tuple[frozenset[str], frozenset[str]], ...]) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    if len(parts) == 1:
+        everywhere, anywhere = parts[0]
+    else:
+        everywhere = frozenset().union(*(e for e, _ in parts))
+        anywhere = frozenset().union(*(a for _, a in parts))
     if not anywhere:
         return ()
     found = []

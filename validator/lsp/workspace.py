@@ -24,6 +24,7 @@ from pathlib import Path
 
 from validator.lsp import adapter
 from validator.lsp.adapter import Context, Finding, Issue, Org, Rule
+from validator.model import duplicate_findings
 from validator.model.kinds import default_settings
 
 ROOTS = ("ownership", "policy")
@@ -444,7 +445,7 @@ class Workspace:
             out.extend(state.own)
         for ref, bucket in self.candidates.items():
             if len(bucket) > 1:
-                out.extend(_duplicates(ref, [r.source for r in bucket]))
+                out.extend(duplicate_findings(ref, [r.source for r in bucket]))
         sources = self.org.sources
         for rid, issues in self.issues.items():
             rule = self.rules[rid]
@@ -460,11 +461,3 @@ class Workspace:
         return state.records if state else []
 
 
-def _duplicates(ref: str, places: list) -> list[Finding]:
-    """SCH004, as the model words it: every place of an id defined more than once."""
-    out = []
-    for i, place in enumerate(places):
-        others = ", ".join(f"{p.path}:{p.line}" for j, p in enumerate(places) if j != i)
-        out.append(Finding("SCH004", "error", place.path, place.line, ref,
-                           f"{ref} is defined more than once (also at {others}): rename one or merge them"))
-    return out

@@ -125,7 +125,7 @@ class OrgBuilder:
 
     def finish(self) -> tuple[Org, list[Finding]]:
         for ref, places in self._again.items():
-            self.findings.extend(_duplicates(ref, [self.org.sources[ref], *places]))
+            self.findings.extend(duplicate_findings(ref, [self.org.sources[ref], *places]))
         self._again = {}
         return self.org, self.findings
 
@@ -302,7 +302,7 @@ def _place(source: Source) -> str:
     return ".".join(str(part) for part in source.prefix)
 
 
-def _duplicates(ref: str, places: list[Source]) -> list[Finding]:
+def duplicate_findings(ref: str, places: list[Source]) -> list[Finding]:
     """SCH004 at every place; each finding's subject names its own file (`file:<path>`, `#2` for a second
     copy in the same file), so that the findings stay distinct and do not depend on lines."""
     out = []

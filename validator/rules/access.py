@@ -965,6 +965,7 @@ def _operator_hint(op: str) -> str:
     return f" (did you mean {text.replace('ifexists', 'IfExists')}?)"
 
 
+@lru_cache(maxsize=8192)
 def _key_known(actions: frozenset[str], key: str) -> bool:
     from validator.iam.catalog import condition_key_known
 
@@ -972,27 +973,56 @@ def _key_known(actions: frozenset[str], key: str) -> bool:
 
 
 def _resource_mismatch(role, i: int, statement, where: str) -> Iterator[Issue]:
-    from validator.iam.catalog import arn_formats, canonical_name, expand, has_wildcard, may_match
+    """One error for the actions none of whose resource types matches a resource of the statement,
+    one warning for the actions that support only `*` (AWS grants neither there)."""
+    from validator.iam.catalog import (
+        arn_formats,
+        arn_parts,
+        canonical_name,
+        expand,
+        format_services,
+        has_wildcard,
+        parts_meet,
+    )
 
     resources = [r for r in statement.resources if _well_formed_arn(r)]
     if not resources:
         return
+    mine = [arn_parts(r) for r in resources]
+    literal = not any(has_wildcard(m[2]) for m in mine)   # every resource names its service
+    unmatched: list[tuple[int, str, tuple]] = []
+    star_only: list[tuple[int, str]] = []
     for j, pattern in enumerate(statement.actions):
         if has_wildcard(pattern):
             continue
         for action in expand(pattern):
             formats = arn_formats(action)
             if not formats:
-                yield Issue(role.ref, f"{where}: {canonical_name(action)} supports no resource-level restriction "
-                            f"(its resource is '*'), so on {_shown(resources)} AWS grants nothing: give it its "
-                            "own statement with resources ['*'], or remove it", ("statements", i, "actions", j),
-                            severity="warning", subject=canonical_name(action))
-            elif not any(may_match(r, fmt) for r in resources for _, fmt in formats):
-                kinds = ", ".join(t for t, _ in formats[:3])
-                yield Issue(role.ref, f"{where}: {canonical_name(action)} acts on {kinds} resources "
-                            f"({formats[0][1]}), none of which matches {_shown(resources)}: AWS grants nothing; "
-                            "name a resource of that type", ("statements", i, "actions", j),
-                            subject=canonical_name(action))
+                star_only.append((j, canonical_name(action)))
+                continue
+            if literal:
+                by_service = format_services(action)
+                hit = any(parts_meet(m, theirs) for m in mine for theirs in by_service.get(m[2], ()))
+                if not hit and any(has_wildcard(service) for service in by_service):
+                    hit = any(parts_meet(m, arn_parts(fmt)) for m in mine for _, fmt in formats)
+            else:
+                hit = any(parts_meet(m, arn_parts(fmt)) for m in mine for _, fmt in formats)
+            if not hit:
+                unmatched.append((j, canonical_name(action), formats))
+    if unmatched:
+        j, name, formats = unmatched[0]
+        kinds = ", ".join(t for t, _ in formats[:3])
+        others = [n for _, n, _ in unmatched[1:]]
+        also = f" (and {_shown(others)})" if others else ""
+        yield Issue(role.ref, f"{where}: {name} acts on {kinds} resources ({formats[0][1]}), none of which matches "
+                    f"{_shown(resources)}{also}: AWS grants nothing there; name a resource of the action's type",
+                    ("statements", i, "actions", j), subject=f"statements.{i}.resources")
+    if star_only:
+        names = [n for _, n in star_only]
+        yield Issue(role.ref, f"{where}: {_shown(names)} support no resource-level restriction (their resource is "
+                    f"'*'), so on {_shown(resources)} AWS grants nothing: give them their own statement with "
+                    "resources ['*'], or remove them", ("statements", i, "actions", star_only[0][0]),
+                    severity="warning", subject=f"statements.{i}.actions")
 
 
 @rule("ACC017", "error", "inline policy over AWS's size limit")

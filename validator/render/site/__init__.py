@@ -20,7 +20,6 @@ hundred bytes of inline script; no network, no fonts, no CDN (a Content-Security
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from pathlib import Path
 
 from markupsafe import Markup
@@ -66,14 +65,7 @@ def environment():
 
 
 def render_site(result, repository: Repository | None = None) -> dict[str, bytes]:
-    """Every page of the site: file name -> bytes (UTF-8 HTML).
-
-    Where helper processes are allowed (validator.jobs), a forked helper lays out every other page
-    while this process lays out the rest; the pages are the same bytes either way (if the helper
-    fails, this process lays out its pages too).
-    """
-    from validator import jobs
-
+    """Every page of the site: file name -> bytes (UTF-8 HTML), laid out in one process."""
     builder = Builder(result, repository)
     site = builder.build()
     env = environment()
@@ -88,32 +80,4 @@ def render_site(result, repository: Repository | None = None) -> dict[str, bytes
             template = cache[template_name] = env.get_template(template_name)
         return template.render(**common, **variables, page=name).encode("utf-8")
 
-    theirs = names[1::2]
-    helper = jobs.fork_helper(lambda: _framed(theirs, lay_out)) if len(names) > 50 and jobs.helpers_allowed() else None
-    files = {name: lay_out(name) for name in (names[0::2] if helper else names)}
-    if helper is not None:
-        sent = _unframed(jobs.collect(*helper), theirs)
-        files.update(sent if sent is not None else {name: lay_out(name) for name in theirs})
-    return {name: files[name] for name in names}
-
-
-def _framed(names: list[str], lay_out) -> Iterator[bytes]:
-    """Each page as its length (8 bytes, big-endian) and its bytes, in the order of `names`."""
-    for name in names:
-        data = lay_out(name)
-        yield len(data).to_bytes(8, "big") + data
-
-
-def _unframed(message: bytes | None, names: list[str]) -> dict[str, bytes] | None:
-    """The helper's pages; None when the message is missing or not exactly one frame per name."""
-    if message is None:
-        return None
-    out: dict[str, bytes] = {}
-    at = 0
-    for name in names:
-        if at + 8 > len(message):
-            return None
-        size = int.from_bytes(message[at:at + 8], "big")
-        out[name] = message[at + 8:at + 8 + size]
-        at += 8 + size
-    return out if at == len(message) else None
+    return {name: lay_out(name) for name in names}
