@@ -392,7 +392,8 @@ def too_much_on_call(ctx: Context) -> Iterator[Issue]:
         if person is not None:
             yield Issue(person.ref, f"{person_id} is on call {share:.0%} of the next {ctx.settings.horizon} "
                         f"({total(spans) // 3600} hours in {', '.join(rotations)}), more than max_oncall_share "
-                        f"{limit:.0%}: add people to these rotations or take {person_id} out of one")
+                        f"{limit:.0%}: add people to these rotations or take {person_id} out of one",
+                        subject=f"person:{person_id}")
 
 
 @rule("ROT006", "warning", "too many night hours")
