@@ -47,11 +47,11 @@ def run(args: argparse.Namespace) -> int:
     escalation = None
     if service.escalation:
         escalation = org.escalations.get(service.escalation)
+        reason = problems.get(f"escalation:{service.escalation}")
+        if reason is not None:  # failed its schema, or defined twice: which levels it has is not known
+            return _has_errors(f"service {service.id} uses escalation {service.escalation}, which has "
+                               f"errors: {reason}")
         if escalation is None:
-            reason = problems.get(f"escalation:{service.escalation}")
-            if reason is not None:
-                return _has_errors(f"service {service.id} uses escalation {service.escalation}, which has "
-                                   f"errors: {reason}")
             raise UsageError(f"service {service.id} uses escalation '{service.escalation}', which does not exist "
                              "(see 'dutyguard validate')")
         levels = answer(org, escalation, at, problems)

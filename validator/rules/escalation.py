@@ -106,18 +106,19 @@ def same_person_twice(ctx: Context) -> Iterator[Issue]:
             continue
         zone = escalation_zone(ctx, escalation)
         reach = level_reach(ctx, escalation)
+        by_person: dict[str, list[tuple[int, list]]] = {}  # person -> (first level index, spans) per pair
         for first in range(len(escalation.levels) - 1):
             if reach[first].isdisjoint(reach[first + 1]):
                 continue  # never a common person: no need for the view
-            both = shared(escalation_view(ctx, escalation), first, first + 1)
-            if not both:
-                continue
-            spans = []
-            for person_spans in both.values():
-                spans = union(spans, person_spans)
-            yield Issue(escalation.ref, f"levels {first + 1} and {first + 2} of escalation {escalation.id} both page "
-                        f"{', '.join(sorted(both))} {describe_windows(spans, zone)}: an unanswered page escalates to "
-                        "the same person; offset the rotations or target someone else", ("levels", first + 1))
+            for person, spans in shared(escalation_view(ctx, escalation), first, first + 1).items():
+                by_person.setdefault(person, []).append((first, spans))
+        for person in sorted(by_person):  # one finding per person (subject person:ID), naming every pair
+            pairs = by_person[person]
+            where = "; ".join(f"levels {first + 1} and {first + 2} of escalation {escalation.id} both page {person} "
+                              f"{describe_windows(spans, zone)}" for first, spans in pairs)
+            yield Issue(escalation.ref, f"{where}: an unanswered page escalates to the same person; offset the "
+                        "rotations or target someone else",
+                        ("levels", pairs[0][0] + 1), subject=f"person:{person}")
 
 
 @rule("ESC003", "error", "escalation too short or too fast")
@@ -153,8 +154,9 @@ def too_few_levels(ctx: Context) -> Iterator[Issue]:
         for index, level in enumerate(escalation.levels):
             if level.after is not None and level.after.seconds < MIN_DELAY_SECONDS:
                 yield Issue(escalation.ref, f"level {index + 1} of escalation {escalation.id} escalates after "
-                            f"{level.after}, below PagerDuty's minimum of 1 minute", ("levels", index, "after"))
+                            f"{level.after}, below PagerDuty's minimum of 1 minute", ("levels", index, "after"),
+                            subject=f"level:{index + 1}")
             elif level.after is None and index < last:
                 yield Issue(escalation.ref, f"level {index + 1} of escalation {escalation.id} has no 'after': say "
                             f"how long an incident waits before level {index + 2} is paged (e.g. after: 15m)",
-                            ("levels", index))
+                            ("levels", index), subject=f"level:{index + 1}")

@@ -392,7 +392,8 @@ def too_much_on_call(ctx: Context) -> Iterator[Issue]:
         if person is not None:
             yield Issue(person.ref, f"{person_id} is on call {share:.0%} of the next {ctx.settings.horizon} "
                         f"({total(spans) // 3600} hours in {', '.join(rotations)}), more than max_oncall_share "
-                        f"{limit:.0%}: add people to these rotations or take {person_id} out of one")
+                        f"{limit:.0%}: add people to these rotations or take {person_id} out of one",
+                        subject=f"person:{person_id}")
 
 
 @rule("ROT006", "warning", "too many night hours")
@@ -510,6 +511,26 @@ def unused_rotation(ctx: Context) -> Iterator[Issue]:
 
 
 
+def _granted_roles_of(ctx: Context) -> dict[str, frozenset[str]]:
+    """Person -> the roles granted to them directly or through a team they are in (unexpired grants, active
+    people): what most people hold, found without analysing any role (the access graph is the slow path)."""
+    def build() -> dict[str, frozenset[str]]:
+        active = active_people(ctx)
+        out: dict[str, set[str]] = {}
+        for grant in ctx.org.grants.values():
+            if grant.role not in ctx.org.roles or ctx.expired(grant.expires):
+                continue
+            for principal in grant.to:
+                kind, _, ident = principal.partition(":")
+                team = ctx.org.teams.get(ident) if kind == "team" else None
+                for person in (team.members if team else [ident] if kind == "person" else []):
+                    if person in active:
+                        out.setdefault(person, set()).add(grant.role)
+        return {person: frozenset(found) for person, found in out.items()}
+
+    return ctx.memo("rotation.granted_roles", build)
+
+
 def _production_roles_of(ctx: Context) -> dict[str, frozenset[str]]:
     """Person -> the production roles they reach (through teams, unexpired grants and role assumption)."""
     def build() -> dict[str, frozenset[str]]:
@@ -567,7 +588,7 @@ def on_call_without_access(ctx: Context) -> Iterator[Issue]:
     roles_for = _roles_for_services(ctx)
     if not roles_for:
         return
-    held = _production_roles_of(ctx)
+    granted = _granted_roles_of(ctx)
     escalations = ctx.org.escalations
     for service, _ in _paging(ctx):
         needed = roles_for.get(service.id)
@@ -580,7 +601,10 @@ def on_call_without_access(ctx: Context) -> Iterator[Issue]:
             for start, end, person in segments:
                 spans.setdefault(person, []).append((max(start, w0), min(end, w1)))
         needed_set = set(needed)
-        unable = sorted(person for person in spans if not needed_set & held.get(person, frozenset()))
+        unable = [person for person in spans if not needed_set & granted.get(person, frozenset())]
+        if unable:  # a role may also be reached by assuming it: ask the access graph about these few
+            held = _production_roles_of(ctx)
+            unable = sorted(person for person in unable if not needed_set & held.get(person, frozenset()))
         zone = escalation_zone(ctx, escalation)
         roles = ", ".join(needed)
         for person in unable:
