@@ -104,6 +104,11 @@ class DutyguardServer(LanguageServer):
         """Publish the diagnostics of every file whose findings changed (and of `also`)."""
         assert self.ws is not None
         for path in sorted(update.paths | set(also)):
+            if not path:  # a finding with no file (an entity without a place): said in the log instead
+                for finding in self.ws.by_path.get("", []):
+                    self.window_log_message(types.LogMessageParams(
+                        types.MessageType.Warning, f"dutyguard: {finding.rule} {finding.entity}: {finding.message}"))
+                continue
             self.publish(path)
 
     def publish(self, path: str) -> None:
