@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 TSTAMP := $(VENV)/.installed-test
 NOW    ?=
 
-.PHONY: run test bench lint fuzz clean venv docs lock node-deps browser
+.PHONY: run test bench bench-lsp lint fuzz clean venv docs lock node-deps browser
 
 # Every install comes from requirements.lock (exact versions, sha256 hashes, Python 3.11-3.13):
 # the lock decides versions, not the day. `make lock` rewrites it from pyproject.toml's ranges.
@@ -60,6 +60,10 @@ docs: $(STAMP)
 
 bench: $(TSTAMP)
 	$(PY) benchmarks/run.py
+
+# the language server: didChange -> publishDiagnostics at scale 1, against a bare parse
+bench-lsp: $(TSTAMP)
+	$(PY) benchmarks/lsp_bench.py
 
 fuzz: $(TSTAMP)
 	DUTYGUARD_FUZZ=long $(PY) -m pytest -n 2 tests -k "fuzz or agree"

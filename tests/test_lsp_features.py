@@ -82,3 +82,10 @@ def test_completion_of_people_fields_and_kinds(ws) -> None:
     assert [c.label for c in features.completions(ws, "ownership/rotations/r.yaml", text, 2, 3)] == ["layers"]
     text = "- kind: Gr"
     assert [c.label for c in features.completions(ws, "policy/grants/g.yaml", text, 0, len(text))] == ["Grant"]
+
+
+def test_hover_on_a_role_and_an_escalation(ws) -> None:
+    role = features.hover(ws, features.Target("entity", "Role", "checkout-deploy", "role", 0, 0))
+    assert "Risk: production, write" in role and "Holders:" in role and "alice" in role
+    escalation = features.hover(ws, features.Target("entity", "Escalation", "payments-critical", "escalation", 0, 0))
+    assert "1. rotation:payments-primary" in escalation and "checkout-api" in escalation

@@ -241,3 +241,13 @@ async def test_now_from_the_global_option_and_a_clean_shutdown(repo) -> None:
     await client.shutdown_session()
     await client.stop()
     assert client._server.returncode == 0  # exit after shutdown: a clean exit
+
+
+def test_a_malformed_message_is_one_line_on_stderr_never_a_traceback(repo) -> None:
+    import subprocess
+
+    proc = subprocess.run([sys.executable, "-m", "validator", "--repo", str(repo), "--now", NOW, "lsp"],
+                          input=b"Content-Length: 5\r\n\r\n{bad}", capture_output=True, timeout=120)
+    assert proc.returncode == 0
+    assert b"Traceback" not in proc.stderr
+    assert b"dutyguard lsp: error: Unable to handle message (JSONDecodeError" in proc.stderr

@@ -162,7 +162,7 @@ def hover(ws: Workspace, target: Target) -> str | None:
         if entity is None:
             return f"**{target.kind.lower()}:{target.ident}**: not defined in this repository"
         describe = {"Rotation": _rotation, "Person": _person, "Role": _role, "Team": _team,
-                    "Service": _service}.get(target.kind)
+                    "Service": _service, "Escalation": _escalation}.get(target.kind)
         title = f"**{target.kind.lower()}:{target.ident}**"
         name = getattr(entity, "name", None)
         head = f"{title} — {_plain(name)}" if name else title
@@ -230,6 +230,16 @@ def _team(ws: Workspace, team) -> str:
     return "\n\n".join(["Members: " + (", ".join(team.members) or "none"),
                         "Leads: " + (", ".join(team.leads) or "none"),
                         "Owns: " + (", ".join(owned) or "no service")])
+
+
+def _escalation(ws: Workspace, escalation) -> str:
+    lines = []
+    for number, level in enumerate(escalation.levels, 1):
+        delay = getattr(level.after, "text", level.after)
+        after = f" (escalates after {delay})" if level.after else ""
+        lines.append(f"{number}. " + ", ".join(level.targets) + after)
+    users = sorted(s.id for s in dict.values(ws.org.services) if s.escalation == escalation.id)
+    return "\n".join(lines) + f"\n\nrepeats {escalation.repeat} time(s) · used by: {', '.join(users) or 'no service'}"
 
 
 def _service(ws: Workspace, service) -> str:

@@ -104,6 +104,11 @@ class DutyguardServer(LanguageServer):
         """Publish the diagnostics of every file whose findings changed (and of `also`)."""
         assert self.ws is not None
         for path in sorted(update.paths | set(also)):
+            if not path:  # a finding with no file (an entity without a place): said in the log instead
+                for finding in self.ws.by_path.get("", []):
+                    self.window_log_message(types.LogMessageParams(
+                        types.MessageType.Warning, f"dutyguard: {finding.rule} {finding.entity}: {finding.message}"))
+                continue
             self.publish(path)
 
     def publish(self, path: str) -> None:
@@ -202,6 +207,16 @@ def _range(line: int, start: int, end: int) -> types.Range:
 
 def _first_paragraph(doc: str) -> str:
     return re.split(r"\n\s*\n|\n\s*Fails:", doc, maxsplit=1)[0].replace("\n", " ").strip()
+
+
+class OneLine(logging.Formatter):
+    """A log record as one line, without a traceback (a malformed message from the client is logged
+    by pygls with its traceback; the user sees what happened, not where in pygls)."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        error = f" ({type(record.exc_info[1]).__name__}: {record.exc_info[1]})" if record.exc_info else ""
+        text = f"dutyguard lsp: {record.levelname.lower()}: {record.getMessage()}{error}"
+        return text.replace("\n", " ")
 
 
 def build(root: Path, fixed_now: datetime | None = None) -> DutyguardServer:
@@ -331,7 +346,9 @@ def build(root: Path, fixed_now: datetime | None = None) -> DutyguardServer:
 
 def serve(root: Path, fixed_now: datetime | None = None, stdin=None, stdout=None,
           on_exit: Callable[[], None] | None = None) -> int:
-    logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(OneLine())
+    logging.basicConfig(level=logging.WARNING, handlers=[handler], force=True)
     server = build(root, fixed_now)
     server.start_io(stdin, stdout)
     if on_exit is not None:
