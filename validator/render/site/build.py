@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import lru_cache
@@ -17,6 +18,7 @@ from zoneinfo import ZoneInfo
 from validator.render.site import sources as src
 
 WEEK = 7 * 86400
+_SAFE_ID = re.compile(r"[a-z0-9][a-z0-9-]{0,62}")   # SPEC §2's id: the only ids that name a page's file
 ROWS_PER_PAGE = 1000        # services or findings on one page
 PEOPLE_PER_PAGE = 200       # people without a team, on one page
 LIST_CAP = 100              # gap or single-person windows listed as text, per list
@@ -115,10 +117,12 @@ class Builder:
         return f"{page}#person-{person}" if page else None
 
     def team_href(self, team: str) -> str | None:
-        return f"team-{team}.html" if team in self.org.teams else None
+        return f"team-{team}.html" if team in self.org.teams and _SAFE_ID.fullmatch(team) else None
 
     def escalation_href(self, escalation: str | None) -> str | None:
-        return f"escalation-{escalation}.html" if escalation and escalation in self.org.escalations else None
+        if escalation and escalation in self.org.escalations and _SAFE_ID.fullmatch(escalation):
+            return f"escalation-{escalation}.html"
+        return None
 
     def file_link(self, path: str, line: int) -> dict:
         text = f"{path}:{line}" if path and line else (path or "(repository)")
@@ -224,6 +228,8 @@ class Builder:
                 services_of.setdefault(service.escalation, []).append(service)
         summaries = []
         for escalation in sorted(org.escalations.values(), key=lambda e: e.id):
+            if not _SAFE_ID.fullmatch(escalation.id):  # a file name: ids the model accepts only
+                continue
             services = services_of.get(escalation.id, [])
             hours = max((src.support_hours(ctx, s) for s in services), key=_STRICTNESS.__getitem__, default="none")
             data = self._timeline(escalation, hours)
@@ -345,6 +351,8 @@ class Builder:
     def _people_index(self) -> None:
         org = self.org
         for team in sorted(org.teams.values(), key=lambda t: t.id):
+            if not _SAFE_ID.fullmatch(team.id):
+                continue
             for member in dict.fromkeys(team.members):
                 self.teams_of.setdefault(member, []).append(team.id)
         parents = {team.parent for team in org.teams.values() if team.parent}
@@ -452,6 +460,8 @@ class Builder:
             owned.setdefault(service.owner, []).append(service)
         team_rows = []
         for team in sorted(org.teams.values(), key=lambda t: t.id):
+            if not _SAFE_ID.fullmatch(team.id):  # a file name: ids the model accepts only
+                continue
             home = [m for m in dict.fromkeys(team.members) if self.team_of.get(m) == team.id and m in org.people]
             members = []
             for member in dict.fromkeys(team.members):
