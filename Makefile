@@ -33,6 +33,8 @@ run: $(STAMP)
 	$(PY) -m validator render iam --out build/iam
 	$(PY) -m validator render iam --out build/iam-terraform --format terraform
 	$(PY) -m validator render codeowners --out build/CODEOWNERS
+	$(PY) -m validator render backstage --out build/backstage
+	$(PY) -m validator render incidentio --out build/incidentio
 	@echo "rendered into build/"
 
 # pytest's exit 5 ("no tests collected") is not a failure of a sub-run
