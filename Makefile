@@ -34,6 +34,8 @@ run: $(STAMP)
 	$(PY) -m validator render iam --out build/iam-terraform --format terraform
 	$(PY) -m validator render codeowners --out build/CODEOWNERS
 	$(PY) -m validator render site --out build/site
+	$(PY) -m validator render backstage --out build/backstage
+	$(PY) -m validator render incidentio --out build/incidentio
 	@echo "rendered into build/"
 
 # The site's browser tests drive Debian's chromium (never a downloaded one): installed here with apt where the

@@ -348,3 +348,20 @@ def test_team_members_from_a_members_file_and_from_users_teams_together(tmp_path
     assert _import(tmp_path, users, teams, members).code == 0
     ops = _entities(tmp_path / "ownership" / "pagerduty")["Team"]["ops"]
     assert ops["members"] == ["cid", "ben", "ann"] and ops["leads"] == ["cid"]
+
+
+def test_people_already_in_the_repository_are_matched_by_email_not_duplicated(tmp_path):
+    (tmp_path / "ownership").mkdir()
+    (tmp_path / "ownership" / "people.yaml").write_text(
+        "kind: Person\nid: alice\nname: Alice M.\nemail: Alice@acme.example\ntimezone: Europe/Berlin\n",
+        encoding="utf-8")
+    result = _import(tmp_path, *ACME)
+    assert result.code == 0, result.err
+    people = _entities(tmp_path / "ownership" / "pagerduty")["Person"]
+    assert "alice-muller" not in people and "alice" not in people        # left where it is ...
+    assert "person:alice: defined in ownership/people.yaml" in result.err
+    assert "add 'pagerduty_id: PAB1C01' to it there" in result.err
+    teams = _entities(tmp_path / "ownership" / "pagerduty")["Team"]
+    assert teams["payments"]["members"][0] == "alice"                    # ... and referenced by its id
+    check = run_cli("validate", "--format", "json", repo=tmp_path)
+    assert [f for f in check.json()["findings"] if f["severity"] == "error"] == []

@@ -76,6 +76,7 @@ class Existing:
     ids: dict[str, set[str]] = field(default_factory=lambda: {k: set() for k in FILE_OF})
     ours: dict[str, list[dict]] = field(default_factory=lambda: {k: [] for k in FILE_OF})  # in our own files
     elsewhere: dict[str, dict[str, str]] = field(default_factory=lambda: {k: {} for k in FILE_OF})
+    by_email: dict[str, dict] = field(default_factory=dict)  # people, by lower-case email
 
 
 # --- reading ---------------------------------------------------------------------------------------
@@ -147,20 +148,31 @@ def _add(source: Source, collection: str, item: Any, path: Path) -> None:
             first[key] = value
 
 
+def scan_root(out: Path) -> Path:
+    """Where existing entities are looked for: the `ownership/` folder `out` lies in, else `out` itself."""
+    absolute = out.absolute()
+    for folder in (absolute, *absolute.parents):
+        if folder.name == "ownership":
+            return folder
+    return absolute
+
+
 def read_existing(out: Path) -> Existing:
-    """Entities already in the output folder (any `*.yaml`/`*.yml` below it)."""
+    """Entities already in the repository's `ownership/` around the output folder (or in the folder itself)."""
     import yaml
 
     existing = Existing()
-    if not out.is_dir():
+    root = scan_root(out)
+    out = out.absolute()
+    if not root.is_dir():
         return existing
-    for path in sorted([*out.rglob("*.yaml"), *out.rglob("*.yml")]):
+    for path in sorted([*root.rglob("*.yaml"), *root.rglob("*.yml")]):
         try:
             docs = list(yaml.safe_load_all(path.read_text(encoding="utf-8")))
         except (OSError, UnicodeDecodeError, yaml.YAMLError) as err:
             raise ImportError_(f"cannot read '{path}' in --out: {str(err).splitlines()[0]}; fix or move it "
                                "first") from None
-        ours = path.parent == out and path.name in FILE_OF.values()
+        ours = path.parent.absolute() == out and path.name in FILE_OF.values()
         for doc in docs:
             for entity in doc if isinstance(doc, list) else [doc]:
                 if not isinstance(entity, dict) or entity.get("kind") not in FILE_OF:
@@ -175,7 +187,9 @@ def read_existing(out: Path) -> Existing:
                 if ours and FILE_OF[kind] == path.name:
                     existing.ours[kind].append(entity)
                 else:
-                    existing.elsewhere[kind][ident] = str(path.relative_to(out))
+                    existing.elsewhere[kind][ident] = str(path.relative_to(root.parent))
+                if kind == "Person" and isinstance(entity.get("email"), str):
+                    existing.by_email.setdefault(entity["email"].lower(), entity)
     return existing
 
 
@@ -243,7 +257,14 @@ class _Importer:
         for collection, kind in kinds.items():
             wanted = {pd: slug(obj.get("name")) or self._fallback(collection, obj) for pd, obj in
                       self.src.objects[collection].items()}
-            self.ids[kind] = allocate(wanted, self.old.by_pd[kind], self.old.ids[kind])
+            known = dict(self.old.by_pd[kind])
+            if kind == "Person":  # PagerDuty users are matched by email too (a person written before the import)
+                for pd, user in self.users.items():
+                    email = user.get("email")
+                    match = self.old.by_email.get(email.lower()) if isinstance(email, str) else None
+                    if pd not in known and match is not None and not match.get("pagerduty_id"):
+                        known[pd] = match
+            self.ids[kind] = allocate(wanted, known, self.old.ids[kind])
             # every existing entity with a pagerduty_id is addressable even when its kind was not imported now
             for pd, entity in self.old.by_pd[kind].items():
                 self.ids[kind].setdefault(pd, entity["id"])
@@ -294,8 +315,10 @@ class _Importer:
         where = self.old.elsewhere[kind].get(ident)
         if where is None:
             return False
-        self.notes.append(f"{kind.lower()}:{ident}: defined in {where} of the output folder, which this import "
-                          "does not rewrite: left as it is there")
+        pd = dict(doc.fields).get("pagerduty_id")
+        hint = "" if self.old.by_pd[kind].get(pd, {}).get("id") == ident else f"; add 'pagerduty_id: {pd}' to it there"
+        self.notes.append(f"{kind.lower()}:{ident}: defined in {where}, which this import does not rewrite: "
+                          f"left as it is there{hint}")
         return True
 
     def kept(self, kind: str, written: list[Doc]) -> list[Doc]:
