@@ -142,10 +142,16 @@ def _run(rule: Rule, context: Context) -> list[Finding]:
     assert rule.check is not None
     partial = context.org.partial
     for issue in rule.check(context):
-        if partial and issue.field and issue.field[0] in partial.get(issue.entity, ()):
-            continue  # about a field that failed its kind: the SCH003 finding is the one finding
+        if partial and about_a_failed_field(issue, partial):
+            continue
         out.append(locate(rule.id, issue.severity or rule.severity, issue, sources))
     return out
+
+
+def about_a_failed_field(issue: Issue, partial: dict[str, frozenset[str]]) -> bool:
+    """Whether a rule's issue is about a field that failed its kind (SCH003): that finding is the one finding
+    (SPEC §3, "one mistake, one finding"); `partial` is `Org.partial`."""
+    return bool(issue.field) and issue.field[0] in partial.get(issue.entity, ())
 
 
 def locate(rule_id: str, severity: str, issue: Issue, sources: dict) -> Finding:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from validator.engine import cap_per_entity, locate, rule_metadata
+from validator.engine import about_a_failed_field, cap_per_entity, locate, rule_metadata
 from validator.findings import Finding
 from validator.load import LoadResult, RawEntity, SourceFile, load_sources
 from validator.load.files import list_repo_files, read_listed
@@ -54,8 +54,21 @@ def model_one(raw: RawEntity) -> tuple[str | None, object | None, list[Finding],
     builder = OrgBuilder()
     builder.add([raw])
     org, findings = builder.finish()
+    for ref in org.partial:  # kept, with the fields that failed unknown (one mistake, one finding)
+        _, ident = ref.split(":", 1)
+        entity = org.collection(kind).get(ident) if kind in ("Person", "Team", "Service", "Role", "Grant") else None
+        if entity is not None:
+            return ref, entity, findings, None
     broken = next(((kind, ident) for kind, ids in org.broken.items() for ident in ids), None)
     return None, None, findings, broken
+
+
+def unknown_fields(raw: RawEntity) -> frozenset[str]:
+    """The fields of an entity kept although they failed its kind (empty for an entity that fits)."""
+    builder = OrgBuilder()
+    builder.add([raw])
+    org, _ = builder.finish()
+    return next(iter(org.partial.values()), frozenset())
 
 
 def rules() -> dict[str, Rule]:
@@ -67,7 +80,10 @@ def run_rule(rule: Rule, context: Context) -> list[Issue]:
     return list(rule.check(context))
 
 
-def to_finding(rule: Rule, issue: Issue, sources: dict) -> Finding:
+def to_finding(rule: Rule, issue: Issue, sources: dict, partial: dict | None = None) -> Finding | None:
+    """The issue as a finding; None for an issue about a field that failed its kind (as the engine drops it)."""
+    if partial and about_a_failed_field(issue, partial):
+        return None
     return locate(rule.id, issue.severity or rule.severity, issue, sources)
 
 

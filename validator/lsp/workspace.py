@@ -184,6 +184,7 @@ class Record:
     findings: list[Finding]
     broken: tuple[str, str] | None
     order: tuple
+    unknown: frozenset = frozenset()  # fields that failed the model although the entity is kept (Org.partial)
 
 
 @dataclass
@@ -282,7 +283,8 @@ class Workspace:
         records = []
         for index, raw in enumerate(loaded.entities):
             ref, entity, findings, broken = adapter.model_one(raw)
-            record = Record(ref, entity, raw.source, findings, broken, (fkey, index))
+            unknown = adapter.unknown_fields(raw) if findings and entity is not None else frozenset()
+            record = Record(ref, entity, raw.source, findings, broken, (fkey, index), unknown)
             records.append(record)
             if ref is not None:
                 bucket = self.candidates.setdefault(ref, [])
@@ -320,6 +322,10 @@ class Workspace:
                 dict.pop(collection, ident, None)
             else:
                 dict.__setitem__(collection, ident, new)
+        if winner is not None and winner.unknown:
+            org.partial[ref] = winner.unknown
+        else:
+            org.partial.pop(ref, None)
         if winner is None:
             org.sources.pop(ref, None)
             if not bucket:
@@ -446,10 +452,13 @@ class Workspace:
         for ref, bucket in self.candidates.items():
             if len(bucket) > 1:
                 out.extend(duplicate_findings(ref, [r.source for r in bucket]))
-        sources = self.org.sources
+        sources, partial = self.org.sources, self.org.partial
         for rid, issues in self.issues.items():
             rule = self.rules[rid]
-            out.extend(adapter.to_finding(rule, issue, sources) for issue in issues)
+            for issue in issues:
+                finding = adapter.to_finding(rule, issue, sources, partial)
+                if finding is not None:
+                    out.append(finding)
         return out
 
     # --- questions -----------------------------------------------------------------------------
