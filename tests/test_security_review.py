@@ -45,7 +45,6 @@ ENVIRONMENT = {"GITHUB_ACTIONS", "GITHUB_STEP_SUMMARY", "GITHUB_WORKSPACE", "NO_
 # where files may be written; everything else writes through validator/render/atomic.py
 WRITERS = {
     "validator/render/atomic.py": "the atomic writers themselves",
-    "validator/iam/digest.py": "the signed IAM catalog digest: its own temp + rename under ~/.cache/dutyguard/",
     "validator/report/github.py": "appends the findings table to $GITHUB_STEP_SUMMARY, as GitHub documents",
 }
 
