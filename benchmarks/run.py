@@ -6,12 +6,10 @@ the generator is unchanged): `clean` (the default: a sprinkling of findings) and
 in a team's first runs). Then it runs, as separate processes and interleaved, N times each:
 
 * `bare`      benchmarks/bare_parse.py: `yaml.load_all(CSafeLoader)` of the same files, the unit;
-* `validate`  `python -m validator --repo R --now T validate --format json`, with an empty home
-              folder (a fresh CI runner: no digested IAM catalog in ~/.cache/dutyguard);
-* `digest`    the same with the digested IAM catalog in place (the A/B of `validator/iam/digest.py`:
-              it stays only while it saves at least 20 % on both organisations).
+* `validate`  `python -m validator --repo R --now T validate --format json`.
 
-dutyguard runs in one process, so `validate` is both the cold and the one-process figure. It prints
+dutyguard runs in one process and keeps no cache, so `validate` is both the cold and the
+one-process figure. It prints
 the median wall times, the ratios to `bare`, dirty/clean, and each child's peak RSS (os.wait4),
 then where a run spends its CPU (benchmarks/stages.py) on both organisations and the stand-alone
 engine benchmarks, and rewrites the generated section of benchmarks/RESULTS.md (text outside the
@@ -27,7 +25,6 @@ import argparse
 import hashlib
 import os
 import platform
-import shutil
 import statistics
 import subprocess
 import sys
@@ -44,7 +41,7 @@ RESULTS = HERE / "RESULTS.md"
 NOW = "2026-11-23T12:00:00Z"
 START, END = "<!-- bench:start -->", "<!-- bench:end -->"
 KINDS = ("clean", "dirty")
-CASES = ("bare", "validate", "digest")
+CASES = ("bare", "validate")
 
 
 @dataclass
@@ -114,25 +111,15 @@ def org_size(repo: Path) -> tuple[int, float]:
 def measure(orgs: list[Org], repeat: int) -> None:
     """`repeat` rounds; in each, every case of every organisation once, interleaved."""
     py = sys.executable
-    with tempfile.TemporaryDirectory() as warm_home, tempfile.TemporaryDirectory() as scratch:
-        warm_env = dict(os.environ, HOME=warm_home)
-        first = orgs[0]
-        run_child([py, "-m", "validator", "--repo", str(first.repo), "--now", NOW, "validate", "--format", "json"],
-                  warm_env)  # untimed: writes the IAM digest into the warm home
-        for round_no in range(repeat):
-            for org in orgs:
-                validate = [py, "-m", "validator", "--repo", str(org.repo), "--now", NOW,
-                            "validate", "--format", "json"]
-                org.runs["bare"].append(run_child([py, str(HERE / "bare_parse.py"), str(org.repo)])[0])
-                cold_home = Path(scratch) / f"home-{round_no}-{org.kind}-{org.scale:g}"
-                cold_home.mkdir()
-                sample, output = run_child(validate, dict(os.environ, HOME=str(cold_home)))
-                shutil.rmtree(cold_home, ignore_errors=True)
-                org.runs["validate"].append(sample)
-                org.findings = output.count(b'"rule":')
-                org.runs["digest"].append(run_child(validate, warm_env)[0])
-                print(f"  {org.kind} {org.scale:g} round {round_no + 1}/{repeat}: "
-                      + ", ".join(f"{case} {org.runs[case][-1].seconds:.2f}s" for case in CASES), file=sys.stderr)
+    for round_no in range(repeat):
+        for org in orgs:
+            org.runs["bare"].append(run_child([py, str(HERE / "bare_parse.py"), str(org.repo)])[0])
+            sample, output = run_child([py, "-m", "validator", "--repo", str(org.repo), "--now", NOW,
+                                        "validate", "--format", "json"])
+            org.runs["validate"].append(sample)
+            org.findings = output.count(b'"rule":')
+            print(f"  {org.kind} {org.scale:g} round {round_no + 1}/{repeat}: "
+                  + ", ".join(f"{case} {org.runs[case][-1].seconds:.2f}s" for case in CASES), file=sys.stderr)
 
 
 def machine() -> str:
@@ -154,16 +141,15 @@ def machine() -> str:
 
 def table(orgs: list[Org]) -> str:
     rows = ["| org | scale | files | MB | findings | bare parse (s) | validate (s) | ratio | dirty/clean | "
-            "with IAM digest (s) | digest saves | peak RSS (MiB) |",
-            "|---|---|---|---|---|---|---|---|---|---|---|---|"]
+            "peak RSS (MiB) |",
+            "|---|---|---|---|---|---|---|---|---|---|"]
     clean = {o.scale: o for o in orgs if o.kind == "clean"}
     for o in orgs:
         versus = (f"{o.median('validate') / clean[o.scale].median('validate'):.2f}"
                   if o.kind == "dirty" and o.scale in clean else "–")
-        saved = 1 - o.median("digest") / o.median("validate")
         rows.append(f"| {o.kind} | {o.scale:g} | {o.files} | {o.megabytes:.1f} | {o.findings} | "
                     f"{o.median('bare'):.2f} | {o.median('validate'):.2f} | {o.ratio('validate'):.2f} | {versus} | "
-                    f"{o.median('digest'):.2f} | {saved:.0%} | {o.peak('validate'):.0f} |")
+                    f"{o.peak('validate'):.0f} |")
     return "\n".join(rows)
 
 
@@ -207,9 +193,9 @@ def compile_bytecode() -> None:
 
 def report(orgs: list[Org], smoke: bool) -> str:
     lines = [f"Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on: {machine()}.", "",
-             f"Medians of interleaved separate processes, `--now {NOW}`. `validate`: one process, empty home "
-             "folder (a fresh CI runner); `with IAM digest`: the digested IAM catalog in ~/.cache/dutyguard; "
-             "ratio: validate / bare `yaml.load_all(CSafeLoader)` parse of the same files.", "", table(orgs)]
+             f"Medians of interleaved separate processes, `--now {NOW}`. `validate`: one process (dutyguard "
+             "keeps no cache); ratio: validate / bare `yaml.load_all(CSafeLoader)` parse of the same files.", "",
+             table(orgs)]
     for o in orgs:
         if o.scale == 1 or smoke:
             lines += ["", f"Where a run on the {o.kind} organisation at scale {o.scale:g} spends its CPU "

@@ -48,7 +48,6 @@ ENVIRONMENT = {"GITHUB_ACTIONS", "GITHUB_STEP_SUMMARY", "GITHUB_WORKSPACE", "NO_
 WRITERS = {
     "validator/render/atomic.py": "the atomic writers themselves",
     "validator/commands/validate.py": "appends the findings table to $GITHUB_STEP_SUMMARY, as GitHub documents",
-    "validator/iam/digest.py": "the signed IAM catalog digest: its own temp + rename under ~/.cache/dutyguard/",
 }
 
 

