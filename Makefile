@@ -60,8 +60,10 @@ test: $(TSTAMP) node-deps browser
 docs: $(STAMP)
 	$(PY) -m validator.rules.docs > docs/rules.md
 
+# validate (clean and dirty organisations), then the language server's didChange -> diagnostics
 bench: $(TSTAMP)
 	$(PY) benchmarks/run.py
+	$(PY) benchmarks/lsp_bench.py
 
 # the language server: didChange -> publishDiagnostics at scale 1, against a bare parse
 bench-lsp: $(TSTAMP)
