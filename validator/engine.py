@@ -49,18 +49,18 @@ class Result:
         return any(f.severity == "error" for f in self.findings)
 
 
-def validate_repo(root: Path, now: datetime) -> Result:
-    """Validate the repository on disk."""
+def validate_repo(root: Path, now: datetime, parses: dict | None = None) -> Result:
+    """Validate the repository on disk; `parses`: see `load_sources`."""
     with _no_gc():
-        result = validate_loaded(load_repo(root), now)
+        result = validate_loaded(load_repo(root, parses), now)
     result.root = root
     return result
 
 
-def validate_sources(sources: list[SourceFile], now: datetime) -> Result:
-    """Validate files already read (a tree from git)."""
+def validate_sources(sources: list[SourceFile], now: datetime, parses: dict | None = None) -> Result:
+    """Validate files already read (a tree from git); `parses`: see `load_sources`."""
     with _no_gc():
-        return validate_loaded(load_sources(sources), now)
+        return validate_loaded(load_sources(sources, parses), now)
 
 
 @contextmanager

@@ -31,17 +31,18 @@ def run(args: argparse.Namespace) -> int:
     moment = now(args)
     base_sources = sources_at(root, args.base)
     base_bytes = {source.path: source.data for source in base_sources if source.data is not None}
-    before = validate_sources(base_sources, moment)
+    parses: dict = {}  # the head's unchanged files are not parsed again (in memory, keyed by their text)
+    before = validate_sources(base_sources, moment, parses)
     del base_sources
     if args.head is None:
-        after = validate_repo(root, moment)
+        after = validate_repo(root, moment, parses)
         same = {path for path in after.files if base_bytes.get(path) is not None
                 and base_bytes[path] == _read(root, path)}
     else:
         head_sources = sources_at(root, args.head)
         same = {source.path for source in head_sources
                 if source.data is not None and base_bytes.get(source.path) == source.data}
-        after = validate_sources(head_sources, moment)
+        after = validate_sources(head_sources, moment, parses)
         del head_sources
     diff = compare(before, after, moment, same)
     if args.format == "json":

@@ -72,18 +72,22 @@ class LoadResult:
     full: bool = False  # MAX_ENTITIES reached: the rest is not kept
 
 
-def load_repo(root: Path) -> LoadResult:
+def load_repo(root: Path, parses: dict[str, ParseResult] | None = None) -> LoadResult:
     """Read every YAML file of the repository at `root` (listed by `list_repo_files`, then read one
     by one, so that at most one file's bytes are held at a time)."""
-    return load_sources(read_listed(root, item) for item in list_repo_files(root))
+    return load_sources((read_listed(root, item) for item in list_repo_files(root)), parses)
 
 
-def load_sources(sources: Iterable[SourceFile]) -> LoadResult:
-    """Parse already-read files (from disk or from a git tree); one bad file never stops the rest."""
+def load_sources(sources: Iterable[SourceFile], parses: dict[str, ParseResult] | None = None) -> LoadResult:
+    """Parse already-read files (from disk or from a git tree); one bad file never stops the rest.
+
+    `parses`: text -> its parse, filled and reused within one process (`diff` loads two states of one
+    repository: the head's unchanged files are not parsed again). Keyed by the whole text, in memory
+    only, so that it can never answer for other bytes."""
     result = LoadResult()
     for source in sources:
         result.files.append(source.path)
-        load_one(source, result)
+        load_one(source, result, parses)
     return result
 
 
@@ -94,8 +98,8 @@ def parse_text(text: str, max_nodes: int = reference.MAX_NODES) -> ParseResult:
     return parsed if parsed is not None else reference.parse(text, max_nodes)
 
 
-def load_one(source: SourceFile, result: LoadResult) -> None:
-    """Load one file into `result`."""
+def load_one(source: SourceFile, result: LoadResult, parses: dict[str, ParseResult] | None = None) -> None:
+    """Load one file into `result` (its parse from `parses` when the same text was parsed before)."""
     file_entity = f"file:{source.path}"
     text, error = (None, source.error) if source.error is not None else decode(source.data or b"")
     if text is None:  # unreadable, too large, not UTF-8, ...
@@ -104,7 +108,11 @@ def load_one(source: SourceFile, result: LoadResult) -> None:
     budget = reference.MAX_NODES - result.nodes
     if budget <= 0:
         return  # the file that exhausted the budget already has its SCH007 finding
-    parsed = parse_text(text, budget)
+    parsed = parses.get(text) if parses is not None else None
+    if parsed is None or parsed.nodes > budget:
+        parsed = parse_text(text, budget)
+        if parses is not None:
+            parses[text] = parsed
     result.nodes += parsed.nodes
     for problem in parsed.problems:
         entity, subject = file_entity, ""
