@@ -785,16 +785,9 @@ def data_exfiltration(ctx: Context) -> Iterator[Issue]:
           - {effect: Allow, actions: [secretsmanager:GetSecretValue],
              resources: ["arn:aws:secretsmanager:eu-west-1:123456789012:secret:checkout/*"]}
     """
-    for view in _views(ctx):
-        role = view.role
-        if role.environment != "production" or role.break_glass:
-            continue
-        subjects = _Subjects()
-        for s, found in _grouped(view, "data_exfiltration"):
-            names = _canonical(found)
-            yield Issue(role.ref, f"production role {role.id} {s.where()} reads data or secrets on {_where(s)} "
-                        f"({_shown(names)}): name the buckets, secrets, parameters or keys it needs",
-                        _action_field(role, s, found[0]), subject=subjects.pick(names))
+    yield from _category_issues(ctx, "data_exfiltration", True, lambda role, s, names: (
+        f"production role {role.id} {s.where()} reads data or secrets on {_where(s)} "
+        f"({_shown(names)}): name the buckets, secrets, parameters or keys it needs"))
 
 
 @rule("ACC013", "warning", "credentials exposure: an action that returns credentials")
@@ -815,16 +808,9 @@ def credentials_exposure(ctx: Context) -> Iterator[Issue]:
         statements:
           - {effect: Allow, actions: [iam:CreateAccessKey], resources: ["arn:aws:iam::*:user/${aws:username}"]}
     """
-    for view in _views(ctx):
-        role = view.role
-        if role.break_glass:
-            continue
-        subjects = _Subjects()
-        for s, found in _grouped(view, "credentials_exposure"):
-            names = _canonical(found)
-            yield Issue(role.ref, f"role {role.id} {s.where()} allows actions that return credentials on "
-                        f"{_where(s)} ({_shown(names)}): make sure the role needs them, or scope them",
-                        _action_field(role, s, found[0]), subject=subjects.pick(names))
+    yield from _category_issues(ctx, "credentials_exposure", False, lambda role, s, names: (
+        f"role {role.id} {s.where()} allows actions that return credentials on "
+        f"{_where(s)} ({_shown(names)}): make sure the role needs them, or scope them"))
 
 
 @rule("ACC014", "error", "resource exposure: changes resource policies on every resource")
@@ -846,16 +832,22 @@ def resource_exposure(ctx: Context) -> Iterator[Issue]:
         statements:
           - {effect: Allow, actions: [s3:PutBucketPolicy], resources: ["arn:aws:s3:::checkout-assets"]}
     """
+    yield from _category_issues(ctx, "resource_exposure", True, lambda role, s, names: (
+        f"production role {role.id} {s.where()} can change resource policies or "
+        f"permissions on {_where(s)} ({_shown(names)}) and so make resources public: name the resources"))
+
+
+def _category_issues(ctx: Context, category: str, production_only: bool, says) -> Iterator[Issue]:
+    """One finding per statement group of a risk category (ACC012-ACC014), on roles that are not break-glass
+    (and in production, where `production_only`), worded by `says(role, statement, action names)`."""
     for view in _views(ctx):
         role = view.role
-        if role.environment != "production" or role.break_glass:
+        if role.break_glass or (production_only and role.environment != "production"):
             continue
         subjects = _Subjects()
-        for s, found in _grouped(view, "resource_exposure"):
+        for s, found in _grouped(view, category):
             names = _canonical(found)
-            yield Issue(role.ref, f"production role {role.id} {s.where()} can change resource policies or "
-                        f"permissions on {_where(s)} ({_shown(names)}) and so make resources public: name the "
-                        "resources", _action_field(role, s, found[0]), subject=subjects.pick(names))
+            yield Issue(role.ref, says(role, s, names), _action_field(role, s, found[0]), subject=subjects.pick(names))
 
 
 @rule("ACC016", "error", "statement AWS would reject or misread")
