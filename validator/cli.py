@@ -17,7 +17,7 @@ VERBS = {
     "oncall": "who each escalation level of a service pages at a moment",
     "access": "effective access per person or role, with the path",
     "diff": "what a change does to access, ownership, on-call and findings",
-    "render": "render PagerDuty, AWS IAM or CODEOWNERS configuration",
+    "render": "render PagerDuty, AWS IAM, CODEOWNERS, a static site, Backstage or incident.io configuration",
     "calendar": "on-call shifts as an iCalendar file",
     "prune": "remove expired grants and waivers from the YAML",
     "explain": "a rule's documentation",

@@ -1,4 +1,5 @@
-"""`dutyguard render pagerduty|iam|codeowners|site`: the validated repository as real configuration, or as a site."""
+"""`dutyguard render pagerduty|iam|codeowners|site|backstage|incidentio`: the validated repository as real
+configuration, as a catalog for Backstage or incident.io, or as a site."""
 
 from __future__ import annotations
 
