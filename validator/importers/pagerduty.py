@@ -351,9 +351,7 @@ class _Importer:
     def person(self, user: dict) -> Doc:
         doc = Doc()
         ident = self.ids["Person"][user["id"]]
-        doc.set("kind", "Person")
-        doc.set("id", ident)
-        doc.set("pagerduty_id", user["id"])
+        _start(doc, "Person", ident, user)
         name = user.get("name") if isinstance(user.get("name"), str) and user.get("name").strip() else ident
         doc.set("name", name)
         email = user.get("email")
@@ -401,9 +399,7 @@ class _Importer:
         doc = Doc()
         ident = self.ids["Team"][team["id"]]
         old = self.old_entity("Team", team["id"])
-        doc.set("kind", "Team")
-        doc.set("id", ident)
-        doc.set("pagerduty_id", team["id"])
+        _start(doc, "Team", ident, team)
         doc.set("name", team.get("name") if isinstance(team.get("name"), str) and team["name"].strip() else ident)
         people = list(dict.fromkeys(p for p, _ in members))
         doc.set("members", people)
@@ -444,10 +440,8 @@ class _Importer:
     def rotation(self, schedule: dict) -> Doc | None:
         doc = Doc()
         ident = self.ids["Rotation"][schedule["id"]]
-        doc.set("kind", "Rotation")
-        doc.set("id", ident)
-        doc.set("pagerduty_id", schedule["id"])
-        if isinstance(schedule.get("name"), str) and schedule["name"].strip():
+        _start(doc, "Rotation", ident, schedule)
+        if _text(schedule.get("name")):
             doc.set("name", schedule["name"])
         zone = schedule.get("time_zone")
         if not (isinstance(zone, str) and zone in known_timezones()):
@@ -611,10 +605,8 @@ class _Importer:
     def escalation(self, policy: dict) -> Doc | None:
         doc = Doc()
         ident = self.ids["Escalation"][policy["id"]]
-        doc.set("kind", "Escalation")
-        doc.set("id", ident)
-        doc.set("pagerduty_id", policy["id"])
-        if isinstance(policy.get("name"), str) and policy["name"].strip():
+        _start(doc, "Escalation", ident, policy)
+        if _text(policy.get("name")):
             doc.set("name", policy["name"])
         loops = policy.get("num_loops")
         if isinstance(loops, int) and not isinstance(loops, bool) and loops:
@@ -665,10 +657,8 @@ class _Importer:
         doc = Doc()
         ident = self.ids["Service"][service["id"]]
         old = self.old_entity("Service", service["id"])
-        doc.set("kind", "Service")
-        doc.set("id", ident)
-        doc.set("pagerduty_id", service["id"])
-        if isinstance(service.get("name"), str) and service["name"].strip():
+        _start(doc, "Service", ident, service)
+        if _text(service.get("name")):
             doc.set("name", service["name"])
         description = service.get("description")
         if isinstance(description, str) and description.strip() and len(description) <= 2000:
@@ -773,3 +763,15 @@ def import_pagerduty(paths: list[Path], out: Path, now: datetime) -> Result:
     source = read_sources(paths)
     existing = read_existing(out)
     return _Importer(source, existing, now).run()
+
+
+def _start(doc: Doc, kind: str, ident: str, item: dict) -> None:
+    """The first fields of every imported entity: its kind, id and the PagerDuty object's id."""
+    doc.set("kind", kind)
+    doc.set("id", ident)
+    doc.set("pagerduty_id", item["id"])
+
+
+def _text(value: object) -> bool:
+    """Whether PagerDuty gave a non-blank text."""
+    return isinstance(value, str) and bool(value.strip())
