@@ -125,9 +125,15 @@ def test_an_edit_reruns_only_the_rules_it_can_affect(base) -> None:
     ws.load(dict(EXAMPLE))
     path = next(p for p in PATHS if p.startswith("policy/grants"))
     text = EXAMPLE[path]
-    changed = text.replace(b"reason: ", b"reason: changed ", 1)
+    # a grant's reason is read by no rule (UNREAD_FIELDS): no rule runs, and the result is still exact
+    reworded = text.replace(b"reason: ", b"reason: changed ", 1)
+    update = ws.set_text(path, reworded)
+    assert update.rules_run == [] and update.changed == set()
+    assert ws.findings == _cold({**EXAMPLE, path: reworded})
+    changed = re.sub(rb"\n  reason: ([^\n]*)", rb"\n  reason: \1\n  expires: 2026-12-01", text, count=1)
+    assert changed != text
     update = ws.set_text(path, changed)
-    assert update.rules_run, "a grant's reason changed: the rules that read that grant run again"
+    assert update.rules_run, "a grant got an expiry: the rules that read that grant run again"
     assert "ACC004" in update.rules_run and len(update.rules_run) < len(ws.checks)
     # no grant in the escalation rules' reads (the on-call topic reads grants since ROT008: who can act)
     assert not any(rid.startswith("ESC") for rid in update.rules_run)

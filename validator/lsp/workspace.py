@@ -16,6 +16,7 @@ The published findings equal those of a cold `validate` of the same texts (tests
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -209,6 +210,19 @@ def is_repo_yaml(path: str) -> bool:
             and not any(part.startswith(".") for part in parts))
 
 
+def _rules_see_a_change(old: object | None, new: object | None) -> bool:
+    """Whether the rules can see the difference between two versions of an entity: an entity that
+    appears or goes, or a change in a field some rule reads (not only in `UNREAD_FIELDS`)."""
+    if (old is None) != (new is None):
+        return True
+    if old is None or old == new:
+        return False
+    if type(old) is not type(new) or not dataclasses.is_dataclass(new):
+        return True  # Settings (a model, not a kind) or a change of kind
+    unread = adapter.UNREAD_FIELDS.get(getattr(new, "kind", ""), frozenset())
+    return any(getattr(old, f.name) != getattr(new, f.name) for f in dataclasses.fields(new) if f.name not in unread)
+
+
 @dataclass
 class Update:
     """What one change did: the paths whose findings changed (to publish) and how much ran."""
@@ -333,7 +347,7 @@ class Workspace:
         else:
             org.sources[ref] = winner.source
         new_source = winner.source if winner else None
-        return (old is None) != (new is None) or (old is not None and old != new), old_source is not new_source
+        return _rules_see_a_change(old, new), old_source is not new_source
 
     def _absence_of(self, ref: str):
         for absence in list.__iter__(self.org.absences):

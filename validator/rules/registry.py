@@ -50,6 +50,21 @@ class Rule:
 
 RULES: dict[str, Rule] = {}
 
+UNREAD_FIELDS: dict[str, frozenset[str]] = {
+    "Person": frozenset({"name", "email", "pagerduty_id"}),
+    "Team": frozenset({"name", "pagerduty_id"}),
+    "Service": frozenset({"name", "description", "paths", "pagerduty_id"}),
+    "Rotation": frozenset({"name", "pagerduty_id"}),
+    "Escalation": frozenset({"name", "pagerduty_id"}),
+    "Role": frozenset({"name", "description"}),
+    "Grant": frozenset({"reason"}),
+}
+"""Fields of each kind that describe an entity to people and to the renders but that no rule reads:
+an edit of only these cannot change a rule's findings, so the language server re-runs no rule for it
+(the kinds' own checks of the field still run). tests/test_rules_unread_fields.py proves that changing
+them in every entity of an organisation leaves every rule's issues as they were; a rule that starts to
+read one of these fields must take it out of this table."""
+
 
 def rule(rule_id: str, severity: str, title: str) -> Callable[[Check], Check]:
     """Register a rule function. Its docstring is its documentation (`dutyguard explain`)."""
