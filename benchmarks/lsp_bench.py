@@ -3,8 +3,11 @@
 Generates the synthetic organisation (`benchmarks/generate.py`, scale 1 by default), starts
 `dutyguard lsp` as a subprocess, waits for its start-up check, then edits people, teams, services,
 rotations and grants one file at a time (a value that changes the entity, then the original back)
-and measures each round trip. Reports the median, per kind and overall, as a ratio to a bare PyYAML
-`CSafeLoader` parse of the whole repository (SPEC section 5: at most 0.05x), and the server's memory.
+and measures each round trip. Two classes of edit: descriptive (a name, a grant's reason: fields no
+rule reads, `UNREAD_FIELDS`) and rule-relevant (a time zone, a team's leads, a service's tier, a
+rotation's turn, a grant's expiry). Reports the median per kind, per class and overall, as a ratio to
+a bare PyYAML `CSafeLoader` parse of the whole repository (SPEC section 5: at most 0.05x), and the
+server's memory.
 
     python benchmarks/lsp_bench.py                 # scale 1
     python benchmarks/lsp_bench.py --scale 0.01 --edits 1 --json
@@ -15,6 +18,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import re
 import statistics
 import sys
 import tempfile
@@ -33,9 +37,17 @@ sys.path.insert(0, str(HERE))
 import generate  # noqa: E402  (the generator beside this script)
 
 NOW = "2026-11-23T12:00:00+00:00"
-# (kind, folder prefix, field whose value is edited)
+# (kind, folder prefix, field whose value is edited): descriptive edits, of a field no rule reads
 EDITS = (("Person", "ownership/people", "name"), ("Team", "ownership/", "name"), ("Service", "ownership/", "name"),
          ("Rotation", "ownership/", "name"), ("Grant", "policy/", "reason"))
+# (kind, folder prefix, pattern, replacement): rule-relevant edits, of a field the rules read
+RULE_EDITS = (
+    ("Person", "ownership/people", r"timezone: America/Los_Angeles", "timezone: Europe/Berlin"),
+    ("Team", "ownership/", r"\nleads: \[[^\]\n]*\]", "\nleads: []"),
+    ("Service", "ownership/", r"\ntier: 4\b", "\ntier: 3"),
+    ("Rotation", "ownership/", r"turn: 1w", "turn: 2w"),
+    ("Grant", "policy/", r"expires: 2027-01-(\d\d)", r"expires: 2026-12-\1"),
+)
 
 
 def bare_parse(root: Path, files: list[str]) -> float:
@@ -61,6 +73,17 @@ def edited(text: str, kind: str, field: str) -> str | None:
             return None
     start = text.index(": ", key) + 2
     return text[:start] + "Edited " + text[start:]
+
+
+def rule_edited(text: str, kind: str, pattern: str, replacement: str) -> str | None:
+    """`text` with the first match of `pattern` after its first entity of `kind` replaced (None: none)."""
+    at = text.find(f"kind: {kind}")
+    if at < 0:
+        return None
+    found = re.compile(pattern).search(text, at)
+    if found is None:
+        return None
+    return text[:found.start()] + found.expand(replacement) + text[found.end():]
 
 
 class Client(LanguageClient):
@@ -96,7 +119,11 @@ async def run(root: Path, edits: int) -> dict:
                    for p in (root / top).rglob("*.yaml"))
     times: dict[str, list[float]] = {}
     version = 1
-    for kind, folder, field in EDITS:
+    plans = [(f"{kind} (descriptive)", folder, lambda text, k=kind, f=field: edited(text, k, f))
+             for kind, folder, field in EDITS]
+    plans += [(f"{kind} (rules)", folder, lambda text, k=kind, p=pattern, r=repl: rule_edited(text, k, p, r))
+              for kind, folder, pattern, repl in RULE_EDITS]
+    for kind, folder, change in plans:
         picked = 0
         for rel in files[len(files) // 3:] + files[: len(files) // 3]:
             if picked >= edits:
@@ -104,7 +131,7 @@ async def run(root: Path, edits: int) -> dict:
             if not rel.startswith(folder):
                 continue
             text = (root / rel).read_text()
-            new = edited(text, kind, field)
+            new = change(text)
             if new is None:
                 continue
             picked += 1
@@ -148,6 +175,10 @@ def main(argv: list[str] | None = None) -> int:
         baseline = bare_parse(root, result["files"])
     every = [t for values in result["times"].values() for t in values]
     median = statistics.median(every) if every else float("nan")
+    by_class = {}
+    for label in ("descriptive", "rules"):
+        picked = [t for kind, values in result["times"].items() if kind.endswith(f"({label})") for t in values]
+        by_class[label] = statistics.median(picked) if picked else float("nan")
     figures = {
         "scale": args.scale if args.repo is None else None,
         "files": len(result["files"]),
@@ -155,6 +186,10 @@ def main(argv: list[str] | None = None) -> int:
         "startup_s": round(result["startup_s"], 2),
         "median_ms": round(median * 1000, 2),
         "ratio": round(median / baseline, 4) if baseline else None,
+        "descriptive_median_ms": round(by_class["descriptive"] * 1000, 2),
+        "descriptive_ratio": round(by_class["descriptive"] / baseline, 4) if baseline else None,
+        "rules_median_ms": round(by_class["rules"] * 1000, 2),
+        "rules_ratio": round(by_class["rules"] / baseline, 4) if baseline else None,
         "per_kind_median_ms": {k: round(statistics.median(v) * 1000, 2) for k, v in result["times"].items()},
         "edits": len(every),
         "rss_mib_after_start": round(result["status"]["rss_bytes"] / 2**20, 1),
@@ -167,8 +202,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"files {figures['files']}, bare CSafeLoader parse {baseline:.3f} s, server start-up "
               f"{figures['startup_s']} s")
         for kind, value in figures["per_kind_median_ms"].items():
-            print(f"  {kind:<9} didChange -> publishDiagnostics median {value:8.1f} ms "
+            print(f"  {kind:<22} didChange -> publishDiagnostics median {value:8.1f} ms "
                   f"({value / 1000 / baseline:.3f}x)")
+        for label, what in (("descriptive", "fields no rule reads"), ("rules", "fields the rules read")):
+            print(f"median of edits of {what}: {figures[label + '_median_ms']} ms = "
+                  f"{figures[label + '_ratio']}x a bare parse")
         print(f"median {figures['median_ms']} ms over {figures['edits']} edits = {figures['ratio']}x a bare parse "
               f"(target <= 0.05x); RSS {figures['rss_mib_after_start']} MiB after start, "
               f"{figures['rss_mib_at_end']} MiB at the end")
