@@ -18,6 +18,6 @@ def test_lsp_bench_reports_its_figures_on_a_tiny_org() -> None:
     kinds = ("Person", "Team", "Service", "Rotation", "Grant")
     assert set(figures["per_kind_median_ms"]) == {f"{k} ({c})" for k in kinds for c in ("descriptive", "rules")}
     assert figures["descriptive_ratio"] is not None and figures["rules_ratio"] is not None
-    assert figures["edits"] == 10  # one file per kind: the edit and its undo
+    assert figures["edits"] == 20  # one file per kind and class: the edit and its undo
     assert figures["ratio"] > 0 and figures["bare_parse_s"] > 0
     assert figures["rss_mib_at_end"] > 10
