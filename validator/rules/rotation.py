@@ -516,16 +516,23 @@ def _granted_roles_of(ctx: Context) -> dict[str, frozenset[str]]:
     people): what most people hold, found without analysing any role (the access graph is the slow path)."""
     def build() -> dict[str, frozenset[str]]:
         active = active_people(ctx)
+        roles, teams = ctx.org.roles, ctx.org.teams
         out: dict[str, set[str]] = {}
+        of_team: dict[str, set[str]] = {}  # team -> roles granted to it: its members get them below, once
         for grant in ctx.org.grants.values():
-            if grant.role not in ctx.org.roles or ctx.expired(grant.expires):
+            if grant.role not in roles or ctx.expired(grant.expires):
                 continue
             for principal in grant.to:
                 kind, _, ident = principal.partition(":")
-                team = ctx.org.teams.get(ident) if kind == "team" else None
-                for person in (team.members if team else [ident] if kind == "person" else []):
-                    if person in active:
-                        out.setdefault(person, set()).add(grant.role)
+                if kind == "person":
+                    if ident in active:
+                        out.setdefault(ident, set()).add(grant.role)
+                elif kind == "team" and ident in teams:
+                    of_team.setdefault(ident, set()).add(grant.role)
+        for team_id, granted in of_team.items():
+            for person in teams[team_id].members:
+                if person in active:
+                    out.setdefault(person, set()).update(granted)
         return {person: frozenset(found) for person, found in out.items()}
 
     return ctx.memo("rotation.granted_roles", build)
@@ -545,6 +552,15 @@ def _production_roles_of(ctx: Context) -> dict[str, frozenset[str]]:
         return {person: frozenset(found) for person, found in out.items()}
 
     return ctx.memo("rotation.production_roles", build)
+
+
+def _first_level_spans(ctx: Context, escalation: Escalation, person: str, w0: int, w1: int) -> list[tuple[int, int]]:
+    """The spans in which the escalation's first level pages `person` (unsorted, may overlap)."""
+    direct, sources = paging(ctx, escalation)[0]
+    spans = [(w0, w1)] if person in direct else []
+    for segments in sources:
+        spans.extend((max(start, w0), min(end, w1)) for start, end, who in segments if who == person)
+    return spans
 
 
 def _roles_for_services(ctx: Context) -> dict[str, list[str]]:
@@ -590,25 +606,28 @@ def on_call_without_access(ctx: Context) -> Iterator[Issue]:
         return
     granted = _granted_roles_of(ctx)
     escalations = ctx.org.escalations
+    # a team's services share its escalation: its first level's people are found once
+    first_level: dict[str, set[str]] = {}
+    none: frozenset[str] = frozenset()
     for service, _ in _paging(ctx):
         needed = roles_for.get(service.id)
         escalation = escalations[service.escalation or ""]
         if not needed or not escalation.levels:
             continue
-        direct, sources = paging(ctx, escalation)[0]
-        spans: dict[str, list[tuple[int, int]]] = {person: [(w0, w1)] for person in direct}
-        for segments in sources:
-            for start, end, person in segments:
-                spans.setdefault(person, []).append((max(start, w0), min(end, w1)))
+        people = first_level.get(escalation.id)
+        if people is None:
+            direct, sources = paging(ctx, escalation)[0]
+            people = first_level[escalation.id] = set(direct).union(*(map(_PERSON, s) for s in sources))
         needed_set = set(needed)
-        unable = [person for person in spans if not needed_set & granted.get(person, frozenset())]
-        if unable:  # a role may also be reached by assuming it: ask the access graph about these few
-            held = _production_roles_of(ctx)
-            unable = sorted(person for person in unable if not needed_set & held.get(person, frozenset()))
+        unable = [person for person in people if not needed_set & granted.get(person, none)]
+        if not unable:
+            continue
+        held = _production_roles_of(ctx)  # a role may also be reached by assuming it: ask the access graph
+        unable = sorted(person for person in unable if not needed_set & held.get(person, none))
         zone = escalation_zone(ctx, escalation)
         roles = ", ".join(needed)
         for person in unable:
-            windows = normalise(spans[person])
+            windows = normalise(_first_level_spans(ctx, escalation, person, w0, w1))
             if not windows:
                 continue
             yield Issue(service.ref, f"{person} is on the first level of escalation {escalation.id} for "
