@@ -15,7 +15,6 @@ from validator.rules.oncall_views import (
     level_reach,
     paged_alone,
     services_of,
-    support_hours,
     support_mask,
 )
 from validator.rules.registry import Issue, rule
@@ -35,14 +34,8 @@ def _strictest_hours(ctx: Context, escalation: Escalation) -> str:
     services = services_of(ctx).get(escalation.id)
     if not services:
         return "none"
-    hours_of: dict[int, str] = ctx.memo("escalation.hours_of_tier", dict)  # tier -> support hours
-    hours = []
-    for service in services:
-        found = hours_of.get(service.tier)
-        if found is None:
-            found = hours_of[service.tier] = support_hours(ctx, service)
-        hours.append(found)
-    return max(hours, key=_STRICTNESS.__getitem__)
+    tiers = ctx.settings.tiers
+    return max((tiers[s.tier].hours if s.tier in tiers else "none" for s in services), key=_STRICTNESS.__getitem__)
 
 
 @rule("ESC001", "error", "escalation reaches one person only")

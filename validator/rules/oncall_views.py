@@ -40,41 +40,53 @@ def horizon(ctx: Context) -> tuple[int, int]:
 def rotation_timeline(ctx: Context, rotation_id: str, window: tuple[int, int] | None = None) -> Timeline | None:
     """The rotation's timeline for a window (default: the horizon); None if unknown or too many turns."""
     w0, w1 = window or horizon(ctx)
-    memo: dict[tuple[str, int, int], Timeline | None] = ctx.memo("oncall.timelines", dict)
-    key = (rotation_id, w0, w1)
-    if key in memo:
-        return memo[key]
-    rotation = ctx.org.rotations.get(rotation_id)
-    if rotation is None:
-        return None
-    try:
-        _spend_turn_budget(ctx, rotation, w0, w1)
-        found: Timeline | None = timeline(rotation, w0, w1)
-    except TurnLimit as limit:
-        ctx.memo("oncall.turn-limits", dict)[rotation_id] = limit
-        found = None
-    memo[key] = found
-    return found
+    return _timeline_or_limit(ctx, rotation_id, w0, w1)[0]
 
 
-def _spend_turn_budget(ctx: Context, rotation, w0: int, w1: int) -> None:
-    """Bound the whole run's work: all rotations together get `MAX_TOTAL_TURNS` hand-offs.
+def _timeline_or_limit(ctx: Context, rotation_id: str, w0: int, w1: int) -> tuple[Timeline | None, TurnLimit | None]:
+    def build() -> tuple[Timeline | None, TurnLimit | None]:
+        rotation = ctx.org.rotations.get(rotation_id)
+        if rotation is None:
+            return None, None
+        over = _over_budget(ctx).get(rotation_id)
+        if over is not None:
+            return None, TurnLimit("*", over, "", f"the repository's rotations together hand over more than "
+                                   f"{MAX_TOTAL_TURNS} times in the checked window")
+        try:
+            return timeline(rotation, w0, w1), None
+        except TurnLimit as limit:
+            return None, limit
+
+    return ctx.memo(("oncall.timeline", rotation_id, w0, w1), build)
+
+
+def _over_budget(ctx: Context) -> dict[str, int]:
+    """Bound the whole run's work: all rotations together get `MAX_TOTAL_TURNS` hand-offs over the
+    horizon, spent in repository order; the rotations beyond it (id -> their hand-offs) are not expanded.
 
     One layer is capped by the engine (`MAX_TURNS`); without a shared budget, hundreds of layers just
-    under that cap would still cost minutes of CPU.
+    under that cap would still cost minutes of CPU. The budget is spent in repository order, not in
+    the order the rules ask, so that which rotations are left out does not depend on the rules.
     """
-    budget = ctx.memo("oncall.turn-budget", lambda: [MAX_TOTAL_TURNS])
-    cost = sum(expected_turns(layer, rotation.timezone, w0, w1) for layer in rotation.layers)
-    if cost > budget[0]:
-        raise TurnLimit("*", cost, "", f"the repository's rotations together hand over more than "
-                        f"{MAX_TOTAL_TURNS} times in the checked window")
-    budget[0] -= cost
+    def build() -> dict[str, int]:
+        w0, w1 = horizon(ctx)
+        left = MAX_TOTAL_TURNS
+        over: dict[str, int] = {}
+        for rotation in ctx.org.rotations.values():
+            cost = sum(expected_turns(layer, rotation.timezone, w0, w1) for layer in rotation.layers)
+            if cost > left:
+                over[rotation.id] = cost
+            else:
+                left -= cost
+        return over
+
+    return ctx.memo("oncall.over_budget", build)
 
 
 def turn_limit(ctx: Context, rotation_id: str) -> TurnLimit | None:
     """Whether computing this rotation's horizon hit the turn cap."""
-    rotation_timeline(ctx, rotation_id)
-    return ctx.memo("oncall.turn-limits", dict).get(rotation_id)
+    w0, w1 = horizon(ctx)
+    return _timeline_or_limit(ctx, rotation_id, w0, w1)[1]
 
 
 def active_people(ctx: Context) -> frozenset[str]:
@@ -85,10 +97,8 @@ def paging(ctx: Context, escalation: Escalation) -> list[Paging]:
     """Per level, the active people it names and its rotations' segments of active people, over the
     horizon (`paging_levels`, once per escalation and run; do not modify it)."""
     def segments_of(rotation_id: str) -> list[Segment] | None:
-        memo: dict[str, list[Segment] | None] = ctx.memo("oncall.active_segments", dict)
-        if rotation_id not in memo:
-            memo[rotation_id] = kept_segments(rotation_timeline(ctx, rotation_id), active_people(ctx))
-        return memo[rotation_id]
+        return ctx.memo(("oncall.active_segments", rotation_id),
+                        lambda: kept_segments(rotation_timeline(ctx, rotation_id), active_people(ctx)))
 
     return ctx.memo(f"oncall.paging.{escalation.id}",
                     lambda: paging_levels(escalation, segments_of, active_people(ctx)))
@@ -123,11 +133,7 @@ def rotation_targets(escalation: Escalation) -> list[str]:
 
 def targets_of(ctx: Context, escalation: Escalation) -> list[str]:
     """`rotation_targets(escalation)`, computed once per escalation and run (do not modify it)."""
-    memo: dict[str, list[str]] = ctx.memo("oncall.targets", dict)
-    found = memo.get(escalation.id)
-    if found is None:
-        found = memo[escalation.id] = rotation_targets(escalation)
-    return found
+    return ctx.memo(("oncall.targets", escalation.id), lambda: rotation_targets(escalation))
 
 
 def checkable(ctx: Context, escalation: Escalation) -> bool:
@@ -158,7 +164,6 @@ def level_reach(ctx: Context, escalation: Escalation) -> list[frozenset[str]]:
         return frozenset(map(itemgetter(2), found.segments)) if found else frozenset()
 
     def build() -> list[frozenset[str]]:
-        people: dict[str, frozenset[str]] = ctx.memo("oncall.on_call_people", dict)
         out = []
         for level in escalation.levels:
             reach: set[str] = set()
@@ -167,9 +172,7 @@ def level_reach(ctx: Context, escalation: Escalation) -> list[frozenset[str]]:
                 if kind == "person":
                     reach.add(ident)
                 else:
-                    if ident not in people:
-                        people[ident] = on_call(ident)
-                    reach |= people[ident]
+                    reach |= ctx.memo(("oncall.on_call_people", ident), lambda ident=ident: on_call(ident))
             out.append(frozenset(reach))
         return out
 

@@ -219,20 +219,16 @@ def _gap_finder(ctx: Context, first_level_only: bool) -> Callable[[Service], Iss
     """
     hours_of = {tier: policy.hours for tier, policy in ctx.settings.tiers.items()}
     escalations = ctx.org.escalations
-    found_for: dict[tuple[str, str], tuple[str, IntervalSet] | None] = {}
 
     def find(service: Service) -> Issue | None:
         hours = hours_of.get(service.tier, "none")
         if hours == "none":
             return None
-        key = (service.escalation or "", hours)
-        if key in found_for:
-            found = found_for[key]
-        else:
-            found = found_for[key] = _escalation_gap(ctx, escalations[key[0]], hours, first_level_only)
+        escalation = escalations[service.escalation or ""]
+        found = _escalation_gap(ctx, escalation, hours, first_level_only)
         if found is None or not found[1]:
             return None
-        return _gap_issue(ctx, service, escalations[key[0]], hours, found, first_level_only)
+        return _gap_issue(ctx, service, escalation, hours, found, first_level_only)
 
     return find
 
@@ -255,19 +251,16 @@ def _escalation_gap(ctx: Context, escalation: Escalation, hours: str,
                     first_level: bool) -> tuple[str, IntervalSet] | None:
     """(zone, support hours in which no level pages anyone, or with `first_level` only later levels do);
     None when the escalation cannot be checked. Shared by the escalation's services (do not modify it)."""
-    memo: dict[tuple[str, str, bool], tuple[str, IntervalSet] | None] = ctx.memo("rotation.gaps", dict)
-    key = (escalation.id, hours, first_level)
-    if key in memo:
-        return memo[key]
-    found = None
-    if checkable(ctx, escalation):
+    def build() -> tuple[str, IntervalSet] | None:
+        if not checkable(ctx, escalation):
+            return None
         zone = escalation_zone(ctx, escalation)
         mask = support_mask(ctx, hours, zone)
         total_gap = intersect(nobody_paged(ctx, escalation), mask)
         gap = subtract(intersect(nobody_paged(ctx, escalation, 0), mask), total_gap) if first_level else total_gap
-        found = (zone, gap)
-    memo[key] = found
-    return found
+        return zone, gap
+
+    return ctx.memo(("rotation.gaps", escalation.id, hours, first_level), build)
 
 
 def _rotations_with(ctx: Context, person_id: str) -> list[Rotation]:
