@@ -16,11 +16,12 @@ from validator.findings import Finding
 from validator.load import LoadResult, RawEntity, SourceFile, load_sources
 from validator.load.files import list_repo_files, read_listed
 from validator.model import KINDS, Org, OrgBuilder
-from validator.rules.context import Context
+from validator.rules.context import Context, end_of
 from validator.rules.registry import UNREAD_FIELDS, Issue, Rule, load_all
 
 __all__ = ["Finding", "Issue", "Org", "Rule", "Context", "RawEntity", "list_files", "read", "parse",
-           "model_one", "rules", "UNREAD_FIELDS", "run_rule", "to_finding", "finish", "metadata", "cold_validate"]
+           "model_one", "rules", "UNREAD_FIELDS", "end_of", "run_rule", "to_finding", "finish", "metadata",
+           "cold_validate"]
 
 
 def list_files(root: Path) -> list[SourceFile]:

@@ -24,154 +24,26 @@ from datetime import datetime
 from pathlib import Path
 
 from validator.lsp import adapter
-from validator.lsp.adapter import Context, Finding, Issue, Org, Rule
+from validator.lsp.adapter import Context, Finding, Org, Rule
+from validator.lsp.tracking import (
+    MemoStore,
+    RuleRun,
+    RuleState,
+    TrackedBroken,
+    TrackedDict,
+    TrackedList,
+    TrackingContext,
+)
 from validator.model import duplicate_findings
 from validator.model.kinds import default_settings
 
 ROOTS = ("ownership", "policy")
 KIND_OF_PREFIX = {"person": "Person", "team": "Team", "service": "Service", "rotation": "Rotation",
                   "escalation": "Escalation", "role": "Role", "grant": "Grant", "absence": "Absence"}
+PREFIX_OF = {kind: prefix for prefix, kind in KIND_OF_PREFIX.items()}
+TrackedBroken.KINDS = tuple(KIND_OF_PREFIX.values())
 COLLECTION_OF = {"Person": "people", "Team": "teams", "Service": "services", "Rotation": "rotations",
                  "Escalation": "escalations", "Role": "roles", "Grant": "grants"}
-
-
-# --- read tracking ----------------------------------------------------------------------------
-@dataclass
-class Reads:
-    """What one rule read: kinds it iterated (or looked at as a whole) and ids it looked up."""
-
-    kinds: set[str] = field(default_factory=set)
-    ids: set[tuple[str, object]] = field(default_factory=set)
-
-    def affected_by(self, changed: set[tuple[str, str]]) -> bool:
-        kinds, ids = self.kinds, self.ids
-        return any(kind in kinds or (kind, ident) in ids for kind, ident in changed)
-
-
-_reads: Reads | None = None  # the rule running now, if any
-
-
-class TrackedDict(dict):
-    """A collection of the organisation that tells the running rule's `Reads` what it reads."""
-
-    __slots__ = ("kind",)
-
-    def __init__(self, kind: str):
-        super().__init__()
-        self.kind = kind
-
-    def _all(self) -> None:
-        if _reads is not None:
-            _reads.kinds.add(self.kind)
-
-    def __getitem__(self, key):
-        if _reads is not None:
-            _reads.ids.add((self.kind, key))
-        return dict.__getitem__(self, key)
-
-    def get(self, key, default=None):
-        if _reads is not None:
-            _reads.ids.add((self.kind, key))
-        return dict.get(self, key, default)
-
-    def __contains__(self, key) -> bool:
-        if _reads is not None:
-            _reads.ids.add((self.kind, key))
-        return dict.__contains__(self, key)
-
-    def __iter__(self):
-        self._all()
-        return dict.__iter__(self)
-
-    def __len__(self) -> int:
-        self._all()
-        return dict.__len__(self)
-
-    def __reversed__(self):
-        self._all()
-        return dict.__reversed__(self)
-
-    def keys(self):
-        self._all()
-        return dict.keys(self)
-
-    def values(self):
-        self._all()
-        return dict.values(self)
-
-    def items(self):
-        self._all()
-        return dict.items(self)
-
-    def copy(self) -> dict:
-        self._all()
-        return dict(dict.items(self))
-
-    def __eq__(self, other) -> bool:
-        self._all()
-        return dict.__eq__(self, other)
-
-    __hash__ = None  # type: ignore[assignment]
-
-
-class TrackedBroken(dict):
-    """`Org.broken` (kind -> ids that failed the model): reading a kind's set reads that kind."""
-
-    def _kind(self, kind) -> None:
-        if _reads is not None:
-            _reads.kinds.add(kind)
-
-    def __getitem__(self, key):
-        self._kind(key)
-        return dict.__getitem__(self, key)
-
-    def get(self, key, default=None):
-        self._kind(key)
-        return dict.get(self, key, default)
-
-    def __contains__(self, key) -> bool:
-        self._kind(key)
-        return dict.__contains__(self, key)
-
-    def _every(self) -> None:
-        if _reads is not None:
-            _reads.kinds.update(KIND_OF_PREFIX.values())
-
-    def __iter__(self):
-        self._every()
-        return dict.__iter__(self)
-
-    def values(self):
-        self._every()
-        return dict.values(self)
-
-    def items(self):
-        self._every()
-        return dict.items(self)
-
-    def keys(self):
-        self._every()
-        return dict.keys(self)
-
-
-class TrackedList(list):
-    """`Org.absences`: any look at it reads the kind Absence."""
-
-    def _all(self) -> None:
-        if _reads is not None:
-            _reads.kinds.add("Absence")
-
-    def __iter__(self):
-        self._all()
-        return list.__iter__(self)
-
-    def __len__(self) -> int:
-        self._all()
-        return list.__len__(self)
-
-    def __getitem__(self, index):
-        self._all()
-        return list.__getitem__(self, index)
 
 
 # --- files and entities -----------------------------------------------------------------------
@@ -240,20 +112,15 @@ class Workspace:
         self.now = now
         self.rules: dict[str, Rule] = adapter.rules()
         self.checks = {rid: rule for rid, rule in sorted(self.rules.items()) if rule.check is not None}
-        # rules of one topic share one Context (its indexes are built once for all of them), and so
-        # share what they read: a group runs again as a whole
-        self.groups: dict[str, list[str]] = {}
-        for rid, rule in self.checks.items():
-            self.groups.setdefault(rule.topic, []).append(rid)
         self.files: dict[str, FileState] = {}
         self.candidates: dict[str, list[Record]] = {}
         self.broken_count: dict[tuple[str, str], int] = {}
         self.org = self._empty_org()
-        self.issues: dict[str, list[Issue]] = {}
-        self.reads: dict[str, Reads] = {}  # topic -> what its rules read
+        self.states: dict[str, RuleState] = {}  # rule id -> its last results and what they read
+        self.store = MemoStore()
+        self.context: Context = TrackingContext(self.org, now, self.store)
         self.findings: list[Finding] = []
         self.by_path: dict[str, list[Finding]] = {}
-        self.context = Context(self.org, now)
 
     # --- loading -------------------------------------------------------------------------------
     def load(self, texts: dict[str, bytes] | None = None) -> Update:
@@ -432,26 +299,45 @@ class Workspace:
 
     # --- rules ---------------------------------------------------------------------------------
     def _revalidate(self, changed: set[tuple[str, str]] | None) -> Update:
-        """Run the rules that `changed` can affect (None: every rule); collect and finish the findings."""
-        global _reads
+        """Run the rules, for the anchors, that `changed` can affect (None: everything, from scratch);
+        collect and finish the findings."""
+        if changed is None:  # a new clock or new Settings: nothing kept is known to hold
+            self.store = MemoStore()
+            self.context = TrackingContext(self.org, self.now, self.store)
+            self.states = {}
+            marks: set = set()
+        else:
+            marks = self.store.refresh(changed)
         run = []
-        for topic, members in self.groups.items():
-            reads = self.reads.get(topic)
-            if changed is not None and reads is not None and not reads.affected_by(changed):
-                continue
-            reads = Reads()
-            context = Context(self.org, self.now)
-            _reads = reads
+        context = self.context
+        for rid, rule in self.checks.items():
+            state = self.states.get(rid)
+            if state is None or state.glob.affected_by(marks):
+                only = None
+            else:
+                only = state.dirty(marks, PREFIX_OF)
+                if not only:
+                    continue
+            job = RuleRun(self.org, only)
+            context.run = job
             try:
-                for rid in members:
-                    self.issues[rid] = adapter.run_rule(self.checks[rid], context)
+                job.execute(rule, context)
             finally:
-                _reads = None
-            self.reads[topic] = reads
-            run.extend(members)
-        self.context = Context(self.org, self.now)
+                context.run = None
+            if only is None:
+                state = self.states[rid] = RuleState(job.glob, job.issues, job.kinds, {})
+                for ref, anchor in job.anchors.items():
+                    state.add(ref, anchor)
+            else:
+                state.glob, state.issues = job.glob, job.issues
+                state.kinds |= job.kinds
+                for ref in only:
+                    state.remove(ref)
+                for ref, anchor in job.anchors.items():
+                    state.add(ref, anchor)
+            run.append(rid)
         findings = self._gather()
-        findings = adapter.finish(findings, self.context, self.rules)
+        findings = adapter.finish(findings, context, self.rules)
         by_path: dict[str, list[Finding]] = {}
         for finding in findings:
             by_path.setdefault(finding.path, []).append(finding)
@@ -467,9 +353,9 @@ class Workspace:
             if len(bucket) > 1:
                 out.extend(duplicate_findings(ref, [r.source for r in bucket]))
         sources, partial = self.org.sources, self.org.partial
-        for rid, issues in self.issues.items():
+        for rid, state in self.states.items():
             rule = self.rules[rid]
-            for issue in issues:
+            for issue in state.issues_all():
                 finding = adapter.to_finding(rule, issue, sources, partial)
                 if finding is not None:
                     out.append(finding)

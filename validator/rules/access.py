@@ -57,7 +57,11 @@ def grant_index(ctx: Context) -> GrantIndex:
 def access_model(ctx: Context):
     from validator.graph.access import AccessModel
 
-    return ctx.memo("access.model", lambda: AccessModel(ctx.org))
+    def build() -> AccessModel:
+        ctx.reads_every("Role")  # the model analyses roles when asked, later: it depends on every role
+        return AccessModel(ctx.org)
+
+    return ctx.memo("access.model", build)
 
 
 def grant_paths(ctx: Context):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, TypeVar
@@ -31,6 +31,16 @@ class Context:
         except KeyError:
             value = self._memo[key] = build()
             return value
+
+    def each(self, kind: str) -> Iterable[Any]:
+        """The entities of `kind` a rule checks one by one: its *anchors*. A rule that iterates them with
+        `each` yields each anchor's issues while that anchor is current, so that the language server can
+        check one entity again after an edit, without the others (validator/lsp/tracking.py)."""
+        return self.org.absences if kind == "Absence" else self.org.collection(kind).values()
+
+    def reads_every(self, kind: str) -> None:
+        """Say that what is being built will read entities of `kind` later, lazily (the access model's
+        role views): the language server's read tracking counts it read now. Nothing to do here."""
 
     # --- indexes used by several topics -------------------------------------------------
     def is_active(self, person_id: str) -> bool:

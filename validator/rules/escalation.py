@@ -25,10 +25,6 @@ MIN_DELAY_SECONDS = 60
 _STRICTNESS = {"none": 0, "business": 1, "24x7": 2}
 
 
-def _escalations(ctx: Context) -> list[Escalation]:
-    return sorted(ctx.org.escalations.values(), key=lambda e: e.id)
-
-
 def _strictest_hours(ctx: Context, escalation: Escalation) -> str:
     """The strictest `support_hours` of the services using the escalation ('none' without any)."""
     services = services_of(ctx).get(escalation.id)
@@ -57,7 +53,7 @@ def single_person_escalation(ctx: Context) -> Iterator[Issue]:
         - {kind: Escalation, id: data, levels: [{targets: ["rotation:data-day"], after: 30m},
                                               {targets: ["person:erin"]}]}
     """
-    for escalation in _escalations(ctx):
+    for escalation in ctx.each("Escalation"):
         hours = _strictest_hours(ctx, escalation)
         if hours == "none" or not checkable(ctx, escalation):
             continue
@@ -94,7 +90,7 @@ def same_person_twice(ctx: Context) -> Iterator[Issue]:
                                              {targets: ["rotation:pay-secondary"]}]}
         # pay-secondary has the same people in another order: never the same person at once
     """
-    for escalation in _escalations(ctx):
+    for escalation in ctx.each("Escalation"):
         if len(escalation.levels) < 2 or not checkable(ctx, escalation):
             continue
         zone = escalation_zone(ctx, escalation)
@@ -134,7 +130,7 @@ def too_few_levels(ctx: Context) -> Iterator[Issue]:
                                              {targets: ["rotation:pay-secondary"]}]}
     """
     tiers = ctx.settings.tiers
-    for escalation in _escalations(ctx):
+    for escalation in ctx.each("Escalation"):
         services = services_of(ctx).get(escalation.id, [])
         needs = [(tiers[s.tier].min_levels, s) for s in services if s.tier in tiers]
         if needs:

@@ -38,8 +38,10 @@ def orphaned_service(ctx: Context) -> Iterator[Issue]:
         - {kind: Person, id: alice, name: Alice, email: a@x.io, timezone: UTC}
         - {kind: Service, id: checkout-api, owner: payments, tier: 4}
     """
-    for service_id in sorted(orphaned_services(ctx)):
-        service = ctx.org.services[service_id]
+    teams = ctx.org.teams
+    for service in ctx.each("Service"):
+        if service.owner not in teams or ctx.active_members(service.owner):
+            continue
         yield Issue(service.ref, f"service {service.id} is orphaned: its owner team {service.owner} has no "
                     "active member; add an active member to the team or move the service to another team",
                     ("owner",))
@@ -61,9 +63,10 @@ def small_team(ctx: Context) -> Iterator[Issue]:
         - {kind: Service, id: checkout-api, owner: payments, tier: 4}
     """
     minimum = ctx.settings.min_team_size
-    for team_id in sorted(ctx.services_by_owner()):
-        team = ctx.org.teams.get(team_id)
-        if team is None:
+    owners = ctx.services_by_owner()
+    for team in ctx.each("Team"):
+        team_id = team.id
+        if team_id not in owners:
             continue
         active = len(ctx.active_members(team_id))
         if active < minimum:
@@ -93,7 +96,7 @@ def missing_escalation(ctx: Context) -> Iterator[Issue]:
         escalation: payments-critical
     """
     tiers = ctx.settings.tiers
-    for service in ctx.org.services.values():
+    for service in ctx.each("Service"):
         policy = tiers.get(service.tier)
         if service.escalation is None and policy is not None and policy.min_levels > 0:
             yield Issue(service.ref, f"service {service.id} is tier {service.tier}, which needs an escalation "
@@ -147,7 +150,7 @@ def escalation_misses_owner(ctx: Context) -> Iterator[Issue]:
         - {kind: Service, id: checkout-api, owner: payments, tier: 3, escalation: payments-oncall}
         # payments-oncall's rotation has members of team payments
     """
-    for service in ctx.org.services.values():
+    for service in ctx.each("Service"):
         if not service.escalation or service.escalation not in ctx.org.escalations:
             continue
         team = ctx.org.teams.get(service.owner)
@@ -159,52 +162,69 @@ def escalation_misses_owner(ctx: Context) -> Iterator[Issue]:
                         ("escalation",))
 
 
-def _person_references(ctx: Context, only: set[str]) -> Iterator[tuple[str, tuple, str, str]]:
-    """(entity ref, field, person id, how) for every place a person of `only` is relied on.
+def _team_references(team, only: frozenset[str]) -> Iterator[tuple[tuple, str, str]]:
+    if only.isdisjoint(team.members) and only.isdisjoint(team.leads):
+        return
+    for i, member in enumerate(team.members):
+        if member in only:
+            yield ("members", i), member, "a member of"
+    for i, lead in enumerate(team.leads):
+        if lead in only:
+            yield ("leads", i), lead, "a lead of"
 
-    An entity that names none of them is skipped with one set operation.
-    """
-    org = ctx.org
-    for team in org.teams.values():
-        if only.isdisjoint(team.members) and only.isdisjoint(team.leads):
+
+def _rotation_references(rotation, only: frozenset[str]) -> Iterator[tuple[tuple, str, str]]:
+    for li, layer in enumerate(rotation.layers):
+        if only.isdisjoint(layer.members):
             continue
-        for i, member in enumerate(team.members):
+        for i, member in enumerate(layer.members):
             if member in only:
-                yield team.ref, ("members", i), member, "a member of"
-        for i, lead in enumerate(team.leads):
-            if lead in only:
-                yield team.ref, ("leads", i), lead, "a lead of"
-    for rotation in org.rotations.values():
-        for li, layer in enumerate(rotation.layers):
-            if only.isdisjoint(layer.members):
-                continue
-            for i, member in enumerate(layer.members):
-                if member in only:
-                    yield rotation.ref, ("layers", li, "members", i), member, "on call in"
-        for i, override in enumerate(rotation.overrides):
-            if override.person in only:
-                yield rotation.ref, ("overrides", i, "person"), override.person, "an override in"
-    for escalation in org.escalations.values():
-        for li, level in enumerate(escalation.levels):
-            for i, target in enumerate(level.targets):
-                kind, ident = split_ref(target)
-                if kind == "person" and ident in only:
-                    yield escalation.ref, ("levels", li, "targets", i), ident, "paged by"
-    refs = {f"person:{person}" for person in only}
-    for grant in org.grants.values():
-        if refs.isdisjoint(grant.to) and only.isdisjoint(grant.approved_by):
-            continue  # the common case, in C
-        for i, principal in enumerate(grant.to):
-            if principal.startswith("person:") and principal[7:] in only:
-                yield grant.ref, ("to", i), principal[7:], "granted access by"
-        if only.isdisjoint(grant.approved_by):
-            continue
-        for i, approver in enumerate(grant.approved_by):
-            if approver in only:
-                yield grant.ref, ("approved_by", i), approver, "the approver of"
-    for i, waiver in enumerate(ctx.settings.waivers):
-        if waiver.approved_by in only:
-            yield "settings", ("waivers", i, "approved_by"), waiver.approved_by, "the approver of a waiver in"
+                yield ("layers", li, "members", i), member, "on call in"
+    for i, override in enumerate(rotation.overrides):
+        if override.person in only:
+            yield ("overrides", i, "person"), override.person, "an override in"
+
+
+def _escalation_references(escalation, only: frozenset[str]) -> Iterator[tuple[tuple, str, str]]:
+    for li, level in enumerate(escalation.levels):
+        for i, target in enumerate(level.targets):
+            kind, ident = split_ref(target)
+            if kind == "person" and ident in only:
+                yield ("levels", li, "targets", i), ident, "paged by"
+
+
+def _grant_references(grant, only: frozenset[str]) -> Iterator[tuple[tuple, str, str]]:
+    if only.isdisjoint(grant.approved_by) and not any(p.startswith("person:") and p[7:] in only for p in grant.to):
+        return  # the common case
+    for i, principal in enumerate(grant.to):
+        if principal.startswith("person:") and principal[7:] in only:
+            yield ("to", i), principal[7:], "granted access by"
+    for i, approver in enumerate(grant.approved_by):
+        if approver in only:
+            yield ("approved_by", i), approver, "the approver of"
+
+
+_REFERENCES = {"Team": _team_references, "Rotation": _rotation_references, "Escalation": _escalation_references,
+               "Grant": _grant_references}
+"""Per kind: (field, person id, how) for every place an entity relies on a person of a set."""
+
+
+def _inactive(ctx: Context) -> frozenset[str]:
+    return ctx.memo("ownership.inactive",
+                    lambda: frozenset(person.id for person in ctx.org.people.values() if not person.active))
+
+
+def _grouped(entity: str, places: Iterator[tuple[tuple, str, str]]) -> Iterator[Issue]:
+    """One issue per person (subject `person:<id>`), at the first place, naming every role."""
+    first: dict[str, tuple[tuple, list[str]]] = {}
+    for field, person_id, how in places:
+        found = first.setdefault(person_id, (field, []))
+        if how not in found[1]:
+            found[1].append(how)
+    for person_id, (field, hows) in first.items():
+        how = " and ".join(hows) if len(hows) < 3 else ", ".join(hows[:-1]) + " and " + hows[-1]
+        yield Issue(entity, f"{person_id} is inactive (active: false) but still {how} {entity}: "
+                            f"remove {person_id} or replace them", field, subject=f"person:{person_id}")
 
 
 @rule("OWN005", "error", "inactive person still referenced")
@@ -223,17 +243,15 @@ def inactive_person_referenced(ctx: Context) -> Iterator[Issue]:
         - {kind: Person, id: bob, name: Bob, email: b@x.io, timezone: UTC, active: false}
         - {kind: Team, id: payments, name: Payments, members: [alice]}
     """
-    inactive = {person.id for person in ctx.org.people.values() if not person.active}
-    # one finding per entity and person (its subject `person:<id>`), at the first place, naming every role
-    places: dict[tuple[str, str], tuple[tuple, list[str]]] = {}
-    for entity, field, person_id, how in _person_references(ctx, inactive):
-        first = places.setdefault((entity, person_id), (field, []))
-        if how not in first[1]:
-            first[1].append(how)
-    for (entity, person_id), (field, hows) in places.items():
-        how = " and ".join(hows) if len(hows) < 3 else ", ".join(hows[:-1]) + " and " + hows[-1]
-        yield Issue(entity, f"{person_id} is inactive (active: false) but still {how} {entity}: "
-                        f"remove {person_id} or replace them", field, subject=f"person:{person_id}")
+    inactive = _inactive(ctx)
+    if not inactive:
+        return
+    for kind, references in _REFERENCES.items():
+        for entity in ctx.each(kind):
+            yield from _grouped(entity.ref, references(entity, inactive))
+    yield from _grouped("settings", ((("waivers", i, "approved_by"), waiver.approved_by, "the approver of a waiver in")
+                                     for i, waiver in enumerate(ctx.settings.waivers)
+                                     if waiver.approved_by in inactive))
 
 
 @rule("OWN006", "warning", "depends on an orphaned or deprecated service")
@@ -312,9 +330,10 @@ def team_without_lead(ctx: Context) -> Iterator[Issue]:
         - {kind: Team, id: payments, name: Payments, members: [alice, bob], leads: [alice]}
         - {kind: Service, id: checkout-api, owner: payments, tier: 4}
     """
-    for team_id in sorted(ctx.services_by_owner()):
-        team = ctx.org.teams.get(team_id)
-        if team is None:
+    owners = ctx.services_by_owner()
+    for team in ctx.each("Team"):
+        team_id = team.id
+        if team_id not in owners:
             continue
         if not any(ctx.is_active(lead) for lead in team.leads):
             yield Issue(team.ref, f"team {team_id} owns services but has no active lead: add one under 'leads'",

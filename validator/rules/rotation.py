@@ -40,14 +40,31 @@ _PERSON = itemgetter(2)
 _SPAN = itemgetter(0, 1)
 
 
-def _paging(ctx: Context) -> list[tuple[Service, list[str]]]:
-    """Each service with an existing escalation, and the rotations that escalation targets."""
-    def build() -> list[tuple[Service, list[str]]]:
-        targets = {e.id: targets_of(ctx, e) for e in ctx.org.escalations.values()}
-        return [(service, targets[service.escalation]) for service in sorted(ctx.org.services.values(),
-                key=lambda s: s.id) if service.escalation in targets]
+def _paging(ctx: Context) -> Iterator[tuple[Service, list[str]]]:
+    """Each service with an existing escalation (the rules' anchors), and the rotations it targets."""
+    escalations = ctx.org.escalations
+    for service in ctx.each("Service"):
+        escalation = escalations.get(service.escalation) if service.escalation else None
+        if escalation is not None:
+            yield service, targets_of(ctx, escalation)
 
-    return ctx.memo("oncall.paging", build)
+
+def _first_paged_service(ctx: Context) -> dict[str, str]:
+    """Rotation id -> the first service (by id) whose escalation targets it: where ROT002 reports a
+    rotation that cannot be computed, once."""
+    def build() -> dict[str, str]:
+        escalations = ctx.org.escalations
+        first: dict[str, str] = {}
+        for service in ctx.org.services.values():
+            escalation = escalations.get(service.escalation) if service.escalation else None
+            if escalation is None:
+                continue
+            for rotation_id in targets_of(ctx, escalation):
+                if rotation_id not in first or service.id < first[rotation_id]:
+                    first[rotation_id] = service.id
+        return first
+
+    return ctx.memo("rotation.first_paged_service", build)
 
 
 @rule("ROT001", "error", "single point of failure in a rotation")
@@ -96,18 +113,17 @@ def too_few_people(ctx: Context) -> Iterator[Issue]:
     """
     tiers = ctx.settings.tiers
     active = active_people(ctx)
-    found_for: dict[tuple, list[tuple[int, IntervalSet]]] = {}
     for service, rotation_ids in _paging(ctx):
         policy = tiers.get(service.tier)
         if policy is None or policy.hours == "none" or policy.min_people <= 0:
             continue
         zone = escalation_zone(ctx, ctx.org.escalations[service.escalation or ""])
         for rotation_id in rotation_ids:
-            key = (rotation_id, policy.hours, zone, policy.min_people)
-            if key not in found_for:
-                found_for[key] = _thin_layers(ctx, rotation_id, policy.hours, zone, policy.min_people)
+            hours, minimum = policy.hours, policy.min_people
+            thin = ctx.memo(("rotation.thin", rotation_id, hours, zone, minimum),
+                            lambda r=rotation_id, h=hours, z=zone, m=minimum: _thin_layers(ctx, r, h, z, m))
             rotation = ctx.org.rotations.get(rotation_id)
-            for index, windows in found_for[key]:
+            for index, windows in thin:
                 layer = rotation.layers[index]
                 people = [m for m in dict.fromkeys(layer.members) if m in active]
                 gone = [m for m in dict.fromkeys(layer.members) if m not in active]
@@ -170,13 +186,12 @@ def coverage_gap(ctx: Context) -> Iterator[Issue]:
           timezone: Europe/Berlin
           layers: [{name: weekly, members: [alice, bob, carol], start: 2026-01-05T09:00, turn: 1w}]
     """
-    seen: set[str] = set()  # a rotation's turn limit, once computed, does not change: ask once
+    first = _first_paged_service(ctx)
     gaps = _gap_finder(ctx, first_level_only=False)
     for service, rotation_ids in _paging(ctx):
         for rotation_id in rotation_ids:
-            if rotation_id in seen:
-                continue
-            seen.add(rotation_id)
+            if first.get(rotation_id) != service.id:
+                continue  # reported once, for the first service
             limit = turn_limit(ctx, rotation_id)
             if limit is not None:
                 yield Issue(service.ref, f"rotation {rotation_id} cannot be checked over the horizon "
@@ -547,6 +562,15 @@ def _production_roles_of(ctx: Context) -> dict[str, frozenset[str]]:
     return ctx.memo("rotation.production_roles", build)
 
 
+def _first_level_people(ctx: Context, escalation: Escalation) -> set[str]:
+    """Everyone the escalation's first level pages over the horizon (shared by its services)."""
+    def build() -> set[str]:
+        direct, sources = paging(ctx, escalation)[0]
+        return set(direct).union(*(map(_PERSON, s) for s in sources))
+
+    return ctx.memo(("rotation.first_level_people", escalation.id), build)
+
+
 def _first_level_spans(ctx: Context, escalation: Escalation, person: str, w0: int, w1: int) -> list[tuple[int, int]]:
     """The spans in which the escalation's first level pages `person` (unsorted, may overlap)."""
     direct, sources = paging(ctx, escalation)[0]
@@ -599,18 +623,13 @@ def on_call_without_access(ctx: Context) -> Iterator[Issue]:
         return
     granted = _granted_roles_of(ctx)
     escalations = ctx.org.escalations
-    # a team's services share its escalation: its first level's people are found once
-    first_level: dict[str, set[str]] = {}
     none: frozenset[str] = frozenset()
     for service, _ in _paging(ctx):
         needed = roles_for.get(service.id)
         escalation = escalations[service.escalation or ""]
         if not needed or not escalation.levels:
             continue
-        people = first_level.get(escalation.id)
-        if people is None:
-            direct, sources = paging(ctx, escalation)[0]
-            people = first_level[escalation.id] = set(direct).union(*(map(_PERSON, s) for s in sources))
+        people = _first_level_people(ctx, escalation)
         needed_set = set(needed)
         unable = [person for person in people if not needed_set & granted.get(person, none)]
         if not unable:

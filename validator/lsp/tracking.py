@@ -1,0 +1,523 @@
+"""Read tracking for the incremental engine: which rule, for which entity, read what.
+
+Three things are tracked, each in its own *frame* (a `Reads`):
+
+- a rule's **anchors**: a rule that checks entities one by one iterates them with `ctx.each(kind)`;
+  what it reads while one is current, and the issues it yields then, belong to that entity. After
+  an edit the rule runs again for the anchors whose reads changed (and for new or changed entities
+  of its anchor kinds) only; the other anchors keep their issues.
+- a rule's **global part**: what it reads outside `ctx.each`; when that changes the rule runs whole.
+- **memos** (`ctx.memo`): kept across edits, each with the reads of its build. After an edit a memo
+  whose reads changed is built again from its stored build function, when that function holds
+  nothing but the Context and plain values, and compared with its old value: an equal value changes
+  nothing downstream (early cut-off); a dict value changes only its keys whose values differ. A memo
+  whose build holds entities (bound when it was made) is dropped instead, and whoever read it runs
+  again. Entities a build holds are read by it.
+
+Reads are ids looked up `(kind, id)` and kinds iterated; a memo read is `(MEMO, key)`, a dict memo's
+item read `(("@", key), item)`. The published findings equal a cold `validate` of the same texts
+(tests/test_lsp_incremental.py).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field, is_dataclass
+from types import FunctionType
+from typing import Any
+
+from validator.lsp.adapter import Context, Issue, Rule, end_of
+
+MEMO = "@memo"
+
+
+class Reads:
+    """What one frame read: kinds it iterated (or looked at as a whole) and ids it looked up."""
+
+    __slots__ = ("kinds", "ids")
+
+    def __init__(self) -> None:
+        self.kinds: set | None = None
+        self.ids: set = set()
+
+    def kind(self, kind: Any) -> None:
+        if self.kinds is None:
+            self.kinds = {kind}
+        else:
+            self.kinds.add(kind)
+
+    def affected_by(self, changed: set) -> bool:
+        kinds, ids = self.kinds, self.ids
+        if not kinds:
+            return not ids.isdisjoint(changed)
+        return any(kind in kinds or (kind, ident) in ids for kind, ident in changed)
+
+
+class _Current:
+    frame: Reads | None = None  # the frame reading now, if any
+
+
+current = _Current()
+
+
+def read_kind(kind: Any) -> None:
+    frame = current.frame
+    if frame is not None:
+        frame.kind(kind)
+
+
+class TrackedDict(dict):
+    """A collection of the organisation (or a dict memo) that tells the current frame what it reads."""
+
+    __slots__ = ("kind",)
+
+    def __init__(self, kind: Any):
+        super().__init__()
+        self.kind = kind
+
+    def _all(self) -> None:
+        frame = current.frame
+        if frame is not None:
+            frame.kind(self.kind)
+
+    def _one(self, key) -> None:
+        frame = current.frame
+        if frame is not None:
+            frame.ids.add((self.kind, key))
+
+    def __getitem__(self, key):
+        self._one(key)
+        return dict.__getitem__(self, key)
+
+    def get(self, key, default=None):
+        self._one(key)
+        return dict.get(self, key, default)
+
+    def __contains__(self, key) -> bool:
+        self._one(key)
+        return dict.__contains__(self, key)
+
+    def __iter__(self):
+        self._all()
+        return dict.__iter__(self)
+
+    def __len__(self) -> int:
+        self._all()
+        return dict.__len__(self)
+
+    def __bool__(self) -> bool:
+        self._all()
+        return dict.__len__(self) > 0
+
+    def __reversed__(self):
+        self._all()
+        return dict.__reversed__(self)
+
+    def keys(self):
+        self._all()
+        return dict.keys(self)
+
+    def values(self):
+        self._all()
+        return dict.values(self)
+
+    def items(self):
+        self._all()
+        return dict.items(self)
+
+    def copy(self) -> dict:
+        self._all()
+        return dict(dict.items(self))
+
+    def __eq__(self, other) -> bool:
+        self._all()
+        return dict.__eq__(self, other)
+
+    def __or__(self, other):
+        self._all()
+        return dict(dict.items(self)) | other
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+class TrackedBroken(dict):
+    """`Org.broken` (kind -> ids that failed the model): reading a kind's set reads that kind."""
+
+    KINDS: tuple[str, ...] = ()
+
+    def _kind(self, kind) -> None:
+        read_kind(kind)
+
+    def __getitem__(self, key):
+        self._kind(key)
+        return dict.__getitem__(self, key)
+
+    def get(self, key, default=None):
+        self._kind(key)
+        return dict.get(self, key, default)
+
+    def __contains__(self, key) -> bool:
+        self._kind(key)
+        return dict.__contains__(self, key)
+
+    def _every(self) -> None:
+        for kind in self.KINDS:
+            read_kind(kind)
+
+    def __iter__(self):
+        self._every()
+        return dict.__iter__(self)
+
+    def values(self):
+        self._every()
+        return dict.values(self)
+
+    def items(self):
+        self._every()
+        return dict.items(self)
+
+    def keys(self):
+        self._every()
+        return dict.keys(self)
+
+
+class TrackedList(list):
+    """`Org.absences`: any look at it reads the kind Absence."""
+
+    def _all(self) -> None:
+        read_kind("Absence")
+
+    def __iter__(self):
+        self._all()
+        return list.__iter__(self)
+
+    def __len__(self) -> int:
+        self._all()
+        return list.__len__(self)
+
+    def __getitem__(self, index):
+        self._all()
+        return list.__getitem__(self, index)
+
+    def __bool__(self) -> bool:
+        self._all()
+        return list.__len__(self) > 0
+
+
+# --- memos ------------------------------------------------------------------------------------
+_PLAIN = (str, int, float, bool, bytes, type(None))
+
+
+def _held(value: Any, entities: list, depth: int = 0) -> bool:
+    """Whether a build function can be called again later: it holds only the Context, plain values and
+    functions that do. Entities it holds are appended to `entities` (the build reads them)."""
+    if isinstance(value, _PLAIN) or isinstance(value, Context):
+        return True
+    if depth > 6:
+        return False
+    if isinstance(value, FunctionType):
+        cells = value.__closure__ or ()
+        ok = all(_held(cell.cell_contents, entities, depth + 1) for cell in cells if _filled(cell))
+        defaults = value.__defaults__ or ()
+        return all([_held(d, entities, depth + 1) for d in defaults]) and ok
+    if is_dataclass(value) and hasattr(value, "ref") and hasattr(value, "kind"):
+        entities.append(value)
+        return False
+    if isinstance(value, (tuple, list, set, frozenset)):
+        return all([_held(item, entities, depth + 1) for item in value]) and isinstance(value, (tuple, frozenset))
+    if isinstance(value, dict):
+        for item in value.values():
+            _held(item, entities, depth + 1)
+        return False
+    return False
+
+
+def _filled(cell) -> bool:
+    try:
+        cell.cell_contents  # noqa: B018 - an empty cell raises
+    except ValueError:
+        return False
+    return True
+
+
+@dataclass
+class Memo:
+    value: Any
+    reads: Reads
+    build: Callable[[], Any] | None  # None: holds entities, dropped (not rebuilt) when its reads change
+    deps: frozenset = frozenset()  # memo keys it read
+
+
+def _memo_deps(reads: Reads) -> frozenset:
+    out = {ident for kind, ident in reads.ids if kind == MEMO}
+    out.update(kind[1] for kind in reads.kinds or () if type(kind) is tuple)
+    out.update(kind[1] for kind, _ in reads.ids if type(kind) is tuple)
+    return frozenset(out)
+
+
+def _anchor_read(entity) -> tuple[str, str]:
+    kind = entity.kind
+    return (kind, entity.ref.split(":", 1)[1]) if kind == "Absence" else (kind, entity.id)
+
+
+class MemoStore:
+    """The memos of the organisation, kept across edits (see the module's docstring)."""
+
+    def __init__(self) -> None:
+        self.memos: dict[Any, Memo] = {}
+        self.dependents: dict[Any, set] = {}
+        self.stale: set = set()
+        self.changed: set = set()
+
+    def get(self, key: Any, build: Callable[[], Any]) -> Any:
+        if key in self.stale:
+            self._settle(key)
+        memo = self.memos.get(key)
+        if memo is None:
+            memo = self._build(key, build)
+        frame = current.frame
+        if frame is not None:
+            frame.ids.add((MEMO, key))  # a dict memo's items read are added as they are read
+        return memo.value
+
+    def _build(self, key: Any, build: Callable[[], Any]) -> Memo:
+        entities: list = []
+        rebuildable = _held(build, entities)
+        frame = Reads()
+        for entity in entities:
+            frame.ids.add(_anchor_read(entity))
+        parent, current.frame = current.frame, frame
+        try:
+            value = build()
+        finally:
+            current.frame = parent
+        if type(value) is dict:
+            tracked = TrackedDict(("@", key))
+            dict.update(tracked, value)
+            value = tracked
+        self._forget(key)
+        memo = self.memos[key] = Memo(value, frame, build if rebuildable else None, _memo_deps(frame))
+        for dep in memo.deps:
+            self.dependents.setdefault(dep, set()).add(key)
+        return memo
+
+    def _forget(self, key: Any) -> None:
+        old = self.memos.pop(key, None)
+        if old is not None:
+            for dep in old.deps:
+                found = self.dependents.get(dep)
+                if found is not None:
+                    found.discard(key)
+
+    def refresh(self, changed: set) -> set:
+        """Bring the memos up to date with `changed` (entity changes); returns those plus the memo changes."""
+        self.changed = set(changed)
+        stale = {key for key, memo in self.memos.items() if memo.reads.affected_by(changed)}
+        frontier = list(stale)
+        while frontier:
+            key = frontier.pop()
+            for dependent in self.dependents.get(key, ()):
+                if dependent not in stale:
+                    stale.add(dependent)
+                    frontier.append(dependent)
+        self.stale = stale
+        for key in list(stale):
+            self._settle(key)
+        return self.changed
+
+    def _settle(self, key: Any) -> None:
+        if key not in self.stale:
+            return
+        self.stale.discard(key)
+        memo = self.memos.get(key)
+        if memo is None:
+            return
+        for dep in memo.deps:
+            self._settle(dep)
+        if not memo.reads.affected_by(self.changed):
+            return
+        if memo.build is None:  # rebuilt by its next reader, who may be one that read it before
+            self._forget(key)
+            self.changed.add((MEMO, key))
+            return
+        old = memo.value
+        new = self._build(key, memo.build).value
+        if type(old) is TrackedDict and type(new) is TrackedDict:
+            kind = ("@", key)
+            items = [item for item in dict.keys(old) | dict.keys(new)
+                     if dict.get(old, item, _MISSING) != dict.get(new, item, _MISSING)]
+            if items:  # those who read these items, and those who went through all of them
+                self.changed.update((kind, item) for item in items)
+        elif type(old) is not type(new) or old != new:
+            self.changed.add((MEMO, key))
+
+
+_MISSING = object()
+
+
+# --- rules ------------------------------------------------------------------------------------
+class Anchor:
+    """What a rule read and found for one entity (its issues: None for none)."""
+
+    __slots__ = ("reads", "issues", "self_read")
+
+    def __init__(self, reads: Reads, self_read: tuple) -> None:
+        self.reads = reads
+        self.issues: list[Issue] | None = None
+        self.self_read = self_read
+
+    def worth_keeping(self) -> bool:
+        """An anchor that found nothing and read only its own entity runs again when that entity changes
+        (its kind is the rule's anchor kind): nothing of it needs keeping."""
+        return bool(self.issues) or bool(self.reads.kinds) or len(self.reads.ids) > 1
+
+
+@dataclass
+class RuleState:
+    """One rule's last results: its global part and its anchors, with an index of who read what."""
+
+    glob: Reads
+    issues: list[Issue]
+    kinds: set[str]
+    anchors: dict[str, Anchor]
+    index: dict[Any, set[str]] = field(default_factory=dict)
+
+    def add(self, ref: str, anchor: Anchor) -> None:
+        if not anchor.worth_keeping():
+            return
+        self.anchors[ref] = anchor
+        index = self.index
+        for key in anchor.reads.ids:
+            if key == anchor.self_read:
+                continue
+            found = index.get(key)
+            if found is None:
+                index[key] = {ref}
+            else:
+                found.add(ref)
+        for kind in anchor.reads.kinds or ():
+            key = ("*", kind)
+            found = index.get(key)
+            if found is None:
+                index[key] = {ref}
+            else:
+                found.add(ref)
+
+    def remove(self, ref: str) -> None:
+        anchor = self.anchors.pop(ref, None)
+        if anchor is None:
+            return
+        index = self.index
+        for key in anchor.reads.ids:
+            found = index.get(key)
+            if found is not None:
+                found.discard(ref)
+        for kind in anchor.reads.kinds or ():
+            found = index.get(("*", kind))
+            if found is not None:
+                found.discard(ref)
+
+    def dirty(self, changed: set, prefix_of: dict[str, str]) -> set[str]:
+        index = self.index
+        out: set[str] = set()
+        for kind, ident in changed:
+            found = index.get((kind, ident))
+            if found:
+                out |= found
+            found = index.get(("*", kind))
+            if found:
+                out |= found
+            if kind in self.kinds:
+                out.add(f"{prefix_of[kind]}:{ident}")
+        return out
+
+    def issues_all(self) -> Iterator[Issue]:
+        yield from self.issues
+        for anchor in self.anchors.values():
+            if anchor.issues:
+                yield from anchor.issues
+
+
+class RuleRun:
+    """One run of one rule: whole (`only` None) or for some anchors."""
+
+    def __init__(self, org, only: set[str] | None) -> None:
+        self.org = org
+        self.only = only
+        self.glob = Reads()
+        self.issues: list[Issue] = []
+        self.kinds: set[str] = set()
+        self.anchors: dict[str, Anchor] = {}
+        self.current: Anchor | None = None
+
+    def each(self, kind: str) -> Iterator:
+        if self.current is not None:
+            raise RuntimeError("ctx.each inside ctx.each: a rule has one anchor at a time")
+        self.kinds.add(kind)
+        if kind == "Absence":
+            entities = list(list.__iter__(self.org.absences))
+        else:
+            entities = list(dict.values(self.org.collection(kind)))
+        only = self.only
+        for entity in entities:
+            ref = entity.ref
+            if only is not None and ref not in only:
+                continue
+            anchor = self.anchors.get(ref)
+            if anchor is None:  # (a second `each` over the same kind in one rule: the same anchor)
+                reads = Reads()
+                self_read = _anchor_read(entity)
+                reads.ids.add(self_read)
+                anchor = self.anchors[ref] = Anchor(reads, self_read)
+            self.current = anchor
+            current.frame = anchor.reads
+            yield entity
+            self.current = None
+            current.frame = self.glob
+        self.current = None
+        current.frame = self.glob
+
+    def execute(self, rule: Rule, context: Context) -> None:
+        assert rule.check is not None
+        current.frame = self.glob
+        try:
+            for issue in rule.check(context):
+                anchor = self.current
+                if anchor is None:
+                    self.issues.append(issue)
+                elif anchor.issues is None:
+                    anchor.issues = [issue]
+                else:
+                    anchor.issues.append(issue)
+        finally:
+            current.frame = None
+            self.current = None
+
+
+class TrackingContext(Context):
+    """The rules' Context in the language server: memos kept across edits, anchors tracked."""
+
+    def __init__(self, org, now, store: MemoStore) -> None:
+        super().__init__(org, now)
+        self._store = store
+        self._expired: dict = {}
+        self.run: RuleRun | None = None
+
+    def memo(self, key, build):
+        return self._store.get(key, build)
+
+    def each(self, kind: str):
+        if self.run is None:
+            raise RuntimeError("ctx.each outside a rule")
+        return self.run.each(kind)
+
+    def reads_every(self, kind: str) -> None:
+        read_kind(kind)
+
+    def expired(self, expires) -> bool:  # a pure function of the date and now: no reads
+        if expires is None:
+            return False
+        found = self._expired.get(expires)
+        if found is None:
+            found = self._expired[expires] = end_of(expires) <= self.now
+        return found
