@@ -21,6 +21,8 @@ item read `(("@", key), item)`. The published findings equal a cold `validate` o
 
 from __future__ import annotations
 
+import functools
+import gc
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, is_dataclass
 from types import FunctionType
@@ -51,6 +53,24 @@ class Reads:
         if not kinds:
             return not ids.isdisjoint(changed)
         return any(kind in kinds or (kind, ident) in ids for kind, ident in changed)
+
+
+def without_gc(method: Callable) -> Callable:
+    """Run a workspace update with the cyclic collector off, and freeze what it kept afterwards: the
+    workspace holds millions of acyclic objects that every collection would scan again (as the cold
+    engine does for a run). Objects are still freed when no longer referenced."""
+    @functools.wraps(method)
+    def run(*args, **kwargs):
+        enabled = gc.isenabled()
+        gc.disable()
+        try:
+            return method(*args, **kwargs)
+        finally:
+            if enabled:
+                gc.freeze()
+                gc.enable()
+
+    return run
 
 
 class _Current:
@@ -246,6 +266,7 @@ class Memo:
     reads: Reads
     build: Callable[[], Any] | None  # None: holds entities, dropped (not rebuilt) when its reads change
     deps: frozenset = frozenset()  # memo keys it read
+    checked: int = 0  # the last refresh that looked at it
 
 
 def _memo_deps(reads: Reads) -> frozenset:
@@ -253,6 +274,16 @@ def _memo_deps(reads: Reads) -> frozenset:
     out.update(kind[1] for kind in reads.kinds or () if type(kind) is tuple)
     out.update(kind[1] for kind, _ in reads.ids if type(kind) is tuple)
     return frozenset(out)
+
+
+def _entity_reads(reads: Reads) -> Iterator[tuple]:
+    """The reads of entities (not of memos) in a memo's frame, as the reverse index keys them."""
+    for read in reads.ids:
+        if read[0] != MEMO and type(read[0]) is not tuple:
+            yield read
+    for kind in reads.kinds or ():
+        if type(kind) is not tuple:
+            yield ("*", kind)
 
 
 def _anchor_read(entity) -> tuple[str, str]:
@@ -266,12 +297,14 @@ class MemoStore:
     def __init__(self) -> None:
         self.memos: dict[Any, Memo] = {}
         self.dependents: dict[Any, set] = {}
-        self.stale: set = set()
+        self.readers: dict[Any, set] = {}  # (kind, id) or ("*", kind) -> memo keys that read it
         self.changed: set = set()
+        self.revision = 0
+        self.refreshing = False
 
     def get(self, key: Any, build: Callable[[], Any]) -> Any:
-        if key in self.stale:
-            self._settle(key)
+        if self.refreshing:
+            self._verify(key)
         memo = self.memos.get(key)
         if memo is None:
             memo = self._build(key, build)
@@ -299,6 +332,13 @@ class MemoStore:
         memo = self.memos[key] = Memo(value, frame, build if rebuildable else None, _memo_deps(frame))
         for dep in memo.deps:
             self.dependents.setdefault(dep, set()).add(key)
+        readers = self.readers
+        for read in _entity_reads(frame):
+            found = readers.get(read)
+            if found is None:
+                readers[read] = {key}
+            else:
+                found.add(key)
         return memo
 
     def _forget(self, key: Any) -> None:
@@ -308,48 +348,60 @@ class MemoStore:
                 found = self.dependents.get(dep)
                 if found is not None:
                     found.discard(key)
+            for read in _entity_reads(old.reads):
+                found = self.readers.get(read)
+                if found is not None:
+                    found.discard(key)
 
     def refresh(self, changed: set) -> set:
-        """Bring the memos up to date with `changed` (entity changes); returns those plus the memo changes."""
+        """Bring the memos up to date with `changed` (entity changes); returns those plus the memo changes.
+
+        The memos that read a changed entity are verified first; a memo whose value changed sends
+        its dependents to be verified, and so on (an equal value stops there). Verifying a memo
+        verifies what it read first, so a rebuild never reads a memo not yet brought up to date."""
+        self.revision += 1
         self.changed = set(changed)
-        stale = {key for key, memo in self.memos.items() if memo.reads.affected_by(changed)}
-        frontier = list(stale)
-        while frontier:
-            key = frontier.pop()
-            for dependent in self.dependents.get(key, ()):
-                if dependent not in stale:
-                    stale.add(dependent)
-                    frontier.append(dependent)
-        self.stale = stale
-        for key in list(stale):
-            self._settle(key)
+        self.pending: list = []
+        readers = self.readers
+        for kind, ident in changed:
+            self.pending.extend(readers.get((kind, ident), ()))
+            self.pending.extend(readers.get(("*", kind), ()))
+        self.refreshing = True
+        try:
+            while self.pending:
+                self._verify(self.pending.pop())
+        finally:
+            self.refreshing = False
         return self.changed
 
-    def _settle(self, key: Any) -> None:
-        if key not in self.stale:
-            return
-        self.stale.discard(key)
+    def _verify(self, key: Any) -> None:
         memo = self.memos.get(key)
-        if memo is None:
+        if memo is None or memo.checked == self.revision:
             return
+        memo.checked = self.revision
         for dep in memo.deps:
-            self._settle(dep)
+            self._verify(dep)
         if not memo.reads.affected_by(self.changed):
             return
+        before = len(self.changed)
         if memo.build is None:  # rebuilt by its next reader, who may be one that read it before
             self._forget(key)
             self.changed.add((MEMO, key))
-            return
-        old = memo.value
-        new = self._build(key, memo.build).value
-        if type(old) is TrackedDict and type(new) is TrackedDict:
-            kind = ("@", key)
-            items = [item for item in dict.keys(old) | dict.keys(new)
-                     if dict.get(old, item, _MISSING) != dict.get(new, item, _MISSING)]
-            if items:  # those who read these items, and those who went through all of them
+        else:
+            old = memo.value
+            new = self._build(key, memo.build)
+            new.checked = self.revision
+            new = new.value
+            if type(old) is TrackedDict and type(new) is TrackedDict:
+                kind = ("@", key)
+                items = [item for item in dict.keys(old) | dict.keys(new)
+                         if dict.get(old, item, _MISSING) != dict.get(new, item, _MISSING)]
+                # those who read these items, and those who went through all of them
                 self.changed.update((kind, item) for item in items)
-        elif type(old) is not type(new) or old != new:
-            self.changed.add((MEMO, key))
+            elif type(old) is not type(new) or old != new:
+                self.changed.add((MEMO, key))
+        if len(self.changed) != before:
+            self.pending.extend(self.dependents.get(key, ()))
 
 
 _MISSING = object()

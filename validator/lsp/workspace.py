@@ -33,6 +33,7 @@ from validator.lsp.tracking import (
     TrackedDict,
     TrackedList,
     TrackingContext,
+    without_gc,
 )
 from validator.model import duplicate_findings
 from validator.model.kinds import default_settings
@@ -123,6 +124,7 @@ class Workspace:
         self.by_path: dict[str, list[Finding]] = {}
 
     # --- loading -------------------------------------------------------------------------------
+    @without_gc
     def load(self, texts: dict[str, bytes] | None = None) -> Update:
         """Read every file of the repository (or `texts`, path -> bytes, instead of the disk) and validate."""
         if texts is None:
@@ -244,6 +246,7 @@ class Workspace:
         """A file's new content (None: deleted); re-checks what it can affect."""
         return self.set_texts({path: (data, error)})
 
+    @without_gc
     def set_texts(self, changes: dict[str, tuple[bytes | None, str | None]]) -> Update:
         touched: set[str] = set()
         for path, (data, error) in changes.items():
@@ -293,6 +296,7 @@ class Workspace:
             changes[path] = (source.data, source.error)
         return self.set_texts(changes)
 
+    @without_gc
     def set_now(self, now: datetime) -> Update:
         self.now = now
         return self._revalidate(None)
