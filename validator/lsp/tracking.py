@@ -384,14 +384,19 @@ class MemoStore:
         if not memo.reads.affected_by(self.changed):
             return
         before = len(self.changed)
-        if memo.build is None:  # rebuilt by its next reader, who may be one that read it before
+        rebuilt = None
+        if memo.build is not None:
+            try:
+                rebuilt = self._build(key, memo.build)
+            except LookupError:  # it read an entity that is gone: whoever needs it asks again (or no longer)
+                rebuilt = None
+        if rebuilt is None:  # rebuilt by its next reader, who may be one that read it before
             self._forget(key)
             self.changed.add((MEMO, key))
         else:
             old = memo.value
-            new = self._build(key, memo.build)
-            new.checked = self.revision
-            new = new.value
+            rebuilt.checked = self.revision
+            new = rebuilt.value
             if type(old) is TrackedDict and type(new) is TrackedDict:
                 kind = ("@", key)
                 items = [item for item in dict.keys(old) | dict.keys(new)

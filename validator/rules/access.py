@@ -92,9 +92,10 @@ def _shown(names: list[str]) -> str:
 
 
 def _views(ctx: Context):
+    """Each role (the rules' anchors), analysed."""
     model = access_model(ctx)
-    for role_id in ctx.org.roles:
-        yield model.view(role_id)
+    for role in ctx.each("Role"):
+        yield model.view(role.id)
 
 
 @rule("ACC001", "error", "wildcard actions in a production role")
@@ -346,7 +347,11 @@ def person_grant_expiry(ctx: Context) -> Iterator[Issue]:
     limit_days = ctx.settings.max_grant_days
     limit = ctx.now + timedelta(days=limit_days)
     too_late: dict[date | datetime, bool] = {}  # few distinct expiry dates among many grants
-    for grant, role in grant_index(ctx).production:
+    roles = ctx.org.roles
+    for grant in ctx.each("Grant"):
+        role = roles.get(grant.role)
+        if role is None or role.break_glass or role.environment != "production":
+            continue
         expires = grant.expires
         if expires is not None:
             late = too_late.get(expires)
@@ -384,8 +389,9 @@ def expired_grant(ctx: Context) -> Iterator[Issue]:
         - {kind: Grant, id: current, role: checkout-deploy, to: [team:payments], reason: x, approved_by: [erin],
            expires: 2099-01-31}
     """
-    for grant in grant_index(ctx).expired:
-        assert grant.expires is not None
+    for grant in ctx.each("Grant"):
+        if grant.expires is None or not ctx.expired(grant.expires):
+            continue
         yield Issue(grant.ref, f"grant {grant.id} of role {grant.role} expired on {grant.expires.isoformat()} "
                     "and gives no access: remove it (`dutyguard prune`) or renew it with a new approval",
                     ("expires",))
@@ -433,7 +439,9 @@ def self_approval(ctx: Context) -> Iterator[Issue]:
     """
     members = _team_members(ctx)
     approvers = _approvers(ctx)
-    for grant, role in grant_index(ctx).every:
+    roles = ctx.org.roles
+    for grant in ctx.each("Grant"):
+        role = roles.get(grant.role)
         production = role is not None and role.environment == "production"
         if production and not grant.approved_by:
             yield Issue(grant.ref, f"production grant {grant.id} has no approval: add approved_by with someone "
@@ -492,19 +500,16 @@ def outside_owner(ctx: Context) -> Iterator[Issue]:
     Passes:
         - {kind: Grant, id: g, role: checkout-deploy, to: [team:payments], reason: x, approved_by: [erin]}
     """
-    insiders_of: dict[str, tuple[set[str], set[str]]] = {}  # service -> insiders, principals naming only them
-    active_of: dict[str, list[str]] = {}  # team -> its active members
-    services = ctx.org.services
-    for grant, role in grant_index(ctx).live:
-        if role.service is None:
+    services, roles = ctx.org.services, ctx.org.roles
+    for grant in ctx.each("Grant"):
+        role = roles.get(grant.role)
+        if role is None or role.service is None or (grant.expires is not None and ctx.expired(grant.expires)):
             continue
         service = services.get(role.service)
         if service is None:
             continue
-        found = insiders_of.get(service.id)
-        if found is None:
-            found = insiders_of[service.id] = _insiders_and_refs(ctx, service)
-        insiders, safe = found
+        insiders, safe = ctx.memo(("access.insiders", service.id),
+                                  lambda ident=service.id: _insiders_and_refs(ctx, ctx.org.services[ident]))
         if safe.issuperset(grant.to):
             continue  # the common case: insiders and the owner team only, one set test
         for j, principal in enumerate(grant.to):
@@ -512,10 +517,7 @@ def outside_owner(ctx: Context) -> Iterator[Issue]:
             if kind == "person":
                 outside = [ident] if ident not in insiders else []
             elif kind == "team" and ident != service.owner:
-                members = active_of.get(ident)
-                if members is None:
-                    members = active_of[ident] = ctx.active_members(ident)
-                outside = [m for m in members if m not in insiders]
+                outside = [m for m in ctx.active_members(ident) if m not in insiders]
             else:
                 outside = []
             if outside:
@@ -570,7 +572,11 @@ def break_glass_grant(ctx: Context) -> Iterator[Issue]:
     """
     hours = ctx.settings.break_glass_max_hours
     limit = ctx.now + timedelta(hours=hours)
-    for grant, role in grant_index(ctx).break_glass:
+    roles = ctx.org.roles
+    for grant in ctx.each("Grant"):
+        role = roles.get(grant.role)
+        if role is None or not role.break_glass:
+            continue
         if not grant.ticket:
             yield Issue(grant.ref, f"grant {grant.id} of break-glass role {role.id} has no 'ticket': add the "
                         "incident or change ticket that justifies it", ())
@@ -584,29 +590,31 @@ def break_glass_grant(ctx: Context) -> Iterator[Issue]:
 
 
 def _unknown_actions(ctx: Context):
-    """(role, statement index, key, position, pattern, Unknown) of every action pattern of the roles'
-    own statements the catalog does not know, once per role and pattern; Settings `known_actions`
-    exempts (memoized: ACC009 and ACC015 share it)."""
-    def build() -> list:
-        from validator.iam.catalog import unknown_action
+    """For each role (the rules' anchors): (role, statement index, key, position, pattern, Unknown) of
+    every action pattern of its own statements the catalog does not know, once per pattern; Settings
+    `known_actions` exempts (memoized per role: ACC009 and ACC015 share it)."""
+    for role in ctx.each("Role"):
+        yield from ctx.memo(("access.unknown_actions", role.id),
+                            lambda ident=role.id: _unknown_in(ctx, ctx.org.roles[ident]))
 
-        known = {a.lower() for a in ctx.settings.known_actions}
-        out = []
-        for role in ctx.org.roles.values():
-            seen: set[str] = set()
-            for i, statement in enumerate(role.statements):
-                for key in ("actions", "not_actions"):
-                    for j, pattern in enumerate(getattr(statement, key) or ()):
-                        low = pattern.strip().lower()
-                        if low in seen or low in known:
-                            continue
-                        seen.add(low)
-                        found = unknown_action(pattern)
-                        if found is not None:
-                            out.append((role, i, key, j, pattern, found))
-        return out
 
-    return ctx.memo("access.unknown_actions", build)
+def _unknown_in(ctx: Context, role) -> list:
+    from validator.iam.catalog import unknown_action
+
+    known = {a.lower() for a in ctx.settings.known_actions}
+    out = []
+    seen: set[str] = set()
+    for i, statement in enumerate(role.statements):
+        for key in ("actions", "not_actions"):
+            for j, pattern in enumerate(getattr(statement, key) or ()):
+                low = pattern.strip().lower()
+                if low in seen or low in known:
+                    continue
+                seen.add(low)
+                found = unknown_action(pattern)
+                if found is not None:
+                    out.append((role, i, key, j, pattern, found))
+    return out
 
 
 @rule("ACC009", "error", "misspelt AWS action")
@@ -678,8 +686,9 @@ def unused_role(ctx: Context) -> Iterator[Issue]:
     """
     from validator.graph.access import reached_roles
 
-    reached = reached_roles(ctx.org, ctx.now, access_model(ctx), [grant for grant, _ in grant_index(ctx).live])
-    for role in ctx.org.roles.values():
+    reached = ctx.memo("access.reached_roles", lambda: reached_roles(
+        ctx.org, ctx.now, access_model(ctx), [grant for grant, _ in grant_index(ctx).live]))
+    for role in ctx.each("Role"):
         if role.id not in reached:
             yield Issue(role.ref, f"role {role.id} is granted to nobody (no unexpired grant or sts:AssumeRole "
                         "path reaches an active person): grant it or remove it")

@@ -180,22 +180,21 @@ def dangling_reference(ctx: Context) -> Iterator[Issue]:
         owner: payments
         tier: 3
     """
-    org = ctx.org
     people, teams, services = _known(ctx, "Person"), _known(ctx, "Team"), _known(ctx, "Service")
-    for team in org.teams.values():
+    for team in ctx.each("Team"):
         if not people.issuperset(team.members):
             yield from _check_ids(ctx, team.ref, ("members",), "member", "Person", team.members)
         if team.parent and team.parent not in teams:
             yield _ref_issue(ctx, team.ref, ("parent",), "parent", "Team", team.parent)
     escalations = _known(ctx, "Escalation")
-    for service in org.services.values():
+    for service in ctx.each("Service"):
         if service.owner not in teams:
             yield _ref_issue(ctx, service.ref, ("owner",), "owner", "Team", service.owner)
         if service.escalation and service.escalation not in escalations:
             yield _ref_issue(ctx, service.ref, ("escalation",), "escalation", "Escalation", service.escalation)
         if not services.issuperset(service.depends_on):
             yield from _check_ids(ctx, service.ref, ("depends_on",), "dependency", "Service", service.depends_on)
-    for rotation in org.rotations.values():
+    for rotation in ctx.each("Rotation"):
         ref = rotation.ref
         for i, layer in enumerate(rotation.layers):
             if not people.issuperset(layer.members):
@@ -205,18 +204,18 @@ def dangling_reference(ctx: Context) -> Iterator[Issue]:
                 yield _ref_issue(ctx, ref, ("overrides", i, "person"), "override person", "Person",
                                  override.person)
     refs = _known_refs(ctx)
-    for escalation in org.escalations.values():
+    for escalation in ctx.each("Escalation"):
         for i, level in enumerate(escalation.levels):
             if not refs.issuperset(level.targets):
                 yield from _check_refs(ctx, escalation.ref, ("levels", i, "targets"), "target", level.targets)
-    for absence in org.absences:
+    for absence in ctx.each("Absence"):
         if absence.person not in people:
             yield _ref_issue(ctx, absence.ref, ("person",), "person", "Person", absence.person)
-    for role in org.roles.values():
+    for role in ctx.each("Role"):
         if role.service and role.service not in services:
             yield _ref_issue(ctx, role.ref, ("service",), "service", "Service", role.service)
     roles = _known(ctx, "Role")
-    for grant in org.grants.values():
+    for grant in ctx.each("Grant"):
         if grant.role not in roles:
             yield _ref_issue(ctx, grant.ref, ("role",), "role", "Role", grant.role)
         if not refs.issuperset(grant.to):
