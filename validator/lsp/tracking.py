@@ -511,15 +511,17 @@ class RuleRun:
         if self.current is not None:
             raise RuntimeError("ctx.each inside ctx.each: a rule has one anchor at a time")
         self.kinds.add(kind)
-        if kind == "Absence":
-            entities = list(list.__iter__(self.org.absences))
-        else:
-            entities = list(dict.values(self.org.collection(kind)))
         only = self.only
+        if kind == "Absence":
+            entities = [a for a in list.__iter__(self.org.absences) if only is None or a.ref in only]
+        elif only is None:
+            entities = list(dict.values(self.org.collection(kind)))
+        else:  # the few anchors to check again, found by id
+            collection, prefix = self.org.collection(kind), f"{kind.lower()}:"
+            entities = [entity for ref in sorted(only) if ref.startswith(prefix)
+                        for entity in (dict.get(collection, ref[len(prefix):]),) if entity is not None]
         for entity in entities:
             ref = entity.ref
-            if only is not None and ref not in only:
-                continue
             anchor = self.anchors.get(ref)
             if anchor is None:  # (a second `each` over the same kind in one rule: the same anchor)
                 reads = Reads()
