@@ -291,6 +291,59 @@ def _anchor_read(entity) -> tuple[str, str]:
     return (kind, entity.ref.split(":", 1)[1]) if kind == "Absence" else (kind, entity.id)
 
 
+class Index:
+    """`Context.index` kept up to date entity by entity: each entity's pairs, and per key the count of
+    each value (two entities may give the same pair)."""
+
+    def __init__(self, name: str, kind: str, pairs: Callable, org) -> None:
+        self.kind, self.pairs = kind, pairs
+        self.tag = ("@", ("index", name))
+        self.of: dict[str, list] = {}
+        self.counts: dict[Any, dict[Any, int]] = {}
+        self.view = TrackedDict(self.tag)
+        for entity in dict.values(org.collection(kind)):
+            self._add(entity.id, entity)
+        for key, values in self.counts.items():
+            dict.__setitem__(self.view, key, frozenset(values))
+
+    def _add(self, ident: str, entity) -> set:
+        frame, current.frame = current.frame, Reads()  # `pairs` reads its entity only: nothing is recorded
+        try:
+            given = list(self.pairs(entity))
+        finally:
+            current.frame = frame
+        self.of[ident] = given
+        for key, value in given:
+            counts = self.counts.setdefault(key, {})
+            counts[value] = counts.get(value, 0) + 1
+        return {key for key, _ in given}
+
+    def update(self, ident: str, entity) -> set:
+        """The entity `ident` is now `entity` (None: gone): returns the keys whose values changed."""
+        touched: set = set()
+        for key, value in self.of.pop(ident, ()):
+            counts = self.counts[key]
+            counts[value] -= 1
+            if not counts[value]:
+                del counts[value]
+            touched.add(key)
+        if entity is not None:
+            touched |= self._add(ident, entity)
+        changed = set()
+        for key in touched:
+            counts = self.counts.get(key)
+            values = frozenset(counts) if counts else None
+            if values is None:
+                self.counts.pop(key, None)
+            if dict.get(self.view, key) != values:
+                changed.add(key)
+                if values is None:
+                    dict.pop(self.view, key, None)
+                else:
+                    dict.__setitem__(self.view, key, values)
+        return changed
+
+
 class MemoStore:
     """The memos of the organisation, kept across edits (see the module's docstring)."""
 
@@ -298,9 +351,17 @@ class MemoStore:
         self.memos: dict[Any, Memo] = {}
         self.dependents: dict[Any, set] = {}
         self.readers: dict[Any, set] = {}  # (kind, id) or ("*", kind) -> memo keys that read it
+        self.indexes: dict[str, Index] = {}
         self.changed: set = set()
         self.revision = 0
         self.refreshing = False
+
+    def index(self, name: str, kind: str, pairs: Callable, org) -> TrackedDict:
+        found = self.indexes.get(name)
+        if found is None:
+            self._org = org
+            found = self.indexes[name] = Index(name, kind, pairs, org)
+        return found.view  # its items are read as they are read (no read of the index as a whole)
 
     def get(self, key: Any, build: Callable[[], Any]) -> Any:
         if self.refreshing:
@@ -362,6 +423,14 @@ class MemoStore:
         self.revision += 1
         self.changed = set(changed)
         self.pending: list = []
+        for name, index in self.indexes.items():
+            collection = index.kind
+            for kind, ident in changed:
+                if kind == collection:
+                    keys = index.update(ident, dict.get(self._org.collection(kind), ident))
+                    if keys:
+                        self.changed.update((index.tag, key) for key in keys)
+                        self.pending.extend(self.dependents.get(("index", name), ()))
         readers = self.readers
         for kind, ident in changed:
             self.pending.extend(readers.get((kind, ident), ()))
@@ -564,6 +633,9 @@ class TrackingContext(Context):
 
     def memo(self, key, build):
         return self._store.get(key, build)
+
+    def index(self, name, kind, pairs):
+        return self._store.index(name, kind, pairs, self.org)
 
     def each(self, kind: str):
         if self.run is None:

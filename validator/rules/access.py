@@ -437,7 +437,6 @@ def self_approval(ctx: Context) -> Iterator[Issue]:
         reason: Deploy
         approved_by: [erin]        # erin is in security, not in payments
     """
-    members = _team_members(ctx)
     approvers = _approvers(ctx)
     roles = ctx.org.roles
     for grant in ctx.each("Grant"):
@@ -448,7 +447,7 @@ def self_approval(ctx: Context) -> Iterator[Issue]:
                         f"of {', '.join(ctx.settings.approver_refs)}", ())
         if not grant.approved_by:
             continue
-        grantees = _grantees(grant.to, members)
+        grantees = _grantees(grant.to, ctx.org.teams)
         allowed = approvers if production else None
         for j, approver in enumerate(grant.approved_by):
             if approver in grantees:
@@ -460,26 +459,17 @@ def self_approval(ctx: Context) -> Iterator[Issue]:
                             ("approved_by", j))
 
 
-def _team_members(ctx: Context) -> dict[str, frozenset[str]]:
-    """Team id -> its members, active or not (memoized)."""
-    return ctx.memo("access.team_members",
-                    lambda: {ident: frozenset(team.members) for ident, team in ctx.org.teams.items()})
-
-
-def _grantees(principals: list[str], members: dict[str, frozenset[str]]) -> Container[str]:
+def _grantees(principals: list[str], teams) -> Container[str]:
     """Everyone a grant names: its people and the members of its teams, active or not."""
-    if len(principals) == 1:  # the common case: no set to build
-        kind, _, ident = principals[0].partition(":")
-        if kind == "person":
-            return (ident,)
-        return members.get(ident, ()) if kind == "team" else ()
     out: set[str] = set()
     for principal in principals:
         kind, _, ident = principal.partition(":")
         if kind == "person":
             out.add(ident)
         elif kind == "team":
-            out.update(members.get(ident, ()))
+            team = teams.get(ident)
+            if team is not None:
+                out.update(team.members)
     return out
 
 

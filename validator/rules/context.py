@@ -38,6 +38,23 @@ class Context:
         check one entity again after an edit, without the others (validator/lsp/tracking.py)."""
         return self.org.absences if kind == "Absence" else self.org.collection(kind).values()
 
+    def index(self, name: str, kind: str, pairs: Callable[[Any], Iterable[tuple[Any, Any]]]) -> dict[Any, frozenset]:
+        """An index over the entities of `kind`: key -> the values they give it, each entity giving
+        `pairs(entity)`. `pairs` reads its entity only (nothing of the organisation, no clock), so that
+        the language server keeps the index up to date entity by entity instead of building it again."""
+        def build() -> dict[Any, frozenset]:
+            out: dict[Any, set] = {}
+            for entity in self.org.collection(kind).values():
+                for key, value in pairs(entity):
+                    found = out.get(key)
+                    if found is None:
+                        out[key] = {value}
+                    else:
+                        found.add(value)
+            return {key: frozenset(values) for key, values in out.items()}
+
+        return self.memo(("index", name), build)
+
     def reads_every(self, kind: str) -> None:
         """Say that what is being built will read entities of `kind` later, lazily (the access model's
         role views): the language server's read tracking counts it read now. Nothing to do here."""
@@ -58,14 +75,9 @@ class Context:
         active = self.active_people()
         return [m for m in team.members if m in active]
 
-    def services_by_owner(self) -> dict[str, list[str]]:
-        def build() -> dict[str, list[str]]:
-            index: dict[str, list[str]] = {}
-            for service in self.org.services.values():
-                index.setdefault(service.owner, []).append(service.id)
-            return index
-
-        return self.memo("core.services_by_owner", build)
+    def services_by_owner(self) -> dict[str, frozenset[str]]:
+        """Team id -> the ids of the services it owns."""
+        return self.index("services_by_owner", "Service", _owner)
 
     def expired(self, expires: date | datetime | None) -> bool:
         if expires is None:
@@ -75,3 +87,7 @@ class Context:
         if found is None:
             found = known[expires] = end_of(expires) <= self.now
         return found
+
+
+def _owner(service) -> tuple[tuple[str, str]]:
+    return ((service.owner, service.id),)

@@ -27,7 +27,7 @@ _STRICTNESS = {"none": 0, "business": 1, "24x7": 2}
 
 def _strictest_hours(ctx: Context, escalation: Escalation) -> str:
     """The strictest `support_hours` of the services using the escalation ('none' without any)."""
-    services = services_of(ctx).get(escalation.id)
+    services = services_of(ctx, escalation.id)
     if not services:
         return "none"
     tiers = ctx.settings.tiers
@@ -131,7 +131,7 @@ def too_few_levels(ctx: Context) -> Iterator[Issue]:
     """
     tiers = ctx.settings.tiers
     for escalation in ctx.each("Escalation"):
-        services = services_of(ctx).get(escalation.id, [])
+        services = services_of(ctx, escalation.id)
         needs = [(tiers[s.tier].min_levels, s) for s in services if s.tier in tiers]
         if needs:
             minimum, service = max(needs, key=lambda item: (item[0], -item[1].tier))

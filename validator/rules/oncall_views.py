@@ -187,16 +187,15 @@ def nobody_paged(ctx: Context, escalation: Escalation, level: int | None = None)
                     lambda: nobody_in(paging(ctx, escalation), w0, w1, level))
 
 
-def services_of(ctx: Context) -> dict[str, list[Service]]:
-    """Escalation id -> the services using it."""
-    def build() -> dict[str, list[Service]]:
-        index: dict[str, list[Service]] = {}
-        for service in sorted(ctx.org.services.values(), key=lambda s: s.id):
-            if service.escalation:
-                index.setdefault(service.escalation, []).append(service)
-        return index
+def services_of(ctx: Context, escalation_id: str) -> list[Service]:
+    """The services using an escalation, by id."""
+    ids = ctx.index("services_of", "Service", _escalation_of).get(escalation_id, ())
+    services = ctx.org.services
+    return [services[ident] for ident in sorted(ids)]
 
-    return ctx.memo("oncall.services_of", build)
+
+def _escalation_of(service: Service) -> tuple[tuple[str, str], ...]:
+    return ((service.escalation, service.id),) if service.escalation else ()
 
 
 def support_hours(ctx: Context, service: Service) -> str:

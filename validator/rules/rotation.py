@@ -279,15 +279,15 @@ def _escalation_gap(ctx: Context, escalation: Escalation, hours: str,
 
 
 def _rotations_with(ctx: Context, person_id: str) -> list[Rotation]:
-    def build() -> dict[str, list[Rotation]]:
-        index: dict[str, list[Rotation]] = {}
-        for rotation in sorted(ctx.org.rotations.values(), key=lambda r: r.id):
-            people = set(rotation.members) | {o.person for o in rotation.overrides}
-            for person in people:
-                index.setdefault(person, []).append(rotation)
-        return index
+    """The rotations a person is a member of or has an override in, by id."""
+    ids = ctx.index("rotations_with", "Rotation", _rotation_people).get(person_id, ())
+    rotations = ctx.org.rotations
+    return [rotations[ident] for ident in sorted(ids)]
 
-    return ctx.memo("oncall.rotations_with", build).get(person_id, [])
+
+def _rotation_people(rotation: Rotation) -> Iterator[tuple[str, str]]:
+    for person in set(rotation.members) | {o.person for o in rotation.overrides}:
+        yield person, rotation.id
 
 
 @rule("ROT004", "error", "on call while absent")
@@ -519,31 +519,34 @@ def unused_rotation(ctx: Context) -> Iterator[Issue]:
 
 
 
-def _granted_roles_of(ctx: Context) -> dict[str, frozenset[str]]:
-    """Person -> the roles granted to them directly or through a team they are in (unexpired grants, active
-    people): what most people hold, found without analysing any role (the access graph is the slow path)."""
-    def build() -> dict[str, frozenset[str]]:
-        active = active_people(ctx)
-        roles, teams = ctx.org.roles, ctx.org.teams
-        out: dict[str, set[str]] = {}
-        of_team: dict[str, set[str]] = {}  # team -> roles granted to it: its members get them below, once
-        for grant in ctx.org.grants.values():
-            if grant.role not in roles or ctx.expired(grant.expires):
-                continue
-            for principal in grant.to:
-                kind, _, ident = principal.partition(":")
-                if kind == "person":
-                    if ident in active:
-                        out.setdefault(ident, set()).add(grant.role)
-                elif kind == "team" and ident in teams:
-                    of_team.setdefault(ident, set()).add(grant.role)
-        for team_id, granted in of_team.items():
-            for person in teams[team_id].members:
-                if person in active:
-                    out.setdefault(person, set()).update(granted)
-        return {person: frozenset(found) for person, found in out.items()}
+def _granted_roles(ctx: Context, person: str) -> set[str]:
+    """The roles granted to an active person directly or through a team they are in (unexpired grants of
+    existing roles): what most people hold, found without analysing any role (the access graph is the slow
+    path)."""
+    if person not in active_people(ctx):
+        return set()
+    given = ctx.index("grant_roles", "Grant", _grant_roles)
+    roles = ctx.org.roles
+    out = set()
+    for principal in (f"person:{person}", *(f"team:{team}" for team in _teams_of(ctx, person))):
+        for role, expires in given.get(principal, ()):
+            if role in roles and not ctx.expired(expires):
+                out.add(role)
+    return out
 
-    return ctx.memo("rotation.granted_roles", build)
+
+def _grant_roles(grant) -> Iterator[tuple[str, tuple]]:
+    for principal in grant.to:
+        yield principal, (grant.role, grant.expires)
+
+
+def _teams_of(ctx: Context, person: str) -> frozenset[str]:
+    return ctx.index("teams_of", "Team", _team_memberships).get(person, frozenset())
+
+
+def _team_memberships(team) -> Iterator[tuple[str, str]]:
+    for member in team.members:
+        yield member, team.id
 
 
 def _production_roles_of(ctx: Context) -> dict[str, frozenset[str]]:
@@ -621,7 +624,6 @@ def on_call_without_access(ctx: Context) -> Iterator[Issue]:
     roles_for = _roles_for_services(ctx)
     if not roles_for:
         return
-    granted = _granted_roles_of(ctx)
     escalations = ctx.org.escalations
     none: frozenset[str] = frozenset()
     for service, _ in _paging(ctx):
@@ -631,7 +633,7 @@ def on_call_without_access(ctx: Context) -> Iterator[Issue]:
             continue
         people = _first_level_people(ctx, escalation)
         needed_set = set(needed)
-        unable = [person for person in people if not needed_set & granted.get(person, none)]
+        unable = [person for person in people if not needed_set & _granted_roles(ctx, person)]
         if not unable:
             continue
         held = _production_roles_of(ctx)  # a role may also be reached by assuming it: ask the access graph
