@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterator
 from itertools import groupby
 from operator import itemgetter
 
-from validator.model.kinds import Escalation, Person, Rotation, Service
+from validator.model.kinds import Escalation, Rotation, Service
 from validator.oncall import (
     IntervalSet,
     absence_interval,
@@ -343,32 +343,38 @@ def on_call_while_absent(ctx: Context) -> Iterator[Issue]:
                     "hours to someone else", field, subject=f"person:{person_id}")
 
 
-def _on_call_by_person(ctx: Context) -> dict[str, tuple[list[tuple[int, int]], list[str]]]:
-    """Person -> (when they are on call in any rotation over the horizon, which rotations).
+def _on_call_of(ctx: Context, person_id: str) -> tuple[list[tuple[int, int]], list[str]] | None:
+    """(when the person is on call in any rotation over the horizon, which rotations), None for never.
 
     The spans are sorted and disjoint (touching ones may stay apart): a timeline's segments never
     overlap, so only people in several rotations need their spans normalised.
     """
-    def build() -> dict[str, tuple[list[tuple[int, int]], list[str]]]:
-        spans: dict[str, list[tuple[int, int]]] = {}
-        names: dict[str, list[str]] = {}
-        for rotation_id in sorted(ctx.org.rotations):
-            found = rotation_timeline(ctx, rotation_id)
-            if found is None:
-                continue
-            # one group per person, in time order (the sort is stable)
-            for person, group in groupby(sorted(found.segments, key=_PERSON), _PERSON):
-                listed = names.get(person)
-                if listed is None:
-                    names[person] = [rotation_id]
-                    spans[person] = list(map(_SPAN, group))
-                else:
-                    listed.append(rotation_id)
-                    spans[person].extend(map(_SPAN, group))
-        return {person: (spans[person] if len(names[person]) == 1 else normalise(spans[person]), names[person])
-                for person in spans}
+    def build() -> tuple[list[tuple[int, int]], list[str]] | None:
+        spans: list[tuple[int, int]] = []
+        names: list[str] = []
+        for rotation_id in sorted(ctx.index("rotations_with", "Rotation", _rotation_people).get(person_id, ())):
+            mine = _spans_by_person(ctx, rotation_id).get(person_id)
+            if mine:
+                names.append(rotation_id)
+                spans.extend(mine)
+        if not names:
+            return None
+        return (spans if len(names) == 1 else normalise(spans)), names
 
-    return ctx.memo("oncall.by_person", build)
+    return ctx.memo(("oncall.on_call_of", person_id), build)
+
+
+def _spans_by_person(ctx: Context, rotation_id: str) -> dict[str, list[tuple[int, int]]]:
+    """Person -> their spans on call in the rotation over the horizon, in time order."""
+    def build() -> dict[str, list[tuple[int, int]]]:
+        found = rotation_timeline(ctx, rotation_id)
+        if found is None:
+            return {}
+        # one group per person, in time order (the sort is stable)
+        return {person: list(map(_SPAN, group)) for person, group in groupby(sorted(found.segments, key=_PERSON),
+                                                                             _PERSON)}
+
+    return ctx.memo(("oncall.spans_by_person", rotation_id), build)
 
 
 @rule("ROT005", "warning", "too much on-call time")
@@ -393,11 +399,14 @@ def too_much_on_call(ctx: Context) -> Iterator[Issue]:
     """
     w0, w1 = horizon(ctx)
     limit = ctx.settings.max_oncall_share
-    over = [item for item in _on_call_by_person(ctx).items() if total(item[1][0]) / (w1 - w0) > limit]
-    for person_id, (spans, rotations) in sorted(over):  # sort the few over the limit, not everyone
-        person = ctx.org.people.get(person_id)
+    for person in ctx.each("Person"):
+        person_id = person.id
+        found = _on_call_of(ctx, person_id)
+        if found is None:
+            continue
+        spans, rotations = found
         share = total(spans) / (w1 - w0)
-        if person is not None:
+        if share > limit:
             yield Issue(person.ref, f"{person_id} is on call {share:.0%} of the next {ctx.settings.horizon} "
                         f"({total(spans) // 3600} hours in {', '.join(rotations)}), more than max_oncall_share "
                         f"{limit:.0%}: add people to these rotations or take {person_id} out of one",
@@ -433,21 +442,18 @@ def too_many_night_hours(ctx: Context) -> Iterator[Issue]:
     limit = ctx.settings.max_night_hours_per_week
     night = ctx.settings.night
     masks: dict[str, IntervalSet] = {}
-    over: list[tuple[str, Person, float, list[str]]] = []
-    people = ctx.org.people
-    for person_id, (spans, rotations) in _on_call_by_person(ctx).items():
-        person = people.get(person_id)
-        if person is None:
+    for person in ctx.each("Person"):
+        person_id = person.id
+        found = _on_call_of(ctx, person_id)
+        if found is None:
             continue
-        mask = masks.get(person.timezone)
+        spans, rotations = found
+        mask = masks.get(person.timezone)  # a function of the zone and the Settings only: shared
         if mask is None:
             mask = masks[person.timezone] = night_mask(night, person.timezone, w0, w1)
         per_week = overlap(spans, mask) / 3600 / weeks
-        if per_week > limit:
-            over.append((person_id, person, per_week, rotations))
-    over.sort(key=itemgetter(0))  # the few over the limit in id order, not everyone
-    for person_id, person, per_week, rotations in over:
-        mask = masks[person.timezone]
+        if per_week <= limit:
+            continue
         nights = {}  # rotation -> its night seconds for the person: a daytime-only rotation is not a source
         for rotation_id in rotations:
             found = rotation_timeline(ctx, rotation_id)
