@@ -12,6 +12,7 @@ from validator.model.kinds import Settings
 from validator.model.types import end_of  # the rules import it from here too
 
 T = TypeVar("T")
+_MISSING = object()
 
 
 @dataclass
@@ -26,11 +27,10 @@ class Context:
 
     def memo(self, key: str, build: Callable[[], T]) -> T:
         """Build a shared index once per run; rule modules namespace their keys ('oncall.x')."""
-        try:
-            return self._memo[key]
-        except KeyError:
+        value = self._memo.get(key, _MISSING)
+        if value is _MISSING:
             value = self._memo[key] = build()
-            return value
+        return value
 
     def each(self, kind: str) -> Iterable[Any]:
         """The entities of `kind` a rule checks one by one: its *anchors*. A rule that iterates them with

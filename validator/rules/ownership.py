@@ -163,8 +163,6 @@ def escalation_misses_owner(ctx: Context) -> Iterator[Issue]:
 
 
 def _team_references(team, only: frozenset[str]) -> Iterator[tuple[tuple, str, str]]:
-    if only.isdisjoint(team.members) and only.isdisjoint(team.leads):
-        return
     for i, member in enumerate(team.members):
         if member in only:
             yield ("members", i), member, "a member of"
@@ -194,8 +192,6 @@ def _escalation_references(escalation, only: frozenset[str]) -> Iterator[tuple[t
 
 
 def _grant_references(grant, only: frozenset[str]) -> Iterator[tuple[tuple, str, str]]:
-    if only.isdisjoint(grant.approved_by) and not any(p.startswith("person:") and p[7:] in only for p in grant.to):
-        return  # the common case
     for i, principal in enumerate(grant.to):
         if principal.startswith("person:") and principal[7:] in only:
             yield ("to", i), principal[7:], "granted access by"
@@ -246,8 +242,13 @@ def inactive_person_referenced(ctx: Context) -> Iterator[Issue]:
     inactive = _inactive(ctx)
     if not inactive:
         return
+    refs = {f"person:{person}" for person in inactive}
     for kind, references in _REFERENCES.items():
         for entity in ctx.each(kind):
+            if kind == "Grant" and refs.isdisjoint(entity.to) and inactive.isdisjoint(entity.approved_by):
+                continue  # the common case, in C
+            if kind == "Team" and inactive.isdisjoint(entity.members) and inactive.isdisjoint(entity.leads):
+                continue
             yield from _grouped(entity.ref, references(entity, inactive))
     yield from _grouped("settings", ((("waivers", i, "approved_by"), waiver.approved_by, "the approver of a waiver in")
                                      for i, waiver in enumerate(ctx.settings.waivers)

@@ -399,9 +399,10 @@ def too_much_on_call(ctx: Context) -> Iterator[Issue]:
     """
     w0, w1 = horizon(ctx)
     limit = ctx.settings.max_oncall_share
+    on_call = ctx.index("rotations_with", "Rotation", _rotation_people)
     for person in ctx.each("Person"):
         person_id = person.id
-        found = _on_call_of(ctx, person_id)
+        found = _on_call_of(ctx, person_id) if person_id in on_call else None
         if found is None:
             continue
         spans, rotations = found
@@ -442,9 +443,10 @@ def too_many_night_hours(ctx: Context) -> Iterator[Issue]:
     limit = ctx.settings.max_night_hours_per_week
     night = ctx.settings.night
     masks: dict[str, IntervalSet] = {}
+    on_call = ctx.index("rotations_with", "Rotation", _rotation_people)
     for person in ctx.each("Person"):
         person_id = person.id
-        found = _on_call_of(ctx, person_id)
+        found = _on_call_of(ctx, person_id) if person_id in on_call else None
         if found is None:
             continue
         spans, rotations = found
@@ -525,34 +527,32 @@ def unused_rotation(ctx: Context) -> Iterator[Issue]:
 
 
 
-def _granted_roles(ctx: Context, person: str) -> set[str]:
-    """The roles granted to an active person directly or through a team they are in (unexpired grants of
-    existing roles): what most people hold, found without analysing any role (the access graph is the slow
-    path)."""
-    if person not in active_people(ctx):
-        return set()
-    given = ctx.index("grant_roles", "Grant", _grant_roles)
-    roles = ctx.org.roles
-    out = set()
-    for principal in (f"person:{person}", *(f"team:{team}" for team in _teams_of(ctx, person))):
-        for role, expires in given.get(principal, ()):
-            if role in roles and not ctx.expired(expires):
-                out.add(role)
-    return out
+def _holders(ctx: Context, role_id: str) -> frozenset[str]:
+    """The active people granted a role directly or through a team they are in (unexpired grants): who
+    holds it without assuming it, found without analysing any role (the access graph is the slow path)."""
+    def build() -> frozenset[str]:
+        grants, teams, active = ctx.org.grants, ctx.org.teams, active_people(ctx)
+        out: set[str] = set()
+        for grant_id in ctx.index("grants_of_role", "Grant", _grant_role).get(role_id, ()):
+            grant = grants[grant_id]
+            if ctx.expired(grant.expires):
+                continue
+            for principal in grant.to:
+                kind, _, ident = principal.partition(":")
+                if kind == "person":
+                    if ident in active:
+                        out.add(ident)
+                elif kind == "team":
+                    team = teams.get(ident)
+                    if team is not None:
+                        out.update(member for member in team.members if member in active)
+        return frozenset(out)
+
+    return ctx.memo(("rotation.holders", role_id), build)
 
 
-def _grant_roles(grant) -> Iterator[tuple[str, tuple]]:
-    for principal in grant.to:
-        yield principal, (grant.role, grant.expires)
-
-
-def _teams_of(ctx: Context, person: str) -> frozenset[str]:
-    return ctx.index("teams_of", "Team", _team_memberships).get(person, frozenset())
-
-
-def _team_memberships(team) -> Iterator[tuple[str, str]]:
-    for member in team.members:
-        yield member, team.id
+def _grant_role(grant) -> tuple[tuple[str, str]]:
+    return ((grant.role, grant.id),)
 
 
 def _production_roles_of(ctx: Context) -> dict[str, frozenset[str]]:
@@ -639,7 +639,9 @@ def on_call_without_access(ctx: Context) -> Iterator[Issue]:
             continue
         people = _first_level_people(ctx, escalation)
         needed_set = set(needed)
-        unable = [person for person in people if not needed_set & _granted_roles(ctx, person)]
+        holders = _holders(ctx, needed[0]) if len(needed) == 1 else frozenset().union(
+            *(_holders(ctx, role_id) for role_id in needed))
+        unable = [person for person in people if person not in holders]
         if not unable:
             continue
         held = _production_roles_of(ctx)  # a role may also be reached by assuming it: ask the access graph
