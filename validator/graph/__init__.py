@@ -11,10 +11,8 @@ def dependency_graph(services: Mapping) -> nx.DiGraph:
     """service -> the services it depends on (only edges between existing services)."""
     graph = nx.DiGraph()
     graph.add_nodes_from(services)
-    for service in services.values():
-        for dependency in service.depends_on:
-            if dependency in services and dependency != service.id:
-                graph.add_edge(service.id, dependency)
+    graph.add_edges_from((service.id, dependency) for service in services.values()
+                         for dependency in service.depends_on if dependency in services and dependency != service.id)
     return graph
 
 

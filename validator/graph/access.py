@@ -74,6 +74,18 @@ class AccessModel:
         self._paths: dict[str, tuple] = {}
         self._edge_conditions: dict[tuple[str, str], tuple[str, ...]] = {}
         self._closures: dict[str, tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...]] = {}
+        self._sources: frozenset[str] = frozenset()  # roles with an edge out of them
+        self._active: set[str] | None = None
+        self._pairs: dict[str, tuple[tuple[str, tuple[str, ...]], ...]] = {}
+
+    def principal_pairs(self, principal: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
+        """(person, hops before the grant) of every active person a grant principal names (once per run)."""
+        pairs = self._pairs.get(principal)
+        if pairs is None:
+            if self._active is None:
+                self._active = {p.id for p in self.org.people.values() if p.active}
+            pairs = self._pairs[principal] = _principal_pairs(self.org, principal, self._active)
+        return pairs
 
     def view(self, role_id: str) -> RoleView:
         view = self._views.get(role_id)
@@ -86,6 +98,7 @@ class AccessModel:
         if self._graph is None:
             self._graph = build_assume_graph(self.org, self.view)
             self._edge_conditions = {(a, b): c for a, b, c in self._graph.edges(data="conditions")}
+            self._sources = frozenset(a for a, _ in self._edge_conditions)
         return self._graph
 
     def edge_label(self, source: str, target: str) -> str:
@@ -115,7 +128,7 @@ class AccessModel:
             return cached
         graph = self.assume_graph
         out = []
-        if role_id in graph and graph.out_degree(role_id):
+        if role_id in self._sources:
             paths = nx.single_source_shortest_path(graph, role_id)
             for target in sorted(paths):
                 if target == role_id:
@@ -241,29 +254,18 @@ def _denied_targets(role, matching, everyone, action: str = ASSUME) -> set[str]:
     return out
 
 
-def _grantees(org: Org, grant, active: set[str], cache: dict | None = None) -> tuple[tuple[str, tuple[str, ...]], ...]:
-    """(person, hops before the grant) for every active person a grant reaches.
-
-    `cache` (principal -> its pairs) may be shared between the grants of one organisation.
-    """
-    cache = {} if cache is None else cache
+def _grantees(model: AccessModel, grant) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """(person, hops before the grant) for every active person a grant reaches, each once."""
     if len(grant.to) == 1:
-        return _principal(org, grant.to[0], active, cache)
+        return model.principal_pairs(grant.to[0])
     out: list[tuple[str, tuple[str, ...]]] = []
     seen: set[tuple[str, tuple[str, ...]]] = set()
     for principal in grant.to:
-        for pair in _principal(org, principal, active, cache):
+        for pair in model.principal_pairs(principal):
             if pair not in seen:
                 seen.add(pair)
                 out.append(pair)
     return tuple(out)
-
-
-def _principal(org: Org, principal: str, active: set[str], cache: dict) -> tuple[tuple[str, tuple[str, ...]], ...]:
-    pairs = cache.get(principal)
-    if pairs is None:
-        pairs = cache[principal] = _principal_pairs(org, principal, active)
-    return pairs
 
 
 def _principal_pairs(org: Org, principal: str, active: set[str]) -> tuple[tuple[str, tuple[str, ...]], ...]:
@@ -292,18 +294,10 @@ def grant_paths(org: Org, now: datetime, model: AccessModel | None = None,
     order, when the caller knows them already.
     """
     model = model or AccessModel(org)
-    active = {p.id for p in org.people.values() if p.active}
-    principals: dict[str, tuple] = {}
     paths_of: dict[str, tuple] = {}
     out = []
     for grant in _live_grants(org, now) if live is None else live:
-        to = grant.to
-        if len(to) == 1:  # the common case, without _grantees' merging
-            people = principals.get(to[0])
-            if people is None:
-                people = principals[to[0]] = _principal_pairs(org, to[0], active)
-        else:
-            people = _grantees(org, grant, active, principals)
+        people = _grantees(model, grant)
         if not people:
             continue
         paths = paths_of.get(grant.role)
@@ -321,19 +315,12 @@ def reached_roles(org: Org, now: datetime, model: AccessModel | None = None,
     `live`: as for `grant_paths`.
     """
     model = model or AccessModel(org)
-    active = {p.id for p in org.people.values() if p.active}
     granted: set[str] = set()
-    reaches: dict[str, bool] = {}  # principal -> whether it names an active person
     for grant in _live_grants(org, now) if live is None else live:
         if grant.role in granted:
             continue
-        for principal in grant.to:
-            hit = reaches.get(principal)
-            if hit is None:
-                hit = reaches[principal] = bool(_principal_pairs(org, principal, active))
-            if hit:
-                granted.add(grant.role)
-                break
+        if any(model.principal_pairs(principal) for principal in grant.to):
+            granted.add(grant.role)
     return {target for role in granted for target, _, _ in model.paths(role)}
 
 
