@@ -96,7 +96,7 @@ class RoleView:
     escalations: tuple[str, ...]     # privilege-escalation methods it allows (names)
     unknown_policies: tuple[tuple[int, str], ...] = ()   # managed_policies AWS does not have
 
-    @property
+    @cached_property
     def allows(self) -> tuple[StatementView, ...]:
         return tuple(s for s in self.statements if s.allow and s.actions)
 
