@@ -6,8 +6,10 @@ other role's ARN `arn:aws:iam::<account>:role/<id>` (IAM wildcards, case-sensiti
 unconditional Deny of it matches that ARN; or when it allows `iam:PassRole` on that ARN together
 with the compute actions of one of cloudsplaining's PassRole methods (lambda:CreateFunction and
 lambda:InvokeFunction, ec2:RunInstances, ecs:RegisterTaskDefinition and ecs:RunTask, ...): code it
-starts then runs as the passed role. Those edges (`action` says which) form a networkx graph; a
-path through it is a breadth-first (shortest) path, so cycles are harmless.
+starts then runs as the passed role. Those edges (`action` says which) form a graph; a path
+through it is a breadth-first (shortest) path, so cycles are harmless. The searches run on the
+edges as a dict (`validator.graph.shortest_paths`); `AccessModel.assume_graph` makes a networkx graph
+of them for callers that want one.
 
 Teams do not inherit members of their child teams; only active people reach anything; an
 expired grant gives no access. Conditions met on the way are carried in `Reach.conditions`.
@@ -18,14 +20,19 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
-import networkx as nx
-
+from validator.graph import shortest_paths
 from validator.iam.catalog import has_wildcard, wildcard_regex
 from validator.iam.policy import ASSUME, PASSROLE, RoleView, analyse_role, statement_actions
 from validator.model import Org
 from validator.model.types import end_of
+
+if TYPE_CHECKING:
+    import networkx as nx
+
+Edges = dict[str, dict[str, dict]]
+"""role -> role it may assume or pass -> the edge's `conditions`, `action` and `wide`, in the order found."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,10 +77,23 @@ class AccessModel:
     def __init__(self, org: Org) -> None:
         self.org = org
         self._views: dict[str, RoleView] = {}
+        self._edges: Edges | None = None
         self._graph: nx.DiGraph | None = None
         self._paths: dict[str, tuple] = {}
         self._edge_conditions: dict[tuple[str, str], tuple[str, ...]] = {}
         self._closures: dict[str, tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...]] = {}
+        self._sources: frozenset[str] = frozenset()  # roles with an edge out of them
+        self._active: set[str] | None = None
+        self._pairs: dict[str, tuple[tuple[str, tuple[str, ...]], ...]] = {}
+
+    def principal_pairs(self, principal: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
+        """(person, hops before the grant) of every active person a grant principal names (once per run)."""
+        pairs = self._pairs.get(principal)
+        if pairs is None:
+            if self._active is None:
+                self._active = {p.id for p in self.org.people.values() if p.active}
+            pairs = self._pairs[principal] = _principal_pairs(self.org, principal, self._active)
+        return pairs
 
     def view(self, role_id: str) -> RoleView:
         view = self._views.get(role_id)
@@ -82,23 +102,31 @@ class AccessModel:
         return view
 
     @property
+    def edges(self) -> Edges:
+        """The role -> role edges (see `Edges`), found once."""
+        if self._edges is None:
+            self._edges = assume_edges(self.org, self.view)
+            self._edge_conditions = {(a, b): found["conditions"] for a, targets in self._edges.items()
+                                     for b, found in targets.items()}
+            self._sources = frozenset(a for a, targets in self._edges.items() if targets)
+        return self._edges
+
+    @property
     def assume_graph(self) -> nx.DiGraph:
+        """The edges as a networkx graph (`conditions`, `action` and `wide` on each edge)."""
         if self._graph is None:
-            self._graph = build_assume_graph(self.org, self.view)
-            self._edge_conditions = {(a, b): c for a, b, c in self._graph.edges(data="conditions")}
+            self._graph = _digraph(self.edges)
         return self._graph
 
     def edge_label(self, source: str, target: str) -> str:
         """The action of the hop source -> target: 'sts:AssumeRole' or 'iam:PassRole + ...'."""
-        graph = self.assume_graph
-        if graph.has_edge(source, target):
-            return graph.edges[source, target].get("action", "sts:AssumeRole")
-        return "sts:AssumeRole"
+        found = self.edges.get(source, {}).get(target)
+        return found.get("action", "sts:AssumeRole") if found else "sts:AssumeRole"
 
     def edge_wide(self, source: str, target: str) -> bool:
         """Whether the hop exists through a wildcard resource (not the target's exact ARN)."""
-        graph = self.assume_graph
-        return bool(graph.has_edge(source, target) and graph.edges[source, target].get("wide"))
+        found = self.edges.get(source, {}).get(target)
+        return bool(found and found.get("wide"))
 
     def paths(self, role_id: str) -> tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...]:
         """The role itself, then every role it may assume: (role, 'role:' hops between, conditions)."""
@@ -113,10 +141,10 @@ class AccessModel:
         cached = self._closures.get(role_id)
         if cached is not None:
             return cached
-        graph = self.assume_graph
+        edges = self.edges
         out = []
-        if role_id in graph and graph.out_degree(role_id):
-            paths = nx.single_source_shortest_path(graph, role_id)
+        if role_id in self._sources:
+            paths = shortest_paths(edges, role_id)
             for target in sorted(paths):
                 if target == role_id:
                     continue
@@ -129,9 +157,20 @@ class AccessModel:
         return result
 
 
-def build_assume_graph(org: Org, view_of) -> nx.DiGraph:
-    """role -> role edges of `sts:AssumeRole`, with the conditions of the allowing statements."""
+def _digraph(edges: Edges) -> nx.DiGraph:
+    import networkx as nx
+
     graph = nx.DiGraph()
+    for source, targets in edges.items():
+        for target, found in targets.items():
+            graph.add_edge(source, target, **found)
+    return graph
+
+
+def assume_edges(org: Org, view_of) -> Edges:
+    """role -> role edges of `sts:AssumeRole` (and PassRole methods), with the conditions of the allowing
+    statements, in the order of the roles."""
+    graph: Edges = {}
     arns: dict[str, str] = {}
     by_account: dict[str, list[tuple[str, str]]] = {}
     for role in org.roles.values():
@@ -166,14 +205,14 @@ def build_assume_graph(org: Org, view_of) -> nx.DiGraph:
                             edges.setdefault(target, []).append((s.conditions, has_wildcard(pattern)))
             denied = _denied_targets(org.roles[role_id], matching, everyone, action)
             for target, found in edges.items():
-                if target in denied or graph.has_edge(role_id, target):
+                if target in denied or target in graph.get(role_id, ()):
                     continue
                 condition_sets = [c for c, _ in found]
                 conditions = () if any(not c for c in condition_sets) else tuple(
                     f"role:{role_id} may {'assume' if action == ASSUME else 'pass'} role:{target} only if "
                     f"{' and '.join(c)}" for c in condition_sets)
-                graph.add_edge(role_id, target, conditions=conditions, action=label,
-                               wide=all(wide for _, wide in found))
+                graph.setdefault(role_id, {})[target] = {"conditions": conditions, "action": label,
+                                                         "wide": all(wide for _, wide in found)}
     return graph
 
 
@@ -241,29 +280,18 @@ def _denied_targets(role, matching, everyone, action: str = ASSUME) -> set[str]:
     return out
 
 
-def _grantees(org: Org, grant, active: set[str], cache: dict | None = None) -> tuple[tuple[str, tuple[str, ...]], ...]:
-    """(person, hops before the grant) for every active person a grant reaches.
-
-    `cache` (principal -> its pairs) may be shared between the grants of one organisation.
-    """
-    cache = {} if cache is None else cache
+def _grantees(model: AccessModel, grant) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """(person, hops before the grant) for every active person a grant reaches, each once."""
     if len(grant.to) == 1:
-        return _principal(org, grant.to[0], active, cache)
+        return model.principal_pairs(grant.to[0])
     out: list[tuple[str, tuple[str, ...]]] = []
     seen: set[tuple[str, tuple[str, ...]]] = set()
     for principal in grant.to:
-        for pair in _principal(org, principal, active, cache):
+        for pair in model.principal_pairs(principal):
             if pair not in seen:
                 seen.add(pair)
                 out.append(pair)
     return tuple(out)
-
-
-def _principal(org: Org, principal: str, active: set[str], cache: dict) -> tuple[tuple[str, tuple[str, ...]], ...]:
-    pairs = cache.get(principal)
-    if pairs is None:
-        pairs = cache[principal] = _principal_pairs(org, principal, active)
-    return pairs
 
 
 def _principal_pairs(org: Org, principal: str, active: set[str]) -> tuple[tuple[str, tuple[str, ...]], ...]:
@@ -292,18 +320,10 @@ def grant_paths(org: Org, now: datetime, model: AccessModel | None = None,
     order, when the caller knows them already.
     """
     model = model or AccessModel(org)
-    active = {p.id for p in org.people.values() if p.active}
-    principals: dict[str, tuple] = {}
     paths_of: dict[str, tuple] = {}
     out = []
     for grant in _live_grants(org, now) if live is None else live:
-        to = grant.to
-        if len(to) == 1:  # the common case, without _grantees' merging
-            people = principals.get(to[0])
-            if people is None:
-                people = principals[to[0]] = _principal_pairs(org, to[0], active)
-        else:
-            people = _grantees(org, grant, active, principals)
+        people = _grantees(model, grant)
         if not people:
             continue
         paths = paths_of.get(grant.role)
@@ -321,19 +341,12 @@ def reached_roles(org: Org, now: datetime, model: AccessModel | None = None,
     `live`: as for `grant_paths`.
     """
     model = model or AccessModel(org)
-    active = {p.id for p in org.people.values() if p.active}
     granted: set[str] = set()
-    reaches: dict[str, bool] = {}  # principal -> whether it names an active person
     for grant in _live_grants(org, now) if live is None else live:
         if grant.role in granted:
             continue
-        for principal in grant.to:
-            hit = reaches.get(principal)
-            if hit is None:
-                hit = reaches[principal] = bool(_principal_pairs(org, principal, active))
-            if hit:
-                granted.add(grant.role)
-                break
+        if any(model.principal_pairs(principal) for principal in grant.to):
+            granted.add(grant.role)
     return {target for role in granted for target, _, _ in model.paths(role)}
 
 

