@@ -95,6 +95,12 @@ class AccessModel:
             pairs = self._pairs[principal] = _principal_pairs(self.org, principal, self._active)
         return pairs
 
+    def forget_people(self) -> None:
+        """Forget who the principals reach (teams and people may have changed since: the language server
+        keeps the model of the roles across edits)."""
+        self._active = None
+        self._pairs = {}
+
     def view(self, role_id: str) -> RoleView:
         view = self._views.get(role_id)
         if view is None:

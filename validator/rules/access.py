@@ -68,8 +68,16 @@ def grant_paths(ctx: Context):
     """Effective access per unexpired grant at `ctx.now` (memoized)."""
     from validator.graph.access import grant_paths as build
 
-    return ctx.memo("access.grant_paths", lambda: build(ctx.org, ctx.now, access_model(ctx),
+    return ctx.memo("access.grant_paths", lambda: build(ctx.org, ctx.now, _model_of_roles(ctx),
                                                           [grant for grant, _ in grant_index(ctx).live]))
+
+
+def _model_of_roles(ctx: Context):
+    """The access model, with who the principals reach found again by the memo being built (a memo reads
+    the teams and people it depends on; the model itself is kept while the roles stay the same)."""
+    model = access_model(ctx)
+    model.forget_people()
+    return model
 
 
 def assuming_grant_paths(ctx: Context):
@@ -77,7 +85,7 @@ def assuming_grant_paths(ctx: Context):
     from validator.graph.access import grant_paths as build
 
     def paths() -> list:
-        model = access_model(ctx)
+        model = _model_of_roles(ctx)
         assuming = {role for role in ctx.org.roles if len(model.paths(role)) > 1}
         if not assuming:  # no role assumes another: no grant to look at
             return []
@@ -677,7 +685,7 @@ def unused_role(ctx: Context) -> Iterator[Issue]:
     from validator.graph.access import reached_roles
 
     reached = ctx.memo("access.reached_roles", lambda: reached_roles(
-        ctx.org, ctx.now, access_model(ctx), [grant for grant, _ in grant_index(ctx).live]))
+        ctx.org, ctx.now, _model_of_roles(ctx), [grant for grant, _ in grant_index(ctx).live]))
     for role in ctx.each("Role"):
         if role.id not in reached:
             yield Issue(role.ref, f"role {role.id} is granted to nobody (no unexpired grant or sts:AssumeRole "

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from validator.graph import dependency_graph, team_parent_cycles
+from validator.graph import dependents_of, shortest_paths, team_parent_cycles
 from validator.model.types import split_ref
 from validator.rules.context import Context
 from validator.rules.registry import Issue, rule
@@ -271,16 +271,13 @@ def risky_dependency(ctx: Context) -> Iterator[Issue]:
         - {kind: Service, id: checkout-api, owner: payments, tier: 2, escalation: pay, depends_on: [ledger]}
         - {kind: Service, id: ledger, owner: finance, tier: 2, escalation: fin}
     """
-    import networkx as nx
-
     services = ctx.org.services
-    graph = dependency_graph(services)
     orphans = orphaned_services(ctx)
     risky = sorted(orphans | {s.id for s in services.values() if s.lifecycle == "deprecated"})
-    reversed_graph = graph.reverse(copy=False)
+    dependents = dependents_of(services) if risky else {}
     for bad in risky:
         why = "orphaned" if bad in orphans else "deprecated"
-        paths = nx.single_source_shortest_path(reversed_graph, bad)
+        paths = shortest_paths(dependents, bad)
         for dependent in sorted(paths):
             if dependent == bad:
                 continue
