@@ -7,7 +7,7 @@ in a team's first runs). Then it runs, as separate processes and interleaved, N 
 
 * `bare`      benchmarks/bare_parse.py: `yaml.load_all(CSafeLoader)` of the same files, the unit;
 * `validate`  `python -m validator --repo R --now T validate --format json`, as a user runs it
-              (DUTYGUARD_JOBS unset: two processes on a large repository, see validator/engine.py);
+              (DUTYGUARD_JOBS unset: as many processes as validator/engine.py chooses);
 * `one`       the same with `DUTYGUARD_JOBS=1`: one process.
 
 dutyguard keeps no cache, so `validate` is the cold figure. `validate` against `one` is the A/B
@@ -216,8 +216,8 @@ def compile_bytecode() -> None:
 def report(orgs: list[Org], smoke: bool) -> str:
     lines = [f"Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on: {machine()}.", "",
              f"Medians of interleaved separate processes, `--now {NOW}`. `validate`: as a user runs it "
-             "(cold: dutyguard keeps no cache; two processes from `MIN_PARALLEL_BYTES` of YAML on, "
-             "validator/engine.py); `one process`: `DUTYGUARD_JOBS=1`; ratio: to a bare "
+             "(cold: dutyguard keeps no cache; `DUTYGUARD_JOBS` unset, so as many processes as "
+             "validator/engine.py chooses); `one process`: `DUTYGUARD_JOBS=1`; ratio: to a bare "
              "`yaml.load_all(CSafeLoader)` parse of the same files; saving: the wall time `validate` saves "
              "over one process (the second process stays only at 20 % or more on both organisations); "
              "CPU: user + system seconds of the run and its workers.", "",
