@@ -5,11 +5,9 @@
 - The organisation is merged from the files in repository order (the first definition of an id
   wins, later ones are SCH004, as in a cold run) and updated in place: only the ids whose winning
   entity changed (by value) count as changed. A change of positions only moves findings.
-- The rules of a topic (rules/<topic>.py) run together on one Context, over collections that record
-  what they read: the kinds they iterate and the ids they look up. After an edit, a topic's rules run
-  again only when a changed id is one they looked up or of a kind they iterated; the others keep
-  their issues, located again against the new positions. A Settings change or a new `now` runs
-  every rule.
+- The rules re-check one entity at a time and keep their memos and indexes across edits
+  (validator/lsp/tracking.py): an edit runs a rule again for the anchors whose reads it changed. A
+  Settings change or a new `now` runs every rule from scratch.
 
 The published findings equal those of a cold `validate` of the same texts (tests/test_lsp_incremental.py).
 """
