@@ -143,6 +143,32 @@ def test_an_edit_reruns_only_the_rules_it_can_affect(base) -> None:
     assert ws.findings == _cold({**EXAMPLE, path: b"# a comment\n" + changed})
 
 
+GLOBAL_RULES = {"OWN006", "OWN007", "ROT004", "ROT007", "ACC011", "WVR001", "WVR002", "WVR003"}
+"""Rules that check the organisation as a whole (dependency chains, cycles, ...): they run whole."""
+
+
+def test_a_rule_relevant_edit_rechecks_only_the_entities_it_can_affect() -> None:
+    ws = Workspace(ROOT, NOW)
+    ws.load(dict(EXAMPLE))
+    path = "ownership/services/commerce.yaml"
+    changed = EXAMPLE[path].replace(b"\ntier: 2\n", b"\ntier: 1\n", 1)
+    assert changed != EXAMPLE[path]
+    update = ws.set_text(path, changed)
+    assert update.changed == {("Service", "ledger")}
+    assert update.anchors["OWN003"] == 1  # the service itself, not the organisation's services
+    whole = {rid for rid, count in update.anchors.items() if count is None}
+    assert whole <= GLOBAL_RULES, whole
+    assert all(count is None or count <= 3 for count in update.anchors.values()), update.anchors
+    assert ws.findings == _cold({**EXAMPLE, path: changed})
+    # a person's time zone: who is active does not change (a memo compared equal), so no rule that
+    # only asks who is active runs again
+    people = next(p for p in PATHS if p.startswith("ownership/people"))
+    moved = re.sub(rb"timezone: [A-Za-z_/]+", b"timezone: Pacific/Auckland", EXAMPLE[people], count=1)
+    update = ws.set_text(people, moved)
+    assert "OWN001" not in update.rules_run and "OWN002" not in update.rules_run
+    assert ws.findings == _cold({**EXAMPLE, path: changed, people: moved})
+
+
 def test_a_new_now_runs_every_rule_and_matches_a_cold_run(base) -> None:
     later = datetime(2027, 6, 1, tzinfo=UTC)
     ws = Workspace(ROOT, NOW)

@@ -101,6 +101,7 @@ class Update:
     paths: set[str]
     rules_run: list[str]
     changed: set[tuple[str, str]]
+    anchors: dict[str, int | None] = field(default_factory=dict)  # rule -> entities re-checked (None: all)
 
 
 class Workspace:
@@ -311,6 +312,7 @@ class Workspace:
         else:
             marks = self.store.refresh(changed)
         run = []
+        anchors: dict[str, int | None] = {}
         context = self.context
         for rid, rule in self.checks.items():
             state = self.states.get(rid)
@@ -338,6 +340,7 @@ class Workspace:
                 for ref, anchor in job.anchors.items():
                     state.add(ref, anchor)
             run.append(rid)
+            anchors[rid] = None if only is None else len(only)
         findings = self._gather()
         findings = adapter.finish(findings, context, self.rules)
         by_path: dict[str, list[Finding]] = {}
@@ -345,7 +348,7 @@ class Workspace:
             by_path.setdefault(finding.path, []).append(finding)
         paths = {path for path in set(by_path) | set(self.by_path) if by_path.get(path) != self.by_path.get(path)}
         self.findings, self.by_path = findings, by_path
-        return Update(paths, run, changed or set())
+        return Update(paths, run, changed or set(), anchors)
 
     def _gather(self) -> list[Finding]:
         out: list[Finding] = []
