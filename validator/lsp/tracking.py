@@ -51,7 +51,7 @@ class Reads:
     def affected_by(self, changed: set) -> bool:
         kinds, ids = self.kinds, self.ids
         if not kinds:
-            return not ids.isdisjoint(changed)
+            return not changed.isdisjoint(ids)
         return any(kind in kinds or (kind, ident) in ids for kind, ident in changed)
 
 
@@ -390,6 +390,8 @@ class MemoStore:
             dict.update(tracked, value)
             value = tracked
         self._forget(key)
+        if not frame.kinds:
+            frame.ids = tuple(frame.ids)  # read only from now on
         memo = self.memos[key] = Memo(value, frame, build if rebuildable else None, _memo_deps(frame))
         for dep in memo.deps:
             self.dependents.setdefault(dep, set()).add(key)
@@ -506,53 +508,65 @@ class RuleState:
     issues: list[Issue]
     kinds: set[str]
     anchors: dict[str, Anchor]
-    index: dict[Any, set[str]] = field(default_factory=dict)
+    index: dict[Any, str | set[str]] = field(default_factory=dict)
 
     def add(self, ref: str, anchor: Anchor) -> None:
         if not anchor.worth_keeping():
             return
+        reads = anchor.reads
+        if not reads.kinds:  # read only from now on: a tuple takes a third of a set's memory
+            reads.ids = tuple(reads.ids)
         self.anchors[ref] = anchor
+        for key in reads.ids:
+            if key != anchor.self_read:
+                self._enter(key, ref)
+        for kind in reads.kinds or ():
+            self._enter(("*", kind), ref)
+
+    def _enter(self, key: Any, ref: str) -> None:
+        """The index holds one reader as the ref itself, several as a set (most keys have one)."""
         index = self.index
-        for key in anchor.reads.ids:
-            if key == anchor.self_read:
-                continue
-            found = index.get(key)
-            if found is None:
-                index[key] = {ref}
-            else:
-                found.add(ref)
-        for kind in anchor.reads.kinds or ():
-            key = ("*", kind)
-            found = index.get(key)
-            if found is None:
-                index[key] = {ref}
-            else:
-                found.add(ref)
+        found = index.get(key)
+        if found is None:
+            index[key] = ref
+        elif type(found) is str:
+            if found != ref:
+                index[key] = {found, ref}
+        else:
+            found.add(ref)
+
+    def _leave(self, key: Any, ref: str) -> None:
+        index = self.index
+        found = index.get(key)
+        if found is None:
+            return
+        if type(found) is str:
+            if found == ref:
+                del index[key]
+        else:
+            found.discard(ref)
 
     def remove(self, ref: str) -> None:
         anchor = self.anchors.pop(ref, None)
         if anchor is None:
             return
-        index = self.index
         for key in anchor.reads.ids:
-            found = index.get(key)
-            if found is not None:
-                found.discard(ref)
+            self._leave(key, ref)
         for kind in anchor.reads.kinds or ():
-            found = index.get(("*", kind))
-            if found is not None:
-                found.discard(ref)
+            self._leave(("*", kind), ref)
 
     def dirty(self, changed: set, prefix_of: dict[str, str]) -> set[str]:
         index = self.index
         out: set[str] = set()
         for kind, ident in changed:
-            found = index.get((kind, ident))
-            if found:
-                out |= found
-            found = index.get(("*", kind))
-            if found:
-                out |= found
+            for key in ((kind, ident), ("*", kind)):
+                found = index.get(key)
+                if found is None:
+                    continue
+                if type(found) is str:
+                    out.add(found)
+                else:
+                    out |= found
             if kind in self.kinds:
                 out.add(f"{prefix_of[kind]}:{ident}")
         return out
