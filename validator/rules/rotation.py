@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterator
 from itertools import groupby
 from operator import itemgetter
 
-from validator.model.kinds import Escalation, Rotation, Service
+from validator.model.kinds import Escalation, Person, Rotation, Service
 from validator.oncall import (
     IntervalSet,
     absence_interval,
@@ -343,6 +343,15 @@ def on_call_while_absent(ctx: Context) -> Iterator[Issue]:
                     "hours to someone else", field, subject=f"person:{person_id}")
 
 
+def _people_on_call(ctx: Context) -> Iterator[tuple[Person, list[tuple[int, int]], list[str]]]:
+    """Each person (the rules' anchors) on call in some rotation over the horizon: when, and in which."""
+    on_call = ctx.index("rotations_with", "Rotation", _rotation_people)
+    for person in ctx.each("Person"):
+        found = _on_call_of(ctx, person.id) if person.id in on_call else None
+        if found is not None:
+            yield person, *found
+
+
 def _on_call_of(ctx: Context, person_id: str) -> tuple[list[tuple[int, int]], list[str]] | None:
     """(when the person is on call in any rotation over the horizon, which rotations), None for never.
 
@@ -399,13 +408,8 @@ def too_much_on_call(ctx: Context) -> Iterator[Issue]:
     """
     w0, w1 = horizon(ctx)
     limit = ctx.settings.max_oncall_share
-    on_call = ctx.index("rotations_with", "Rotation", _rotation_people)
-    for person in ctx.each("Person"):
+    for person, spans, rotations in _people_on_call(ctx):
         person_id = person.id
-        found = _on_call_of(ctx, person_id) if person_id in on_call else None
-        if found is None:
-            continue
-        spans, rotations = found
         share = total(spans) / (w1 - w0)
         if share > limit:
             yield Issue(person.ref, f"{person_id} is on call {share:.0%} of the next {ctx.settings.horizon} "
@@ -443,13 +447,8 @@ def too_many_night_hours(ctx: Context) -> Iterator[Issue]:
     limit = ctx.settings.max_night_hours_per_week
     night = ctx.settings.night
     masks: dict[str, IntervalSet] = {}
-    on_call = ctx.index("rotations_with", "Rotation", _rotation_people)
-    for person in ctx.each("Person"):
+    for person, spans, rotations in _people_on_call(ctx):
         person_id = person.id
-        found = _on_call_of(ctx, person_id) if person_id in on_call else None
-        if found is None:
-            continue
-        spans, rotations = found
         mask = masks.get(person.timezone)  # a function of the zone and the Settings only: shared
         if mask is None:
             mask = masks[person.timezone] = night_mask(night, person.timezone, w0, w1)
