@@ -42,8 +42,7 @@ def list_repo_files(root: Path) -> list[SourceFile]:
     count = 0
     out: list[SourceFile] = []
     for top in ROOTS:
-        start = root / top
-        if not os.path.lexists(start):
+        if not os.path.lexists(root / top):
             continue
         for rel, error in _walk(root, root_real, top, set()):
             if error is not None:
@@ -87,21 +86,17 @@ def _walk(root: Path, root_real: Path, rel: str, seen: set[str],
         if not _inside(real, root_real):
             yield rel, "a link that leaves the repository: replace it with the file itself"
             return
-        if real in seen:
-            yield rel, "a link loop: remove the link"
-            return
         try:
             mode = os.stat(full).st_mode
         except OSError as err:
             yield rel, f"cannot be read: {err.strerror or err}"
             return
-        is_dir = stat.S_ISDIR(mode)
-        is_file = stat.S_ISREG(mode)
+        is_dir, is_file = stat.S_ISDIR(mode), stat.S_ISREG(mode)
     else:
-        if real in seen:
-            yield rel, "a link loop: remove the link"
-            return
         is_file = not is_dir
+    if real in seen:  # (only folders are in `seen`)
+        yield rel, "a link loop: remove the link"
+        return
     if is_dir:
         if rel.count("/") >= MAX_FOLDER_DEPTH:
             yield rel, f"folders nested deeper than {MAX_FOLDER_DEPTH} levels: flatten the layout"
@@ -171,12 +166,10 @@ def _read_at_most(path: Path | str, limit: int) -> bytes | None:
         status = os.fstat(fd)
         if not stat.S_ISREG(status.st_mode):
             return None
-        parts = [os.read(fd, min(status.st_size + 1, limit))]
-        total = len(parts[0])
-        while parts[-1] and total < limit:  # a file that grew since fstat
-            parts.append(os.read(fd, limit - total))
-            total += len(parts[-1])
-        return b"".join(parts) if len(parts) > 1 else parts[0]
+        data = os.read(fd, min(status.st_size + 1, limit))
+        while len(data) < limit and (more := os.read(fd, limit - len(data))):  # a file that grew since fstat
+            data += more
+        return data
     finally:
         os.close(fd)
 
