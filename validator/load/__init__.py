@@ -139,13 +139,11 @@ def _entity_and_field(documents: list[Document], index: int, path: tuple, file_e
 
 def _ref_of(data: object) -> str | None:
     """The ref the model gives an entity (`service:checkout-api`, `settings`, `absence:<person>/<from>`)."""
-    if not isinstance(data, dict) or not isinstance(data.get("kind"), str):
+    kind = data.get("kind") if isinstance(data, dict) else None
+    if not isinstance(kind, str):
         return None
-    kind = data["kind"]
-    if kind == "Settings":
-        return "settings"
-    if kind == "Absence":
-        return f"absence:{data.get('person')}/{data.get('from')}"
+    if kind in ("Settings", "Absence"):
+        return "settings" if kind == "Settings" else f"absence:{data.get('person')}/{data.get('from')}"
     ident = data.get("id")
     return f"{kind.lower()}:{ident}" if isinstance(ident, str) else None
 

@@ -154,9 +154,7 @@ class _Counter:
                         self.number(item)
                     nodes += 1
             return nodes
-        if cls is int or cls is float:
-            self.number(value)
-        return 1
+        return 1  # an empty document (a scalar one was given up before)
 
     def number(self, value: float) -> None:
         """Note a number; give up on one of 39 digits or more (the reference keeps over 40 as text)."""
@@ -177,34 +175,25 @@ def document_spans(text: str) -> list[tuple[int, int]] | None:
     return spans + [(m + 3, end) for m, end in zip(markers, [*markers[1:], len(text)], strict=False)]
 
 
-def _tops_and_starts(text: str, value: object, start: int, end: int) -> tuple[dict, list[int]]:
-    """The positions libyaml reports for the root of the document in text[start:end] and, for a
-    block-list root, for each item; and the offset of each item's first line ([] when unsure).
-    Nothing is guessed: what is not found here is composed when asked for."""
+def _root_and_items(text: str, value: object, start: int, end: int) -> tuple[Position | None, list, list]:
+    """The position libyaml reports for the root of the document in text[start:end] (None: not found
+    in the text) and, for a block-list root, each item's dash line offset and content offset ([] when
+    unsure). Nothing is guessed: what is not found here is composed when asked for."""
     root = _CONTENT.search(text, start, end)
     if root is None or value is None:
-        return {}, []
+        return None, [], []
     at = root.end() - 1
-    line = text.count("\n", 0, at) + 1
     line_start = text.rfind("\n", 0, at) + 1
     indent = at - line_start
-    top: dict = {(): (line, indent + 1)}
     if value.__class__ is not list or text[at] != "-":
-        return top, []
+        return (text.count("\n", 0, at) + 1, indent + 1), [], []
     # each item's dash line; group 1: where its content starts when on the same line (the common case;
     # for any other item, such as `-` then a comment, nothing is guessed: the document is composed)
     matches = list(_item_pattern(indent).finditer(text, line_start, end))
-    if len(matches) != len(value):  # type: ignore[arg-type]
-        return top, []
-    cursor, cursor_line = at, line
-    for i, match in enumerate(matches):
-        first = match.end(1)
-        if first < 0:
-            return top, []
-        cursor_line += text.count("\n", cursor, first)
-        cursor = first
-        top[(i,)] = (cursor_line, first - match.start() + 1)
-    return top, [match.start() for match in matches]
+    firsts = [match.end(1) for match in matches]
+    if len(matches) != len(value) or -1 in firsts:  # type: ignore[arg-type]
+        return (text.count("\n", 0, at) + 1, indent + 1), [], []
+    return (text.count("\n", 0, at) + 1, indent + 1), [match.start() for match in matches], firsts
 
 
 @functools.cache
@@ -222,33 +211,36 @@ class Positions:
     module documentation). `get(path)` is what `Source.position` asks: (line, column), 1-based,
     as the reference parser would give it, or `default` when the path is not in the document."""
 
-    __slots__ = ("_text", "_start", "_end", "_value", "_known", "_tops", "_starts", "_nodes")
+    __slots__ = ("_text", "_start", "_end", "_value", "_root", "_starts", "_firsts", "_nodes")
 
     def __init__(self, text: str, span: tuple[int, int], value: object):
         self._text, (self._start, self._end), self._value = text, span, value  # the file's text, the document's span
-        self._known: dict[Path, Position] = {}
-        self._tops: dict | None = None  # the root's and top-level items' positions, once computed
-        self._starts: list[int] = []  # the offset of each top-level item's line, when the tops are known
+        self._root: Position | None | bool = False  # False: not looked for yet
+        self._starts: list[int] = []  # each top-level item's line offset and content offset, when known
+        self._firsts: list[int] = []
         self._nodes: dict[int, object] = {}  # composed nodes: -1 the whole document, i item i (None: unsure)
 
     def get(self, path: Path, default=None):
-        found = self._known.get(path)
-        if found is None:
-            found = self._known[path] = self._find(path)
+        found = self._find(path)
         return default if found is _NOT_FOUND else found
 
     def _find(self, path: Path) -> Position:
-        if self._tops is None:
-            self._tops, self._starts = _tops_and_starts(self._text, self._value, self._start, self._end)
-        found = self._tops.get(path)
-        if found is not None:
-            return found
+        if self._root is False:
+            self._root, self._starts, self._firsts = _root_and_items(self._text, self._value, self._start, self._end)
+        if not path and self._root is not None:
+            return self._root  # type: ignore[return-value]
         if path and path[0].__class__ is int and 0 <= path[0] < len(self._starts):
+            if len(path) == 1:
+                return self._item(path[0])
             node, line_offset = self._composed(path[0])
             if node is not None:
                 return _walk(node, path[1:], line_offset)
         node, line_offset = self._composed(-1)
         return _walk(node, path, line_offset) if node is not None else _NOT_FOUND
+
+    def _item(self, index: int) -> Position:
+        first = self._firsts[index]
+        return (self._text.count("\n", 0, first) + 1, first - self._starts[index] + 1)
 
     def _composed(self, index: int) -> tuple[object, int]:
         """libyaml's node of top-level item `index` composed from that item's lines alone, or (-1) of
@@ -265,7 +257,7 @@ class Positions:
             if index >= 0:
                 node = node.value[0] if node.__class__ is yaml.SequenceNode and len(node.value) == 1 else None
                 mark = node.start_mark if node is not None else None
-                if mark is None or (mark.line + 1 + line_offset, mark.column + 1) != self._tops.get((index,)):  # type: ignore[union-attr]
+                if mark is None or (mark.line + 1 + line_offset, mark.column + 1) != self._item(index):
                     node = None
             self._nodes[index] = node
         return self._nodes[index], line_offset
