@@ -175,23 +175,24 @@ def document_spans(text: str) -> list[tuple[int, int]] | None:
     return spans + [(m + 3, end) for m, end in zip(markers, [*markers[1:], len(text)], strict=False)]
 
 
-def _root_and_items(text: str, value: object, start: int, end: int) -> tuple[Position | None, list, list]:
+def _root_and_items(text: str, items: int | None, start: int, end: int) -> tuple[Position | None, list, list]:
     """The position libyaml reports for the root of the document in text[start:end] (None: not found
-    in the text) and, for a block-list root, each item's dash line offset and content offset ([] when
-    unsure). Nothing is guessed: what is not found here is composed when asked for."""
+    in the text) and, for a block-list root (`items` items; None: an empty document, -1: a mapping),
+    each item's dash line offset and content offset ([] when unsure). Nothing is guessed: what is not
+    found here is composed when asked for."""
     root = _CONTENT.search(text, start, end)
-    if root is None or value is None:
+    if root is None or items is None:
         return None, [], []
     at = root.end() - 1
     line_start = text.rfind("\n", 0, at) + 1
     indent = at - line_start
-    if value.__class__ is not list or text[at] != "-":
+    if items < 0 or text[at] != "-":
         return (text.count("\n", 0, at) + 1, indent + 1), [], []
     # each item's dash line; group 1: where its content starts when on the same line (the common case;
     # for any other item, such as `-` then a comment, nothing is guessed: the document is composed)
     matches = list(_item_pattern(indent).finditer(text, line_start, end))
     firsts = [match.end(1) for match in matches]
-    if len(matches) != len(value) or -1 in firsts:  # type: ignore[arg-type]
+    if len(matches) != items or -1 in firsts:
         return (text.count("\n", 0, at) + 1, indent + 1), [], []
     return (text.count("\n", 0, at) + 1, indent + 1), [match.start() for match in matches], firsts
 
@@ -211,10 +212,12 @@ class Positions:
     module documentation). `get(path)` is what `Source.position` asks: (line, column), 1-based,
     as the reference parser would give it, or `default` when the path is not in the document."""
 
-    __slots__ = ("_text", "_start", "_end", "_value", "_root", "_starts", "_firsts", "_nodes")
+    __slots__ = ("_text", "_start", "_end", "_items", "_root", "_starts", "_firsts", "_nodes")
 
     def __init__(self, text: str, span: tuple[int, int], value: object):
-        self._text, (self._start, self._end), self._value = text, span, value  # the file's text, the document's span
+        self._text, (self._start, self._end) = text, span  # the file's text, the document's span
+        # the value's shape only: the value itself is freed once modelled (a run's largest object)
+        self._items = None if value is None else len(value) if value.__class__ is list else -1  # type: ignore[arg-type]
         self._root: Position | None | bool = False  # False: not looked for yet
         self._starts: list[int] = []  # each top-level item's line offset and content offset, when known
         self._firsts: list[int] = []
@@ -226,7 +229,7 @@ class Positions:
 
     def _find(self, path: Path) -> Position:
         if self._root is False:
-            self._root, self._starts, self._firsts = _root_and_items(self._text, self._value, self._start, self._end)
+            self._root, self._starts, self._firsts = _root_and_items(self._text, self._items, self._start, self._end)
         if not path and self._root is not None:
             return self._root  # type: ignore[return-value]
         if path and path[0].__class__ is int and 0 <= path[0] < len(self._starts):
