@@ -30,7 +30,7 @@ Position = tuple[int, int]
 Path = tuple
 
 
-@dataclass
+@dataclass(slots=True)
 class Document:
     """One YAML document of a file: its value and the positions of its nodes."""
 
