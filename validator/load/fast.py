@@ -269,14 +269,10 @@ class Positions:
 class _Composer(CParser):
     """libyaml's composer with no resolver: only the nodes' marks and keys' text are read (`_key`)."""
 
-    def resolve(self, kind, value, implicit) -> str:
+    def resolve(self, *_) -> str:  # a node's tag: not read
         return ""
 
-    def descend_resolver(self, parent, index) -> None:
-        pass
-
-    def ascend_resolver(self) -> None:
-        pass
+    descend_resolver = ascend_resolver = resolve  # their results are not used
 
 
 def compose(text: str):
