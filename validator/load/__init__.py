@@ -12,6 +12,7 @@ on disk. One process, one pass: the helper processes and the parse cache were me
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,10 +27,11 @@ __all__ = ["Source", "RawEntity", "LoadResult", "load_repo", "load_sources", "pa
 MAX_ENTITIES = 500_000  # about 7x the 20,000-person benchmark organisation
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, eq=False)
 class Source:
     """Where an entity stands: its file, and the positions of its fields (a dict from the reference
-    parser, or the fast tier's `Positions`, computed when first asked for)."""
+    parser, or the fast tier's `Positions`, computed when first asked for). Not changed once made
+    (not frozen: a frozen dataclass costs twice as much to make, and a run makes one per entity)."""
 
     path: str
     positions: dict | fast.Positions
@@ -41,15 +43,12 @@ class Source:
 
     def position(self, field_path: tuple = ()) -> tuple[int, int]:
         """Line and column of `field_path` inside the entity, or of its closest parent."""
-        positions = self.positions
         path = (*self.prefix, *field_path)
-        while True:
-            pos = positions.get(path)
-            if pos is not None:
-                return pos
-            if not path:
-                return (1, 1)
-            path = path[:-1]
+        for end in range(len(path), -1, -1):
+            found = self.positions.get(path[:end])
+            if found is not None:
+                return found
+        return (1, 1)
 
     def line_of(self, field_path: tuple = ()) -> int:
         return self.position(field_path)[0]
@@ -75,7 +74,8 @@ class LoadResult:
 def load_repo(root: Path, parses: dict[str, ParseResult] | None = None) -> LoadResult:
     """Read every YAML file of the repository at `root` (listed by `list_repo_files`, then read one
     by one, so that at most one file's bytes are held at a time)."""
-    return load_sources((read_listed(root, item) for item in list_repo_files(root)), parses)
+    folder = os.fspath(root)  # joined with every file's name: a str, not a Path, for speed
+    return load_sources((read_listed(folder, item) for item in list_repo_files(folder)), parses)
 
 
 def load_sources(sources: Iterable[SourceFile], parses: dict[str, ParseResult] | None = None) -> LoadResult:
@@ -87,7 +87,7 @@ def load_sources(sources: Iterable[SourceFile], parses: dict[str, ParseResult] |
     result = LoadResult()
     for source in sources:
         result.files.append(source.path)
-        load_one(source, result, parses)
+        _load_one(source, result, parses)
     return result
 
 
@@ -98,7 +98,7 @@ def parse_text(text: str, max_nodes: int = reference.MAX_NODES) -> ParseResult:
     return parsed if parsed is not None else reference.parse(text, max_nodes)
 
 
-def load_one(source: SourceFile, result: LoadResult, parses: dict[str, ParseResult] | None = None) -> None:
+def _load_one(source: SourceFile, result: LoadResult, parses: dict[str, ParseResult] | None) -> None:
     """Load one file into `result` (its parse from `parses` when the same text was parsed before)."""
     file_entity = f"file:{source.path}"
     text, error = (None, source.error) if source.error is not None else decode(source.data or b"")
@@ -141,68 +141,57 @@ def _entity_and_field(documents: list[Document], index: int, path: tuple, file_e
 
 def _ref_of(data: object) -> str | None:
     """The ref the model gives an entity (`service:checkout-api`, `settings`, `absence:<person>/<from>`)."""
-    if not isinstance(data, dict) or not isinstance(data.get("kind"), str):
+    kind = data.get("kind") if isinstance(data, dict) else None
+    if not isinstance(kind, str):
         return None
-    kind = data["kind"]
-    if kind == "Settings":
-        return "settings"
-    if kind == "Absence":
-        return f"absence:{data.get('person')}/{data.get('from')}"
+    if kind in ("Settings", "Absence"):
+        return "settings" if kind == "Settings" else f"absence:{data.get('person')}/{data.get('from')}"
     ident = data.get("id")
     return f"{kind.lower()}:{ident}" if isinstance(ident, str) else None
 
 
 def _entities_of(document: Document, path: str, result: LoadResult) -> None:
-    value = document.value
+    value, positions = document.value, document.positions
     if value is None or result.full:
         return
-    if isinstance(value, dict):
-        source = Source(path, document.positions, ())
-        if _room(result, source):
-            result.entities.append(RawEntity(value, source))
-        return
-    if isinstance(value, list):
-        positions, entities = document.positions, result.entities
-        if len(entities) + len(value) <= MAX_ENTITIES and all(item.__class__ is dict for item in value):
-            # the common case, in one pass (a large run has tens of thousands of these)
-            entities.extend([RawEntity(item, Source(path, positions, (i,))) for i, item in enumerate(value)])
+    if value.__class__ is not list:
+        value = [value] if value.__class__ is dict else None
+        if value is None:
+            result.findings.append(Finding(
+                "SCH003", "error", path, positions.get((), (1, 1))[0], f"file:{path}",
+                f"document is a {_type_name(document.value)}, not an entity: write a mapping with a 'kind', "
+                "or a list of them", subject=_document_path(document)))
             return
-        for i, item in enumerate(value):
-            source = Source(path, positions, (i,))
-            if isinstance(item, dict):
-                if not _room(result, source):
-                    return
-                entities.append(RawEntity(item, source))
-            else:
-                result.findings.append(Finding(
-                    "SCH003", "error", path, source.line, f"file:{path}",
-                    f"item {i + 1} of the list is a {_type_name(item)}, not an entity: "
-                    "each item must be a mapping with a 'kind'", subject=_document_path(document, i)))
+        prefixes: list[tuple] = [()]
+    else:
+        prefixes = [(i,) for i in range(len(value))]
+    entities = result.entities
+    if len(entities) + len(value) <= MAX_ENTITIES and all(item.__class__ is dict for item in value):
+        # the common case, in one pass (a large run has tens of thousands of these)
+        entities.extend([RawEntity(item, Source(path, positions, at))
+                         for item, at in zip(value, prefixes, strict=True)])
         return
-    line = document.positions.get((), (1, 1))[0]
-    result.findings.append(Finding(
-        "SCH003", "error", path, line, f"file:{path}",
-        f"document is a {_type_name(value)}, not an entity: write a mapping with a 'kind', "
-        "or a list of them", subject=_document_path(document)))
+    for i, (item, prefix) in enumerate(zip(value, prefixes, strict=True)):
+        source = Source(path, positions, prefix)
+        if not isinstance(item, dict):
+            result.findings.append(Finding(
+                "SCH003", "error", path, source.line, f"file:{path}",
+                f"item {i + 1} of the list is a {_type_name(item)}, not an entity: "
+                "each item must be a mapping with a 'kind'", subject=_document_path(document, i)))
+        elif len(entities) < MAX_ENTITIES:
+            entities.append(RawEntity(item, source))
+        else:  # the first one over the limit: an SCH007 finding (its line is looked up only then)
+            result.full = True
+            result.findings.append(Finding("SCH007", "error", path, source.line, f"file:{path}",
+                                           f"more than {MAX_ENTITIES:,} entities in the repository: the rest is "
+                                           "not read; split the repository", subject="entities"))
+            return
 
 
 def _document_path(document: Document, *path: int) -> str:
     """A place in a file as a finding's subject: `document 2` (from 1, the first left out), then the path."""
     parts = [f"document {document.index + 1}"] if document.index else []
     return ".".join([*parts, *map(str, path)])
-
-
-def _room(result: LoadResult, source: Source) -> bool:
-    """Whether another entity may be kept; the first one over MAX_ENTITIES becomes an SCH007 finding
-    (its line is looked up only then)."""
-    if len(result.entities) < MAX_ENTITIES:
-        return True
-    result.full = True
-    path = source.path
-    result.findings.append(Finding("SCH007", "error", path, source.line, f"file:{path}",
-                                   f"more than {MAX_ENTITIES:,} entities in the repository: the rest is "
-                                   "not read; split the repository", subject="entities"))
-    return False
 
 
 def _type_name(value: object) -> str:

@@ -1,29 +1,26 @@
 """The fast tier: values from yaml-rs (Rust) for files a cheap pre-scan shows are plain; positions
 from libyaml (C) for the few entities a finding points at.
 
-yaml-rs builds a whole file's values in one call, about ten times faster than libyaml's events
-walked from Python. But it gives no positions, expands or ignores anchors, aliases and tags, reads
-a few plain scalars differently from our YAML 1.2 reading (`012`, `1_000`, `0X1F`, `1e3`, 40-digit
-numbers), keeps null keys as None and crashes on thousands of nested compact sequences. So:
+yaml-rs builds a whole file's values in one call, about ten times faster than libyaml's events walked
+from Python. But it gives no positions, expands or ignores anchors, aliases and tags, reads a few plain
+scalars differently from our YAML 1.2 reading (`012`, `1_000`, `0X1F`, `1e3`, 40-digit numbers), keeps
+null keys as None and crashes on thousands of nested compact sequences. So `parse` gives up when
+1. `plain_enough` (translation tables, substring tests with a rare character first, regular expressions)
+   sees what could be an anchor, alias, tag, directive, merge key, complex key, document end marker,
+   a character outside printable UTF-8, a tab, CR, NEL, LS, PS or BOM, MAX_INDENT leading spaces,
+   `- - x`, flow collections nested deeper than MAX_FLOW (which bounds the nesting below MAX_DEPTH) or
+   a last block scalar yaml-rs would end with a line break; or content on a `---` line;
+2. yaml-rs reports an error (a duplicate key among them), or a document is a scalar;
+3. the walk that counts the values (the run's budget) meets a key that is not text, or a number in a
+   file whose text holds a number form read differently.
+Giving up is always safe: the reference parser (`load/reference.py`) then reads the file and reports
+exactly what is unusual. A file the fast tier accepted has no loader finding.
 
-1. `plain_enough` refuses, by translation tables and regular expressions over the text, anything
-   that could be an anchor, alias, tag, directive, merge key, complex key, document end marker,
-   content on a `---` line, a character outside printable UTF-8, a tab, CR, NEL, LS, PS or BOM,
-   MAX_INDENT leading spaces, `- - x`, flow collections nested deeper than MAX_FLOW (which bounds
-   the nesting below MAX_DEPTH), and a last block scalar yaml-rs would end with a line break.
-2. yaml-rs parses; any error (a duplicate key among them) or a scalar document gives up.
-3. One walk counts the values (the run's budget) and gives up on a key that is not text; a file
-   with a number is scanned for the number forms read differently.
-
-Giving up is always safe: the reference parser (`load/reference.py`) then reads the file and
-reports exactly what is unusual. A file the fast tier accepted has no loader finding.
-
-`Positions` are computed only when asked for, which is only for a finding: a document's root and
-top-level list items (every entity's line) from the text, anything deeper by libyaml's C composer
-(`yaml.compose`, the scanner and marks of the reference parser) reading the lines of that one
-entity. So a finding costs about the same whether a run has ten or ten thousand, and no file is
-parsed twice in Python. `tests/test_loader_fast.py` checks values and every position against the
-reference parser.
+`Positions` are computed only for findings: a document's root and top-level list items (every entity's
+line) from the text, anything deeper by libyaml's C composer (the reference parser's scanner and marks,
+without PyYAML's Python resolver) reading the lines of that one entity. So a finding costs the same
+whether a run has ten or ten thousand, and no file is parsed twice in Python.
+`tests/test_loader_fast.py` checks values and every position against the reference parser.
 """
 
 from __future__ import annotations
@@ -32,6 +29,7 @@ import functools
 import re
 
 import yaml
+from yaml._yaml import CParser
 
 from validator.load.reference import MAX_NODES, Document, ParseResult, Path, Position, resolve_plain
 
@@ -43,11 +41,11 @@ except ImportError:  # pragma: no cover - the libyaml paths are used for every f
 MAX_FLOW = 8
 BIG = 10**38
 MAX_INDENT = 24  # leading spaces; with MAX_FLOW this bounds nesting below MAX_DEPTH (see plain_enough)
+_DEEP_LINE = "\n" + " " * MAX_INDENT
 _BAD_CHARS = re.compile(r"[^\n\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]")
 _SPECIAL = re.compile(r"(?:^|[ \n\[{,])[&*!?%@`]")  # anchor, alias, tag, complex key, directive, reserved
 # a plain scalar that starts with `:` (`[:0]`): YAML 1.2 (yaml-rs) reads it inside brackets, libyaml does not
 _COLON_START = re.compile(r"(?:^|[ \n\[{,]):[^ \n]")
-_MARKER_CONTENT = re.compile(r"^--- +[^ \n#]", re.M)
 _COMPACT_SEQ = re.compile(r"- +-(?=[ \n]|$)", re.M)
 # a plain token, after an optional sign, starting with `_`, a leading zero, or digits then `_`, `e` or `E`;
 # over the UTF-8 bytes translated by _NUMBER_CLASSES: S where a token may start, G a sign, P a point,
@@ -55,10 +53,9 @@ _COMPACT_SEQ = re.compile(r"- +-(?=[ \n]|$)", re.M)
 _RISKY_NUMBER = re.compile(rb"SG?P?(?:U|Z[ZDAUE]|[ZD][ZDAUEPG]*[UE])")
 # a block scalar header with nothing but blank or comment lines after it up to the end: yaml-rs keeps a line break
 _EMPTY_BLOCK_AT_END = re.compile(r"[|>][-+0-9]*[ ]*(?:#[^\n]*)?(?:\n[ ]*(?:#[^\n]*)?)*\Z")
-_INNER_PAIR = re.compile(rb"\[\]|\{\}")
 _NON_BRACKET = bytes(b for b in range(256) if b not in b"[]{}")
 _CONTENT = re.compile(r"^[ ]*[^ \n#]", re.M)
-_MARKER = re.compile(r"\n---")
+_MARKER = re.compile(r"\n---(?=[ \n]|\Z)( +[^ \n#])?")  # a document marker at a line start; 1: content after it
 
 
 def _table(*classes: tuple[bytes, bytes]) -> bytes:
@@ -70,9 +67,9 @@ def _table(*classes: tuple[bytes, bytes]) -> bytes:
     return bytes(table)
 
 
-# ASCII text: S = where a token may start, X = what must not start one, C = a colon, B = a byte
-# libyaml and yaml-rs may read differently (controls, tab, CR)
-_CLASSES = _table((bytes([*range(0x20), 0x7F]), b"B"), (b" \n[{,", b"S"), (b"&*!?%@`", b"X"), (b":", b"C"))
+# UTF-8 text: S = where a token may start, X = what must not start one (a colon: not before a non-space,
+# told apart by _COLON_START), B = a byte libyaml and yaml-rs may read differently (controls, tab, CR)
+_CLASSES = _table((bytes([*range(0x20), 0x7F]), b"B"), (b" \n[{,", b"S"), (b"&*!?%@`:", b"X"))
 _NUMBER_CLASSES = _table((b" \n\t\r[{,", b"S"), (b"+-", b"G"), (b".", b"P"), (b"0", b"Z"), (b"123456789", b"D"),
                          (b"_", b"U"), (b"eE", b"E"), (b"abcdfghijklmnopqrstuvwxyzABCDFGHIJKLMNOPQRSTUVWXYZ", b"A"))
 
@@ -81,81 +78,40 @@ class GiveUp(Exception):
     """yaml-rs must not be trusted with this file."""
 
 
-def plain_enough(text: str) -> bool:
-    """Whether nothing in `text` can make yaml-rs and the reference parser disagree (see step 1).
+def plain_enough(text: str) -> bytes | None:
+    """The UTF-8 bytes of `text` if nothing in it can make yaml-rs and the reference parser disagree
+    (see step 1), else None.
 
     Nesting: without `- - x` and `? ` at most two block collections start on one line, and one that
     starts on a later line is indented more than its parent (but for a list under a key): fewer than
     MAX_INDENT leading spaces allow 2 * (MAX_INDENT + 1) block levels, plus MAX_FLOW flow levels."""
-    if "<<" in text or _COMPACT_SEQ.search(text) or not _lines_plain(text):
-        return False
+    if text.startswith(("...", "%", " " * MAX_INDENT)) or "\n..." in text or _DEEP_LINE in text:
+        return None  # a document end marker, a directive, deep indentation
+    if ("<" in text and "<<" in text) or ("%" in text and "\n%" in text) or _COMPACT_SEQ.search(text):
+        return None  # a merge key, a directive, `- - x`
     if ("|" in text or ">" in text) and (not text.endswith("\n") or _EMPTY_BLOCK_AT_END.search(text)):
-        return False  # yaml-rs ends a last block scalar with a line break the file does not have
-    if text.isascii():
-        raw = text.encode("ascii")
-        classes = raw.translate(_CLASSES)
-        if b"B" in classes or b"SX" in classes or classes.startswith(b"X"):
-            return False
-        if (b"SC" in classes or classes.startswith(b"C")) and _COLON_START.search(text):
-            return False
-    elif _BAD_CHARS.search(text) or _SPECIAL.search(text) or _COLON_START.search(text):
-        return False
-    else:
-        raw = text.encode("utf-8")  # brackets are ASCII, and never part of a multi-byte character
-    return _flow_depth_ok(raw.translate(None, _NON_BRACKET))
-
-
-def _lines_plain(text: str) -> bool:
-    """No document end marker, directive, content after `---`, or MAX_INDENT leading spaces."""
-    if text.startswith(("...", "%", " " * MAX_INDENT)) or "\n..." in text or "\n%" in text:
-        return False
-    return "\n" + " " * MAX_INDENT not in text and not ("--- " in text and _MARKER_CONTENT.search(text))
+        return None  # yaml-rs ends a last block scalar with a line break the file does not have
+    raw = text.encode("utf-8")  # the classes below are ASCII bytes, never part of a multi-byte character
+    classes = raw.translate(_CLASSES)
+    if b"B" in classes or (not text.isascii() and _BAD_CHARS.search(text)):
+        return None
+    if (b"SX" in classes or classes.startswith(b"X")) and (_SPECIAL.search(text) or _COLON_START.search(text)):
+        return None
+    return raw if _flow_depth_ok(raw.translate(None, _NON_BRACKET)) else None
 
 
 def _flow_depth_ok(brackets: bytes) -> bool:
-    """Whether `brackets` (the text's brackets only) nest at most MAX_FLOW deep; brackets in strings
-    count too, which only ever declines a file."""
+    """Whether `brackets` (the text's brackets only) nest at most MAX_FLOW deep: each round takes out
+    the innermost pairs (marked first, so that `{[]}` counts two rounds); brackets in strings count
+    too, which only ever declines a file."""
     for _ in range(MAX_FLOW):
         if not brackets:
             return True
-        brackets, removed = _INNER_PAIR.subn(b"", brackets)
-        if not removed:
+        marked = brackets.replace(b"[]", b"\0").replace(b"{}", b"\0")
+        if len(marked) == len(brackets):
             return False
+        brackets = marked.replace(b"\0", b"")
     return not brackets
-
-
-def values_of(text: str, max_nodes: int) -> tuple[list, int, list[tuple[int, int]]] | None:
-    """The documents' values, the number of values and each document's span; None: give up."""
-    if yaml_rs is None or not plain_enough(text):
-        return None
-    spans = document_spans(text)
-    try:
-        loaded = yaml_rs.loads(text, parse_datetime=False)
-    except Exception:  # a syntax error, a duplicate key, a mapping as a key (TypeError), ...: the others report it
-        return None
-    if len(spans) == 1:
-        values = [loaded]
-    elif len(spans) > 1 and isinstance(loaded, list) and len(loaded) == len(spans):
-        values = loaded
-    elif not spans and loaded is None:
-        values = []
-    else:
-        return None
-    if any(value.__class__ is not dict and value.__class__ is not list and value is not None for value in values):
-        return None  # a scalar document is never an entity; the reference parser reports it exactly
-    counter = _Counter()
-    try:
-        nodes = sum(counter.count(value) for value in values)
-    except GiveUp:
-        return None
-    if nodes > max_nodes or (counter.numbers and _risky_number(text)):
-        return None
-    return values, nodes, spans
-
-
-def _risky_number(text: str) -> bool:
-    """Whether a plain token may be a number yaml-rs reads differently (`012`, `1_000`, `0x1F`, `1e3`)."""
-    return _RISKY_NUMBER.search(b"S" + text.encode("utf-8").translate(_NUMBER_CLASSES)) is not None
 
 
 class _Counter:
@@ -198,9 +154,7 @@ class _Counter:
                         self.number(item)
                     nodes += 1
             return nodes
-        if cls is int or cls is float:
-            self.number(value)
-        return 1
+        return 1  # an empty document (a scalar one was given up before)
 
     def number(self, value: float) -> None:
         """Note a number; give up on one of 39 digits or more (the reference keeps over 40 as text)."""
@@ -209,52 +163,38 @@ class _Counter:
             raise GiveUp
 
 
-def document_spans(text: str) -> list[tuple[int, int]]:
+def document_spans(text: str) -> list[tuple[int, int]] | None:
     """(start, end) offsets of each document: from after its `---` (or 0, when the text has content
-    before its first `---`) to the start of the next `---` line."""
-    markers = _markers(text)
+    before its first `---`) to the start of the next `---` line. None: a `---` line holds content."""
+    found = list(_MARKER.finditer("\n" + text)) if "---" in text else []  # (a marker may open the text)
+    if any(marker.group(1) for marker in found):
+        return None
+    markers = [marker.start() for marker in found]
     first = markers[0] if markers else len(text)
     spans = [(0, first)] if _CONTENT.search(text, 0, first) is not None else []
-    ends = [*markers[1:], len(text)] if markers else []
-    spans.extend((marker + 3, end) for marker, end in zip(markers, ends, strict=True))
-    return spans
+    return spans + [(m + 3, end) for m, end in zip(markers, [*markers[1:], len(text)], strict=False)]
 
 
-def _markers(text: str) -> list[int]:
-    """Offsets of the `---` document markers (at a line start, followed by a space, line end or the end)."""
-    found = [0] if text.startswith("---") else []
-    found += [m.start() + 1 for m in _MARKER.finditer(text)]
-    return [m for m in found if text[m + 3:m + 4] in ("", " ", "\n")]
-
-
-def _tops_and_starts(text: str, value: object, start: int, end: int) -> tuple[dict, list[int]]:
-    """The positions libyaml reports for the root of the document in text[start:end] and, for a
-    block-list root, for each item; and the offset of each item's first line ([] when unsure).
-    Nothing is guessed: what is not found here is composed when asked for."""
+def _root_and_items(text: str, items: int | None, start: int, end: int) -> tuple[Position | None, list, list]:
+    """The position libyaml reports for the root of the document in text[start:end] (None: not found
+    in the text) and, for a block-list root (`items` items; None: an empty document, -1: a mapping),
+    each item's dash line offset and content offset ([] when unsure). Nothing is guessed: what is not
+    found here is composed when asked for."""
     root = _CONTENT.search(text, start, end)
-    if root is None or value is None:
-        return {}, []
+    if root is None or items is None:
+        return None, [], []
     at = root.end() - 1
-    line = text.count("\n", 0, at) + 1
     line_start = text.rfind("\n", 0, at) + 1
     indent = at - line_start
-    top: dict = {(): (line, indent + 1)}
-    if value.__class__ is not list or text[at] != "-":
-        return top, []
+    if items < 0 or text[at] != "-":
+        return (text.count("\n", 0, at) + 1, indent + 1), [], []
     # each item's dash line; group 1: where its content starts when on the same line (the common case;
     # for any other item, such as `-` then a comment, nothing is guessed: the document is composed)
     matches = list(_item_pattern(indent).finditer(text, line_start, end))
-    if len(matches) != len(value):  # type: ignore[arg-type]
-        return top, []
-    cursor, cursor_line = at, line
-    for i, match in enumerate(matches):
-        first = match.end(1)
-        if first < 0:
-            return top, []
-        cursor_line += text.count("\n", cursor, first)
-        cursor = first
-        top[(i,)] = (cursor_line, first - match.start() + 1)
-    return top, [match.start() for match in matches]
+    firsts = [match.end(1) for match in matches]
+    if len(matches) != items or -1 in firsts:
+        return (text.count("\n", 0, at) + 1, indent + 1), [], []
+    return (text.count("\n", 0, at) + 1, indent + 1), [match.start() for match in matches], firsts
 
 
 @functools.cache
@@ -272,46 +212,46 @@ class Positions:
     module documentation). `get(path)` is what `Source.position` asks: (line, column), 1-based,
     as the reference parser would give it, or `default` when the path is not in the document."""
 
-    __slots__ = ("_text", "_spans", "_index", "_value", "_known", "_tops", "_starts", "_nodes")
+    __slots__ = ("_text", "_start", "_end", "_items", "_root", "_starts", "_firsts", "_nodes")
 
-    def __init__(self, text: str, spans: list[tuple[int, int]], index: int, value: object):
-        self._text, self._spans, self._index, self._value = text, spans, index, value  # the file's text
-        self._known: dict[Path, Position] = {}
-        self._tops: dict | None = None  # the root's and top-level items' positions, once computed
-        self._starts: list[int] = []  # the offset of each top-level item's line, when the tops are known
+    def __init__(self, text: str, span: tuple[int, int], value: object):
+        self._text, (self._start, self._end) = text, span  # the file's text, the document's span
+        # the value's shape only: the value itself is freed once modelled (a run's largest object)
+        self._items = None if value is None else len(value) if value.__class__ is list else -1  # type: ignore[arg-type]
+        self._root: Position | None | bool = False  # False: not looked for yet
+        self._starts: list[int] = []  # each top-level item's line offset and content offset, when known
+        self._firsts: list[int] = []
         self._nodes: dict[int, object] = {}  # composed nodes: -1 the whole document, i item i (None: unsure)
 
     def get(self, path: Path, default=None):
-        found = self._known.get(path)
-        if found is None:
-            found = self._known[path] = self._find(path)
+        found = self._find(path)
         return default if found is _NOT_FOUND else found
 
     def _find(self, path: Path) -> Position:
-        found = self._top_positions().get(path)
-        if found is not None:
-            return found
+        if self._root is False:
+            self._root, self._starts, self._firsts = _root_and_items(self._text, self._items, self._start, self._end)
+        if not path and self._root is not None:
+            return self._root  # type: ignore[return-value]
         if path and path[0].__class__ is int and 0 <= path[0] < len(self._starts):
+            if len(path) == 1:
+                return self._item(path[0])
             node, line_offset = self._composed(path[0])
             if node is not None:
                 return _walk(node, path[1:], line_offset)
         node, line_offset = self._composed(-1)
         return _walk(node, path, line_offset) if node is not None else _NOT_FOUND
 
-    def _top_positions(self) -> dict:
-        if self._tops is None:
-            start, end = self._spans[self._index]
-            self._tops, self._starts = _tops_and_starts(self._text, self._value, start, end)
-        return self._tops
+    def _item(self, index: int) -> Position:
+        first = self._firsts[index]
+        return (self._text.count("\n", 0, first) + 1, first - self._starts[index] + 1)
 
     def _composed(self, index: int) -> tuple[object, int]:
         """libyaml's node of top-level item `index` composed from that item's lines alone, or (-1) of
         the whole document, once each; and the number of lines before that text. None for an item
         whose lines do not hold one item starting where the text said (the document is composed then)."""
-        text, starts = self._text, self._starts
-        start, end = self._spans[self._index]
+        text, starts, end = self._text, self._starts, self._end
         if index < 0:
-            begin = text.rfind("\n", 0, start) + 1  # from the line start (a `---` marker's, if any)
+            begin = text.rfind("\n", 0, self._start) + 1  # from the line start (a `---` marker's, if any)
         else:
             begin, end = starts[index], (starts[index + 1] if index + 1 < len(starts) else end)
         line_offset = text.count("\n", 0, begin)
@@ -320,16 +260,25 @@ class Positions:
             if index >= 0:
                 node = node.value[0] if node.__class__ is yaml.SequenceNode and len(node.value) == 1 else None
                 mark = node.start_mark if node is not None else None
-                if mark is None or (mark.line + 1 + line_offset, mark.column + 1) != self._tops.get((index,)):  # type: ignore[union-attr]
+                if mark is None or (mark.line + 1 + line_offset, mark.column + 1) != self._item(index):
                     node = None
             self._nodes[index] = node
         return self._nodes[index], line_offset
 
 
+class _Composer(CParser):
+    """libyaml's composer with no resolver: only the nodes' marks and keys' text are read (`_key`)."""
+
+    def resolve(self, *_) -> str:  # a node's tag: not read
+        return ""
+
+    descend_resolver = ascend_resolver = resolve  # their results are not used
+
+
 def compose(text: str):
     """libyaml's node tree of one document (C code; each node carries its start mark), or None."""
     try:
-        return yaml.compose(text, Loader=yaml.CSafeLoader)
+        return _Composer(text).get_single_node()
     except yaml.YAMLError:
         return None
 
@@ -366,10 +315,32 @@ def _key(node) -> object:
 
 def parse(text: str, max_nodes: int = MAX_NODES) -> ParseResult | None:
     """The documents of `text` with their values and (lazy) positions, or None: the reference parser
-    must read this file."""
-    found = values_of(text, max_nodes)
-    if found is None:
+    must read this file (see the module documentation for when)."""
+    raw = plain_enough(text) if yaml_rs is not None else None
+    spans = document_spans(text) if raw is not None else None
+    if spans is None:
         return None
-    values, nodes, spans = found
-    documents = [Document(value, Positions(text, spans, i, value), i) for i, value in enumerate(values)]
+    try:
+        loaded = yaml_rs.loads(text, parse_datetime=False)
+    except Exception:  # a syntax error, a duplicate key, a mapping as a key (TypeError), ...: the others report it
+        return None
+    if len(spans) == 1:
+        values = [loaded]
+    elif len(spans) > 1 and isinstance(loaded, list) and len(loaded) == len(spans):
+        values = loaded
+    elif not spans and loaded is None:
+        values = []
+    else:
+        return None
+    if any(value.__class__ is not dict and value.__class__ is not list and value is not None for value in values):
+        return None  # a scalar document is never an entity; the reference parser reports it exactly
+    counter = _Counter()
+    try:
+        nodes = sum(counter.count(value) for value in values)
+    except GiveUp:
+        return None
+    if nodes > max_nodes or (counter.numbers and _RISKY_NUMBER.search(b"S" + raw.translate(_NUMBER_CLASSES))):
+        return None  # a plain token may be a number yaml-rs reads differently (`012`, `1_000`, `0x1F`, `1e3`)
+    documents = [Document(value, Positions(text, span, value), i)
+                 for i, (value, span) in enumerate(zip(values, spans, strict=False))]
     return ParseResult(documents, [], nodes)

@@ -30,7 +30,7 @@ Position = tuple[int, int]
 Path = tuple
 
 
-@dataclass
+@dataclass(slots=True)
 class Document:
     """One YAML document of a file: its value and the positions of its nodes."""
 
@@ -106,8 +106,7 @@ def _pos(mark) -> Position:
 
 
 class _Refused(Exception):
-    def __init__(self, problem: Problem):
-        self.problem = problem
+    """Reading stops here with one Problem (its argument)."""
 
 
 def _refuse_special(event, what: str) -> None:
@@ -147,23 +146,18 @@ def parse(text: str, max_nodes: int = MAX_NODES) -> ParseResult:
             if cls is yaml.ScalarEvent or cls is yaml.MappingStartEvent or cls is yaml.SequenceStartEvent:
                 nodes += 1
                 if nodes > max_nodes:
-                    line, col = _pos(event.start_mark)
-                    raise _Refused(Problem("SCH007", line, col, f"more than {max_nodes:,} values in the "
-                                           "repository's YAML: the rest is not read; split the repository"))
+                    raise _Refused(Problem("SCH007", *_pos(event.start_mark), f"more than {max_nodes:,} values in "
+                                           "the repository's YAML: the rest is not read; split the repository"))
             if cls is yaml.ScalarEvent:
                 _refuse_special(event, "a value")
-                if event.implicit[0]:
-                    value: object = resolve_plain(event.value)
-                else:
-                    value = event.value
+                value: object = resolve_plain(event.value) if event.implicit[0] else event.value
                 _add(stack, positions, value, event, result)
                 if not stack:
                     root = value
             elif cls is yaml.MappingStartEvent or cls is yaml.SequenceStartEvent:
                 _refuse_special(event, "a collection")
                 if len(stack) >= MAX_DEPTH:
-                    line, col = _pos(event.start_mark)
-                    raise _Refused(Problem("SCH007", line, col, _TOO_DEEP))
+                    raise _Refused(Problem("SCH007", *_pos(event.start_mark), _TOO_DEEP))
                 container: object = {} if cls is yaml.MappingStartEvent else []
                 path = _add(stack, positions, container, event, result)
                 stack.append([container, path, _NO_KEY, {}])
@@ -179,7 +173,7 @@ def parse(text: str, max_nodes: int = MAX_NODES) -> ParseResult:
             elif cls is yaml.AliasEvent:
                 _refuse_special(event, "a value")
     except _Refused as refused:
-        result.problems.append(refused.problem)
+        result.problems.append(refused.args[0])
     except yaml.MarkedYAMLError as err:
         mark = err.problem_mark or err.context_mark
         line, col = _pos(mark) if mark else (1, 1)
