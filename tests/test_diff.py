@@ -274,3 +274,24 @@ def test_access_changes_equal_those_of_the_full_tables(gitrepo):
     assert roles[0]["gained"] == [{"action": "iam:PassRole",
                                    "resource": "arn:aws:ecs:eu-west-1:123456789012:service/prod/ledger",
                                    "risk": ["permissions-management", "resource-exposure"]}]
+
+
+def test_a_field_that_becomes_invalid_is_a_change_although_its_stand_in_is_the_same() -> None:
+    from validator.diff_changes import INVALID, structural_changes
+    from validator.load import SourceFile, load_sources
+    from validator.model import build_org
+
+    role = ("- {kind: Role, id: deploy, environment: staging, account: \"123456789012\", session: %s,\n"
+            "   statements: [{effect: Allow, actions: [\"s3:GetObject\"], resources: [\"*\"]}]}\n")
+
+    def org(session: str):
+        built, _ = build_org(load_sources([SourceFile("policy/roles.yaml", (role % session).encode())]))
+        return built
+
+    valid, invalid = org("1h"), org("1hx")
+    assert valid.roles["deploy"] == invalid.roles["deploy"]  # the failed field reads as its default
+    changes, touched = structural_changes(valid, invalid)
+    assert {"entity": "role:deploy", "field": "session", "before": "1h", "after": INVALID} in changes
+    assert "deploy" in touched["roles"]
+    back, _ = structural_changes(invalid, valid)
+    assert {"entity": "role:deploy", "field": "session", "before": INVALID, "after": "1h"} in back

@@ -96,6 +96,26 @@ def _entity_entries(entity: str, old: Any, new: Any) -> list[dict]:
             for path, was, now in value_changes("", entity_fields(old), entity_fields(new))]
 
 
+def _failed(org: Org, prefix: str, ident: str) -> frozenset[str]:
+    """The fields of an entity kept although they failed its kind (Org.partial): they read as a stand-in."""
+    return org.partial.get(f"{prefix}:{ident}", frozenset())
+
+
+INVALID = "(invalid: see its SCH003 finding)"
+
+
+def _validity_entries(entity: str, failed_before: frozenset[str], failed_after: frozenset[str],
+                      old: Any, new: Any) -> list[dict]:
+    """A field that became invalid, or valid again: its stand-in value hides the edit, so it is said."""
+    out = []
+    before, after = entity_fields(old), entity_fields(new)
+    for name in sorted(failed_before ^ failed_after):
+        out.append({"entity": entity, "field": name,
+                    "before": INVALID if name in failed_before else before.get(name),
+                    "after": INVALID if name in failed_after else after.get(name)})
+    return out
+
+
 def _absences(org: Org) -> dict[str, Any]:
     """Absences by their reference (`absence:<person>/<from>`); a second one with the same reference
     gets `#2`, ... in repository order."""
@@ -130,7 +150,7 @@ def structural_changes(before: Org, after: Org,
                 if (was_at is not None and now_at is not None and was_at.path == now_at.path
                         and was_at.path in same_files):
                     continue
-            if old[ident] != new[ident]:
+            if old[ident] != new[ident] or _failed(before, prefix, ident) != _failed(after, prefix, ident):
                 ids.add(ident)
         ids.update(old.keys() ^ new.keys())
         for ident in sorted(ids):
@@ -142,7 +162,14 @@ def structural_changes(before: Org, after: Org,
             if now is None and ident in after.broken.get(kind, ()):
                 out.append({"entity": entity, "field": "valid", "before": True, "after": False})
                 continue
-            out.extend(_entity_entries(entity, was, now))
+            entries = _entity_entries(entity, was, now)
+            failed_before, failed_after = _failed(before, prefix, ident), _failed(after, prefix, ident)
+            if was is not None and now is not None and (failed_before or failed_after):
+                # a failed field reads as its stand-in: say that it failed (or no longer does) instead
+                failed = failed_before | failed_after
+                entries = [e for e in entries if e["field"].split(".", 1)[0] not in failed]
+                entries += _validity_entries(entity, failed_before, failed_after, was, now)
+            out.extend(entries)
     old_abs, new_abs = _absences(before), _absences(after)
     ids = touched["absences"] = set()
     for ref in sorted(old_abs.keys() | new_abs.keys()):
