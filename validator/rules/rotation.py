@@ -347,30 +347,30 @@ def _people_on_call(ctx: Context) -> Iterator[tuple[Person, list[tuple[int, int]
     """Each person (the rules' anchors) on call in some rotation over the horizon: when, and in which."""
     on_call = ctx.index("rotations_with", "Rotation", _rotation_people)
     for person in ctx.each("Person"):
-        found = _on_call_of(ctx, person.id) if person.id in on_call else None
-        if found is not None:
-            yield person, *found
+        rotation_ids = on_call.get(person.id)
+        if rotation_ids:
+            found = _on_call_of(ctx, person.id, rotation_ids)
+            if found is not None:
+                yield person, *found
 
 
-def _on_call_of(ctx: Context, person_id: str) -> tuple[list[tuple[int, int]], list[str]] | None:
-    """(when the person is on call in any rotation over the horizon, which rotations), None for never.
+def _on_call_of(ctx: Context, person_id: str,
+                rotation_ids: frozenset[str]) -> tuple[list[tuple[int, int]], list[str]] | None:
+    """(when the person is on call in any of these rotations over the horizon, which ones), None for never.
 
     The spans are sorted and disjoint (touching ones may stay apart): a timeline's segments never
     overlap, so only people in several rotations need their spans normalised.
     """
-    def build() -> tuple[list[tuple[int, int]], list[str]] | None:
-        spans: list[tuple[int, int]] = []
-        names: list[str] = []
-        for rotation_id in sorted(ctx.index("rotations_with", "Rotation", _rotation_people).get(person_id, ())):
-            mine = _spans_by_person(ctx, rotation_id).get(person_id)
-            if mine:
-                names.append(rotation_id)
-                spans.extend(mine)
-        if not names:
-            return None
-        return (spans if len(names) == 1 else normalise(spans)), names
-
-    return ctx.memo(("oncall.on_call_of", person_id), build)
+    spans: list[tuple[int, int]] = []
+    names: list[str] = []
+    for rotation_id in sorted(rotation_ids) if len(rotation_ids) > 1 else rotation_ids:
+        mine = _spans_by_person(ctx, rotation_id).get(person_id)
+        if mine:
+            names.append(rotation_id)
+            spans.extend(mine)
+    if not names:
+        return None
+    return (spans if len(names) == 1 else normalise(spans)), names
 
 
 def _spans_by_person(ctx: Context, rotation_id: str) -> dict[str, list[tuple[int, int]]]:
