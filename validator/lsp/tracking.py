@@ -639,6 +639,8 @@ class RuleRun:
 class TrackingContext(Context):
     """The rules' Context in the language server: memos kept across edits, anchors tracked."""
 
+    keeps_memos = True
+
     def __init__(self, org, now, store: MemoStore) -> None:
         super().__init__(org, now)
         self._store = store

@@ -73,10 +73,12 @@ def grant_paths(ctx: Context):
 
 
 def _model_of_roles(ctx: Context):
-    """The access model, with who the principals reach found again by the memo being built (a memo reads
-    the teams and people it depends on; the model itself is kept while the roles stay the same)."""
+    """The access model for a memo that asks who the principals reach. Where memos outlive the run, the
+    model (kept while the roles stay the same) forgets that first, so that the memo being built reads the
+    teams and people it depends on; in one run, the memos share it."""
     model = access_model(ctx)
-    model.forget_people()
+    if ctx.keeps_memos:
+        model.forget_people()
     return model
 
 

@@ -55,6 +55,10 @@ class Context:
 
         return self.memo(("index", name), build)
 
+    keeps_memos = False
+    """Whether memos outlive this run (the language server keeps them across edits, see
+    validator/lsp/tracking.py): a memo that caches what it did not read itself must then forget it."""
+
     def reads_every(self, kind: str) -> None:
         """Say that what is being built will read entities of `kind` later, lazily (the access model's
         role views): the language server's read tracking counts it read now. Nothing to do here."""
