@@ -79,19 +79,18 @@ class Index:
         for size in (length - 1, length + 1, length):
             if size <= 0 or size not in self._by_size:
                 continue
+            if length > len(self._by_size[size]):
+                continue  # fewer ids than lookups: the scan below is cheaper
             if size < length:  # the word less one character: lookups in the ids themselves
                 search.score(self._known.intersection(_deletions(word, 1)))
             elif size in self._deleted:  # one character less on both sides, or on the id's only
                 search.score(self._near(word, size, length + 1 - size, 1))
-            elif length + 1 <= len(self._by_size[size]):
-                # no index for the length (yet): the word with one character more, or one other
+            else:  # no index for the length (yet): the word with one character more, or one other
                 places = self._places_of(size)
                 search.score(self._known.intersection(
                     _one_more((word,), places) if size > length else _one_other(word, places)))
                 if size == length:
                     continue  # ids with a character less on both sides may remain: not all scored
-            else:
-                continue
             scored[size] = length - 1 if size <= length else length
         # 2. every length that may hold an id at least as close
         for size in sorted(self._by_size, key=lambda size: -_bound(size, size, length)):
