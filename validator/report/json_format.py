@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, TextIO
 
-from validator.report.json_text import dumps
+from validator.report.json_text import dump
 
 if TYPE_CHECKING:
     from validator.engine import Result
@@ -15,6 +15,5 @@ def as_dict(result: Result) -> dict:
 
 
 def report(result: Result, stream: TextIO) -> None:
-    # json.dumps(indent=2, ensure_ascii=True): exact values; invisible characters as \uXXXX
-    stream.write(dumps(as_dict(result)))
+    dump(as_dict(result), stream)  # as json.dump(indent=2, ensure_ascii=True): invisible characters as \uXXXX
     stream.write("\n")
