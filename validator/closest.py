@@ -1,48 +1,235 @@
-"""`difflib.get_close_matches(word, candidates, n=1)`, with the same answer, much faster on many candidates.
+"""Which existing id to suggest for a misspelt one: `difflib.get_close_matches(word, ids, n=1)`, with
+the same answer, found through an index so that a typo costs about the same among 100 ids or 100,000.
 
-difflib scores every candidate with a SequenceMatcher (three ever tighter upper bounds, then the
-real ratio) and keeps the best `(ratio, candidate)`. We compute, for every candidate, an upper bound
-of its ratio in C (one `str.translate`: how many of its characters occur in the word at all, which is
-never below difflib's `quick_ratio` bound), visit candidates from the highest bound down, and stop
-as soon as a bound falls below the best ratio found: no later candidate can beat it. Candidates
-whose bound ties the best are still scored, so ties are broken exactly as difflib breaks them (the
-larger string wins). The candidates are grouped by length first, and a group is searched only
-while its length alone (`2 * min(len) / total`) may still reach the best ratio found: a typo of a
-17-character id is compared with the ids of 16 to 19 characters, not with all 20,000. The answer
-is identical to difflib's (property-tested against difflib itself).
+difflib's ratio of a candidate is `2 * M / T`: T its length plus the word's, M the characters of its
+matching blocks, which form a subsequence common to both. So a candidate of length C reaching a ratio
+r has M >= m, the least integer with `2 * m / T >= r`, and deleting `len(word) - m` of the word's
+characters and `C - m` of its own gives one same string. The search, per word:
+
+1. **Near ids.** Ids one typo away (a letter wrong, missing, extra or swapped) are looked up: the
+   word less one letter among the ids; the word less one letter (or whole) among the ids of its
+   length (or one longer) less one letter, kept per length as sorted 30-bit hashes. difflib scores
+   them and the best ratio becomes the bar.
+2. **Every length that may still beat it**, the most promising first: a length is skipped when its
+   bound (`2 * min(C, len(word)) / T`) is below the bar; else m gives the letters each side must
+   lose. When they are few (a typo of a 14-character id against the ids of 16 characters: the word
+   must lose none, the id two), the word's deletions, plus one letter when the id loses two, are
+   looked up again; when they are many (the word is not near any id), the ids of that length are
+   scanned: one `bytes.translate` over all of them gives each an upper bound of its ratio (how many
+   of its characters occur in the word at all), and they are scored from the highest bound down
+   until a bound falls below the best ratio found.
+
+A length's hashes are built once the scans they would have spared have cost about as much: a few
+typos cost what a scan costs, many cost a few lookups each, however many ids there are.
+
+Only candidates that may reach the bar are ever left out, and the best `(ratio, candidate)` wins, so
+ties are broken as difflib breaks them (the larger string). Property-tested against difflib itself.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from array import array
+from bisect import bisect_left
+from collections.abc import Iterable, Iterator
 from difflib import SequenceMatcher
-from itertools import compress
-from operator import add
+from itertools import chain, compress, repeat
+from math import comb
+from operator import add, and_, eq, itemgetter
+
+_Best = tuple[float, str] | None
+_MASK = (1 << 30) - 1  # hashes of deletions are kept to 30 bits
 
 
-def close_match(word: str, candidates: Iterable[str], cutoff: float = 0.6) -> str | None:
-    """The candidate difflib.get_close_matches(word, candidates, n=1, cutoff) returns, or None.
+class Index:
+    """The ids of one kind, prepared for many `suggest` / `close_match` calls. The ids of one length
+    are joined for the scan when a word first needs them; their deletions (about 1.2 KiB per id) are
+    indexed once the scans that lookups would have replaced have cost about as much as building
+    them (ski rental): a few typos cost what a scan costs, many cost a few lookups each."""
 
-    Passing the same list object again (unchanged) reuses its prepared form: a rule looking up
-    several missing ids of one kind pays for grouping and joining the ids once."""
-    if not 0.0 <= cutoff <= 1.0:
-        raise ValueError(f"cutoff must be in [0.0, 1.0]: {cutoff!r}")
-    length = len(word)
-    candidates = candidates if isinstance(candidates, list) else list(candidates)
-    best: tuple[float, str] | None = None
-    groups = _groups(candidates)
-    for size in sorted(groups, key=lambda size: -_bound(size, size, length)):  # the most promising lengths first
-        bound = _bound(size, size, length)
-        if bound < cutoff or (best is not None and bound < best[0]):
-            break  # no candidate of this length (or of any later one) can reach the cutoff or the best
-        best = _best_of(word, groups[size], cutoff, best)
-    return best[1] if best else None
+    def __init__(self, candidates: Iterable[str]) -> None:
+        self._known = frozenset(candidates)
+        self._by_size: dict[int, list[str]] = {}
+        for candidate in self._known:
+            self._by_size.setdefault(len(candidate), []).append(candidate)
+        self._deleted: dict[int, array] = {}  # length -> hashes of its ids less one character
+        self._places: dict[int, list[str]] = {}  # length -> the characters its ids have at each place
+        self._scan: dict[int, tuple[list[str], _Prepared]] = {}
+        self._scans: dict[int, int] = {}  # length -> scans done where a lookup in its index would do
+
+    def suggest(self, word: str, cutoff: float = 0.6) -> str | None:
+        """An id that is `word` with two neighbouring characters swapped (the commonest typo, `kia` for
+        `kai`, which difflib's ratio ranks below `mia`), else difflib's closest match."""
+        if len(word) >= 2:
+            for i in range(len(word) - 1):
+                if word[i] != word[i + 1]:
+                    swapped = word[:i] + word[i + 1] + word[i] + word[i + 2:]
+                    if swapped in self._known:
+                        return swapped
+        return self.close_match(word, cutoff)
+
+    def close_match(self, word: str, cutoff: float = 0.6) -> str | None:
+        """What difflib.get_close_matches(word, ids, n=1, cutoff) returns, or None."""
+        if not 0.0 <= cutoff <= 1.0:
+            raise ValueError(f"cutoff must be in [0.0, 1.0]: {cutoff!r}")
+        length = len(word)
+        search = _Search(word, cutoff)
+        # size -> m: every id of that size with a subsequence of m characters in common is scored
+        scored: dict[int, int] = {}
+        # 1. the ids one typo away, to set a high bar for the rest
+        for size in (length - 1, length + 1, length):
+            if size <= 0 or size not in self._by_size:
+                continue
+            if length > len(self._by_size[size]):
+                continue  # fewer ids than lookups: the scan below is cheaper
+            if size < length:  # the word less one character: lookups in the ids themselves
+                search.score(self._known.intersection(_deletions(word, 1)))
+            elif size in self._deleted:  # one character less on both sides, or on the id's only
+                search.score(self._near(word, size, length + 1 - size, 1))
+            else:  # no index for the length (yet): the word with one character more, or one other
+                places = self._places_of(size)
+                search.score(self._known.intersection(
+                    _one_more((word,), places) if size > length else _one_other(word, places)))
+                if size == length:
+                    continue  # ids with a character less on both sides may remain: not all scored
+            scored[size] = length - 1 if size <= length else length
+        # 2. every length that may hold an id at least as close
+        for size in sorted(self._by_size, key=lambda size: -_bound(size, size, length)):
+            bar = search.bar()
+            if _bound(size, size, length) < bar:
+                break  # no id of this length (nor of any later one) can reach the bar
+            total = size + length
+            least = _least_matches(bar, total) if total else 0
+            if scored.get(size, total + 1) <= least:
+                continue  # every id of this length that may reach the bar is scored already
+            if total and self._lookup_pays(word, size, length - least, size - least):
+                search.score(self._near(word, size, length - least, size - least))
+            else:
+                _scan(search, self._scanned(size))
+        return search.best[1] if search.best else None
+
+    def _lookup_pays(self, word: str, size: int, word_loses: int, id_loses: int) -> bool:
+        """Whether looking up the word's deletions costs less than scanning the ids of `size`
+        (counting a scan towards building the length's index when only the index is missing)."""
+        if id_loses > 2:
+            return False
+        keys = comb(len(word), word_loses)
+        if id_loses == 2:
+            keys *= sum(map(len, self._places_of(size)[:-1]))
+        if keys > len(self._by_size[size]):
+            return False
+        if id_loses == 0 or size in self._deleted:
+            return True
+        # building costs about as much as size / 4 scans of the length: build at the last of them
+        scans = self._scans[size] = self._scans.get(size, 0) + 1
+        if scans * 4 < size:
+            return False
+        self._deleted_of(size)
+        return True
+
+    def _near(self, word: str, size: int, word_loses: int, id_loses: int) -> Iterable[str]:
+        """The ids of `size` that, less `id_loses` characters, are the word less `word_loses` characters."""
+        keys: Iterable[str] = _deletions(word, word_loses)
+        if id_loses == 0:
+            return self._known.intersection(keys)
+        places = self._places_of(size)
+        if id_loses == 2:  # an id less its second extra character is a key with the first added at its place
+            keys = _one_more(keys, places)
+        keys = list(keys)
+        deleted = self._deleted_of(size)
+        hashes = list(map(and_, map(hash, keys), repeat(_MASK)))
+        found = compress(keys, map(eq, hashes, map(deleted.__getitem__, map(bisect_left, repeat(deleted), hashes))))
+        # an id is a key found with one character more (or, rarely, the hash of another string collides)
+        return self._known.intersection(_one_more(found, places))
+
+    def _deleted_of(self, size: int) -> array:
+        """The ids of `size` less one character, as their hashes cut to 30 bits, sorted (4 bytes per
+        string; a hash that collides only costs a wasted lookup). Built in C the first time."""
+        deleted = self._deleted.get(size)
+        if deleted is None:
+            group = self._by_size[size]
+            hashes: list[int] = []
+            for i in range(size):
+                hashes += map(and_, map(hash, map(add, map(itemgetter(slice(0, i)), group),
+                                                  map(itemgetter(slice(i + 1, None)), group))), repeat(_MASK))
+            hashes.sort()  # (30-bit ints sort fast)
+            hashes.append(_MASK + 1)  # past every hash: a search never runs off the end
+            deleted = self._deleted[size] = array("l", hashes)
+        return deleted
+
+    def _places_of(self, size: int) -> list[str]:
+        """For each place of an id of `size`, the characters the ids have there."""
+        places = self._places.get(size)
+        if places is None:
+            group = self._by_size[size]
+            places = self._places[size] = ["".join(set(map(itemgetter(i), group))) for i in range(size)]
+        return places
+
+    def _scanned(self, size: int) -> tuple[list[str], _Prepared]:
+        scan = self._scan.get(size)
+        if scan is None:
+            group = self._by_size[size]
+            scan = self._scan[size] = (group, _prepared(group))
+        return scan
 
 
-def _best_of(word: str, group: tuple[list[str], _Prepared], cutoff: float,
-             best: tuple[float, str] | None) -> tuple[float, str] | None:
-    """difflib's best (ratio, candidate) among `best` (from the groups searched before) and one
-    group's candidates, or None when none reaches the cutoff."""
+class _Search:
+    """One word's search: difflib's matcher with the word as its second sequence, and the best
+    (ratio, candidate) so far."""
+
+    def __init__(self, word: str, cutoff: float) -> None:
+        self.word = word
+        self.cutoff = cutoff
+        self.best: _Best = None
+        self.matcher = SequenceMatcher()
+        self.matcher.set_seq2(word)
+
+    def bar(self) -> float:
+        """The ratio an id must reach to be the answer (or to tie with it)."""
+        return self.cutoff if self.best is None else max(self.cutoff, self.best[0])
+
+    def score(self, candidates: Iterable[str]) -> None:
+        """Keep the best of `candidates` by difflib's ratio (its three ever tighter bounds first)."""
+        matcher, cutoff = self.matcher, self.cutoff
+        for candidate in candidates:
+            matcher.set_seq1(candidate)
+            floor = cutoff if self.best is None else self.best[0]
+            if matcher.real_quick_ratio() >= floor and matcher.quick_ratio() >= floor:
+                score = matcher.ratio()
+                if score >= cutoff and (self.best is None or (score, candidate) > self.best):
+                    self.best = (score, candidate)
+
+
+def _deletions(word: str, count: int) -> set[str]:
+    """Every string that is `word` less `count` of its characters."""
+    found = {word}
+    for _ in range(count):
+        found = {text[:i] + text[i + 1:] for text in found for i in range(len(text))}
+    return found
+
+
+def _one_more(keys: Iterable[str], places: list[str]) -> Iterator[str]:
+    """Every key with one character inserted, of `places[i]` at place i (the strings are made in C)."""
+    return chain.from_iterable(map(key[:i].__add__, map(add, places[i], repeat(key[i:])))
+                               for key in keys for i in range(len(key) + 1))
+
+
+def _one_other(word: str, places: list[str]) -> Iterator[str]:
+    """The word with one character replaced, by one of `places[i]` at place i (or by itself)."""
+    return chain.from_iterable(map(word[:i].__add__, map(add, places[i], repeat(word[i + 1:])))
+                               for i in range(len(word)))
+
+
+def _least_matches(bar: float, total: int) -> int:
+    """The fewest matching characters M with difflib's `2.0 * M / total` at least `bar` (total > 0)."""
+    least = max(0, int(bar * total / 2) - 1)
+    while 2.0 * least / total < bar:
+        least += 1
+    return least
+
+
+def _scan(search: _Search, group: tuple[list[str], _Prepared]) -> None:
+    """Score every candidate of one group (all of one length) that may reach the search's bar."""
+    word, cutoff = search.word, search.cutoff
     length = len(word)
     candidates, (scaled, scale, joined) = group
     # candidates with the same (length, characters not in word) share a bound: compute each bound once;
@@ -54,25 +241,12 @@ def _best_of(word: str, group: tuple[list[str], _Prepared], cutoff: float,
         bound = _bound(size, size - kept, length)
         if bound >= cutoff:
             bounds[key] = bound
-    # one pass over every candidate picks those that may reach the cutoff, grouped by bound
-    by_bound: dict[float, list[str]] = {}
-    picked = list(map(bounds.__contains__, keys))
-    for key, candidate in zip(compress(keys, picked), compress(candidates, picked), strict=True):
-        by_bound.setdefault(bounds[key], []).append(candidate)
-    matcher = SequenceMatcher()
-    matcher.set_seq2(word)
-    for bound in sorted(by_bound, reverse=True):  # highest bound first
-        if best is not None and bound < best[0]:
+    # highest bound first; a bound's candidates are picked in C, only when it is reached
+    for key in sorted(bounds, key=bounds.__getitem__, reverse=True):
+        if search.best is not None and bounds[key] < search.best[0]:
             break
-        # every candidate of a bound is looked at (any order: a tie goes to the larger string below)
-        for candidate in by_bound[bound]:
-            matcher.set_seq1(candidate)
-            floor = cutoff if best is None else best[0]
-            if matcher.real_quick_ratio() >= floor and matcher.quick_ratio() >= floor:
-                score = matcher.ratio()
-                if score >= cutoff and (best is None or (score, candidate) > best):
-                    best = (score, candidate)
-    return best
+        # every candidate of a bound is looked at (any order: a tie goes to the larger string)
+        search.score(compress(candidates, map(key.__eq__, keys)))
 
 
 def _bound(size: int, shared: int, length: int) -> float:
@@ -85,22 +259,6 @@ def _bound(size: int, shared: int, length: int) -> float:
 
 _SEPARATOR = b"\x00"
 _Prepared = tuple[list[int], int, "bytes | None"]
-_Groups = dict[int, tuple[list[str], _Prepared]]
-_last: tuple[list[str], list[str], _Groups] | None = None  # (the list, a copy, its groups)
-
-
-def _groups(candidates: list[str]) -> _Groups:
-    """The candidates by length, in their order, each group with its prepared form. The last list's
-    are kept while the same list object is passed again unchanged."""
-    global _last
-    if _last is not None and _last[0] is candidates and _last[1] == candidates:
-        return _last[2]
-    by_size: dict[int, list[str]] = {}
-    for candidate in candidates:
-        by_size.setdefault(len(candidate), []).append(candidate)
-    groups = {size: (group, _prepared(group)) for size, group in by_size.items()}
-    _last = (candidates, list(candidates), groups)
-    return groups
 
 
 def _prepared(candidates: list[str]) -> _Prepared:
@@ -126,28 +284,27 @@ def _kept_lengths(word: str, candidates: list[str], joined: bytes | None) -> lis
     return [len(candidate.translate(drop_word_chars)) for candidate in candidates]
 
 
-def suggest(word: str, candidates: list[str], cutoff: float = 0.6) -> str | None:
-    """The id to suggest for a misspelt `word`: a candidate that is `word` with two neighbouring
-    characters swapped (the commonest typo, `kia` for `kai`, which difflib's ratio ranks below `mia`),
-    else difflib's closest match."""
-    if len(word) >= 2:
-        known = _candidate_set(candidates)
-        for i in range(len(word) - 1):
-            if word[i] != word[i + 1]:
-                swapped = word[:i] + word[i + 1] + word[i] + word[i + 2:]
-                if swapped in known:
-                    return swapped
-    return close_match(word, candidates, cutoff)
+def close_match(word: str, candidates: Iterable[str], cutoff: float = 0.6) -> str | None:
+    """The candidate difflib.get_close_matches(word, candidates, n=1, cutoff) returns, or None.
+
+    Passing the same list object again (unchanged) reuses its index; `Index` keeps one explicitly."""
+    return _index(candidates).close_match(word, cutoff)
 
 
-_last_set: tuple[list[str], list[str], frozenset[str]] | None = None
+def suggest(word: str, candidates: Iterable[str], cutoff: float = 0.6) -> str | None:
+    """`Index(candidates).suggest(word, cutoff)`, reusing the index while the same list is passed unchanged."""
+    return _index(candidates).suggest(word, cutoff)
 
 
-def _candidate_set(candidates: list[str]) -> frozenset[str]:
-    """The candidates as a set, kept while the same list object is passed again unchanged."""
-    global _last_set
-    if _last_set is not None and _last_set[0] is candidates and _last_set[1] == candidates:
-        return _last_set[2]
-    known = frozenset(candidates)
-    _last_set = (candidates, list(candidates), known)
-    return known
+_last: tuple[list[str], list[str], Index] | None = None  # (the list, a copy, its index)
+
+
+def _index(candidates: Iterable[str]) -> Index:
+    global _last
+    if not isinstance(candidates, list):
+        return Index(candidates)
+    if _last is not None and _last[0] is candidates and _last[1] == candidates:
+        return _last[2]
+    index = Index(candidates)
+    _last = (candidates, list(candidates), index)
+    return index

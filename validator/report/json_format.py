@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import json
 from typing import TYPE_CHECKING, TextIO
+
+from validator.report.json_text import dump
 
 if TYPE_CHECKING:
     from validator.engine import Result
@@ -14,5 +15,5 @@ def as_dict(result: Result) -> dict:
 
 
 def report(result: Result, stream: TextIO) -> None:
-    json.dump(as_dict(result), stream, indent=2, ensure_ascii=True)  # exact values; invisible characters as \uXXXX
+    dump(as_dict(result), stream)  # as json.dump(indent=2, ensure_ascii=True): invisible characters as \uXXXX
     stream.write("\n")

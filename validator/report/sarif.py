@@ -12,12 +12,12 @@ relative URI reference (`50%25.yaml`, `a%23b.yaml`), and the JSON is ASCII-only 
 
 from __future__ import annotations
 
-import json
 from typing import TYPE_CHECKING, TextIO
 from urllib.parse import quote
 
 from validator import __version__
 from validator.findings import Finding
+from validator.report.json_text import dump
 from validator.report.paths import workspace_path
 
 if TYPE_CHECKING:
@@ -111,5 +111,5 @@ def as_dict(result: Result) -> dict:
 
 
 def report(result: Result, stream: TextIO) -> None:
-    json.dump(as_dict(result), stream, indent=2, ensure_ascii=True)  # exact values, ASCII-only text
+    dump(as_dict(result), stream)  # json.dump(indent=2, ensure_ascii=True): exact values, ASCII-only text
     stream.write("\n")

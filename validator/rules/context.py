@@ -26,7 +26,10 @@ class Context:
         return self.org.settings
 
     def memo(self, key: str, build: Callable[[], T]) -> T:
-        """Build a shared index once per run; rule modules namespace their keys ('oncall.x')."""
+        """Build a shared result once per run; rule modules namespace their keys ('oncall.x', or a tuple
+        ('oncall.timeline', rotation_id, ...)). `build` finds everything it needs through this Context:
+        what it holds from its caller is only its key (ids, numbers), so that the language server can
+        build it again when what it read changes (validator/lsp/tracking.py)."""
         value = self._memo.get(key, _MISSING)
         if value is _MISSING:
             value = self._memo[key] = build()

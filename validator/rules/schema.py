@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from validator.closest import suggest
+from validator.closest import Index
 from validator.model.types import split_ref
 from validator.rules.context import Context
 from validator.rules.registry import Issue, document, rule
@@ -101,9 +101,23 @@ document("SCH007", "error", "file cannot be read", """
     """, "schema")
 
 
-def _closest(ident: str, candidates: list[str]) -> str:
-    close = suggest(ident, candidates)  # a swapped pair of letters, else difflib's answer (faster on many ids)
-    return f" (did you mean {close}?)" if close else ""
+class _Hints:
+    """' (did you mean X?)' for a missing id: a swapped pair of letters, else difflib's closest id of the
+    kind, searched once per distinct missing id (a memo) through one index of the kind's ids
+    (validator/closest.py, a memo too: the language server keeps both while the kind's ids stay the same)."""
+
+    def __init__(self, ctx: Context) -> None:
+        self._ctx = ctx
+
+    def __call__(self, kind: str, ident: str) -> str:
+        ctx = self._ctx
+
+        def build() -> str:
+            close = ctx.memo(("schema.index", kind), lambda: Index(ctx.memo(
+                ("schema.ids", kind), lambda: frozenset(ctx.org.collection(kind))))).suggest(ident)
+            return f" (did you mean {close}?)" if close else ""
+
+        return ctx.memo(("schema.hint", kind, ident), build)
 
 
 def _missing(ctx: Context, kind: str, ident: str) -> bool:
@@ -116,11 +130,8 @@ def _known(ctx: Context, kind: str) -> set[str]:
                     lambda: set(ctx.org.collection(kind)).union(ctx.org.broken.get(kind, ())))
 
 
-def _ref_issue(ctx: Context, entity: str, field: tuple, what: str, kind: str, ident: str) -> Issue:
-    # one search over every id of the kind per distinct missing id, however often it is referenced
-    hint = ctx.memo(f"schema.closest.{kind}.{ident}",
-                    lambda: _closest(ident, ctx.memo(f"schema.ids.{kind}", lambda: list(ctx.org.collection(kind)))))
-    return Issue(entity, f"{entity} {what} '{ident}' is not a known {kind}{hint}: "
+def _ref_issue(hints: _Hints, entity: str, field: tuple, what: str, kind: str, ident: str) -> Issue:
+    return Issue(entity, f"{entity} {what} '{ident}' is not a known {kind}{hints(kind, ident)}: "
                  f"fix the id or add the {kind}", field, subject=f"{_field_name(field)}={ident}")
 
 
@@ -133,11 +144,11 @@ def _field_name(field: tuple) -> str:
     return ".".join(str(part) for part in parts)
 
 
-def _check_ids(ctx: Context, entity: str, field: tuple, what: str, kind: str, ids) -> Iterator[Issue]:
+def _check_ids(ctx: Context, hints: _Hints, entity: str, field: tuple, what: str, kind: str, ids) -> Iterator[Issue]:
     known = _known(ctx, kind)
     for i, ident in enumerate(ids):
         if ident not in known:
-            yield _ref_issue(ctx, entity, (*field, i), what, kind, ident)
+            yield _ref_issue(hints, entity, (*field, i), what, kind, ident)
 
 
 _REF_KINDS = {"team": "Team", "person": "Person", "rotation": "Rotation", "service": "Service",
@@ -153,12 +164,12 @@ def _known_refs(ctx: Context) -> set[str]:
     return ctx.memo("schema.known_refs", build)
 
 
-def _check_refs(ctx: Context, entity: str, field: tuple, what: str, refs) -> Iterator[Issue]:
+def _check_refs(ctx: Context, hints: _Hints, entity: str, field: tuple, what: str, refs) -> Iterator[Issue]:
     for i, ref in enumerate(refs):
         prefix, ident = split_ref(ref)
         kind = _REF_KINDS[prefix]
         if ident not in _known(ctx, kind):
-            yield _ref_issue(ctx, entity, (*field, i), what, kind, ident)
+            yield _ref_issue(hints, entity, (*field, i), what, kind, ident)
 
 
 @rule("SCH005", "error", "reference to an entity that does not exist")
@@ -180,52 +191,53 @@ def dangling_reference(ctx: Context) -> Iterator[Issue]:
         owner: payments
         tier: 3
     """
+    hints = _Hints(ctx)
     people, teams, services = _known(ctx, "Person"), _known(ctx, "Team"), _known(ctx, "Service")
     for team in ctx.each("Team"):
         if not people.issuperset(team.members):
-            yield from _check_ids(ctx, team.ref, ("members",), "member", "Person", team.members)
+            yield from _check_ids(ctx, hints, team.ref, ("members",), "member", "Person", team.members)
         if team.parent and team.parent not in teams:
-            yield _ref_issue(ctx, team.ref, ("parent",), "parent", "Team", team.parent)
+            yield _ref_issue(hints, team.ref, ("parent",), "parent", "Team", team.parent)
     escalations = _known(ctx, "Escalation")
     for service in ctx.each("Service"):
         if service.owner not in teams:
-            yield _ref_issue(ctx, service.ref, ("owner",), "owner", "Team", service.owner)
+            yield _ref_issue(hints, service.ref, ("owner",), "owner", "Team", service.owner)
         if service.escalation and service.escalation not in escalations:
-            yield _ref_issue(ctx, service.ref, ("escalation",), "escalation", "Escalation", service.escalation)
+            yield _ref_issue(hints, service.ref, ("escalation",), "escalation", "Escalation", service.escalation)
         if not services.issuperset(service.depends_on):
-            yield from _check_ids(ctx, service.ref, ("depends_on",), "dependency", "Service", service.depends_on)
+            yield from _check_ids(ctx, hints, service.ref, ("depends_on",), "dependency", "Service", service.depends_on)
     for rotation in ctx.each("Rotation"):
         ref = rotation.ref
         for i, layer in enumerate(rotation.layers):
             if not people.issuperset(layer.members):
-                yield from _check_ids(ctx, ref, ("layers", i, "members"), "member", "Person", layer.members)
+                yield from _check_ids(ctx, hints, ref, ("layers", i, "members"), "member", "Person", layer.members)
         for i, override in enumerate(rotation.overrides):
             if override.person not in people:
-                yield _ref_issue(ctx, ref, ("overrides", i, "person"), "override person", "Person",
+                yield _ref_issue(hints, ref, ("overrides", i, "person"), "override person", "Person",
                                  override.person)
     refs = _known_refs(ctx)
     for escalation in ctx.each("Escalation"):
         for i, level in enumerate(escalation.levels):
             if not refs.issuperset(level.targets):
-                yield from _check_refs(ctx, escalation.ref, ("levels", i, "targets"), "target", level.targets)
+                yield from _check_refs(ctx, hints, escalation.ref, ("levels", i, "targets"), "target", level.targets)
     for absence in ctx.each("Absence"):
         if absence.person not in people:
-            yield _ref_issue(ctx, absence.ref, ("person",), "person", "Person", absence.person)
+            yield _ref_issue(hints, absence.ref, ("person",), "person", "Person", absence.person)
     for role in ctx.each("Role"):
         if role.service and role.service not in services:
-            yield _ref_issue(ctx, role.ref, ("service",), "service", "Service", role.service)
+            yield _ref_issue(hints, role.ref, ("service",), "service", "Service", role.service)
     roles = _known(ctx, "Role")
     for grant in ctx.each("Grant"):
         if grant.role not in roles:
-            yield _ref_issue(ctx, grant.ref, ("role",), "role", "Role", grant.role)
+            yield _ref_issue(hints, grant.ref, ("role",), "role", "Role", grant.role)
         if not refs.issuperset(grant.to):
-            yield from _check_refs(ctx, grant.ref, ("to",), "grantee", grant.to)
+            yield from _check_refs(ctx, hints, grant.ref, ("to",), "grantee", grant.to)
         if not people.issuperset(grant.approved_by):
-            yield from _check_ids(ctx, grant.ref, ("approved_by",), "approver", "Person", grant.approved_by)
-    yield from _settings_refs(ctx)
+            yield from _check_ids(ctx, hints, grant.ref, ("approved_by",), "approver", "Person", grant.approved_by)
+    yield from _settings_refs(ctx, hints)
 
 
-def _settings_refs(ctx: Context) -> Iterator[Issue]:
+def _settings_refs(ctx: Context, hints: _Hints) -> Iterator[Issue]:
     settings = ctx.settings
     if not ctx.org.settings_declared:
         return
@@ -236,15 +248,15 @@ def _settings_refs(ctx: Context) -> Iterator[Issue]:
             prefix, ident = split_ref(ref)
             kind = _REF_KINDS[prefix]
             if _missing(ctx, kind, ident):
-                yield _ref_issue(ctx, "settings", field, "approvers", kind, ident)
+                yield _ref_issue(hints, "settings", field, "approvers", kind, ident)
     for i, waiver in enumerate(settings.waivers):
         if _missing(ctx, "Person", waiver.approved_by):
-            yield _ref_issue(ctx, "settings", ("waivers", i, "approved_by"), "waiver approver", "Person",
+            yield _ref_issue(hints, "settings", ("waivers", i, "approved_by"), "waiver approver", "Person",
                              waiver.approved_by)
         prefix, _, ident = waiver.entity.partition(":")
         kind = _REF_KINDS.get(prefix)
         if kind is not None and _missing(ctx, kind, ident):
-            yield _ref_issue(ctx, "settings", ("waivers", i, "entity"), "waiver entity", kind, ident)
+            yield _ref_issue(hints, "settings", ("waivers", i, "entity"), "waiver entity", kind, ident)
         elif kind is None and prefix not in ("file", "absence", "settings"):
             yield Issue("settings", f"waiver entity '{waiver.entity}' is not of the form kind:id "
                         "(service:checkout-api, team:payments, ...): fix it", ("waivers", i, "entity"),
