@@ -39,8 +39,6 @@ JUSTIFIED_IMPORTS = {
     ("validator/render/atomic.py", "ctypes"): "renameat2(RENAME_EXCHANGE): swap a rendered directory atomically",
     ("validator/lsp/server.py", "asyncio"): "the language server's hourly refresh timer, on pygls' stdio event loop",
     ("validator/report/sarif.py", "urllib"): "urllib.parse.quote only: percent-encodes artifact URIs, no network",
-    ("validator/engine.py", "multiprocessing"): "the 'fork' context for concurrent.futures' ProcessPoolExecutor "
-                                                "(a large run's rule workers); no pipes or shared memory of its own",
 }
 JUSTIFIED_CALLS = {
 }
