@@ -9,7 +9,8 @@ NOW    ?=
 .PHONY: run test bench bench-lsp lint fuzz clean venv docs lock node-deps browser
 
 # Every install comes from requirements.txt (exact versions, sha256 hashes, Python 3.11-3.13):
-# the lock decides versions, not the day. `make lock` rewrites it from pyproject.toml's ranges.
+# the lock decides versions, not the day. `make lock` resolves uv.lock from pyproject.toml's ranges
+# and exports it to requirements.txt, which plain pip installs.
 $(STAMP): pyproject.toml requirements.txt
 	rm -rf $(VENV)
 	$(PYTHON) -m venv $(VENV)
@@ -22,7 +23,9 @@ $(TSTAMP): $(STAMP)
 	touch $(TSTAMP)
 
 lock:
-	uv pip compile pyproject.toml --all-extras --universal --python-version 3.11 --generate-hashes -o requirements.txt
+	uv lock
+	{ sed -n '1,/^[a-z]/{/^#/p}' requirements.txt; uv export --frozen --all-extras --no-emit-project \
+	  --format requirements-txt --no-header; } > requirements.new && mv requirements.new requirements.txt
 
 venv: $(STAMP)
 

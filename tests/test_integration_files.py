@@ -297,3 +297,29 @@ def test_comment_links_the_json_artifact(tmp_path):
     assert body.startswith("<!-- dutyguard-diff -->") and f"]({url})" in body
     calls = run_comment_script(tmp_path, [], artifact_url="javascript:alert(1)")  # not a URL GitHub gives
     assert "javascript" not in calls[1][2]
+
+
+def test_requirements_txt_is_the_export_of_uv_lock():
+    """uv.lock is the resolution of pyproject.toml's ranges; requirements.txt, what pip installs, pins the
+    same versions with the same hashes (`make lock` writes both): neither can drift from the other."""
+    import re
+    import tomllib
+
+    lock = tomllib.loads((ROOT / "uv.lock").read_text())
+    locked = {p["name"]: p for p in lock["package"] if p["name"] != "dutyguard"}
+    pinned: dict[str, tuple[str, set[str]]] = {}
+    name = None
+    for line in (ROOT / "requirements.txt").read_text().splitlines():
+        found = re.match(r"^([A-Za-z0-9_.-]+)==(\S+)", line)
+        if found:
+            name = found.group(1).lower()
+            pinned[name] = (found.group(2), set())
+        for digest in re.findall(r"--hash=sha256:([0-9a-f]{64})", line):
+            pinned[name][1].add(digest)
+    assert set(pinned) == set(locked)
+    for name, (version, digests) in pinned.items():
+        package = locked[name]
+        assert version == package["version"], name
+        files = package.get("wheels", []) + ([package["sdist"]] if "sdist" in package else [])
+        assert digests == {f["hash"].removeprefix("sha256:") for f in files}, name
+        assert digests, name  # every pin is checked by pip --require-hashes
