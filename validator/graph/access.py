@@ -95,6 +95,22 @@ class AccessModel:
             pairs = self._pairs[principal] = _principal_pairs(self.org, principal, self._active)
         return pairs
 
+    def reaches_anyone(self, principal: str) -> bool:
+        """Whether a grant principal names an active person: `bool(principal_pairs(principal))`, without
+        building the pairs when they are not built yet."""
+        pairs = self._pairs.get(principal)
+        if pairs is not None:
+            return bool(pairs)
+        if self._active is None:
+            self._active = {p.id for p in self.org.people.values() if p.active}
+        kind, _, ident = principal.partition(":")
+        if kind == "person":
+            return ident in self._active
+        if kind != "team" or ident not in self.org.teams:
+            return False
+        active = self._active
+        return any(m in active for m in self.org.teams[ident].members)
+
     def forget_people(self) -> None:
         """Forget who the principals reach (teams and people may have changed since: the language server
         keeps the model of the roles across edits)."""
@@ -194,13 +210,18 @@ def assume_edges(org: Org, view_of) -> Edges:
 
     for role_id in org.roles:
         view = view_of(role_id)
-        passing = _pass_method(view)
-        kinds = [(ASSUME, "sts:AssumeRole")]
+        assumes = passes = False
+        for s in view.statements:
+            if s.allow:
+                assumes = assumes or ASSUME in s.actions
+                passes = passes or PASSROLE in s.actions
+        if not assumes and not passes:  # (most roles) neither action: no edge out
+            continue
+        kinds = [(ASSUME, "sts:AssumeRole")] if assumes else []
+        passing = _pass_method(view) if passes else None
         if passing:
             kinds.append((PASSROLE, passing))
         for action, label in kinds:
-            if not any(action in s.actions for s in view.statements if s.allow):
-                continue
             edges: dict[str, list[tuple[tuple[str, ...], bool]]] = {}
             for s in view.statements:
                 if not s.allow or action not in s.actions:
@@ -351,9 +372,13 @@ def reached_roles(org: Org, now: datetime, model: AccessModel | None = None,
     for grant in _live_grants(org, now) if live is None else live:
         if grant.role in granted:
             continue
-        if any(model.principal_pairs(principal) for principal in grant.to):
+        if any(model.reaches_anyone(principal) for principal in grant.to):
             granted.add(grant.role)
-    return {target for role in granted for target, _, _ in model.paths(role)}
+    reached = set(granted)
+    for role in granted:
+        for target, _, _ in model.closure(role):
+            reached.add(target)
+    return reached
 
 
 def _live_grants(org: Org, now: datetime) -> Iterable:

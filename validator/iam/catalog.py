@@ -204,8 +204,11 @@ def has_wildcard(text: str) -> bool:
 @lru_cache(maxsize=4096)
 def wildcard_regex(pattern: str, ignore_case: bool = False) -> re.Pattern[str]:
     """IAM wildcards: `*` any run of characters, `?` one character; nothing else is special."""
-    body = "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern)
-    return re.compile(body, re.DOTALL | (re.IGNORECASE if ignore_case else 0))
+    return re.compile(_glob_body(pattern), re.DOTALL | (re.IGNORECASE if ignore_case else 0))
+
+
+def _glob_body(pattern: str) -> str:
+    return "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern)
 
 
 @lru_cache(maxsize=65536)
@@ -431,6 +434,25 @@ def format_services(action: str) -> dict[str, tuple[tuple[str, ...], ...]]:
     return {k: tuple(v) for k, v in out.items()}
 
 
+@lru_cache(maxsize=16384)
+def literal_matcher(action: str) -> re.Pattern[str] | None:
+    """A regex that fully matches a literal ARN (no wildcard, no policy variable) exactly when
+    `parts_meet` says it meets one of the (lower-case) catalog action's ARN formats: the format's
+    partition, service, region and account as written, or anything where the format has a variable
+    there, and its resource part as a glob. None when the action has no format, or one that is not
+    an ARN (which meets everything)."""
+    bodies = []
+    for _, fmt in arn_formats(action):
+        parts = arn_parts(fmt)
+        if not parts:
+            return None
+        bodies.append(":".join(["[^:]*" if has_wildcard(p) else re.escape(p) for p in parts[:5]]
+                               + [_glob_body(parts[5])]))
+    if not bodies:
+        return None
+    return re.compile("|".join(f"(?:{body})" for body in bodies), re.DOTALL)
+
+
 def may_match(pattern: str, fmt: str) -> bool:
     """Whether some ARN matches both a resource pattern (IAM wildcards) and an ARN format."""
     return parts_meet(arn_parts(pattern), arn_parts(fmt))
@@ -524,6 +546,12 @@ def _formats_by_service() -> dict[str, tuple[tuple[str, str, str], ...]]:
     return {k: tuple(v) for k, v in out.items()}
 
 
+@lru_cache(maxsize=1)
+def _longest_fixed() -> dict[str, int]:
+    """ARN service segment -> the length of the longest resource part before a variable of its formats."""
+    return {service: max(len(fixed) for _, _, fixed in items) for service, items in _formats_by_service().items()}
+
+
 @lru_cache(maxsize=8192)
 def covered_types(pattern: str) -> frozenset[str]:
     """The resource types ('prefix:type') every resource of which a resource pattern matches."""
@@ -531,15 +559,20 @@ def covered_types(pattern: str) -> frozenset[str]:
         return frozenset(catalog().arns)
     parts = pattern.split(":", 5)
     if len(parts) < 6 or "${" in pattern or not has_wildcard(pattern):
-        return frozenset()  # an exact ARN names one resource (a policy variable: the caller's own)
+        return _NO_TYPES  # an exact ARN names one resource (a policy variable: the caller's own)
     service = parts[2]
+    head = _WILDCARDS.split(parts[5], maxsplit=1)[0]
     if has_wildcard(service):
         pool = tuple(item for items in _formats_by_service().values() for item in items)
+    elif len(head) > _longest_fixed().get(service, -1):
+        return _NO_TYPES  # (the common case) no format of the service has room for the pattern's literal head
     else:
         pool = _formats_by_service().get(service, ())
-    head = _WILDCARDS.split(parts[5], maxsplit=1)[0]
     return frozenset(key for key, fmt, fixed in pool
                      if len(head) <= len(fixed) and fixed.startswith(head) and covers_every(pattern, fmt))
+
+
+_NO_TYPES: frozenset[str] = frozenset()
 
 
 if __name__ == "__main__":

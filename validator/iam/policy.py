@@ -61,8 +61,11 @@ def document_statements(document: dict) -> tuple[PolicyStatement, ...]:
                  for s in body if isinstance(s, dict))
 
 
-@dataclass(frozen=True)
+@dataclass(unsafe_hash=True, slots=True)
 class StatementView:
+    """One statement as the ACC rules read it. Read-only by convention (hashable as if frozen): a frozen
+    dataclass's __init__ costs six times as much, and a run builds one per statement of every role."""
+
     index: int                       # in the role's `statements`, or in its managed policy's document
     allow: bool
     actions: frozenset[str]          # effective catalog actions, lower-case
@@ -87,8 +90,10 @@ class StatementView:
         return ("statements", self.index, *rest)
 
 
-@dataclass(frozen=True)
+@dataclass(unsafe_hash=True)
 class RoleView:
+    """A role's statements analysed (read-only by convention, as StatementView)."""
+
     role: Role
     arn: str
     statements: tuple[StatementView, ...]
@@ -215,8 +220,8 @@ def _managed_statements(arn: str, document: dict) -> tuple[PolicyStatement, ...]
 
 def analyse_role(role: Role) -> RoleView:
     items = role_statements(role)
-    denied = _simple_denies([item[0] for item in items])
-    views = tuple(_statement(i, s, denied, policy, j) for s, policy, j, i in items)
+    denied = _simple_denies([item[0] for item in items]) if any(i[0].effect == "Deny" for i in items) else _NONE
+    views = tuple([_statement(i, s, denied, policy, j) for s, policy, j, i in items])
     allowing = [view.actions for view in views if view.allow and view.actions]
     if len(allowing) == 1:
         levels = cat.levels_of(allowing[0])
@@ -227,7 +232,11 @@ def analyse_role(role: Role) -> RoleView:
         from validator.iam.managed import managed_policy
 
         unknown = tuple((j, name) for j, name in enumerate(role.managed_policies) if managed_policy(name) is None)
-    return RoleView(role, role_arn(role), views, levels, tuple(m for m, _ in escalation_methods(views)), unknown)
+    return RoleView(role, f"arn:aws:iam::{role.account}:role/{role.id}", views, levels,
+                    tuple([m for m, _ in escalation_methods(views)]), unknown)
+
+
+_NONE: frozenset[str] = frozenset()
 
 
 def statement_actions(statement) -> frozenset[str]:
@@ -266,40 +275,67 @@ def _service_scoped(conditions: dict | None) -> bool:
 def _statement(index: int, s, denied: frozenset[str], policy: str | None = None, policy_index: int = -1
                ) -> StatementView:
     allow = s.effect == "Allow"
-    actions = statement_actions(s)
+    if s.actions is not None:
+        actions, wildcards = _action_facts(tuple(s.actions))
+    else:
+        actions, wildcards = _complement(tuple(sorted(s.not_actions or ()))), ()
+    if s.not_actions is not None:
+        wildcards = ("not_actions",)
     if allow and denied:
         actions = actions - denied
-    if s.not_actions is not None:
-        wildcards: tuple[str, ...] = ("not_actions",)
-    else:
-        wildcards = _service_wildcards(tuple(s.actions or ()))
+    not_resources = s.not_resources
     resources = tuple(s.resources) if s.resources is not None else None
-    star = s.not_resources is not None or "*" in (resources or ())
-    unscoped = star or any(_last_segment(r) == "*" for r in resources or ())
-    caller = bool(resources) and all("${" in r for r in resources)
-    scoped = caller or _service_scoped(s.conditions)
-    everywhere = frozenset()
+    if resources:
+        star = not_resources is not None or "*" in resources
+        # or an ARN whose last segment (after its last '/' or ':') is `*`
+        unscoped = star or any(r.endswith(_LAST_STAR) for r in resources)
+        caller = all("${" in r for r in resources)
+    else:
+        star = unscoped = not_resources is not None
+        caller = False
+    conditions = s.conditions
+    scoped = caller or (bool(conditions) and _service_scoped(conditions))
+    everywhere = _NONE
     if allow and actions and not scoped:
         everywhere = actions if star else _everywhere(actions, resources or ())
     return StatementView(index, allow, actions, wildcards, star, unscoped, resources,
-                         tuple(s.not_resources) if s.not_resources is not None else None,
-                         format_conditions(s.conditions) if s.conditions else (), everywhere, scoped, policy,
+                         tuple(not_resources) if not_resources is not None else None,
+                         format_conditions(conditions) if conditions else (), everywhere, scoped, policy,
                          policy_index)
 
 
-@lru_cache(maxsize=4096)
-def _service_wildcards(patterns: tuple[str, ...]) -> tuple[str, ...]:
-    """The `*` and `service:*` patterns among a statement's actions."""
-    return tuple(p for p in patterns if _is_service_wildcard(p))
+_LAST_STAR = ("/*", ":*")
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=16384)
+def _action_facts(patterns: tuple[str, ...]) -> tuple[frozenset[str], tuple[str, ...]]:
+    """The catalog actions a statement's `actions` name, and the `*` and `service:*` patterns among them."""
+    return cat.expand_all(patterns), tuple(p for p in patterns if _is_service_wildcard(p))
+
+
 def _everywhere(actions: frozenset[str], resources: tuple[str, ...]) -> frozenset[str]:
     """The actions that the resource patterns cover entirely for one of their resource types, and
     those that support no resource-level restriction (they can only mean every resource)."""
-    covered: set[str] = set()
+    covered: frozenset[str] | set[str] = _NONE
     for pattern in resources:
-        covered |= cat.covered_types(pattern)
+        if "*" in pattern or "?" in pattern:  # an exact ARN names one resource: it covers no type
+            found = cat.covered_types(pattern)
+            if found:
+                covered = found if not covered else covered | found
+    if not covered:
+        return _unrestrictable(actions)
+    return _covered_actions(actions, frozenset(covered))
+
+
+@lru_cache(maxsize=4096)
+def _unrestrictable(actions: frozenset[str]) -> frozenset[str]:
+    """The actions that support no resource-level restriction (their only resource is `*`)."""
+    types = cat.catalog().resource_types
+    return frozenset([action for action in actions if not types.get(action)])
+
+
+@lru_cache(maxsize=4096)
+def _covered_actions(actions: frozenset[str], covered: frozenset[str]) -> frozenset[str]:
     types = cat.catalog().resource_types
     out = []
     for action in actions:
@@ -308,7 +344,7 @@ def _everywhere(actions: frozenset[str], resources: tuple[str, ...]) -> frozense
             out.append(action)
             continue
         prefix = action.partition(":")[0]
-        if covered and any(f"{prefix}:{kind}" in covered for kind in kinds):
+        if any(f"{prefix}:{kind}" in covered for kind in kinds):
             out.append(action)
     return frozenset(out)
 
@@ -335,8 +371,18 @@ def _method_table() -> tuple[tuple[str, tuple[str, ...], bool], ...]:
     return tuple(out)
 
 
+@lru_cache(maxsize=1)
+def _method_sets() -> tuple[frozenset[str] | None, tuple[tuple[str, tuple[str, ...], frozenset[str], bool], ...]]:
+    """Every action some method needs (None if a method needs none), and `_method_table` with each
+    method's actions as a set."""
+    table = tuple((name, actions, frozenset(actions), loose) for name, actions, loose in _method_table())
+    if any(not actions for _, actions, _, _ in table):
+        return None, table
+    return frozenset(a for _, actions, _, _ in table for a in actions), table
+
+
 def escalation_methods(views: tuple[StatementView, ...]) -> tuple[tuple[str, tuple[str, ...]], ...]:
-    parts = tuple((view.everywhere, view.actions if not view.scoped else frozenset())
+    parts = tuple((view.everywhere, view.actions if not view.scoped else _NONE)
                   for view in views if view.allow and view.actions)
     return _methods_of(parts) if parts else ()
 
@@ -348,12 +394,12 @@ def _methods_of(parts: tuple[tuple[frozenset[str], frozenset[str]], ...]) -> tup
     else:
         everywhere = frozenset().union(*(e for e, _ in parts))
         anywhere = frozenset().union(*(a for _, a in parts))
-    if not anywhere:
-        return ()
+    needed, table = _method_sets()
+    if not anywhere or (needed is not None and anywhere.isdisjoint(needed)):
+        return ()  # no action of any method (`everywhere` is part of `anywhere`)
     found = []
-    for name, actions, loose in _method_table():
-        pool = anywhere if loose else everywhere
-        if all(a in pool for a in actions):
+    for name, actions, wanted, loose in table:
+        if wanted <= (anywhere if loose else everywhere):
             found.append((name, actions))
     return tuple(found)
 

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field, is_dataclass
 from types import FunctionType
 from typing import Any
 
-from validator.lsp.adapter import Context, Issue, Rule, end_of
+from validator.lsp.adapter import Context, Issue, Rule
 
 MEMO = "@memo"
 
@@ -644,7 +644,6 @@ class TrackingContext(Context):
     def __init__(self, org, now, store: MemoStore) -> None:
         super().__init__(org, now)
         self._store = store
-        self._expired: dict = {}
         self.run: RuleRun | None = None
 
     def memo(self, key, build):
@@ -661,10 +660,3 @@ class TrackingContext(Context):
     def reads_every(self, kind: str) -> None:
         read_kind(kind)
 
-    def expired(self, expires) -> bool:  # a pure function of the date and now: no reads
-        if expires is None:
-            return False
-        found = self._expired.get(expires)
-        if found is None:
-            found = self._expired[expires] = end_of(expires) <= self.now
-        return found

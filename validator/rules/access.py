@@ -6,13 +6,14 @@ repositories without roles never pay for it.
 
 from __future__ import annotations
 
-from collections.abc import Container, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from functools import lru_cache
 
 from validator.model.kinds import Grant, Role
 from validator.rules.context import Context, end_of
+from validator.rules.ownership import escalation_people
 from validator.rules.registry import Issue, rule
 
 _SHOWN = 4
@@ -35,20 +36,23 @@ def grant_index(ctx: Context) -> GrantIndex:
         index = GrantIndex()
         roles = ctx.org.roles
         expired = ctx.expired
+        every, live, gone = index.every.append, index.live.append, index.expired.append
+        production, break_glass = index.production.append, index.break_glass.append
         for grant in ctx.org.grants.values():
             role = roles.get(grant.role)
-            index.every.append((grant, role))
-            gone = grant.expires is not None and expired(grant.expires)
-            if gone:
-                index.expired.append(grant)
-            if role is None:
+            every((grant, role))
+            if grant.expires is not None and expired(grant.expires):
+                gone(grant)
+                if role is None:
+                    continue
+            elif role is None:
                 continue
-            if not gone:
-                index.live.append((grant, role))
+            else:
+                live((grant, role))
             if role.break_glass:
-                index.break_glass.append((grant, role))
+                break_glass((grant, role))
             elif role.environment == "production":
-                index.production.append((grant, role))
+                production((grant, role))
         return index
 
     return ctx.memo("access.grant_index", build)
@@ -448,7 +452,7 @@ def self_approval(ctx: Context) -> Iterator[Issue]:
         approved_by: [erin]        # erin is in security, not in payments
     """
     approvers = _approvers(ctx)
-    roles = ctx.org.roles
+    roles, teams = ctx.org.roles, ctx.org.teams
     for grant in ctx.each("Grant"):
         role = roles.get(grant.role)
         production = role is not None and role.environment == "production"
@@ -457,10 +461,9 @@ def self_approval(ctx: Context) -> Iterator[Issue]:
                         f"of {', '.join(ctx.settings.approver_refs)}", ())
         if not grant.approved_by:
             continue
-        grantees = _grantees(grant.to, ctx.org.teams)
         allowed = approvers if production else None
         for j, approver in enumerate(grant.approved_by):
-            if approver in grantees:
+            if _receives(approver, grant.to, teams):
                 yield Issue(grant.ref, f"grant {grant.id} is approved by {approver}, who receives it: an approver "
                             "must not be a grantee or a member of a grantee team", ("approved_by", j))
             elif allowed is not None and approver not in allowed:
@@ -469,18 +472,18 @@ def self_approval(ctx: Context) -> Iterator[Issue]:
                             ("approved_by", j))
 
 
-def _grantees(principals: list[str], teams) -> Container[str]:
-    """Everyone a grant names: its people and the members of its teams, active or not."""
-    out: set[str] = set()
+def _receives(person: str, principals: list[str], teams) -> bool:
+    """Whether a grant names the person: as `person:ID`, or as a member (active or not) of a team it names."""
     for principal in principals:
         kind, _, ident = principal.partition(":")
         if kind == "person":
-            out.add(ident)
+            if ident == person:
+                return True
         elif kind == "team":
             team = teams.get(ident)
-            if team is not None:
-                out.update(team.members)
-    return out
+            if team is not None and person in team.members:
+                return True
+    return False
 
 
 @rule("ACC007", "warning", "service role granted outside its owners and on-call")
@@ -500,18 +503,17 @@ def outside_owner(ctx: Context) -> Iterator[Issue]:
     Passes:
         - {kind: Grant, id: g, role: checkout-deploy, to: [team:payments], reason: x, approved_by: [erin]}
     """
-    services, roles = ctx.org.services, ctx.org.roles
+    service_of = _service_roles(ctx)
+    expired = ctx.expired
     for grant in ctx.each("Grant"):
-        role = roles.get(grant.role)
-        if role is None or role.service is None or (grant.expires is not None and ctx.expired(grant.expires)):
+        sid = service_of.get(grant.role)
+        if sid is None or (grant.expires is not None and expired(grant.expires)):
             continue
-        service = services.get(role.service)
-        if service is None:
-            continue
-        insiders, safe = ctx.memo(("access.insiders", service.id),
-                                  lambda ident=service.id: _insiders_and_refs(ctx, ctx.org.services[ident]))
+        insiders, safe = ctx.memo(("access.insiders", sid),
+                                  lambda ident=sid: _insiders_and_refs(ctx, ctx.org.services[ident]))
         if safe.issuperset(grant.to):
             continue  # the common case: insiders and the owner team only, one set test
+        service = ctx.org.services[sid]
         for j, principal in enumerate(grant.to):
             kind, _, ident = principal.partition(":")
             if kind == "person":
@@ -521,24 +523,32 @@ def outside_owner(ctx: Context) -> Iterator[Issue]:
             else:
                 outside = []
             if outside:
-                yield Issue(grant.ref, f"grant {grant.id} gives role {role.id} of service {service.id} to "
+                yield Issue(grant.ref, f"grant {grant.id} gives role {grant.role} of service {service.id} to "
                             f"{principal}, outside the owner team {service.owner} and its escalation "
                             f"({_shown(sorted(outside))}): grant it to the owners, or drop 'service' from a role "
                             "that other teams legitimately use", ("to", j))
 
 
-def _insiders_and_refs(ctx: Context, service) -> tuple[set[str], set[str]]:
+def _service_roles(ctx: Context) -> dict[str, str]:
+    """Role id -> the id of its service, for the roles whose `service` exists (memoized)."""
+    def build() -> dict[str, str]:
+        services = ctx.org.services
+        return {role.id: role.service for role in ctx.org.roles.values()
+                if role.service is not None and role.service in services}
+
+    return ctx.memo("access.service_roles", build)
+
+
+def _insiders_and_refs(ctx: Context, service) -> tuple[set[str], frozenset[str]]:
     """`_insiders`, and the principals that name only insiders: `person:` an insider, `team:` the owner."""
     insiders = _insiders(ctx, service)
-    return insiders, {f"person:{person}" for person in insiders} | {f"team:{service.owner}"}
+    return insiders, frozenset([f"person:{person}" for person in insiders] + [f"team:{service.owner}"])
 
 
 def _insiders(ctx: Context, service) -> set[str]:
     """The members of the service's owner team and everyone its escalation can page."""
-    from validator.rules.ownership import escalation_people
-
     owner = ctx.org.teams.get(service.owner)
-    insiders = set(owner.members if owner else ())
+    insiders = set(owner.members) if owner is not None else set()
     if service.escalation:
         insiders |= escalation_people(ctx, service.escalation)
     return insiders
@@ -889,7 +899,9 @@ def grammar(ctx: Context) -> Iterator[Issue]:
              conditions: {StringEquals: {aws:RequestedRegion: eu-west-1}}}
     """
     from validator.iam.managed import closest_names
+    from validator.iam.risk import condition_operators
 
+    operators = condition_operators()
     for view in _views(ctx):
         role = view.role
         for j, name in view.unknown_policies:
@@ -906,51 +918,55 @@ def grammar(ctx: Context) -> Iterator[Issue]:
                     yield Issue(role.ref, f"role {role.id} statement {i + 1} repeats sid '{statement.sid}' of "
                                 f"statement {first + 1}: AWS rejects a policy whose Sids repeat; rename one",
                                 ("statements", i, "sid"), subject=f"statements.{i}.sid")
-            yield from _statement_grammar(role, i, statement)
+            yield from _statement_grammar(role, i, statement, operators)
 
 
-def _statement_grammar(role, i: int, statement) -> Iterator[Issue]:
-    from validator.iam.policy import simple_deny, statement_actions
-
+def _statement_grammar(role, i: int, statement, operators: frozenset[str]) -> Iterator[Issue]:
     where = f"role {role.id} statement {i + 1}"
+    arns = []  # the well-formed ARNs among the resources
     for j, resource in enumerate(statement.resources or statement.not_resources or ()):
-        if resource != "*" and not _well_formed_arn(resource):
-            key = "resources" if statement.resources is not None else "not_resources"
-            yield Issue(role.ref, f"{where}: '{resource}' is not an ARN (arn:partition:service:region:account:"
-                        "resource, six parts) or '*': AWS rejects the policy; write the full ARN",
-                        ("statements", i, key, j), subject=f"statements.{i}.{key}.{j}")
-    actions = statement_actions(statement)
-    for op, tests in (statement.conditions or {}).items():
-        if not _known_operator(op):
-            yield Issue(role.ref, f"{where}: '{op}' is not an IAM condition operator{_operator_hint(op)}: AWS "
-                        "rejects the policy", ("statements", i, "conditions", op), subject=f"statements.{i}.{op}")
+        if resource == "*":
             continue
-        if isinstance(tests, dict) and 0 < len(actions) <= 500:
-            for key in tests:
-                if not _key_known(actions, str(key)):
-                    yield Issue(role.ref, f"{where}: condition key '{key}' applies to none of the statement's "
-                                "actions (nor is it a global aws: key): AWS never sets it, so the condition "
-                                f"{'never' if not op.lower().startswith(('stringnot', 'arnnot', 'null')) else 'always'}"
-                                " matches; check its spelling", ("statements", i, "conditions", op, key),
-                                severity="warning", subject=f"statements.{i}.{op}.{key}")
-    if statement.resources is not None and "*" not in statement.resources and statement.actions is not None:
-        yield from _resource_mismatch(role, i, statement, where)
-    if statement.effect == "Deny" and not simple_deny(statement):
-        yield Issue(role.ref, f"{where} is a Deny with conditions, named resources or not_actions: AWS applies "
-                    "it, but dutyguard does not subtract it from what the role allows (only a Deny of listed "
-                    "actions on '*' without conditions is); the ACC findings read the role without it",
-                    ("statements", i), severity="warning", subject=f"statements.{i}.effect")
+        if _well_formed_arn(resource):
+            arns.append(resource)
+            continue
+        key = "resources" if statement.resources is not None else "not_resources"
+        yield Issue(role.ref, f"{where}: '{resource}' is not an ARN (arn:partition:service:region:account:"
+                    "resource, six parts) or '*': AWS rejects the policy; write the full ARN",
+                    ("statements", i, key, j), subject=f"statements.{i}.{key}.{j}")
+    if statement.conditions:
+        from validator.iam.policy import statement_actions
+
+        actions = statement_actions(statement)
+        for op, tests in statement.conditions.items():
+            if op.lower() not in operators:
+                yield Issue(role.ref, f"{where}: '{op}' is not an IAM condition operator{_operator_hint(op)}: "
+                            "AWS rejects the policy", ("statements", i, "conditions", op),
+                            subject=f"statements.{i}.{op}")
+                continue
+            if isinstance(tests, dict) and 0 < len(actions) <= 500:
+                for key in tests:
+                    if not _key_known(actions, str(key)):
+                        matches = "always" if op.lower().startswith(("stringnot", "arnnot", "null")) else "never"
+                        yield Issue(role.ref, f"{where}: condition key '{key}' applies to none of the statement's "
+                                    "actions (nor is it a global aws: key): AWS never sets it, so the condition "
+                                    f"{matches} matches; check its spelling", ("statements", i, "conditions", op, key),
+                                    severity="warning", subject=f"statements.{i}.{op}.{key}")
+    if statement.resources and "*" not in statement.resources and statement.actions is not None:
+        yield from _resource_mismatch(role, i, statement, where, arns)
+    if statement.effect == "Deny":
+        from validator.iam.policy import simple_deny
+
+        if not simple_deny(statement):
+            yield Issue(role.ref, f"{where} is a Deny with conditions, named resources or not_actions: AWS applies "
+                        "it, but dutyguard does not subtract it from what the role allows (only a Deny of listed "
+                        "actions on '*' without conditions is); the ACC findings read the role without it",
+                        ("statements", i), severity="warning", subject=f"statements.{i}.effect")
 
 
 def _well_formed_arn(resource: str) -> bool:
     parts = resource.split(":", 5)
     return len(parts) == 6 and parts[0] == "arn" and bool(parts[1]) and bool(parts[2]) and bool(parts[5])
-
-
-def _known_operator(op: str) -> bool:
-    from validator.iam.risk import condition_operators
-
-    return op.lower() in condition_operators()
 
 
 def _operator_hint(op: str) -> str:
@@ -977,43 +993,47 @@ def _key_known(actions: frozenset[str], key: str) -> bool:
     return any(condition_key_known(action, key) for action in actions)
 
 
-def _resource_mismatch(role, i: int, statement, where: str) -> Iterator[Issue]:
-    """One error for the actions none of whose resource types matches a resource of the statement,
-    one warning for the actions that support only `*` (AWS grants neither there)."""
-    from validator.iam.catalog import (
-        arn_formats,
-        arn_parts,
-        canonical_name,
-        expand,
-        format_services,
-        has_wildcard,
-        parts_meet,
-    )
+@lru_cache(maxsize=16384)
+def _pattern_arns(pattern: str) -> tuple[tuple[str, tuple, object, tuple], ...]:
+    """Per catalog action a literal (wildcard-free) action pattern names: its canonical name, its ARN
+    formats ((type, format); () when it supports only `*`), `literal_matcher` and the split formats."""
+    from validator.iam.catalog import arn_formats, arn_parts, canonical_name, expand, literal_matcher
 
-    resources = [r for r in statement.resources if _well_formed_arn(r)]
+    return tuple((canonical_name(action), formats, literal_matcher(action), tuple(arn_parts(f) for _, f in formats))
+                 for action in expand(pattern) for formats in (arn_formats(action),))
+
+
+def _resource_mismatch(role, i: int, statement, where: str, resources: list[str]) -> Iterator[Issue]:
+    """One error for the actions none of whose resource types matches a resource of the statement,
+    one warning for the actions that support only `*` (AWS grants neither there). `resources`: the
+    statement's well-formed ARNs."""
+    from validator.iam.catalog import arn_parts, parts_meet
+
     if not resources:
         return
-    mine = [arn_parts(r) for r in resources]
-    literal = not any(has_wildcard(m[2]) for m in mine)   # every resource names its service
+    plain: list[str] = []  # no wildcard, no policy variable: matched by `literal_matcher`
+    wild: list[tuple[str, ...]] = []
+    for r in resources:
+        if "*" in r or "?" in r or "${" in r:
+            wild.append(arn_parts(r))
+        else:
+            plain.append(r)
     unmatched: list[tuple[int, str, tuple]] = []
     star_only: list[tuple[int, str]] = []
     for j, pattern in enumerate(statement.actions):
-        if has_wildcard(pattern):
+        if "*" in pattern or "?" in pattern:
             continue
-        for action in expand(pattern):
-            formats = arn_formats(action)
+        for name, formats, matcher, theirs in _pattern_arns(pattern):
             if not formats:
-                star_only.append((j, canonical_name(action)))
+                star_only.append((j, name))
                 continue
-            if literal:
-                by_service = format_services(action)
-                hit = any(parts_meet(m, theirs) for m in mine for theirs in by_service.get(m[2], ()))
-                if not hit and any(has_wildcard(service) for service in by_service):
-                    hit = any(parts_meet(m, arn_parts(fmt)) for m in mine for _, fmt in formats)
+            if matcher is None:  # a format that is not an ARN: as the catalog reads it
+                hit = _meets_slow(resources, formats)
             else:
-                hit = any(parts_meet(m, arn_parts(fmt)) for m in mine for _, fmt in formats)
+                hit = any(matcher.fullmatch(r) for r in plain) or any(
+                    parts_meet(m, t) for m in wild for t in theirs)
             if not hit:
-                unmatched.append((j, canonical_name(action), formats))
+                unmatched.append((j, name, formats))
     if unmatched:
         j, name, formats = unmatched[0]
         kinds = ", ".join(t for t, _ in formats[:3])
@@ -1028,6 +1048,24 @@ def _resource_mismatch(role, i: int, statement, where: str) -> Iterator[Issue]:
                     f"'*'), so on {_shown(resources)} AWS grants nothing: give them their own statement with "
                     "resources ['*'], or remove them", ("statements", i, "actions", star_only[0][0]),
                     severity="warning", subject=f"statements.{i}.actions")
+
+
+def _meets_slow(resources: list[str], formats: tuple) -> bool:
+    """Whether a resource meets one of an action's ARN formats, format by format (`parts_meet`)."""
+    from validator.iam.catalog import arn_parts, has_wildcard, parts_meet
+
+    mine = [arn_parts(r) for r in resources]
+    if not any(has_wildcard(m[2]) for m in mine):   # every resource names its service
+        by_service: dict[str, list[tuple[str, ...]]] = {}
+        for _, fmt in formats:
+            parts = arn_parts(fmt)
+            if parts:
+                by_service.setdefault(parts[2], []).append(parts)
+        hit = any(parts_meet(m, theirs) for m in mine for theirs in by_service.get(m[2], ()))
+        if not hit and any(has_wildcard(service) for service in by_service):
+            hit = any(parts_meet(m, arn_parts(fmt)) for m in mine for _, fmt in formats)
+        return hit
+    return any(parts_meet(m, arn_parts(fmt)) for m in mine for _, fmt in formats)
 
 
 @rule("ACC017", "error", "inline policy over AWS's size limit")

@@ -12,7 +12,6 @@ from validator.model.kinds import Settings
 from validator.model.types import end_of  # the rules import it from here too
 
 T = TypeVar("T")
-_MISSING = object()
 
 
 @dataclass
@@ -20,6 +19,7 @@ class Context:
     org: Org
     now: datetime
     _memo: dict[str, Any] = field(default_factory=dict)
+    _expired: dict[date | datetime, bool] = field(default_factory=dict)  # few distinct dates, many grants
 
     @property
     def settings(self) -> Settings:
@@ -30,10 +30,11 @@ class Context:
         ('oncall.timeline', rotation_id, ...)). `build` finds everything it needs through this Context:
         what it holds from its caller is only its key (ids, numbers), so that the language server can
         build it again when what it read changes (validator/lsp/tracking.py)."""
-        value = self._memo.get(key, _MISSING)
-        if value is _MISSING:
+        try:
+            return self._memo[key]
+        except KeyError:
             value = self._memo[key] = build()
-        return value
+            return value
 
     def each(self, kind: str) -> Iterable[Any]:
         """The entities of `kind` a rule checks one by one: its *anchors*. A rule that iterates them with
@@ -87,13 +88,13 @@ class Context:
         return self.index("services_by_owner", "Service", _owner)
 
     def expired(self, expires: date | datetime | None) -> bool:
-        if expires is None:
-            return False
-        known: dict[date | datetime, bool] = self.memo("core.expired", dict)  # few distinct dates, many grants
-        found = known.get(expires)
-        if found is None:
-            found = known[expires] = end_of(expires) <= self.now
-        return found
+        """Whether `expires` has passed at `now` (a date lasts to the end of its day): a pure function of
+        the date and the clock, so it reads nothing of the organisation."""
+        try:
+            return self._expired[expires]
+        except KeyError:
+            found = self._expired[expires] = expires is not None and end_of(expires) <= self.now
+            return found
 
 
 def _owner(service) -> tuple[tuple[str, str]]:
