@@ -85,14 +85,14 @@ def catalog() -> Catalog:
     if found is not None:
         try:
             return _assemble(found)
-        except (TypeError, ValueError):  # not the shape this version writes: read the file
+        except (TypeError, ValueError, LookupError):  # not the shape this version writes: read the file
             pass
     with path.open("rb") as handle:
         return build_catalog(json.load(handle))
 
 
 INDEX = Path(__file__).with_name("data") / "iam-catalog.json.gz"
-_INDEX_FORMAT = 1
+_INDEX_FORMAT = 2
 
 
 _VERSION = re.compile(r"""__version__\s*=\s*["']([^"']+)["']""")
@@ -139,8 +139,10 @@ def build_catalog(data: dict) -> Catalog:
 
 def _reduce(data: dict) -> list:
     """The fields `_assemble` reads, per service in the file's order: [prefix, service name, its condition
-    keys (lower-case, sorted), [[resource type, ARN format]], action names, access levels, per action its
-    resource types (sorted, no empty) and condition keys (lower-case, sorted)]."""
+    keys (lower-case, sorted), [[resource type, ARN format]], action names, and per action: its access
+    level, its resource types (sorted, no empty) and its condition keys (lower-case, sorted), each of
+    these three as a place in a list of the service's distinct values (levels, type lists, key lists),
+    which follow: most actions of a service share them, and the index is read on every run]."""
     out = []
     for key, service in data.items():
         if not isinstance(service, dict) or "privileges" not in service:
@@ -148,6 +150,11 @@ def _reduce(data: dict) -> list:
         prefix = str(service.get("prefix") or key)
         privileges = service["privileges"]
         types = [p.get("resource_types", {}) or {} for p in privileges.values()]
+        levels = [str(p.get("access_level", "Write")) for p in privileges.values()]
+        type_lists = [sorted(r for r in found if r) for found in types]
+        key_lists = [sorted({str(k).lower() for t in found.values() if isinstance(t, dict)
+                             for k in t.get("condition_keys") or ()}) for found in types]
+        distinct = [_distinct(values) for values in (levels, type_lists, key_lists)]
         out.append([
             prefix,
             str(service.get("service_name", prefix)),
@@ -155,12 +162,20 @@ def _reduce(data: dict) -> list:
             [[rtype, str(resource["arn"])] for rtype, resource in (service.get("resources") or {}).items()
              if isinstance(resource, dict) and resource.get("arn")],
             list(privileges),
-            [str(p.get("access_level", "Write")) for p in privileges.values()],
-            [sorted(r for r in found if r) for found in types],
-            [sorted({str(k).lower() for t in found.values() if isinstance(t, dict)
-                     for k in t.get("condition_keys") or ()}) for found in types],
+            *(places for places, _ in distinct),
+            *(values for _, values in distinct),
         ])
     return out
+
+
+def _distinct(values: list) -> tuple[list[int], list]:
+    """Each value's place in the list of the distinct values (in order of first appearance), and that list."""
+    seen: dict = {}
+    places = [seen.setdefault(json.dumps(value), len(seen)) for value in values]
+    firsts: dict[int, object] = {}
+    for place, value in zip(places, values, strict=True):
+        firsts.setdefault(place, value)
+    return places, [firsts[place] for place in range(len(firsts))]
 
 
 def _assemble(services: list) -> Catalog:
@@ -173,23 +188,26 @@ def _assemble(services: list) -> Catalog:
     keys: dict[str, tuple[str, ...]] = {}
     service_keys: dict[str, tuple[str, ...]] = {}
     intern = sys.intern
-    for prefix, service_name, own_keys, formats, actions, action_levels, action_types, action_keys in services:
+    for (prefix, service_name, own_keys, formats, actions, level_at, types_at, keys_at,
+         level_values, type_values, key_values) in services:
         low_prefix = prefix.lower()
         names[low_prefix] = service_name
         bucket = prefixes.setdefault(low_prefix, [])
         for rtype, arn in formats:
             arns[f"{low_prefix}:{rtype}"] = arn
         service_keys[low_prefix] = tuple(own_keys)
-        for name, level, found_types, found_keys in zip(actions, action_levels, action_types, action_keys,
-                                                       strict=True):
+        level_values = [intern(level) for level in level_values]
+        type_values = [tuple(found) for found in type_values]
+        key_values = [tuple(found) for found in key_values]
+        for name, level, found_types, found_keys in zip(actions, level_at, types_at, keys_at, strict=True):
             full = f"{prefix}:{name}"
             low = full.lower()
             if low in levels:
                 continue
             canonical[low] = full
-            levels[low] = intern(level)
-            resource_types[low] = tuple(found_types)
-            keys[low] = tuple(found_keys)
+            levels[low] = level_values[level]
+            resource_types[low] = type_values[found_types]
+            keys[low] = key_values[found_keys]
             bucket.append(low)
     return Catalog(canonical, levels, resource_types,
                    {p: tuple(sorted(v)) for p, v in prefixes.items()}, names, arns, keys, service_keys)
@@ -547,9 +565,10 @@ def _formats_by_service() -> dict[str, tuple[tuple[str, str, str], ...]]:
 
 
 @lru_cache(maxsize=1)
-def _longest_fixed() -> dict[str, int]:
-    """ARN service segment -> the length of the longest resource part before a variable of its formats."""
-    return {service: max(len(fixed) for _, _, fixed in items) for service, items in _formats_by_service().items()}
+def _fixed_heads() -> dict[str, frozenset[str]]:
+    """ARN service segment -> every beginning of the resource parts (before a variable) of its formats."""
+    return {service: frozenset(fixed[:n] for _, _, fixed in items for n in range(len(fixed) + 1))
+            for service, items in _formats_by_service().items()}
 
 
 @lru_cache(maxsize=8192)
@@ -564,8 +583,8 @@ def covered_types(pattern: str) -> frozenset[str]:
     head = _WILDCARDS.split(parts[5], maxsplit=1)[0]
     if has_wildcard(service):
         pool = tuple(item for items in _formats_by_service().values() for item in items)
-    elif len(head) > _longest_fixed().get(service, -1):
-        return _NO_TYPES  # (the common case) no format of the service has room for the pattern's literal head
+    elif head not in _fixed_heads().get(service, ()):
+        return _NO_TYPES  # (the common case) no format of the service begins with the pattern's literal head
     else:
         pool = _formats_by_service().get(service, ())
     return frozenset(key for key, fmt, fixed in pool

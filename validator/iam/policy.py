@@ -219,21 +219,35 @@ def _managed_statements(arn: str, document: dict) -> tuple[PolicyStatement, ...]
 
 
 def analyse_role(role: Role) -> RoleView:
-    items = role_statements(role)
-    denied = _simple_denies([item[0] for item in items]) if any(i[0].effect == "Deny" for i in items) else _NONE
-    views = tuple([_statement(i, s, denied, policy, j) for s, policy, j, i in items])
-    allowing = [view.actions for view in views if view.allow and view.actions]
-    if len(allowing) == 1:
-        levels = cat.levels_of(allowing[0])
-    else:
-        levels = frozenset().union(*map(cat.levels_of, allowing))
     unknown: tuple[tuple[int, str], ...] = ()
     if role.managed_policies:
         from validator.iam.managed import managed_policy
 
+        items = role_statements(role)
+        denied = _simple_denies([item[0] for item in items])
+        views = tuple([_statement(i, s, denied, policy, j) for s, policy, j, i in items])
         unknown = tuple((j, name) for j, name in enumerate(role.managed_policies) if managed_policy(name) is None)
+    else:  # (most roles) their own statements only
+        statements = role.statements
+        denied = _NONE
+        for s in statements:
+            if s.effect == "Deny":
+                denied = _simple_denies(statements)
+                break
+        views = tuple([_statement(i, s, denied) for i, s in enumerate(statements)])
+    allowing = []
+    parts = []  # as escalation_methods
+    for view in views:
+        if view.allow and view.actions:
+            allowing.append(view.actions)
+            parts.append((view.everywhere, view.actions if not view.scoped else _NONE))
+    if len(allowing) == 1:
+        levels = cat.levels_of(allowing[0])
+    else:
+        levels = frozenset().union(*map(cat.levels_of, allowing))
+    methods = _methods_of(tuple(parts)) if parts else ()
     return RoleView(role, f"arn:aws:iam::{role.account}:role/{role.id}", views, levels,
-                    tuple([m for m, _ in escalation_methods(views)]), unknown)
+                    tuple([m for m, _ in methods]), unknown)
 
 
 _NONE: frozenset[str] = frozenset()

@@ -21,13 +21,9 @@ _SHOWN = 4
 
 @dataclass
 class GrantIndex:
-    """The grants as the ACC rules read them, sorted once per run; each list keeps the grants' order."""
+    """The grants as the ACC rules read them, found once per run, in the grants' order."""
 
-    every: list[tuple[Grant, Role | None]] = field(default_factory=list)       # with the role, if known
-    live: list[tuple[Grant, Role]] = field(default_factory=list)               # role known, not expired
-    expired: list[Grant] = field(default_factory=list)                         # `expires` has passed
-    production: list[tuple[Grant, Role]] = field(default_factory=list)         # production, not break-glass
-    break_glass: list[tuple[Grant, Role]] = field(default_factory=list)        # break-glass role
+    live: list[tuple[Grant, Role]] = field(default_factory=list)  # role known, not expired
 
 
 def grant_index(ctx: Context) -> GrantIndex:
@@ -36,23 +32,11 @@ def grant_index(ctx: Context) -> GrantIndex:
         index = GrantIndex()
         roles = ctx.org.roles
         expired = ctx.expired
-        every, live, gone = index.every.append, index.live.append, index.expired.append
-        production, break_glass = index.production.append, index.break_glass.append
+        live = index.live.append
         for grant in ctx.org.grants.values():
             role = roles.get(grant.role)
-            every((grant, role))
-            if grant.expires is not None and expired(grant.expires):
-                gone(grant)
-                if role is None:
-                    continue
-            elif role is None:
-                continue
-            else:
+            if role is not None and (grant.expires is None or not expired(grant.expires)):
                 live((grant, role))
-            if role.break_glass:
-                break_glass((grant, role))
-            elif role.environment == "production":
-                production((grant, role))
         return index
 
     return ctx.memo("access.grant_index", build)
@@ -92,7 +76,7 @@ def assuming_grant_paths(ctx: Context):
 
     def paths() -> list:
         model = _model_of_roles(ctx)
-        assuming = {role for role in ctx.org.roles if len(model.paths(role)) > 1}
+        assuming = {role for role in ctx.org.roles if model.closure(role)}  # (`paths` beyond the role itself)
         if not assuming:  # no role assumes another: no grant to look at
             return []
         return build(ctx.org, ctx.now, model, [grant for grant, _ in grant_index(ctx).live if grant.role in assuming])
@@ -143,6 +127,8 @@ def wildcard_actions(ctx: Context) -> Iterator[Issue]:
             continue
         subjects = _Subjects()
         for s in view.allows:
+            if not s.wildcards:
+                continue  # (most statements) no `*`, `service:*` or not_actions
             if s.policy is not None:
                 if s.wildcards:
                     shown = ["NotAction" if w == "not_actions" else w for w in s.wildcards]
@@ -456,14 +442,16 @@ def self_approval(ctx: Context) -> Iterator[Issue]:
     for grant in ctx.each("Grant"):
         role = roles.get(grant.role)
         production = role is not None and role.environment == "production"
-        if production and not grant.approved_by:
-            yield Issue(grant.ref, f"production grant {grant.id} has no approval: add approved_by with someone "
-                        f"of {', '.join(ctx.settings.approver_refs)}", ())
-        if not grant.approved_by:
+        approved = grant.approved_by
+        if not approved:
+            if production:
+                yield Issue(grant.ref, f"production grant {grant.id} has no approval: add approved_by with "
+                            f"someone of {', '.join(ctx.settings.approver_refs)}", ())
             continue
         allowed = approvers if production else None
-        for j, approver in enumerate(grant.approved_by):
-            if _receives(approver, grant.to, teams):
+        to = grant.to
+        for j, approver in enumerate(approved):
+            if _receives(approver, to, teams):
                 yield Issue(grant.ref, f"grant {grant.id} is approved by {approver}, who receives it: an approver "
                             "must not be a grantee or a member of a grantee team", ("approved_by", j))
             elif allowed is not None and approver not in allowed:
@@ -475,14 +463,12 @@ def self_approval(ctx: Context) -> Iterator[Issue]:
 def _receives(person: str, principals: list[str], teams) -> bool:
     """Whether a grant names the person: as `person:ID`, or as a member (active or not) of a team it names."""
     for principal in principals:
-        kind, _, ident = principal.partition(":")
-        if kind == "person":
-            if ident == person:
-                return True
-        elif kind == "team":
-            team = teams.get(ident)
+        if principal.startswith("team:"):
+            team = teams.get(principal[5:])
             if team is not None and person in team.members:
                 return True
+        elif principal.startswith("person:") and principal[7:] == person:
+            return True
     return False
 
 
@@ -609,19 +595,20 @@ def _unknown_actions(ctx: Context):
 
 
 def _unknown_in(ctx: Context, role) -> list:
-    from validator.iam.catalog import unknown_action
+    from validator.iam import catalog
 
-    known = {a.lower() for a in ctx.settings.known_actions}
+    unknown = catalog.unknown_action
+    known = ctx.memo("access.known_actions", lambda: frozenset(a.lower() for a in ctx.settings.known_actions))
     out = []
     seen: set[str] = set()
     for i, statement in enumerate(role.statements):
-        for key in ("actions", "not_actions"):
-            for j, pattern in enumerate(getattr(statement, key) or ()):
+        for key, patterns in (("actions", statement.actions), ("not_actions", statement.not_actions)):
+            for j, pattern in enumerate(patterns or ()):
                 low = pattern.strip().lower()
                 if low in seen or low in known:
                     continue
                 seen.add(low)
-                found = unknown_action(pattern)
+                found = unknown(pattern)
                 if found is not None:
                     out.append((role, i, key, j, pattern, found))
     return out
@@ -918,55 +905,56 @@ def grammar(ctx: Context) -> Iterator[Issue]:
                     yield Issue(role.ref, f"role {role.id} statement {i + 1} repeats sid '{statement.sid}' of "
                                 f"statement {first + 1}: AWS rejects a policy whose Sids repeat; rename one",
                                 ("statements", i, "sid"), subject=f"statements.{i}.sid")
-            yield from _statement_grammar(role, i, statement, operators)
+            found = _statement_grammar(role, i, statement, operators)
+            if found:
+                yield from found
 
 
-def _statement_grammar(role, i: int, statement, operators: frozenset[str]) -> Iterator[Issue]:
+def _statement_grammar(role, i: int, statement, operators: frozenset[str]) -> list[Issue]:
+    out: list[Issue] = []
+    add = out.append
     where = f"role {role.id} statement {i + 1}"
     arns = []  # the well-formed ARNs among the resources
     for j, resource in enumerate(statement.resources or statement.not_resources or ()):
         if resource == "*":
             continue
-        if _well_formed_arn(resource):
+        parts = resource.split(":", 5)
+        if len(parts) == 6 and parts[0] == "arn" and parts[1] and parts[2] and parts[5]:  # arn:p:s:r:a:resource
             arns.append(resource)
             continue
         key = "resources" if statement.resources is not None else "not_resources"
-        yield Issue(role.ref, f"{where}: '{resource}' is not an ARN (arn:partition:service:region:account:"
-                    "resource, six parts) or '*': AWS rejects the policy; write the full ARN",
-                    ("statements", i, key, j), subject=f"statements.{i}.{key}.{j}")
+        add(Issue(role.ref, f"{where}: '{resource}' is not an ARN (arn:partition:service:region:account:"
+                  "resource, six parts) or '*': AWS rejects the policy; write the full ARN",
+                  ("statements", i, key, j), subject=f"statements.{i}.{key}.{j}"))
     if statement.conditions:
         from validator.iam.policy import statement_actions
 
         actions = statement_actions(statement)
         for op, tests in statement.conditions.items():
             if op.lower() not in operators:
-                yield Issue(role.ref, f"{where}: '{op}' is not an IAM condition operator{_operator_hint(op)}: "
-                            "AWS rejects the policy", ("statements", i, "conditions", op),
-                            subject=f"statements.{i}.{op}")
+                add(Issue(role.ref, f"{where}: '{op}' is not an IAM condition operator{_operator_hint(op)}: "
+                          "AWS rejects the policy", ("statements", i, "conditions", op),
+                          subject=f"statements.{i}.{op}"))
                 continue
             if isinstance(tests, dict) and 0 < len(actions) <= 500:
                 for key in tests:
                     if not _key_known(actions, str(key)):
                         matches = "always" if op.lower().startswith(("stringnot", "arnnot", "null")) else "never"
-                        yield Issue(role.ref, f"{where}: condition key '{key}' applies to none of the statement's "
-                                    "actions (nor is it a global aws: key): AWS never sets it, so the condition "
-                                    f"{matches} matches; check its spelling", ("statements", i, "conditions", op, key),
-                                    severity="warning", subject=f"statements.{i}.{op}.{key}")
-    if statement.resources and "*" not in statement.resources and statement.actions is not None:
-        yield from _resource_mismatch(role, i, statement, where, arns)
+                        add(Issue(role.ref, f"{where}: condition key '{key}' applies to none of the statement's "
+                                  "actions (nor is it a global aws: key): AWS never sets it, so the condition "
+                                  f"{matches} matches; check its spelling", ("statements", i, "conditions", op, key),
+                                  severity="warning", subject=f"statements.{i}.{op}.{key}"))
+    if arns and statement.resources and "*" not in statement.resources and statement.actions is not None:
+        _resource_mismatch(role, i, statement, where, arns, add)
     if statement.effect == "Deny":
         from validator.iam.policy import simple_deny
 
         if not simple_deny(statement):
-            yield Issue(role.ref, f"{where} is a Deny with conditions, named resources or not_actions: AWS applies "
-                        "it, but dutyguard does not subtract it from what the role allows (only a Deny of listed "
-                        "actions on '*' without conditions is); the ACC findings read the role without it",
-                        ("statements", i), severity="warning", subject=f"statements.{i}.effect")
-
-
-def _well_formed_arn(resource: str) -> bool:
-    parts = resource.split(":", 5)
-    return len(parts) == 6 and parts[0] == "arn" and bool(parts[1]) and bool(parts[2]) and bool(parts[5])
+            add(Issue(role.ref, f"{where} is a Deny with conditions, named resources or not_actions: AWS applies "
+                      "it, but dutyguard does not subtract it from what the role allows (only a Deny of listed "
+                      "actions on '*' without conditions is); the ACC findings read the role without it",
+                      ("statements", i), severity="warning", subject=f"statements.{i}.effect"))
+    return out
 
 
 def _operator_hint(op: str) -> str:
@@ -994,60 +982,87 @@ def _key_known(actions: frozenset[str], key: str) -> bool:
 
 
 @lru_cache(maxsize=16384)
-def _pattern_arns(pattern: str) -> tuple[tuple[str, tuple, object, tuple], ...]:
-    """Per catalog action a literal (wildcard-free) action pattern names: its canonical name, its ARN
-    formats ((type, format); () when it supports only `*`), `literal_matcher` and the split formats."""
-    from validator.iam.catalog import arn_formats, arn_parts, canonical_name, expand, literal_matcher
+def _pattern_arns(pattern: str) -> tuple[tuple[str, tuple, object, tuple, tuple | None], ...]:
+    """Per catalog action a literal (wildcard-free) action pattern names: the action's canonical name,
+    its ARN formats ((type, format); () when it supports only `*`), `literal_matcher`, the split
+    formats, and their service segments (None: one of them is a wildcard)."""
+    from validator.iam.catalog import arn_formats, arn_parts, canonical_name, expand, has_wildcard, literal_matcher
 
-    return tuple((canonical_name(action), formats, literal_matcher(action), tuple(arn_parts(f) for _, f in formats))
-                 for action in expand(pattern) for formats in (arn_formats(action),))
+    out = []
+    for action in expand(pattern):
+        formats = arn_formats(action)
+        theirs = tuple(arn_parts(f) for _, f in formats)
+        services = tuple(dict.fromkeys(t[2] for t in theirs if t))
+        out.append((canonical_name(action), formats, literal_matcher(action), theirs,
+                    None if any(has_wildcard(service) for service in services) else services))
+    return tuple(out)
 
 
-def _resource_mismatch(role, i: int, statement, where: str, resources: list[str]) -> Iterator[Issue]:
+def _resource_mismatch(role, i: int, statement, where: str, resources: list[str], add) -> None:
     """One error for the actions none of whose resource types matches a resource of the statement,
-    one warning for the actions that support only `*` (AWS grants neither there). `resources`: the
-    statement's well-formed ARNs."""
-    from validator.iam.catalog import arn_parts, parts_meet
-
-    if not resources:
-        return
-    plain: list[str] = []  # no wildcard, no policy variable: matched by `literal_matcher`
+    one warning for the actions that support only `*` (AWS grants neither there), given to `add`.
+    `resources`: the statement's well-formed ARNs."""
+    plain: dict[str, list[str]] = {}  # service -> its ARNs without wildcard or policy variable (`literal_matcher`)
     wild: list[tuple[str, ...]] = []
     for r in resources:
         if "*" in r or "?" in r or "${" in r:
+            from validator.iam.catalog import arn_parts
+
             wild.append(arn_parts(r))
         else:
-            plain.append(r)
+            service = r.split(":", 3)[2]
+            found = plain.get(service)
+            if found is None:
+                plain[service] = [r]
+            else:
+                found.append(r)
     unmatched: list[tuple[int, str, tuple]] = []
     star_only: list[tuple[int, str]] = []
     for j, pattern in enumerate(statement.actions):
         if "*" in pattern or "?" in pattern:
             continue
-        for name, formats, matcher, theirs in _pattern_arns(pattern):
+        for name, formats, matcher, theirs, services in _pattern_arns(pattern):
             if not formats:
                 star_only.append((j, name))
                 continue
             if matcher is None:  # a format that is not an ARN: as the catalog reads it
-                hit = _meets_slow(resources, formats)
-            else:
-                hit = any(matcher.fullmatch(r) for r in plain) or any(
-                    parts_meet(m, t) for m in wild for t in theirs)
-            if not hit:
-                unmatched.append((j, name, formats))
+                if not _meets_slow(resources, formats):
+                    unmatched.append((j, name, formats))
+                continue
+            if _literal_hit(matcher, plain, services) or (wild and _meets(wild, theirs)):
+                continue
+            unmatched.append((j, name, formats))
     if unmatched:
         j, name, formats = unmatched[0]
         kinds = ", ".join(t for t, _ in formats[:3])
         others = [n for _, n, _ in unmatched[1:]]
         also = f" (and {_shown(others)})" if others else ""
-        yield Issue(role.ref, f"{where}: {name} acts on {kinds} resources ({formats[0][1]}), none of which matches "
-                    f"{_shown(resources)}{also}: AWS grants nothing there; name a resource of the action's type",
-                    ("statements", i, "actions", j), subject=f"statements.{i}.resources")
+        add(Issue(role.ref, f"{where}: {name} acts on {kinds} resources ({formats[0][1]}), none of which matches "
+                  f"{_shown(resources)}{also}: AWS grants nothing there; name a resource of the action's type",
+                  ("statements", i, "actions", j), subject=f"statements.{i}.resources"))
     if star_only:
         names = [n for _, n in star_only]
-        yield Issue(role.ref, f"{where}: {_shown(names)} support no resource-level restriction (their resource is "
-                    f"'*'), so on {_shown(resources)} AWS grants nothing: give them their own statement with "
-                    "resources ['*'], or remove them", ("statements", i, "actions", star_only[0][0]),
-                    severity="warning", subject=f"statements.{i}.actions")
+        add(Issue(role.ref, f"{where}: {_shown(names)} support no resource-level restriction (their resource is "
+                  f"'*'), so on {_shown(resources)} AWS grants nothing: give them their own statement with "
+                  "resources ['*'], or remove them", ("statements", i, "actions", star_only[0][0]),
+                  severity="warning", subject=f"statements.{i}.actions"))
+
+
+def _literal_hit(matcher, plain: dict[str, list[str]], services: tuple[str, ...] | None) -> bool:
+    """Whether a literal ARN matches: only those of the formats' services can (`literal_matcher`)."""
+    if services is None:
+        return any(matcher.fullmatch(r) for arns in plain.values() for r in arns)
+    for service in services:
+        for r in plain.get(service, ()):
+            if matcher.fullmatch(r):
+                return True
+    return False
+
+
+def _meets(mine: list[tuple[str, ...]], theirs: tuple[tuple[str, ...], ...]) -> bool:
+    from validator.iam.catalog import parts_meet
+
+    return any(parts_meet(m, t) for m in mine for t in theirs)
 
 
 def _meets_slow(resources: list[str], formats: tuple) -> bool:
