@@ -76,7 +76,7 @@ class AccessModel:
 
     def __init__(self, org: Org) -> None:
         self.org = org
-        self._views: dict[str, RoleView] = {}
+        self.analysed: dict[str, RoleView] = {}  # role id -> its view, as `view` found it
         self._edges: Edges | None = None
         self._graph: nx.DiGraph | None = None
         self._paths: dict[str, tuple] = {}
@@ -118,9 +118,9 @@ class AccessModel:
         self._pairs = {}
 
     def view(self, role_id: str) -> RoleView:
-        view = self._views.get(role_id)
+        view = self.analysed.get(role_id)
         if view is None:
-            view = self._views[role_id] = analyse_role(self.org.roles[role_id])
+            view = self.analysed[role_id] = analyse_role(self.org.roles[role_id])
         return view
 
     @property
@@ -369,11 +369,28 @@ def reached_roles(org: Org, now: datetime, model: AccessModel | None = None,
     """
     model = model or AccessModel(org)
     granted: set[str] = set()
-    for grant in _live_grants(org, now) if live is None else live:
-        if grant.role in granted:
-            continue
-        if any(model.reaches_anyone(principal) for principal in grant.to):
-            granted.add(grant.role)
+    if live is None:  # (most grants' role is granted already: look no further at them)
+        roles = org.roles
+        expired: dict[date | datetime, bool] = {}
+        for grant in org.grants.values():
+            role = grant.role
+            if role in granted or role not in roles:
+                continue
+            expires = grant.expires
+            if expires is not None:
+                gone = expired.get(expires)
+                if gone is None:
+                    gone = expired[expires] = end_of(expires) <= now
+                if gone:
+                    continue
+            if any(model.reaches_anyone(principal) for principal in grant.to):
+                granted.add(role)
+    else:
+        for grant in live:
+            if grant.role in granted:
+                continue
+            if any(model.reaches_anyone(principal) for principal in grant.to):
+                granted.add(grant.role)
     reached = set(granted)
     for role in granted:
         for target, _, _ in model.closure(role):

@@ -92,8 +92,9 @@ def _shown(names: list[str]) -> str:
 def _views(ctx: Context):
     """Each role (the rules' anchors), analysed."""
     model = access_model(ctx)
+    found, view = model.analysed, model.view
     for role in ctx.each("Role"):
-        yield model.view(role.id)
+        yield found.get(role.id) or view(role.id)
 
 
 @rule("ACC001", "error", "wildcard actions in a production role")
@@ -603,7 +604,9 @@ def _unknown_in(ctx: Context, role) -> list:
     seen: set[str] = set()
     for i, statement in enumerate(role.statements):
         for key, patterns in (("actions", statement.actions), ("not_actions", statement.not_actions)):
-            for j, pattern in enumerate(patterns or ()):
+            if not patterns or _all_known(tuple(patterns)):
+                continue  # (most statements) nothing to report, whatever was seen before
+            for j, pattern in enumerate(patterns):
                 low = pattern.strip().lower()
                 if low in seen or low in known:
                     continue
@@ -612,6 +615,14 @@ def _unknown_in(ctx: Context, role) -> list:
                 if found is not None:
                     out.append((role, i, key, j, pattern, found))
     return out
+
+
+@lru_cache(maxsize=4096)
+def _all_known(patterns: tuple[str, ...]) -> bool:
+    """Whether the catalog knows every action pattern of a statement."""
+    from validator.iam import catalog
+
+    return all(catalog.unknown_action(pattern) is None for pattern in patterns)
 
 
 @rule("ACC009", "error", "misspelt AWS action")
@@ -683,8 +694,7 @@ def unused_role(ctx: Context) -> Iterator[Issue]:
     """
     from validator.graph.access import reached_roles
 
-    reached = ctx.memo("access.reached_roles", lambda: reached_roles(
-        ctx.org, ctx.now, _model_of_roles(ctx), [grant for grant, _ in grant_index(ctx).live]))
+    reached = ctx.memo("access.reached_roles", lambda: reached_roles(ctx.org, ctx.now, _model_of_roles(ctx)))
     for role in ctx.each("Role"):
         if role.id not in reached:
             yield Issue(role.ref, f"role {role.id} is granted to nobody (no unexpired grant or sts:AssumeRole "
@@ -854,6 +864,8 @@ def _category_issues(ctx: Context, category: str, production_only: bool, says) -
         role = view.role
         if role.break_glass or (production_only and role.environment != "production"):
             continue
+        if not getattr(view, category):
+            continue  # (most roles) nothing of the category on every resource
         subjects = _Subjects()
         for s, found in _grouped(view, category):
             names = _canonical(found)
@@ -1119,7 +1131,8 @@ def _short(role) -> bool:
     total = 0
     for s in role.statements:
         for value in (s.actions, s.not_actions, s.resources, s.not_resources):
-            total += sum(len(v) + 3 for v in value or ())
+            if value:
+                total += sum(map(len, value)) + 3 * len(value)
         total += 60 + (len(str(s.conditions)) if s.conditions else 0) + len(s.sid or "")
     return total < 6144 // 2  # the rendered text is never twice this estimate
 
