@@ -452,7 +452,16 @@ def self_approval(ctx: Context) -> Iterator[Issue]:
         allowed = approvers if production else None
         to = grant.to
         for j, approver in enumerate(approved):
-            if _receives(approver, to, teams):
+            if len(to) == 1:  # (most grants) one principal: `_receives` inline
+                principal = to[0]
+                if principal.startswith("team:"):
+                    team = teams.get(principal[5:])
+                    receives = team is not None and approver in team.members
+                else:
+                    receives = principal == f"person:{approver}"
+            else:
+                receives = _receives(approver, to, teams)
+            if receives:
                 yield Issue(grant.ref, f"grant {grant.id} is approved by {approver}, who receives it: an approver "
                             "must not be a grantee or a member of a grantee team", ("approved_by", j))
             elif allowed is not None and approver not in allowed:
@@ -496,10 +505,15 @@ def outside_owner(ctx: Context) -> Iterator[Issue]:
         sid = service_of.get(grant.role)
         if sid is None or (grant.expires is not None and expired(grant.expires)):
             continue
-        insiders, safe = ctx.memo(("access.insiders", sid),
-                                  lambda ident=sid: _insiders_and_refs(ctx, ctx.org.services[ident]))
-        if safe.issuperset(grant.to):
-            continue  # the common case: insiders and the owner team only, one set test
+        insiders, owners = ctx.memo(("access.insiders", sid),
+                                    lambda ident=sid: _insiders_and_owners(ctx, ctx.org.services[ident]))
+        to = grant.to
+        if len(to) == 1:  # (most grants) one principal
+            principal = to[0]
+            if principal == owners or (principal.startswith("person:") and principal[7:] in insiders):
+                continue
+        elif all(p == owners or (p.startswith("person:") and p[7:] in insiders) for p in to):
+            continue  # the owner team and insiders only
         service = ctx.org.services[sid]
         for j, principal in enumerate(grant.to):
             kind, _, ident = principal.partition(":")
@@ -526,10 +540,9 @@ def _service_roles(ctx: Context) -> dict[str, str]:
     return ctx.memo("access.service_roles", build)
 
 
-def _insiders_and_refs(ctx: Context, service) -> tuple[set[str], frozenset[str]]:
-    """`_insiders`, and the principals that name only insiders: `person:` an insider, `team:` the owner."""
-    insiders = _insiders(ctx, service)
-    return insiders, frozenset([f"person:{person}" for person in insiders] + [f"team:{service.owner}"])
+def _insiders_and_owners(ctx: Context, service) -> tuple[set[str], str]:
+    """`_insiders`, and the principal that names the owner team (`team:ID`)."""
+    return _insiders(ctx, service), f"team:{service.owner}"
 
 
 def _insiders(ctx: Context, service) -> set[str]:
@@ -926,13 +939,23 @@ def _statement_grammar(role, i: int, statement, operators: frozenset[str]) -> li
     out: list[Issue] = []
     add = out.append
     where = f"role {role.id} statement {i + 1}"
-    arns = []  # the well-formed ARNs among the resources
+    arns: list[str] = []  # the well-formed ARNs among the resources
+    plain: dict[str, list[str]] = {}  # service -> those without wildcard or policy variable (`literal_matcher`)
+    wild: list[str] = []  # the others
     for j, resource in enumerate(statement.resources or statement.not_resources or ()):
         if resource == "*":
             continue
         parts = resource.split(":", 5)
         if len(parts) == 6 and parts[0] == "arn" and parts[1] and parts[2] and parts[5]:  # arn:p:s:r:a:resource
             arns.append(resource)
+            if "*" in resource or "?" in resource or "${" in resource:
+                wild.append(resource)
+            else:
+                found = plain.get(parts[2])
+                if found is None:
+                    plain[parts[2]] = [resource]
+                else:
+                    found.append(resource)
             continue
         key = "resources" if statement.resources is not None else "not_resources"
         add(Issue(role.ref, f"{where}: '{resource}' is not an ARN (arn:partition:service:region:account:"
@@ -957,7 +980,7 @@ def _statement_grammar(role, i: int, statement, operators: frozenset[str]) -> li
                                   f"{matches} matches; check its spelling", ("statements", i, "conditions", op, key),
                                   severity="warning", subject=f"statements.{i}.{op}.{key}"))
     if arns and statement.resources and "*" not in statement.resources and statement.actions is not None:
-        _resource_mismatch(role, i, statement, where, arns, add)
+        _resource_mismatch(role, i, statement, where, arns, plain, wild, add)
     if statement.effect == "Deny":
         from validator.iam.policy import simple_deny
 
@@ -1010,24 +1033,18 @@ def _pattern_arns(pattern: str) -> tuple[tuple[str, tuple, object, tuple, tuple 
     return tuple(out)
 
 
-def _resource_mismatch(role, i: int, statement, where: str, resources: list[str], add) -> None:
+def _resource_mismatch(role, i: int, statement, where: str, resources: list[str], plain: dict[str, list[str]],
+                       wild_arns: list[str], add) -> None:
     """One error for the actions none of whose resource types matches a resource of the statement,
     one warning for the actions that support only `*` (AWS grants neither there), given to `add`.
-    `resources`: the statement's well-formed ARNs."""
-    plain: dict[str, list[str]] = {}  # service -> its ARNs without wildcard or policy variable (`literal_matcher`)
-    wild: list[tuple[str, ...]] = []
-    for r in resources:
-        if "*" in r or "?" in r or "${" in r:
-            from validator.iam.catalog import arn_parts
+    `resources`: the statement's well-formed ARNs; `plain`: those without wildcard or policy
+    variable, by service; `wild_arns`: the others."""
+    if wild_arns:
+        from validator.iam.catalog import arn_parts
 
-            wild.append(arn_parts(r))
-        else:
-            service = r.split(":", 3)[2]
-            found = plain.get(service)
-            if found is None:
-                plain[service] = [r]
-            else:
-                found.append(r)
+        wild = [arn_parts(r) for r in wild_arns]
+    else:
+        wild = []
     unmatched: list[tuple[int, str, tuple]] = []
     star_only: list[tuple[int, str]] = []
     for j, pattern in enumerate(statement.actions):
