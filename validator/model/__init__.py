@@ -3,9 +3,19 @@
 from __future__ import annotations
 
 import difflib
+import sys
+import types
 from dataclasses import dataclass, field
 
-from pydantic import ValidationError
+# pydantic looks for plugins in the entry points of every installed distribution when it builds a validator
+# (importing importlib.metadata and email: about 15 ms a run, and behaviour that would depend on what else is
+# installed). dutyguard's model runs no plugins; pydantic's own switch, PYDANTIC_DISABLE_PLUGINS, is read
+# only after that import, so its loader is replaced by one that finds none, before any model is built.
+if "pydantic.plugin._loader" not in sys.modules:
+    sys.modules["pydantic.plugin._loader"] = types.ModuleType("pydantic.plugin._loader")
+    sys.modules["pydantic.plugin._loader"].get_plugins = tuple  # type: ignore[attr-defined]
+
+from pydantic import ValidationError  # noqa: E402 - after the loader above
 
 from validator.findings import Finding, one_line, quote_value
 from validator.load import LoadResult, RawEntity, Source
