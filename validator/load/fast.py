@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import functools
 import re
+from itertools import repeat
 
 import yaml
 from yaml._yaml import CParser
@@ -106,7 +107,7 @@ class _Counter:
         self.numbers = False
 
     def count(self, value: object, depth: int = 1) -> int:
-        """The values of `value`, a document's root (None, or a collection at nesting `depth`)."""
+        """The values of `value`, a document's root or a collection at nesting `depth`."""
         if depth >= MAX_DEPTH - 1:  # (a list inlined below is at depth + 1)
             raise GiveUp
         cls = value.__class__
@@ -140,7 +141,9 @@ class _Counter:
                         self.number(item)
                     nodes += 1
             return nodes
-        return 1  # an empty document (a scalar one was given up before)
+        if value is not None:
+            raise GiveUp  # a scalar document is never an entity; the reference parser reports it exactly
+        return 1  # an empty document
 
     def number(self, value: float) -> None:
         """Note a number; give up on one of 39 digits or more (the reference keeps over 40 as text)."""
@@ -318,15 +321,12 @@ def parse(text: str, max_nodes: int = MAX_NODES) -> ParseResult | None:
         values = []
     else:
         return None
-    if any(value.__class__ is not dict and value.__class__ is not list and value is not None for value in values):
-        return None  # a scalar document is never an entity; the reference parser reports it exactly
     counter = _Counter()
     try:
-        nodes = sum(counter.count(value) for value in values)
+        nodes = sum(map(counter.count, values))
     except GiveUp:
         return None
     if nodes > max_nodes or (counter.numbers and _RISKY_NUMBER.search(b"S" + classes)):
         return None  # a plain token may be a number yaml-rs reads differently (`012`, `1_000`, `0x1F`, `1e3`)
-    documents = [Document(value, Positions(text, span, value), i)
-                 for i, (value, span) in enumerate(zip(values, spans, strict=False))]
-    return ParseResult(documents, [], nodes)
+    positions = map(Positions, repeat(text), spans, values)
+    return ParseResult(list(map(Document, values, positions, range(len(values)))), [], nodes)

@@ -106,32 +106,32 @@ class OrgBuilder:
         self.count += len(entities)
         for raw in entities:
             data = raw.data
-            kind = data.get("kind")
-            fast = plain.get(kind) if kind.__class__ is str else None
-            if fast is not None:
-                validate, collection, prefix = fast
-                try:
-                    entity = validate(data)
-                except ValidationError:
-                    entity = _validate(raw, findings, org)  # the same error, turned into findings
-                    if entity is None:
-                        continue
-                ref = prefix + entity.id
+            try:
+                validate, collection, prefix = plain[data.get("kind")]
+            except (KeyError, TypeError):  # another kind (Absence, Settings), none, or not text
+                entity = _validate(raw, findings, org)
+                if entity is None:
+                    continue
+                ref = entity.ref
                 if ref in sources:
                     again.setdefault(ref, []).append(raw.source)
                     continue
                 sources[ref] = raw.source
-                collection[entity.id] = entity
+                _store(org, entity)
                 continue
-            entity = _validate(raw, findings, org)
-            if entity is None:
-                continue
-            ref = entity.ref
+            try:
+                entity = validate(data)
+            except ValidationError:
+                entity = _validate(raw, findings, org)  # the same error, turned into findings
+                if entity is None:
+                    continue
+            ident = entity.id
+            ref = prefix + ident
             if ref in sources:
                 again.setdefault(ref, []).append(raw.source)
                 continue
             sources[ref] = raw.source
-            _store(org, entity)
+            collection[ident] = entity
 
     def finish(self) -> tuple[Org, list[Finding]]:
         for ref, places in self._again.items():
