@@ -155,7 +155,8 @@ class _Counter:
 def document_spans(text: str) -> list[tuple[int, int]] | None:
     """(start, end) offsets of each document: from after its `---` (or 0, when the text has content
     before its first `---`) to the start of the next `---` line. None: a `---` line holds content."""
-    found = list(_MARKER.finditer("\n" + text)) if "---" in text else []  # (a marker may open the text)
+    # (a marker may open the text; the search for one below a line is the cheaper test for the rest)
+    found = list(_MARKER.finditer("\n" + text)) if text.startswith("---") or _MARKER.search(text) else []
     if any(marker.group(1) for marker in found):
         return None
     markers = [marker.start() for marker in found]
