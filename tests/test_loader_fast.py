@@ -114,7 +114,10 @@ def test_numbers_yaml_rs_reads_differently_are_declined_or_agree(value: str):
     "- |\n  x\n- >\n",
     "a: |\n  x",                   # no final line break: yaml-rs adds one
     "|\na",                        # a scalar document
-    "a: " + "[" * 9 + "]" * 9 + "\n",  # flow nesting deeper than MAX_FLOW
+    "a: " + "[" * 70 + "]" * 70 + "\n",  # nesting deeper than MAX_DEPTH (the reference reports it)
+    # as deep, with brackets in quoted text that pair with the real ones (a count of the brackets says 1 level)
+    "a: " + '[ "]", ' * 70 + "x" + ', "[" ]' * 70 + "\n",
+    "- " + "{a: " * 35 + "x" + "}" * 35 + "\n- " + "b:\n  " * 1 + "[x]\n",
     "[:0]",                        # a plain scalar starting with ':' in brackets: yaml-rs reads it, libyaml does not
     "a: [ :0 ]\n",
     "{a: :b}\n",
@@ -122,6 +125,21 @@ def test_numbers_yaml_rs_reads_differently_are_declined_or_agree(value: str):
 ])
 def test_unusual_files_are_declined(text: str):
     assert _parse_rs(text, 5_000_000) is None
+
+
+@pytest.mark.parametrize("depth", [9, 40, 60])
+def test_nesting_below_max_depth_agrees(depth: int):
+    assert assert_agree("a: " + "[" * depth + "x" + "]" * depth + "\n")
+    assert assert_agree("a: " + '[ "]", ' * depth + "x" + ', "[" ]' * depth + "\n")
+
+
+def test_nesting_too_deep_for_the_reference_is_its_finding_through_load(tmp_path):
+    # the fast tier once accepted this (its bracket count was fooled by the quoted brackets): no finding at all
+    text = "a: " + '[ "]", ' * 70 + "x" + ', "[" ]' * 70 + "\n"
+    (tmp_path / "ownership").mkdir()
+    (tmp_path / "ownership" / "deep.yaml").write_text(text)
+    assert [(f.rule, f.line, f.message) for f in load_repo(tmp_path).findings] == [
+        ("SCH007", 1, "nesting deeper than 64 levels: flatten the document")]
 
 
 def test_hostile_nesting_is_declined_before_yaml_rs_sees_it():

@@ -43,7 +43,9 @@ class _Parser(argparse.ArgumentParser):
 GLOBAL_OPTIONS = ("--repo", "--now", "--no-cache")
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(verb: str | None = None) -> argparse.ArgumentParser:
+    """The command line; given a `verb`, only that verb's options are set up (each verb's module is imported
+    for them: `validate` need not import the renderers, the language server or git)."""
     parser = _Parser(prog="dutyguard", description="Validate and render service ownership, on-call "
                      "rotations and production access kept as YAML in git.")
     parser.add_argument("--version", action="version", version=f"dutyguard {__version__}")
@@ -54,16 +56,18 @@ def build_parser() -> argparse.ArgumentParser:
                         help="accepted for older scripts; does nothing (dutyguard keeps no cache)")
     sub = parser.add_subparsers(dest="verb", metavar="VERB", parser_class=_Parser)
     sub.required = True
-    for verb, help_text in VERBS.items():
-        module = importlib.import_module(f"validator.commands.{MODULES.get(verb, verb)}")
-        verb_parser = sub.add_parser(verb, help=help_text, description=help_text)
-        module.configure(verb_parser)
+    for name, help_text in VERBS.items():
+        chosen = verb is None or verb == name
+        verb_parser = sub.add_parser(name, help=help_text, description=help_text, add_help=chosen)
+        if chosen:
+            importlib.import_module(f"validator.commands.{MODULES.get(name, name)}").configure(verb_parser)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     try:
-        args = build_parser().parse_args(argv)
+        verb = build_parser("").parse_known_args(argv)[0].verb  # no verb's options yet: only which verb
+        args = build_parser(verb).parse_args(argv)
         module = importlib.import_module(f"validator.commands.{MODULES.get(args.verb, args.verb)}")
         return int(module.run(args))
     except UsageError as err:

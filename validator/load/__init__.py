@@ -15,6 +15,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from itertools import repeat
 from pathlib import Path
 
 from validator.findings import Finding, one_line
@@ -100,10 +101,10 @@ def parse_text(text: str, max_nodes: int = reference.MAX_NODES) -> ParseResult:
 
 def _load_one(source: SourceFile, result: LoadResult, parses: dict[str, ParseResult] | None) -> None:
     """Load one file into `result` (its parse from `parses` when the same text was parsed before)."""
-    file_entity = f"file:{source.path}"
     text, error = (None, source.error) if source.error is not None else decode(source.data or b"")
     if text is None:  # unreadable, too large, not UTF-8, ...
-        result.findings.append(Finding("SCH007", "error", source.path, 1, file_entity, f"{source.path}: {error}"))
+        result.findings.append(Finding("SCH007", "error", source.path, 1, f"file:{source.path}",
+                                       f"{source.path}: {error}"))
         return
     budget = reference.MAX_NODES - result.nodes
     if budget <= 0:
@@ -115,6 +116,7 @@ def _load_one(source: SourceFile, result: LoadResult, parses: dict[str, ParseRes
             parses[text] = parsed
     result.nodes += parsed.nodes
     for problem in parsed.problems:
+        file_entity = f"file:{source.path}"
         entity, subject = file_entity, ""
         if problem.path is not None:  # SCH002: the entity the duplicated key is in, and the key's field path
             entity, subject = _entity_and_field(parsed.documents, problem.document, problem.path, file_entity)
@@ -151,27 +153,26 @@ def _ref_of(data: object) -> str | None:
 
 
 def _entities_of(document: Document, path: str, result: LoadResult) -> None:
-    value, positions = document.value, document.positions
+    value, positions, entities = document.value, document.positions, result.entities
     if value is None or result.full:
         return
-    if value.__class__ is not list:
-        value = [value] if value.__class__ is dict else None
-        if value is None:
-            result.findings.append(Finding(
-                "SCH003", "error", path, positions.get((), (1, 1))[0], f"file:{path}",
-                f"document is a {_type_name(document.value)}, not an entity: write a mapping with a 'kind', "
-                "or a list of them", subject=_document_path(document)))
+    if value.__class__ is dict:
+        if len(entities) < MAX_ENTITIES:  # the common cases first (a large run has tens of thousands)
+            entities.append(RawEntity(value, Source(path, positions)))
             return
-        prefixes: list[tuple] = [()]
+        items, prefixes = [value], [()]
+    elif value.__class__ is list:
+        items, prefixes = value, zip(range(len(value)))  # (0,), (1,), ...
     else:
-        prefixes = [(i,) for i in range(len(value))]
-    entities = result.entities
-    if len(entities) + len(value) <= MAX_ENTITIES and all(item.__class__ is dict for item in value):
-        # the common case, in one pass (a large run has tens of thousands of these)
-        entities.extend([RawEntity(item, Source(path, positions, at))
-                         for item, at in zip(value, prefixes, strict=True)])
+        result.findings.append(Finding(
+            "SCH003", "error", path, positions.get((), (1, 1))[0], f"file:{path}",
+            f"document is a {_type_name(value)}, not an entity: write a mapping with a 'kind', "
+            "or a list of them", subject=_document_path(document)))
         return
-    for i, (item, prefix) in enumerate(zip(value, prefixes, strict=True)):
+    if len(entities) + len(items) <= MAX_ENTITIES and {*map(type, items)} <= _MAPPINGS:  # iterated in C
+        entities += map(RawEntity, items, map(Source, repeat(path), repeat(positions), prefixes))
+        return
+    for i, (item, prefix) in enumerate(zip(items, prefixes, strict=True)):
         source = Source(path, positions, prefix)
         if not isinstance(item, dict):
             result.findings.append(Finding(
@@ -186,6 +187,9 @@ def _entities_of(document: Document, path: str, result: LoadResult) -> None:
                                            f"more than {MAX_ENTITIES:,} entities in the repository: the rest is "
                                            "not read; split the repository", subject="entities"))
             return
+
+
+_MAPPINGS = {dict}
 
 
 def _document_path(document: Document, *path: int) -> str:

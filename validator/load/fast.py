@@ -8,11 +8,10 @@ null keys as None and crashes on thousands of nested compact sequences. So `pars
 1. `plain_enough` (translation tables, substring tests with a rare character first, regular expressions)
    sees what could be an anchor, alias, tag, directive, merge key, complex key, document end marker,
    a character outside printable UTF-8, a tab, CR, NEL, LS, PS or BOM, MAX_INDENT leading spaces,
-   `- - x`, flow collections nested deeper than MAX_FLOW (which bounds the nesting below MAX_DEPTH) or
-   a last block scalar yaml-rs would end with a line break; or content on a `---` line;
+   `- - x` or a last block scalar yaml-rs would end with a line break; or content on a `---` line;
 2. yaml-rs reports an error (a duplicate key among them), or a document is a scalar;
-3. the walk that counts the values (the run's budget) meets a key that is not text, or a number in a
-   file whose text holds a number form read differently.
+3. the walk that counts the values (the run's budget) meets a key that is not text, collections nested
+   near MAX_DEPTH, or a number in a file whose text holds a number form read differently.
 Giving up is always safe: the reference parser (`load/reference.py`) then reads the file and reports
 exactly what is unusual. A file the fast tier accepted has no loader finding.
 
@@ -27,39 +26,38 @@ from __future__ import annotations
 
 import functools
 import re
+from itertools import repeat
 
 import yaml
 from yaml._yaml import CParser
 
-from validator.load.reference import MAX_NODES, Document, ParseResult, Path, Position, resolve_plain
+from validator.load.reference import MAX_DEPTH, MAX_NODES, Document, ParseResult, Path, Position, resolve_plain
 
 try:
     import yaml_rs
 except ImportError:  # pragma: no cover - the libyaml paths are used for every file
     yaml_rs = None
 
-MAX_FLOW = 8
 BIG = 10**38
-MAX_INDENT = 24  # leading spaces; with MAX_FLOW this bounds nesting below MAX_DEPTH (see plain_enough)
+MAX_INDENT = 24  # leading spaces (see plain_enough)
 _DEEP_LINE = "\n" + " " * MAX_INDENT
 _BAD_CHARS = re.compile(r"[^\n\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]")
 _SPECIAL = re.compile(r"(?:^|[ \n\[{,])[&*!?%@`]")  # anchor, alias, tag, complex key, directive, reserved
 # a plain scalar that starts with `:` (`[:0]`): YAML 1.2 (yaml-rs) reads it inside brackets, libyaml does not
 _COLON_START = re.compile(r"(?:^|[ \n\[{,]):[^ \n]")
 _COMPACT_SEQ = re.compile(r"- +-(?=[ \n]|$)", re.M)
-# a plain token, after an optional sign, starting with `_`, a leading zero, or digits then `_`, `e` or `E`;
-# over the UTF-8 bytes translated by _NUMBER_CLASSES: S where a token may start, G a sign, P a point,
-# Z zero, D another digit, U underscore, E e or E, A another letter
+# a plain token, after an optional sign, starting with `_`, a leading zero, or digits then `_`, `e` or `E`
+# (over _CLASSES, after an S for the text's start)
 _RISKY_NUMBER = re.compile(rb"SG?P?(?:U|Z[ZDAUE]|[ZD][ZDAUEPG]*[UE])")
 # a block scalar header with nothing but blank or comment lines after it up to the end: yaml-rs keeps a line break
 _EMPTY_BLOCK_AT_END = re.compile(r"[|>][-+0-9]*[ ]*(?:#[^\n]*)?(?:\n[ ]*(?:#[^\n]*)?)*\Z")
-_NON_BRACKET = bytes(b for b in range(256) if b not in b"[]{}")
 _CONTENT = re.compile(r"^[ ]*[^ \n#]", re.M)
 _MARKER = re.compile(r"\n---(?=[ \n]|\Z)( +[^ \n#])?")  # a document marker at a line start; 1: content after it
 
 
 def _table(*classes: tuple[bytes, bytes]) -> bytes:
-    """A bytes.translate table: each byte of a group becomes its class letter, any other byte `.`."""
+    """A bytes.translate table: each byte of a group becomes its class letter (a later group wins), any other
+    byte `.`."""
     table = bytearray(b"." * 256)
     for chars, letter in classes:
         for byte in chars:
@@ -67,11 +65,13 @@ def _table(*classes: tuple[bytes, bytes]) -> bytes:
     return bytes(table)
 
 
-# UTF-8 text: S = where a token may start, X = what must not start one (a colon: not before a non-space,
-# told apart by _COLON_START), B = a byte libyaml and yaml-rs may read differently (controls, tab, CR)
-_CLASSES = _table((bytes([*range(0x20), 0x7F]), b"B"), (b" \n[{,", b"S"), (b"&*!?%@`:", b"X"))
-_NUMBER_CLASSES = _table((b" \n\t\r[{,", b"S"), (b"+-", b"G"), (b".", b"P"), (b"0", b"Z"), (b"123456789", b"D"),
-                         (b"_", b"U"), (b"eE", b"E"), (b"abcdfghijklmnopqrstuvwxyzABCDFGHIJKLMNOPQRSTUVWXYZ", b"A"))
+# The UTF-8 text's bytes, one class each: B = a byte libyaml and yaml-rs may read differently (controls, tab,
+# CR), S = where a token may start, X = what must not start one (a colon: not before a non-space, told apart by
+# _COLON_START); for numbers: G a sign, P a point, Z zero, D another digit, U underscore, E e or E, A another
+# letter. (Classes are ASCII bytes, never part of a multi-byte character.)
+_CLASSES = _table((bytes([*range(0x20), 0x7F]), b"B"), (b" \n[{,", b"S"), (b"&*!?%@`:", b"X"), (b"+-", b"G"),
+                  (b".", b"P"), (b"0", b"Z"), (b"123456789", b"D"), (b"_", b"U"), (b"eE", b"E"),
+                  (b"abcdfghijklmnopqrstuvwxyzABCDFGHIJKLMNOPQRSTUVWXYZ", b"A"))
 
 
 class GiveUp(Exception):
@@ -79,50 +79,37 @@ class GiveUp(Exception):
 
 
 def plain_enough(text: str) -> bytes | None:
-    """The UTF-8 bytes of `text` if nothing in it can make yaml-rs and the reference parser disagree
-    (see step 1), else None.
-
-    Nesting: without `- - x` and `? ` at most two block collections start on one line, and one that
-    starts on a later line is indented more than its parent (but for a list under a key): fewer than
-    MAX_INDENT leading spaces allow 2 * (MAX_INDENT + 1) block levels, plus MAX_FLOW flow levels."""
+    """The byte classes of `text` (see _CLASSES) if nothing in it can make yaml-rs and the reference parser
+    disagree (see step 1), else None. Fewer than MAX_INDENT leading spaces also keep yaml-rs's recursion
+    shallow; the nesting itself is checked on the values (`_Counter`)."""
     if text.startswith(("...", "%", " " * MAX_INDENT)) or "\n..." in text or _DEEP_LINE in text:
         return None  # a document end marker, a directive, deep indentation
     if ("<" in text and "<<" in text) or ("%" in text and "\n%" in text) or _COMPACT_SEQ.search(text):
         return None  # a merge key, a directive, `- - x`
     if ("|" in text or ">" in text) and (not text.endswith("\n") or _EMPTY_BLOCK_AT_END.search(text)):
         return None  # yaml-rs ends a last block scalar with a line break the file does not have
-    raw = text.encode("utf-8")  # the classes below are ASCII bytes, never part of a multi-byte character
-    classes = raw.translate(_CLASSES)
+    classes = text.encode("utf-8").translate(_CLASSES)
     if b"B" in classes or (not text.isascii() and _BAD_CHARS.search(text)):
         return None
     if (b"SX" in classes or classes.startswith(b"X")) and (_SPECIAL.search(text) or _COLON_START.search(text)):
         return None
-    return raw if _flow_depth_ok(raw.translate(None, _NON_BRACKET)) else None
-
-
-def _flow_depth_ok(brackets: bytes) -> bool:
-    """Whether `brackets` (the text's brackets only) nest at most MAX_FLOW deep: each round takes out
-    the innermost pairs (marked first, so that `{[]}` counts two rounds); brackets in strings count
-    too, which only ever declines a file."""
-    for _ in range(MAX_FLOW):
-        if not brackets:
-            return True
-        marked = brackets.replace(b"[]", b"\0").replace(b"{}", b"\0")
-        if len(marked) == len(brackets):
-            return False
-        brackets = marked.replace(b"\0", b"")
-    return not brackets
+    return classes
 
 
 class _Counter:
-    """Counts values like the reference parser; notes numbers; gives up on a key that is not text."""
+    """Counts values like the reference parser and notes numbers; gives up on a key that is not text and on
+    nesting near MAX_DEPTH (the reference parser reports what is too deep: the values' nesting is exact, where
+    the text's brackets may stand in quoted text)."""
 
     __slots__ = ("numbers",)
 
     def __init__(self) -> None:
         self.numbers = False
 
-    def count(self, value: object) -> int:
+    def count(self, value: object, depth: int = 1) -> int:
+        """The values of `value`, a document's root or a collection at nesting `depth`."""
+        if depth >= MAX_DEPTH - 1:  # (a list inlined below is at depth + 1)
+            raise GiveUp
         cls = value.__class__
         if cls is dict:
             nodes = 1 + 2 * len(value)  # the mapping, each key, each value's own node
@@ -135,11 +122,11 @@ class _Counter:
                     for sub in item:
                         inner = sub.__class__
                         if inner is dict or inner is list:
-                            nodes += self.count(sub) - 1
+                            nodes += self.count(sub, depth + 2) - 1
                         elif inner is int or inner is float:
                             self.number(sub)
                 elif kind is dict:
-                    nodes += self.count(item) - 1
+                    nodes += self.count(item, depth + 1) - 1
                 elif kind is int or kind is float:
                     self.number(item)
             return nodes
@@ -148,13 +135,15 @@ class _Counter:
             for item in value:  # type: ignore[union-attr]
                 kind = item.__class__
                 if kind is dict or kind is list:
-                    nodes += self.count(item)
+                    nodes += self.count(item, depth + 1)
                 else:
                     if kind is int or kind is float:
                         self.number(item)
                     nodes += 1
             return nodes
-        return 1  # an empty document (a scalar one was given up before)
+        if value is not None:
+            raise GiveUp  # a scalar document is never an entity; the reference parser reports it exactly
+        return 1  # an empty document
 
     def number(self, value: float) -> None:
         """Note a number; give up on one of 39 digits or more (the reference keeps over 40 as text)."""
@@ -166,7 +155,8 @@ class _Counter:
 def document_spans(text: str) -> list[tuple[int, int]] | None:
     """(start, end) offsets of each document: from after its `---` (or 0, when the text has content
     before its first `---`) to the start of the next `---` line. None: a `---` line holds content."""
-    found = list(_MARKER.finditer("\n" + text)) if "---" in text else []  # (a marker may open the text)
+    # (a marker may open the text; the search for one below a line is the cheaper test for the rest)
+    found = list(_MARKER.finditer("\n" + text)) if text.startswith("---") or _MARKER.search(text) else []
     if any(marker.group(1) for marker in found):
         return None
     markers = [marker.start() for marker in found]
@@ -316,8 +306,8 @@ def _key(node) -> object:
 def parse(text: str, max_nodes: int = MAX_NODES) -> ParseResult | None:
     """The documents of `text` with their values and (lazy) positions, or None: the reference parser
     must read this file (see the module documentation for when)."""
-    raw = plain_enough(text) if yaml_rs is not None else None
-    spans = document_spans(text) if raw is not None else None
+    classes = plain_enough(text) if yaml_rs is not None else None
+    spans = document_spans(text) if classes is not None else None
     if spans is None:
         return None
     try:
@@ -332,15 +322,12 @@ def parse(text: str, max_nodes: int = MAX_NODES) -> ParseResult | None:
         values = []
     else:
         return None
-    if any(value.__class__ is not dict and value.__class__ is not list and value is not None for value in values):
-        return None  # a scalar document is never an entity; the reference parser reports it exactly
     counter = _Counter()
     try:
-        nodes = sum(counter.count(value) for value in values)
+        nodes = sum(map(counter.count, values))
     except GiveUp:
         return None
-    if nodes > max_nodes or (counter.numbers and _RISKY_NUMBER.search(b"S" + raw.translate(_NUMBER_CLASSES))):
+    if nodes > max_nodes or (counter.numbers and _RISKY_NUMBER.search(b"S" + classes)):
         return None  # a plain token may be a number yaml-rs reads differently (`012`, `1_000`, `0x1F`, `1e3`)
-    documents = [Document(value, Positions(text, span, value), i)
-                 for i, (value, span) in enumerate(zip(values, spans, strict=False))]
-    return ParseResult(documents, [], nodes)
+    positions = map(Positions, repeat(text), spans, values)
+    return ParseResult(list(map(Document, values, positions, range(len(values)))), [], nodes)

@@ -138,8 +138,10 @@ def _children(root: str, root_real: Path, rel: str, real: str, entry: os.DirEntr
         if name.endswith(SUFFIXES):
             yield from _walk(root, root_real, child, seen)
         return
-    if is_dir or name.endswith(SUFFIXES):
+    if is_dir:
         yield from _walk(root, root_real, child, seen, f"{real}/{name}", is_dir)
+    elif name.endswith(SUFFIXES):  # a plain YAML file: what _walk would say, without a generator for it
+        yield child, None
 
 
 def _inside(real: str, root_real: Path) -> bool:
@@ -158,7 +160,8 @@ def read_file(full: Path | str, rel: str) -> SourceFile:
             if not stat.S_ISREG(status.st_mode):
                 return SourceFile(rel, None, "not a regular file: replace it with a plain YAML file")
             data = os.read(fd, min(status.st_size + 1, limit))
-            while len(data) < limit and (more := os.read(fd, limit - len(data))):  # a file that grew since fstat
+            # read on only for a file that grew since fstat (or reports no size): a short read is its end
+            while status.st_size < len(data) < limit and (more := os.read(fd, limit - len(data))):
                 data += more
         finally:
             os.close(fd)

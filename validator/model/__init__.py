@@ -3,9 +3,19 @@
 from __future__ import annotations
 
 import difflib
+import sys
+import types
 from dataclasses import dataclass, field
 
-from pydantic import ValidationError
+# pydantic looks for plugins in the entry points of every installed distribution when it builds a validator
+# (importing importlib.metadata and email: about 15 ms a run, and behaviour that would depend on what else is
+# installed). dutyguard's model runs no plugins; pydantic's own switch, PYDANTIC_DISABLE_PLUGINS, is read
+# only after that import, so its loader is replaced by one that finds none, before any model is built.
+if "pydantic.plugin._loader" not in sys.modules:
+    sys.modules["pydantic.plugin._loader"] = types.ModuleType("pydantic.plugin._loader")
+    sys.modules["pydantic.plugin._loader"].get_plugins = tuple  # type: ignore[attr-defined]
+
+from pydantic import ValidationError  # noqa: E402 - after the loader above
 
 from validator.findings import Finding, one_line, quote_value
 from validator.load import LoadResult, RawEntity, Source
@@ -96,32 +106,32 @@ class OrgBuilder:
         self.count += len(entities)
         for raw in entities:
             data = raw.data
-            kind = data.get("kind")
-            fast = plain.get(kind) if kind.__class__ is str else None
-            if fast is not None:
-                validate, collection, prefix = fast
-                try:
-                    entity = validate(data)
-                except ValidationError:
-                    entity = _validate(raw, findings, org)  # the same error, turned into findings
-                    if entity is None:
-                        continue
-                ref = prefix + entity.id
+            try:
+                validate, collection, prefix = plain[data.get("kind")]
+            except (KeyError, TypeError):  # another kind (Absence, Settings), none, or not text
+                entity = _validate(raw, findings, org)
+                if entity is None:
+                    continue
+                ref = entity.ref
                 if ref in sources:
                     again.setdefault(ref, []).append(raw.source)
                     continue
                 sources[ref] = raw.source
-                collection[entity.id] = entity
+                _store(org, entity)
                 continue
-            entity = _validate(raw, findings, org)
-            if entity is None:
-                continue
-            ref = entity.ref
+            try:
+                entity = validate(data)
+            except ValidationError:
+                entity = _validate(raw, findings, org)  # the same error, turned into findings
+                if entity is None:
+                    continue
+            ident = entity.id
+            ref = prefix + ident
             if ref in sources:
                 again.setdefault(ref, []).append(raw.source)
                 continue
             sources[ref] = raw.source
-            _store(org, entity)
+            collection[ident] = entity
 
     def finish(self) -> tuple[Org, list[Finding]]:
         for ref, places in self._again.items():

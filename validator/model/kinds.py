@@ -59,6 +59,17 @@ IamAction = Annotated[str, StringConstraints(strict=True, pattern=r"^[a-z0-9-]+:
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")  # a line break or control character
 
+
+# Python functions rather than `list` and `dict`: pydantic reads a default factory's signature, and a built-in
+# one's costs a tokenizer's regular expressions (about 5 ms a run)
+def _empty_list() -> list:
+    return []
+
+
+def _empty_dict() -> dict:
+    return {}
+
+
 class StrictModel(BaseModel):
     model_config = ConfigDict(strict=True, extra="forbid", frozen=True)
 
@@ -104,8 +115,8 @@ class Team(Entity):
     id: Id
     pagerduty_id: PagerDutyId | None = None
     name: Text
-    members: list[Id] = Field(default_factory=list)
-    leads: list[Id] = Field(default_factory=list)
+    members: list[Id] = Field(default_factory=_empty_list)
+    leads: list[Id] = Field(default_factory=_empty_list)
     parent: Id | None = None
 
     @model_validator(mode="after")
@@ -126,10 +137,10 @@ class Service(Entity):
     owner: Id
     tier: Annotated[int, Strict(), Field(ge=1, le=4)]
     escalation: Id | None = None
-    depends_on: list[Id] = Field(default_factory=list)
+    depends_on: list[Id] = Field(default_factory=_empty_list)
     lifecycle: Literal["production", "experimental", "deprecated"] = "production"
     paths: list[Annotated[str, StringConstraints(strict=True, min_length=1, max_length=500)]] = Field(
-        default_factory=list)
+        default_factory=_empty_list)
 
     @field_validator("paths")
     @classmethod
@@ -154,7 +165,7 @@ class Layer(Validated):
     members: list[Id] = Field(min_length=1)
     start: DateTimeField
     turn: DurationField
-    restrictions: list[Restriction] = Field(default_factory=list)
+    restrictions: list[Restriction] = Field(default_factory=_empty_list)
 
 
 @kind_model
@@ -180,7 +191,7 @@ class Rotation(Entity):
     name: Text | None = None
     timezone: TimeZoneName
     layers: list[Layer] = Field(min_length=1)
-    overrides: list[Override] = Field(default_factory=list)
+    overrides: list[Override] = Field(default_factory=_empty_list)
 
     @model_validator(mode="after")
     def _overrides_ordered(self) -> Rotation:
@@ -278,11 +289,11 @@ class Role(Entity):
     environment: Literal["production", "staging", "development"]
     account: Annotated[str, StringConstraints(strict=True, pattern=r"^[0-9]{12}$")]
     service: Id | None = None
-    operates: list[Id] = Field(default_factory=list)
+    operates: list[Id] = Field(default_factory=_empty_list)
     session: DurationField = Field(default_factory=lambda: _parse_duration("1h"))
     break_glass: StrictBool = False
-    managed_policies: list[ManagedPolicyName] = Field(default_factory=list)
-    statements: list[Statement] = Field(default_factory=list)
+    managed_policies: list[ManagedPolicyName] = Field(default_factory=_empty_list)
+    statements: list[Statement] = Field(default_factory=_empty_list)
 
     @model_validator(mode="after")
     def _grants_something(self) -> Role:
@@ -298,7 +309,7 @@ class Grant(Entity):
     role: Id
     to: list[Principal] = Field(min_length=1)
     reason: Text
-    approved_by: list[Id] = Field(default_factory=list)
+    approved_by: list[Id] = Field(default_factory=_empty_list)
     expires: DateOrDateTime | None = None
     ticket: Text | None = None
 
@@ -358,9 +369,9 @@ class Settings(StrictModel):
     approvers: Principal | list[Principal] = "team:security"
     github_org: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9-]{0,38}$")] | None = None
     severity: dict[Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}[0-9]{3}$")],
-                   Literal["error", "warning", "off"]] = Field(default_factory=dict)
-    waivers: list[Waiver] = Field(default_factory=list)
-    known_actions: list[IamAction] = Field(default_factory=list)
+                   Literal["error", "warning", "off"]] = Field(default_factory=_empty_dict)
+    waivers: list[Waiver] = Field(default_factory=_empty_list)
+    known_actions: list[IamAction] = Field(default_factory=_empty_list)
 
     @property
     def ref(self) -> str:
