@@ -189,17 +189,22 @@ def _root_and_items(text: str, items: int | None, start: int, end: int) -> tuple
     if items < 0 or text[at] != "-":
         return (text.count("\n", 0, at) + 1, indent + 1), [], []
     # each item's dash line; group 1: where its content starts when on the same line (the common case;
-    # for any other item, such as `-` then a comment, nothing is guessed: the document is composed)
-    matches = list(_item_pattern(indent).finditer(text, line_start, end))
+    # for any other item, such as `-` then a comment, nothing is guessed: the document is composed).
+    # The first item is on the root's line; the others are found after a line break (a literal the
+    # regular expression engine skips to, four times faster than trying `^` at every character)
+    first = _item_pattern(indent, False).match(text, line_start, end)
+    matches = list(_item_pattern(indent, True).finditer(text, line_start, end))
     firsts = [match.end(1) for match in matches]
-    if len(matches) != items or -1 in firsts:
-        return (text.count("\n", 0, at) + 1, indent + 1), [], []
-    return (text.count("\n", 0, at) + 1, indent + 1), [match.start() for match in matches], firsts
+    position = (text.count("\n", 0, at) + 1, indent + 1)
+    if first is None or len(matches) + 1 != items or -1 in firsts or first.end(1) < 0:
+        return position, [], []
+    return position, [line_start, *[match.start() + 1 for match in matches]], [first.end(1), *firsts]
 
 
 @functools.cache
-def _item_pattern(indent: int) -> re.Pattern:
-    return re.compile(r"^ {%d}-(?:[ ]+(?=[^ \n#])()|(?=[ \n]|$))" % indent, re.M)  # noqa: UP031 - a regex
+def _item_pattern(indent: int, after_break: bool) -> re.Pattern:
+    """A list item's dash at `indent` spaces, at the start of the text searched or after a line break."""
+    return re.compile(r"%s {%d}-(?:[ ]+(?=[^ \n#])()|(?=[ \n]|\Z))" % ("\n" if after_break else "", indent))  # noqa: UP031
 
 
 # --- positions ------------------------------------------------------------------------------------
@@ -212,16 +217,20 @@ class Positions:
     module documentation). `get(path)` is what `Source.position` asks: (line, column), 1-based,
     as the reference parser would give it, or `default` when the path is not in the document."""
 
-    __slots__ = ("_text", "_start", "_end", "_items", "_root", "_starts", "_firsts", "_nodes")
+    __slots__ = ("_text", "_start", "_end", "_items", "_root", "_starts", "_firsts", "_nodes", "_keys")
 
     def __init__(self, text: str, span: tuple[int, int], value: object):
         self._text, (self._start, self._end) = text, span  # the file's text, the document's span
-        # the value's shape only: the value itself is freed once modelled (a run's largest object)
-        self._items = None if value is None else len(value) if value.__class__ is list else -1  # type: ignore[arg-type]
+        # the value's shape only: the value itself is freed once modelled (a run's largest object):
+        # None an empty document, n >= 0 a list of n items, -1 - n a mapping of n keys
+        cls = value.__class__
+        self._items = None if value is None else len(value) if cls is list else -1 - len(value)  # type: ignore[arg-type]
         self._root: Position | None | bool = False  # False: not looked for yet
         self._starts: list[int] = []  # each top-level item's line offset and content offset, when known
         self._firsts: list[int] = []
-        self._nodes: dict[int, object] = {}  # composed nodes: -1 the whole document, i item i (None: unsure)
+        # composed nodes: -1 the whole document, i item i, a key the lines of that top-level key (None: unsure)
+        self._nodes: dict[int | str, object] = {}
+        self._keys: dict[str, tuple[int, int, int]] | None | bool = False  # see _top_keys; False: not looked for
 
     def get(self, path: Path, default=None):
         found = self._find(path)
@@ -238,12 +247,42 @@ class Positions:
             node, line_offset = self._composed(path[0])
             if node is not None:
                 return _walk(node, path[1:], line_offset)
+        elif path and self._items is not None and self._items < -1 and self._root is not None:
+            found = self._top(path)
+            if found is not None:
+                return found
         node, line_offset = self._composed(-1)
         return _walk(node, path, line_offset) if node is not None else _NOT_FOUND
 
     def _item(self, index: int) -> Position:
         first = self._firsts[index]
         return (self._text.count("\n", 0, first) + 1, first - self._starts[index] + 1)
+
+    def _top(self, path: Path) -> Position | None:
+        """The position of `path` under a top-level key of a block mapping, from that key's lines alone:
+        the key's own position from the text, anything below it composed from its lines. None when
+        unsure (the whole document is composed then)."""
+        if self._keys is False:
+            self._keys = _top_keys(self._text, self._root, -1 - self._items, self._start, self._end)  # type: ignore[arg-type,operator]
+        where = self._keys.get(path[0]) if self._keys else None  # type: ignore[union-attr]
+        if where is None:
+            return None
+        line, begin, end = where
+        column = self._root[1]  # type: ignore[index]
+        if len(path) == 1:
+            return (line, column)
+        step = path[0]
+        if step not in self._nodes:
+            node = compose(self._text[begin:end])
+            # that key alone, where the text said it starts
+            if not (node.__class__ is yaml.MappingNode and len(node.value) == 1
+                    and node.value[0][0].__class__ is yaml.ScalarNode and not node.value[0][0].style
+                    and node.value[0][0].value == step and node.start_mark.line == 0
+                    and node.start_mark.column + 1 == column):
+                node = None
+            self._nodes[step] = node
+        node = self._nodes[step]
+        return _walk(node, path, line - 1) if node is not None else None
 
     def _composed(self, index: int) -> tuple[object, int]:
         """libyaml's node of top-level item `index` composed from that item's lines alone, or (-1) of
@@ -266,13 +305,60 @@ class Positions:
         return self._nodes[index], line_offset
 
 
+# a plain key that is text as it is written (resolve_plain keeps it), then `:` and a space or the line's end
+_SIMPLE_KEY = re.compile(r"([A-Za-z_][A-Za-z0-9_.-]*):(?=[ \n]|\Z)")
+
+
+def _top_keys(text: str, root: Position, keys: int, start: int, end: int) -> dict[str, tuple[int, int, int]] | None:
+    """Where each top-level key of the block mapping at `root` (line, column) with `keys` keys stands:
+    key -> (its line, the offset of its line, the offset of the next key's line or the document's end),
+    for the keys written plainly as simple text. None when unsure.
+
+    Every key of a block mapping starts a line at the mapping's column. A line that starts at that
+    column or before it otherwise is a comment, an item of a list written at its key's column (`- x`),
+    or a line inside a quoted or flow scalar: when counting the lines that start there (comments and
+    items aside) finds as many as the mapping has keys, they are its keys, and the lines from each to
+    the next are that key and its value, exactly."""
+    column = root[1]
+    first = _CONTENT.search(text, start, end)
+    if first is None or text[first.end() - 1] in "{[":
+        return None  # (a flow mapping)
+    lines = [first.start()]  # the root's line: its first key's
+    for match in _line_start_pattern(column - 1).finditer(text, first.start(), end):
+        after = match.end()
+        if after - match.start() <= column:
+            return None  # a line starting left of the keys: inside a quoted or flow scalar
+        if match.group(1) == "-" and (after == end or text[after] in " \n"):
+            continue  # an item of a list written at its key's column
+        lines.append(match.start() + 1)
+    if len(lines) != keys:
+        return None
+    found = {}
+    line = root[0]
+    ends = [*lines[1:], end]
+    previous = lines[0]
+    for begin, stop in zip(lines, ends, strict=True):
+        line += text.count("\n", previous, begin)
+        previous = begin
+        key = _SIMPLE_KEY.match(text, begin + column - 1)
+        if key is not None and resolve_plain(key.group(1)) == key.group(1):
+            found[key.group(1)] = (line, begin, stop)
+    return found
+
+
+@functools.cache
+def _line_start_pattern(indent: int) -> re.Pattern:
+    """A line break, then a line whose first character (not a space, not a comment) stands at most
+    `indent` columns in; group 1: that character."""
+    return re.compile(r"\n {0,%d}([^ \n#])" % indent)  # noqa: UP031 - a regex (a line break: see _item_pattern)
+
+
 class _Composer(CParser):
-    """libyaml's composer with no resolver: only the nodes' marks and keys' text are read (`_key`)."""
+    """libyaml's composer with no resolver: only the nodes' marks and keys' text are read (`_key`).
+    The composer calls these three for every node: `"".format` takes any arguments and returns ""
+    in C (a tag that is not read), where a Python method would cost a call frame each time."""
 
-    def resolve(self, *_) -> str:  # a node's tag: not read
-        return ""
-
-    descend_resolver = ascend_resolver = resolve  # their results are not used
+    resolve = descend_resolver = ascend_resolver = "".format
 
 
 def compose(text: str):
@@ -290,7 +376,9 @@ def _walk(node, path: Path, line_offset: int) -> Position:
         cls = node.__class__
         if cls is yaml.MappingNode:
             for key, value in node.value:
-                if _key(key) == step:
+                # a key's text differs from the step it stands for only as a plain null (`~`), or when
+                # the step is not a string (the reference parser's value of the key is compared then)
+                if (key.value == step or step.__class__ is not str or step == "null") and _key(key) == step:
                     mark, node = key.start_mark, value
                     break
             else:

@@ -67,7 +67,8 @@ def anchor(result: Result) -> str:
     return "policy/settings.yaml" if "policy/settings.yaml" in files or not files else files[0]
 
 
-def result_entry(finding: Finding, index: int, path: str) -> dict:
+def result_entry(finding: Finding, index: int, uri: str) -> dict:
+    """One result; `uri`: its file as `artifact_uri` writes it."""
     entry: dict = {
         "ruleId": finding.rule,
         "ruleIndex": index,
@@ -80,7 +81,7 @@ def result_entry(finding: Finding, index: int, path: str) -> dict:
     if finding.column > 0:
         region["startColumn"] = finding.column
     entry["locations"] = [{
-        "physicalLocation": {"artifactLocation": {"uri": artifact_uri(path), "uriBaseId": "%SRCROOT%"},
+        "physicalLocation": {"artifactLocation": {"uri": uri, "uriBaseId": "%SRCROOT%"},
                              "region": region},
         "logicalLocations": [{"fullyQualifiedName": finding.entity, "kind": "object"}],
     }]
@@ -96,6 +97,14 @@ def as_dict(result: Result) -> dict:
         metadata.setdefault(finding.rule, {"severity": finding.severity, "title": finding.rule, "doc": ""})
     ids = sorted(metadata)
     index = {rule_id: i for i, rule_id in enumerate(ids)}
+    uris: dict[str, str] = {}  # a file's path -> its URI: worked out once per file, not once per finding
+
+    def uri(path: str) -> str:
+        found = uris.get(path)
+        if found is None:
+            found = uris[path] = artifact_uri(workspace_path(result, path or anchor(result)))
+        return found
+
     return {
         "$schema": SCHEMA,
         "version": "2.1.0",
@@ -104,8 +113,7 @@ def as_dict(result: Result) -> dict:
                                 "rules": [rule_descriptor(rule_id, metadata[rule_id]) for rule_id in ids]}},
             "automationDetails": {"id": "dutyguard/validate/"},
             "columnKind": "unicodeCodePoints",
-            "results": [result_entry(f, index[f.rule], workspace_path(result, f.path or anchor(result)))
-                        for f in result.findings],
+            "results": [result_entry(f, index[f.rule], uri(f.path)) for f in result.findings],
         }],
     }
 
