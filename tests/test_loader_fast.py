@@ -191,6 +191,46 @@ def test_a_top_level_key_is_found_in_the_text_and_what_is_below_it_in_its_lines_
     assert positions.get(("no such key", 1)) is None
 
 
+# pieces of a flow mapping written on one line, as grants often are: plain, quoted and odd scalars, lists, spacing
+SIMPLE = ["a", "b1", "x y", "2027-01-07", "1.5", '"p:q"', '""', "'s t'", "_z", "null", "true"]
+FLOW_SCALARS = st.sampled_from(SIMPLE * 6 + ["-3", "~", "'it''s'", '"a\\"b"', "a:b", "a #c", "é", "x,", "[]"])
+FLOW_VALUES = FLOW_SCALARS | st.lists(FLOW_SCALARS, max_size=3).map(lambda items: "[" + ", ".join(items) + "]")
+FLOW_KEYS = st.sampled_from(["kind", "id", "to", "a.b", "k-2"] * 4 + ["null", "true", "1", '"q"'])
+SPACES = st.sampled_from(["", " ", "  "])
+
+
+@st.composite
+def flow_items(draw):
+    """A block list whose items are flow mappings on one line (some with spacing, comments or values the
+    text reading does not take), now and then an item over two lines or a block one."""
+    lines = []
+    for _ in range(draw(st.integers(1, 4))):
+        keys = draw(st.lists(FLOW_KEYS, min_size=1, max_size=4, unique=True))
+        pairs = [f"{key}:{draw(st.sampled_from([' ', '  ']))}{draw(FLOW_VALUES)}" for key in keys]
+        joined = (draw(SPACES) + "," + draw(SPACES)).join(pairs)
+        line = "- {" + draw(SPACES) + joined + draw(SPACES) + "}" + draw(st.sampled_from(["", " # c", "  "]))
+        if draw(st.integers(0, 9)) == 0:
+            line = line.replace(", ", ",\n    ", 1)
+        lines.append(line if draw(st.integers(0, 9)) else "- kind: x\n  to: [a, b]")
+    return "\n".join(lines) + "\n"
+
+
+@FAST
+@given(flow_items())
+def test_positions_in_one_line_flow_items_are_those_of_the_reference(text: str):
+    assert_agree(text)
+
+
+def test_a_one_line_flow_item_is_read_from_its_text(monkeypatch):
+    """A grant written as `- {kind: Grant, ...}`: its fields' positions need no composing."""
+    text = "".join(f'- {{kind: Grant, id: g{i}, to: ["person:a", b], reason: Migration CHG-{i}}}\n' for i in range(300))
+    positions = parse_text(text).documents[0].positions
+    monkeypatch.setattr(fast, "compose", lambda text: pytest.fail("composed"))
+    assert positions.get((200, "to", 1)) == (201, 44)
+    assert positions.get((200, "reason")) == (201, 48)
+    assert positions.get((200, "to")) == (201, 27)
+
+
 def test_positions_ask_for_nothing_before_a_finding_needs_one(monkeypatch):
     monkeypatch.setattr(fast, "compose", lambda text: pytest.fail("composed before anything was asked"))
     parsed = parse_text("kind: Team\nid: x\nmembers:\n  - a\n  - b\n")

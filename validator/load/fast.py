@@ -217,7 +217,7 @@ class Positions:
     module documentation). `get(path)` is what `Source.position` asks: (line, column), 1-based,
     as the reference parser would give it, or `default` when the path is not in the document."""
 
-    __slots__ = ("_text", "_start", "_end", "_items", "_root", "_starts", "_firsts", "_nodes", "_keys")
+    __slots__ = ("_text", "_start", "_end", "_items", "_root", "_starts", "_firsts", "_nodes", "_keys", "_flows")
 
     def __init__(self, text: str, span: tuple[int, int], value: object):
         self._text, (self._start, self._end) = text, span  # the file's text, the document's span
@@ -230,7 +230,8 @@ class Positions:
         self._firsts: list[int] = []
         # composed nodes: -1 the whole document, i item i, a key the lines of that top-level key (None: unsure)
         self._nodes: dict[int | str, object] = {}
-        self._keys: dict[str, tuple[int, int, int]] | None | bool = False  # see _top_keys; False: not looked for
+        self._keys: list[int] | None | bool = False  # see _key_lines; False: not looked for yet
+        self._flows: dict[int, dict | None] = {}  # item -> see _flow_line
 
     def get(self, path: Path, default=None):
         found = self._find(path)
@@ -244,6 +245,10 @@ class Positions:
         if path and path[0].__class__ is int and 0 <= path[0] < len(self._starts):
             if len(path) == 1:
                 return self._item(path[0])
+            if self._text[self._firsts[path[0]]] == "{":
+                found = self._in_flow_item(path[0], path[1:])
+                if found is not None:
+                    return found
             node, line_offset = self._composed(path[0])
             if node is not None:
                 return _walk(node, path[1:], line_offset)
@@ -258,27 +263,51 @@ class Positions:
         first = self._firsts[index]
         return (self._text.count("\n", 0, first) + 1, first - self._starts[index] + 1)
 
+    def _in_flow_item(self, index: int, path: Path) -> Position | None:
+        """The position of `path` in item `index` written as a flow mapping on one line of simple
+        scalars and lists of them (`- {kind: Grant, id: g, to: ["person:a"]}`), read from the text
+        (see _flow_line); None when the item is not that simple or the path goes deeper."""
+        table = self._flows.get(index, False)
+        if table is False:
+            line, column = self._item(index)
+            table = self._flows[index] = _flow_line(self._text, self._firsts[index], line, column)
+        where = table.get(path[0]) if table else None  # type: ignore[union-attr]
+        if where is None or len(path) > 2:
+            return None
+        line, column, items = where
+        if len(path) == 1:
+            return (line, column)
+        step = path[1]
+        return (line, items[step]) if step.__class__ is int and items is not None and 0 <= step < len(items) else None
+
     def _top(self, path: Path) -> Position | None:
         """The position of `path` under a top-level key of a block mapping, from that key's lines alone:
         the key's own position from the text, anything below it composed from its lines. None when
         unsure (the whole document is composed then)."""
+        text, step = self._text, path[0]
         if self._keys is False:
-            self._keys = _top_keys(self._text, self._root, -1 - self._items, self._start, self._end)  # type: ignore[arg-type,operator]
-        where = self._keys.get(path[0]) if self._keys else None  # type: ignore[union-attr]
-        if where is None:
+            self._keys = _key_lines(text, self._root[1], -1 - self._items, self._start, self._end)  # type: ignore[index,operator]
+        lines = self._keys
+        if not lines or step.__class__ is not str or resolve_plain(step) != step:
             return None
-        line, begin, end = where
-        column = self._root[1]  # type: ignore[index]
+        line, column = self._root  # type: ignore[misc]
+        indent = column - 1
+        n = next((n for n, begin in enumerate(lines) if text.startswith(step, begin + indent)  # type: ignore[arg-type]
+                  and _is_key(_SIMPLE_KEY.match(text, begin + indent), step)), None)
+        if n is None:
+            return None  # not a key written plainly (or not a key): composed
+        begin = lines[n]  # type: ignore[index]
+        line += text.count("\n", lines[0], begin)  # type: ignore[index]
         if len(path) == 1:
             return (line, column)
-        step = path[0]
         if step not in self._nodes:
-            node = compose(self._text[begin:end])
+            end = lines[n + 1] if n + 1 < len(lines) else self._end  # type: ignore[arg-type,index]
+            node = compose(text[begin:end])
             # that key alone, where the text said it starts
             if not (node.__class__ is yaml.MappingNode and len(node.value) == 1
                     and node.value[0][0].__class__ is yaml.ScalarNode and not node.value[0][0].style
                     and node.value[0][0].value == step and node.start_mark.line == 0
-                    and node.start_mark.column + 1 == column):
+                    and node.start_mark.column == indent):
                 node = None
             self._nodes[step] = node
         node = self._nodes[step]
@@ -309,48 +338,65 @@ class Positions:
 _SIMPLE_KEY = re.compile(r"([A-Za-z_][A-Za-z0-9_.-]*):(?=[ \n]|\Z)")
 
 
-def _top_keys(text: str, root: Position, keys: int, start: int, end: int) -> dict[str, tuple[int, int, int]] | None:
-    """Where each top-level key of the block mapping at `root` (line, column) with `keys` keys stands:
-    key -> (its line, the offset of its line, the offset of the next key's line or the document's end),
-    for the keys written plainly as simple text. None when unsure.
+def _is_key(match: re.Match | None, step: str) -> bool:
+    return match is not None and match.group(1) == step
+
+
+def _key_lines(text: str, column: int, keys: int, start: int, end: int) -> list[int] | None:
+    """The offsets of the lines of each top-level key of the block mapping of `keys` keys at `column`
+    that is the document in text[start:end]. None when unsure.
 
     Every key of a block mapping starts a line at the mapping's column. A line that starts at that
     column or before it otherwise is a comment, an item of a list written at its key's column (`- x`),
-    or a line inside a quoted or flow scalar: when counting the lines that start there (comments and
-    items aside) finds as many as the mapping has keys, they are its keys, and the lines from each to
-    the next are that key and its value, exactly."""
-    column = root[1]
+    or a line inside a quoted or flow scalar: when the lines that start there (comments and items
+    aside) are as many as the mapping has keys, they are its keys, and the lines from each to the
+    next are that key and its value, exactly."""
     first = _CONTENT.search(text, start, end)
     if first is None or text[first.end() - 1] in "{[":
         return None  # (a flow mapping)
     lines = [first.start()]  # the root's line: its first key's
     for match in _line_start_pattern(column - 1).finditer(text, first.start(), end):
-        after = match.end()
-        if after - match.start() <= column:
+        if match.end() - match.start() <= column:
             return None  # a line starting left of the keys: inside a quoted or flow scalar
-        if match.group(1) == "-" and (after == end or text[after] in " \n"):
-            continue  # an item of a list written at its key's column
         lines.append(match.start() + 1)
-    if len(lines) != keys:
+    return lines if len(lines) == keys else None
+
+
+# a flow mapping on one line of plain keys and values that are simple scalars or lists of them: a plain
+# scalar of word characters, spaces and a few signs (no `:`, `#`, quote or bracket), or a quoted one
+# without escapes. Nothing else is read here (the item is composed then).
+_FLOW_SCALAR = r"""(?:[A-Za-z0-9_](?:[^,\[\]{}#:'"\n]*[^,\[\]{}#:'"\n ])?|"[^"\\\n]*"|'[^'\n]*')"""
+_FLOW_VALUE = rf"(?:\[ *(?:{_FLOW_SCALAR}(?: *, *{_FLOW_SCALAR})*)? *\]|{_FLOW_SCALAR})"
+_FLOW_PAIR = rf"[A-Za-z_][A-Za-z0-9_.-]*: +{_FLOW_VALUE}"
+_FLOW_LINE = re.compile(rf"\{{ *{_FLOW_PAIR}(?: *, *{_FLOW_PAIR})* *\}} *(?:#[^\n]*)?(?:\n|\Z)")
+_FLOW_PAIRS = re.compile(rf"([A-Za-z_][A-Za-z0-9_.-]*): +({_FLOW_VALUE})")
+_FLOW_SCALARS = re.compile(_FLOW_SCALAR)
+
+
+def _flow_line(text: str, first: int, line: int, column: int) -> dict | None:
+    """For the flow mapping at offset `first` (at `line` and `column`) when it is one line as
+    _FLOW_LINE reads it: key -> (line, column of the key, columns of a list's items or None)."""
+    whole = _FLOW_LINE.match(text, first)
+    if whole is None:
         return None
+    shift = column - first  # an offset on this line -> its column
     found = {}
-    line = root[0]
-    ends = [*lines[1:], end]
-    previous = lines[0]
-    for begin, stop in zip(lines, ends, strict=True):
-        line += text.count("\n", previous, begin)
-        previous = begin
-        key = _SIMPLE_KEY.match(text, begin + column - 1)
-        if key is not None and resolve_plain(key.group(1)) == key.group(1):
-            found[key.group(1)] = (line, begin, stop)
+    for pair in _FLOW_PAIRS.finditer(text, first + 1, whole.end()):
+        key, value = pair.group(1), pair.start(2)
+        if resolve_plain(key) != key:
+            continue  # (a key the reference parser reads as another value: composed if asked for)
+        items = None
+        if text[value] == "[":
+            items = [scalar.start() + shift for scalar in _FLOW_SCALARS.finditer(text, value + 1, pair.end(2))]
+        found[key] = (line, pair.start(1) + shift, items)
     return found
 
 
 @functools.cache
 def _line_start_pattern(indent: int) -> re.Pattern:
-    """A line break, then a line whose first character (not a space, not a comment) stands at most
-    `indent` columns in; group 1: that character."""
-    return re.compile(r"\n {0,%d}([^ \n#])" % indent)  # noqa: UP031 - a regex (a line break: see _item_pattern)
+    """A line break, then a line whose first character stands at most `indent` columns in and is not
+    a space, a comment or a list item's dash."""
+    return re.compile(r"\n {0,%d}(?!-(?:[ \n]|\Z))[^ \n#]" % indent)  # noqa: UP031 - a regex (a line break: see _item_pattern)
 
 
 class _Composer(CParser):
