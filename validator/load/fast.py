@@ -217,7 +217,7 @@ class Positions:
     module documentation). `get(path)` is what `Source.position` asks: (line, column), 1-based,
     as the reference parser would give it, or `default` when the path is not in the document."""
 
-    __slots__ = ("_text", "_start", "_end", "_items", "_root", "_starts", "_firsts", "_nodes", "_keys", "_flows")
+    __slots__ = ("_text", "_start", "_end", "_items", "_root", "_starts", "_firsts", "_nodes", "_keys")
 
     def __init__(self, text: str, span: tuple[int, int], value: object):
         self._text, (self._start, self._end) = text, span  # the file's text, the document's span
@@ -228,10 +228,10 @@ class Positions:
         self._root: Position | None | bool = False  # False: not looked for yet
         self._starts: list[int] = []  # each top-level item's line offset and content offset, when known
         self._firsts: list[int] = []
-        # composed nodes: -1 the whole document, i item i, a key the lines of that top-level key (None: unsure)
-        self._nodes: dict[int | str, object] = {}
+        # composed nodes: -1 the whole document, i item i, a key the lines of that top-level key (None:
+        # unsure); ("{", i): what _flow_line read of item i
+        self._nodes: dict[object, object] = {}
         self._keys: list[int] | None | bool = False  # see _key_lines; False: not looked for yet
-        self._flows: dict[int, dict | None] = {}  # item -> see _flow_line
 
     def get(self, path: Path, default=None):
         found = self._find(path)
@@ -267,10 +267,10 @@ class Positions:
         """The position of `path` in item `index` written as a flow mapping on one line of simple
         scalars and lists of them (`- {kind: Grant, id: g, to: ["person:a"]}`), read from the text
         (see _flow_line); None when the item is not that simple or the path goes deeper."""
-        table = self._flows.get(index, False)
+        table = self._nodes.get(("{", index), False)  # (kept with the composed nodes: one dict a document)
         if table is False:
             line, column = self._item(index)
-            table = self._flows[index] = _flow_line(self._text, self._firsts[index], line, column)
+            table = self._nodes[("{", index)] = _flow_line(self._text, self._firsts[index], line, column)
         where = table.get(path[0]) if table else None  # type: ignore[union-attr]
         if where is None or len(path) > 2:
             return None
