@@ -154,8 +154,8 @@ class Index:
         """For each place of an id of `size`, the characters the ids have there."""
         places = self._places.get(size)
         if places is None:
-            group = self._by_size[size]
-            places = self._places[size] = ["".join(set(map(itemgetter(i), group))) for i in range(size)]
+            joined = "".join(self._by_size[size])  # all of one length: place i of each is every size-th character
+            places = self._places[size] = ["".join(set(joined[i::size])) for i in range(size)]
         return places
 
     def _scanned(self, size: int) -> tuple[list[str], _Prepared]:
