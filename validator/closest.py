@@ -8,7 +8,7 @@ characters and `C - m` of its own gives one same string. The search, per word:
 
 1. **Near ids.** Ids one typo away (a letter wrong, missing, extra or swapped) are looked up: the
    word less one letter among the ids; the word less one letter (or whole) among the ids of its
-   length (or one longer) less one letter, kept per length as sorted 30-bit hashes. difflib scores
+   length (or one longer) less one letter, kept per length as a set of hashes. difflib scores
    them and the best ratio becomes the bar.
 2. **Every length that may still beat it**, the most promising first: a length is skipped when its
    bound (`2 * min(C, len(word)) / T`) is below the bar; else m gives the letters each side must
@@ -28,16 +28,13 @@ ties are broken as difflib breaks them (the larger string). Property-tested agai
 
 from __future__ import annotations
 
-from array import array
-from bisect import bisect_left
 from collections.abc import Iterable, Iterator
 from difflib import SequenceMatcher
 from itertools import chain, compress, repeat
 from math import comb
-from operator import add, and_, eq, itemgetter
+from operator import add, itemgetter
 
 _Best = tuple[float, str] | None
-_MASK = (1 << 30) - 1  # hashes of deletions are kept to 30 bits
 
 
 class Index:
@@ -51,7 +48,7 @@ class Index:
         self._by_size: dict[int, list[str]] = {}
         for candidate in self._known:
             self._by_size.setdefault(len(candidate), []).append(candidate)
-        self._deleted: dict[int, array] = {}  # length -> hashes of its ids less one character
+        self._deleted: dict[int, set[int]] = {}  # length -> hashes of its ids less one character
         self._places: dict[int, list[str]] = {}  # length -> the characters its ids have at each place
         self._scan: dict[int, tuple[list[str], _Prepared]] = {}
         self._scans: dict[int, int] = {}  # length -> scans done where a lookup in its index would do
@@ -135,33 +132,30 @@ class Index:
         if id_loses == 2:  # an id less its second extra character is a key with the first added at its place
             keys = _one_more(keys, places)
         keys = list(keys)
-        deleted = self._deleted_of(size)
-        hashes = list(map(and_, map(hash, keys), repeat(_MASK)))
-        found = compress(keys, map(eq, hashes, map(deleted.__getitem__, map(bisect_left, repeat(deleted), hashes))))
+        found = compress(keys, map(self._deleted_of(size).__contains__, map(hash, keys)))
         # an id is a key found with one character more (or, rarely, the hash of another string collides)
         return self._known.intersection(_one_more(found, places))
 
-    def _deleted_of(self, size: int) -> array:
-        """The ids of `size` less one character, as their hashes cut to 30 bits, sorted (4 bytes per
-        string; a hash that collides only costs a wasted lookup). Built in C the first time."""
+    def _deleted_of(self, size: int) -> set[int]:
+        """The hashes of the ids of `size` less one character (a hash that collides only costs a wasted
+        lookup), built in C the first time: a set, about 70 bytes per string, which takes a third less
+        time to build than sorted 30-bit hashes in an array (4 bytes per string) and answers a lookup
+        in one C call instead of a bisection."""
         deleted = self._deleted.get(size)
         if deleted is None:
             group = self._by_size[size]
-            hashes: list[int] = []
+            deleted = self._deleted[size] = set()
             for i in range(size):
-                hashes += map(and_, map(hash, map(add, map(itemgetter(slice(0, i)), group),
-                                                  map(itemgetter(slice(i + 1, None)), group))), repeat(_MASK))
-            hashes.sort()  # (30-bit ints sort fast)
-            hashes.append(_MASK + 1)  # past every hash: a search never runs off the end
-            deleted = self._deleted[size] = array("l", hashes)
+                deleted.update(map(hash, map(add, map(itemgetter(slice(0, i)), group),
+                                             map(itemgetter(slice(i + 1, None)), group))))
         return deleted
 
     def _places_of(self, size: int) -> list[str]:
         """For each place of an id of `size`, the characters the ids have there."""
         places = self._places.get(size)
         if places is None:
-            group = self._by_size[size]
-            places = self._places[size] = ["".join(set(map(itemgetter(i), group))) for i in range(size)]
+            joined = "".join(self._by_size[size])  # all of one length: place i of each is every size-th character
+            places = self._places[size] = ["".join(set(joined[i::size])) for i in range(size)]
         return places
 
     def _scanned(self, size: int) -> tuple[list[str], _Prepared]:

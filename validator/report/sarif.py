@@ -12,12 +12,13 @@ relative URI reference (`50%25.yaml`, `a%23b.yaml`), and the JSON is ASCII-only 
 
 from __future__ import annotations
 
+from json.encoder import encode_basestring_ascii as _string  # type: ignore[attr-defined]
 from typing import TYPE_CHECKING, TextIO
 from urllib.parse import quote
 
 from validator import __version__
 from validator.findings import Finding
-from validator.report.json_text import dump
+from validator.report.json_text import dumps
 from validator.report.paths import workspace_path
 
 if TYPE_CHECKING:
@@ -67,7 +68,8 @@ def anchor(result: Result) -> str:
     return "policy/settings.yaml" if "policy/settings.yaml" in files or not files else files[0]
 
 
-def result_entry(finding: Finding, index: int, path: str) -> dict:
+def result_entry(finding: Finding, index: int, uri: str) -> dict:
+    """One result; `uri`: its file as `artifact_uri` writes it."""
     entry: dict = {
         "ruleId": finding.rule,
         "ruleIndex": index,
@@ -80,7 +82,7 @@ def result_entry(finding: Finding, index: int, path: str) -> dict:
     if finding.column > 0:
         region["startColumn"] = finding.column
     entry["locations"] = [{
-        "physicalLocation": {"artifactLocation": {"uri": artifact_uri(path), "uriBaseId": "%SRCROOT%"},
+        "physicalLocation": {"artifactLocation": {"uri": uri, "uriBaseId": "%SRCROOT%"},
                              "region": region},
         "logicalLocations": [{"fullyQualifiedName": finding.entity, "kind": "object"}],
     }]
@@ -96,6 +98,14 @@ def as_dict(result: Result) -> dict:
         metadata.setdefault(finding.rule, {"severity": finding.severity, "title": finding.rule, "doc": ""})
     ids = sorted(metadata)
     index = {rule_id: i for i, rule_id in enumerate(ids)}
+    uris: dict[str, str] = {}  # a file's path -> its URI: worked out once per file, not once per finding
+
+    def uri(path: str) -> str:
+        found = uris.get(path)
+        if found is None:
+            found = uris[path] = artifact_uri(workspace_path(result, path or anchor(result)))
+        return found
+
     return {
         "$schema": SCHEMA,
         "version": "2.1.0",
@@ -104,12 +114,66 @@ def as_dict(result: Result) -> dict:
                                 "rules": [rule_descriptor(rule_id, metadata[rule_id]) for rule_id in ids]}},
             "automationDetails": {"id": "dutyguard/validate/"},
             "columnKind": "unicodeCodePoints",
-            "results": [result_entry(f, index[f.rule], workspace_path(result, f.path or anchor(result)))
-                        for f in result.findings],
+            "results": [result_entry(f, index[f.rule], uri(f.path)) for f in result.findings],
         }],
     }
 
 
 def report(result: Result, stream: TextIO) -> None:
-    dump(as_dict(result), stream)  # json.dump(indent=2, ensure_ascii=True): exact values, ASCII-only text
-    stream.write("\n")
+    """json.dump(as_dict(result), indent=2, ensure_ascii=True): exact values, ASCII-only text. The
+    results (one per finding, all of a few shapes) are written from one template per shape with
+    json's C string escaping, the rest of the document as json writes it."""
+    document = as_dict(result)
+    run = document["runs"][0]
+    results, run["results"] = run["results"], []
+    head = dumps(document)
+    at = head.rindex('"results": []')  # the last key of the last run (no JSON string holds an unescaped quote)
+    stream.write(head[:at] + '"results": [')
+    for start in range(0, len(results), _CHUNK):
+        stream.write(("," if start else "") + _INDENT + ("," + _INDENT).join([
+            _entry_text(entry) for entry in results[start:start + _CHUNK]]))
+    stream.write((_INDENT[:-2] if results else "") + "]" + head[at + len('"results": []'):] + "\n")
+
+
+_CHUNK = 2000  # results written at once
+_INDENT = "\n        "  # a result's place: an item of runs[0].results
+_TEMPLATES: dict[tuple[bool, bool], str] = {}  # (has a column, waived) -> the text of a result, %s for each value
+
+
+def _entry_text(entry: dict) -> str:
+    """`entry` (from result_entry) as json.dump writes it at its place, from its shape's template."""
+    location = entry["locations"][0]
+    region = location["physicalLocation"]["region"]
+    properties = entry["properties"]
+    values = (entry["ruleId"], entry["ruleIndex"], entry["level"], entry["message"]["text"],
+              entry["partialFingerprints"][FINGERPRINT], properties["entity"], properties["subject"],
+              properties["severity"], location["physicalLocation"]["artifactLocation"]["uri"], *region.values(),
+              location["logicalLocations"][0]["fullyQualifiedName"])
+    if not all(value.__class__ is str or value.__class__ is int for value in values):
+        return dumps(entry).replace("\n", _INDENT)  # (json's own writing of what the template does not take)
+    shape = ("startColumn" in region, "suppressions" in entry)
+    template = _TEMPLATES.get(shape)
+    if template is None:
+        template = _TEMPLATES[shape] = _template(entry, len(values))
+    return template % tuple(_string(value) if value.__class__ is str else int.__repr__(value) for value in values)
+
+
+def _template(entry: dict, count: int) -> str:
+    """The text of results shaped as `entry`: json's text of it with each value that varies as `%s`."""
+    import copy
+
+    sample = copy.deepcopy(entry)
+    marks = [f"\x00{n}\x00" for n in range(count)]
+    location = sample["locations"][0]
+    region = location["physicalLocation"]["region"]
+    sample["ruleId"], sample["ruleIndex"], sample["level"] = marks[0], marks[1], marks[2]
+    sample["message"]["text"], sample["partialFingerprints"][FINGERPRINT] = marks[3], marks[4]
+    sample["properties"].update(entity=marks[5], subject=marks[6], severity=marks[7])
+    location["physicalLocation"]["artifactLocation"]["uri"] = marks[8]
+    for key, mark in zip(region, marks[9:-1], strict=True):
+        region[key] = mark
+    location["logicalLocations"][0]["fullyQualifiedName"] = marks[-1]
+    text = dumps(sample).replace("%", "%%").replace("\n", _INDENT)
+    for mark in marks:
+        text = text.replace(_string(mark), "%s")
+    return text
