@@ -166,13 +166,6 @@ def test_node_budget_is_declined():
     "- kind: Team\n  members:\n  - a\n  - b\n- kind: Team\n  members: [c, d]\n",
     "---\n",  # an empty document (yaml-rs says None, as for no document: the marker tells them apart)
     "# only a comment\n",
-    "kind: Team\nid: x\n# members\nmembers:\n- a\n- b\nparent: p\n",  # a list at its key's column
-    "  kind: Team\n  members: [a,\n    b]\n  id: x\n",  # an indented root; a flow list over two lines
-    "kind: Team\nmembers: [a, b\n]\nid: x\n",  # a line at the keys' column that holds no key
-    "kind: Team\n\"members\": [a, b]\nid: x\n",  # a quoted key
-    "{kind: Team,\n id: x}\n",  # a flow mapping
-    "kind: Team\ndoc: |\n  members: [a]\nmembers: [b]\n",  # a key-like line inside a block scalar
-    "---\nkind: Team\nmembers: [a]\n---\nkind: Team\nmembers:\n  - b\n",
 ])
 def test_positions_are_those_of_the_reference(text: str):
     assert assert_agree(text)
@@ -189,64 +182,6 @@ def test_a_position_is_computed_from_the_entity_alone_never_by_the_reference_par
     assert positions.get((700, "expires")) == (2804, 3)
     assert positions.get((700, "to", 1)) == (2803, 11)
     assert composed == [len("- kind: Grant\n  id: g700\n  to: [a, b]\n  expires: 2026-01-01\n")]  # that item only
-
-
-def test_a_top_level_key_is_found_in_the_text_and_what_is_below_it_in_its_lines_alone(monkeypatch):
-    """A mapping document (a team, a service): a top-level key's position needs no composing at all, a
-    position below one composes only that key's lines."""
-    text = "kind: Team\nid: x\n" + "".join(f"field{i}: [a, b]\n" for i in range(200)) + "members:\n  - a\n  - b\n"
-    positions = parse_text(text).documents[0].positions
-    composed = []
-    compose = fast.compose
-    monkeypatch.setattr(fast, "compose", lambda text: composed.append(text) or compose(text))
-    assert positions.get(("field150",)) == (153, 1)
-    assert positions.get(("members",)) == (203, 1)
-    assert composed == []
-    assert positions.get(("members", 1)) == (205, 5)
-    assert positions.get(("field7", 1)) == (10, 13)
-    assert composed == ["members:\n  - a\n  - b\n", "field7: [a, b]\n"]
-    assert positions.get(("members", 2)) is None
-    assert positions.get(("no such key", 1)) is None
-
-
-# pieces of a flow mapping written on one line, as grants often are: plain, quoted and odd scalars, lists, spacing
-SIMPLE = ["a", "b1", "x y", "2027-01-07", "1.5", '"p:q"', '""', "'s t'", "_z", "null", "true"]
-FLOW_SCALARS = st.sampled_from(SIMPLE * 6 + ["-3", "~", "'it''s'", '"a\\"b"', "a:b", "a #c", "é", "x,", "[]"])
-FLOW_VALUES = FLOW_SCALARS | st.lists(FLOW_SCALARS, max_size=3).map(lambda items: "[" + ", ".join(items) + "]")
-FLOW_KEYS = st.sampled_from(["kind", "id", "to", "a.b", "k-2"] * 4 + ["null", "true", "1", '"q"'])
-SPACES = st.sampled_from(["", " ", "  "])
-
-
-@st.composite
-def flow_items(draw):
-    """A block list whose items are flow mappings on one line (some with spacing, comments or values the
-    text reading does not take), now and then an item over two lines or a block one."""
-    lines = []
-    for _ in range(draw(st.integers(1, 4))):
-        keys = draw(st.lists(FLOW_KEYS, min_size=1, max_size=4, unique=True))
-        pairs = [f"{key}:{draw(st.sampled_from([' ', '  ']))}{draw(FLOW_VALUES)}" for key in keys]
-        joined = (draw(SPACES) + "," + draw(SPACES)).join(pairs)
-        line = "- {" + draw(SPACES) + joined + draw(SPACES) + "}" + draw(st.sampled_from(["", " # c", "  "]))
-        if draw(st.integers(0, 9)) == 0:
-            line = line.replace(", ", ",\n    ", 1)
-        lines.append(line if draw(st.integers(0, 9)) else "- kind: x\n  to: [a, b]")
-    return "\n".join(lines) + "\n"
-
-
-@FAST
-@given(flow_items())
-def test_positions_in_one_line_flow_items_are_those_of_the_reference(text: str):
-    assert_agree(text)
-
-
-def test_a_one_line_flow_item_is_read_from_its_text(monkeypatch):
-    """A grant written as `- {kind: Grant, ...}`: its fields' positions need no composing."""
-    text = "".join(f'- {{kind: Grant, id: g{i}, to: ["person:a", b], reason: Migration CHG-{i}}}\n' for i in range(300))
-    positions = parse_text(text).documents[0].positions
-    monkeypatch.setattr(fast, "compose", lambda text: pytest.fail("composed"))
-    assert positions.get((200, "to", 1)) == (201, 44)
-    assert positions.get((200, "reason")) == (201, 48)
-    assert positions.get((200, "to")) == (201, 27)
 
 
 def test_positions_ask_for_nothing_before_a_finding_needs_one(monkeypatch):

@@ -179,9 +179,9 @@ def _root_and_items(text: str, items: int | None, start: int, end: int) -> tuple
     if items < 0 or text[at] != "-":
         return (text.count("\n", 0, at) + 1, indent + 1), [], []
     # each item's dash line; group 1: where its content starts when on the same line (the common case;
-    # for any other item, such as `-` then a comment, nothing is guessed: the document is composed).
-    # The first item is on the root's line; the others are found after a line break (a literal the
-    # regular expression engine skips to, four times faster than trying `^` at every character)
+    # for any other item, such as `-` then a comment, nothing is guessed: the document is composed)
+    # the first item is on the root's line; the others follow a line break (a literal the regular
+    # expression engine skips to, four times faster than trying `^` at every character)
     first = _item_pattern(indent, False).match(text, line_start, end)
     matches = list(_item_pattern(indent, True).finditer(text, line_start, end))
     firsts = [match.end(1) for match in matches]
@@ -207,21 +207,16 @@ class Positions:
     module documentation). `get(path)` is what `Source.position` asks: (line, column), 1-based,
     as the reference parser would give it, or `default` when the path is not in the document."""
 
-    __slots__ = ("_text", "_start", "_end", "_items", "_root", "_starts", "_firsts", "_nodes", "_keys")
+    __slots__ = ("_text", "_start", "_end", "_items", "_root", "_starts", "_firsts", "_nodes")
 
     def __init__(self, text: str, span: tuple[int, int], value: object):
         self._text, (self._start, self._end) = text, span  # the file's text, the document's span
-        # the value's shape only: the value itself is freed once modelled (a run's largest object):
-        # None an empty document, n >= 0 a list of n items, -1 - n a mapping of n keys
-        cls = value.__class__
-        self._items = None if value is None else len(value) if cls is list else -1 - len(value)  # type: ignore[arg-type]
+        # the value's shape only: the value itself is freed once modelled (a run's largest object)
+        self._items = None if value is None else len(value) if value.__class__ is list else -1  # type: ignore[arg-type]
         self._root: Position | None | bool = False  # False: not looked for yet
         self._starts: list[int] = []  # each top-level item's line offset and content offset, when known
         self._firsts: list[int] = []
-        # composed nodes: -1 the whole document, i item i, a key the lines of that top-level key (None:
-        # unsure); ("{", i): what _flow_line read of item i
-        self._nodes: dict[object, object] = {}
-        self._keys: list[int] | None | bool = False  # see _key_lines; False: not looked for yet
+        self._nodes: dict[int, object] = {}  # composed nodes: -1 the whole document, i item i (None: unsure)
 
     def get(self, path: Path, default=None):
         found = self._find(path)
@@ -235,73 +230,15 @@ class Positions:
         if path and path[0].__class__ is int and 0 <= path[0] < len(self._starts):
             if len(path) == 1:
                 return self._item(path[0])
-            if self._text[self._firsts[path[0]]] == "{":
-                found = self._in_flow_item(path[0], path[1:])
-                if found is not None:
-                    return found
             node, line_offset = self._composed(path[0])
             if node is not None:
                 return _walk(node, path[1:], line_offset)
-        elif path and self._items is not None and self._items < -1 and self._root is not None:
-            found = self._top(path)
-            if found is not None:
-                return found
         node, line_offset = self._composed(-1)
         return _walk(node, path, line_offset) if node is not None else _NOT_FOUND
 
     def _item(self, index: int) -> Position:
         first = self._firsts[index]
         return (self._text.count("\n", 0, first) + 1, first - self._starts[index] + 1)
-
-    def _in_flow_item(self, index: int, path: Path) -> Position | None:
-        """The position of `path` in item `index` written as a flow mapping on one line of simple
-        scalars and lists of them (`- {kind: Grant, id: g, to: ["person:a"]}`), read from the text
-        (see _flow_line); None when the item is not that simple or the path goes deeper."""
-        table = self._nodes.get(("{", index), False)  # (kept with the composed nodes: one dict a document)
-        if table is False:
-            line, column = self._item(index)
-            table = self._nodes[("{", index)] = _flow_line(self._text, self._firsts[index], line, column)
-        where = table.get(path[0]) if table else None  # type: ignore[union-attr]
-        if where is None or len(path) > 2:
-            return None
-        line, column, items = where
-        if len(path) == 1:
-            return (line, column)
-        step = path[1]
-        return (line, items[step]) if step.__class__ is int and items is not None and 0 <= step < len(items) else None
-
-    def _top(self, path: Path) -> Position | None:
-        """The position of `path` under a top-level key of a block mapping, from that key's lines alone:
-        the key's own position from the text, anything below it composed from its lines. None when
-        unsure (the whole document is composed then)."""
-        text, step = self._text, path[0]
-        if self._keys is False:
-            self._keys = _key_lines(text, self._root[1], -1 - self._items, self._start, self._end)  # type: ignore[index,operator]
-        lines = self._keys
-        if not lines or step.__class__ is not str or resolve_plain(step) != step:
-            return None
-        line, column = self._root  # type: ignore[misc]
-        indent = column - 1
-        n = next((n for n, begin in enumerate(lines) if text.startswith(step, begin + indent)  # type: ignore[arg-type]
-                  and _is_key(_SIMPLE_KEY.match(text, begin + indent), step)), None)
-        if n is None:
-            return None  # not a key written plainly (or not a key): composed
-        begin = lines[n]  # type: ignore[index]
-        line += text.count("\n", lines[0], begin)  # type: ignore[index]
-        if len(path) == 1:
-            return (line, column)
-        if step not in self._nodes:
-            end = lines[n + 1] if n + 1 < len(lines) else self._end  # type: ignore[arg-type,index]
-            node = compose(text[begin:end])
-            # that key alone, where the text said it starts
-            if not (node.__class__ is yaml.MappingNode and len(node.value) == 1
-                    and node.value[0][0].__class__ is yaml.ScalarNode and not node.value[0][0].style
-                    and node.value[0][0].value == step and node.start_mark.line == 0
-                    and node.start_mark.column == indent):
-                node = None
-            self._nodes[step] = node
-        node = self._nodes[step]
-        return _walk(node, path, line - 1) if node is not None else None
 
     def _composed(self, index: int) -> tuple[object, int]:
         """libyaml's node of top-level item `index` composed from that item's lines alone, or (-1) of
@@ -322,71 +259,6 @@ class Positions:
                     node = None
             self._nodes[index] = node
         return self._nodes[index], line_offset
-
-
-# a plain key that is text as it is written (resolve_plain keeps it), then `:` and a space or the line's end
-_SIMPLE_KEY = re.compile(r"([A-Za-z_][A-Za-z0-9_.-]*):(?=[ \n]|\Z)")
-
-
-def _is_key(match: re.Match | None, step: str) -> bool:
-    return match is not None and match.group(1) == step
-
-
-def _key_lines(text: str, column: int, keys: int, start: int, end: int) -> list[int] | None:
-    """The offsets of the lines of each top-level key of the block mapping of `keys` keys at `column`
-    that is the document in text[start:end]. None when unsure.
-
-    Every key of a block mapping starts a line at the mapping's column. A line that starts at that
-    column or before it otherwise is a comment, an item of a list written at its key's column (`- x`),
-    or a line inside a quoted or flow scalar: when the lines that start there (comments and items
-    aside) are as many as the mapping has keys, they are its keys, and the lines from each to the
-    next are that key and its value, exactly."""
-    first = _CONTENT.search(text, start, end)
-    if first is None or text[first.end() - 1] in "{[":
-        return None  # (a flow mapping)
-    lines = [first.start()]  # the root's line: its first key's
-    for match in _line_start_pattern(column - 1).finditer(text, first.start(), end):
-        if match.end() - match.start() <= column:
-            return None  # a line starting left of the keys: inside a quoted or flow scalar
-        lines.append(match.start() + 1)
-    return lines if len(lines) == keys else None
-
-
-# a flow mapping on one line of plain keys and values that are simple scalars or lists of them: a plain
-# scalar of word characters, spaces and a few signs (no `:`, `#`, quote or bracket), or a quoted one
-# without escapes. Nothing else is read here (the item is composed then).
-_FLOW_SCALAR = r"""(?:[A-Za-z0-9_](?:[^,\[\]{}#:'"\n]*[^,\[\]{}#:'"\n ])?|"[^"\\\n]*"|'[^'\n]*')"""
-_FLOW_VALUE = rf"(?:\[ *(?:{_FLOW_SCALAR}(?: *, *{_FLOW_SCALAR})*)? *\]|{_FLOW_SCALAR})"
-_FLOW_PAIR = rf"[A-Za-z_][A-Za-z0-9_.-]*: +{_FLOW_VALUE}"
-_FLOW_LINE = re.compile(rf"\{{ *{_FLOW_PAIR}(?: *, *{_FLOW_PAIR})* *\}} *(?:#[^\n]*)?(?:\n|\Z)")
-_FLOW_PAIRS = re.compile(rf"([A-Za-z_][A-Za-z0-9_.-]*): +({_FLOW_VALUE})")
-_FLOW_SCALARS = re.compile(_FLOW_SCALAR)
-
-
-def _flow_line(text: str, first: int, line: int, column: int) -> dict | None:
-    """For the flow mapping at offset `first` (at `line` and `column`) when it is one line as
-    _FLOW_LINE reads it: key -> (line, column of the key, columns of a list's items or None)."""
-    whole = _FLOW_LINE.match(text, first)
-    if whole is None:
-        return None
-    shift = column - first  # an offset on this line -> its column
-    found = {}
-    for pair in _FLOW_PAIRS.finditer(text, first + 1, whole.end()):
-        key, value = pair.group(1), pair.start(2)
-        if resolve_plain(key) != key:
-            continue  # (a key the reference parser reads as another value: composed if asked for)
-        items = None
-        if text[value] == "[":
-            items = [scalar.start() + shift for scalar in _FLOW_SCALARS.finditer(text, value + 1, pair.end(2))]
-        found[key] = (line, pair.start(1) + shift, items)
-    return found
-
-
-@functools.cache
-def _line_start_pattern(indent: int) -> re.Pattern:
-    """A line break, then a line whose first character stands at most `indent` columns in and is not
-    a space, a comment or a list item's dash."""
-    return re.compile(r"\n {0,%d}(?!-(?:[ \n]|\Z))[^ \n#]" % indent)  # noqa: UP031 - a regex (a line break: see _item_pattern)
 
 
 class _Composer(CParser):
