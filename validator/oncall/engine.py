@@ -14,6 +14,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
+from operator import eq, itemgetter
+from typing import NamedTuple
 
 from validator.model.kinds import Layer, Restriction, Rotation
 from validator.model.types import DAYS, clock_minutes
@@ -82,42 +84,99 @@ def as_epoch(value: int | datetime) -> int:
 
 
 def timeline(rotation: Rotation, start: int | datetime, end: int | datetime) -> Timeline:
-    """Who is on call in `rotation` during `[start, end)`: layers, restrictions, then overrides."""
+    """Who is on call in `rotation` during `[start, end)`: layers, restrictions, then overrides.
+
+    The layers' part depends on their starts, turns, restrictions and member counts only, not on who
+    the members are: it is worked out once per such shape and window (`_plan`, with member slots for
+    names), so that the many rotations of an organisation that share a shape cost a relabelling each.
+    """
     w0, w1 = as_epoch(start), as_epoch(end)
     if w1 <= w0:
         return Timeline(w0, w1)
     zone = rotation.timezone
-    segments: list[Segment] = []
-    covered: IntervalSet = []
-    last = len(rotation.layers) - 1
-    deciding: list[IntervalSet] = []
-    for index, layer in enumerate(reversed(rotation.layers)):
-        # when the layer has someone: from its start (turns follow each other without a gap) within its
-        # restrictions; it decides there unless a later layer has someone. Only the few turns are labelled.
-        first = _checked_start(layer, zone, w0, w1)
-        reach = _reach(layer, zone, first, w0, w1)
-        decides = subtract(reach, covered)
-        deciding.append(decides)
-        if decides:
-            segments.extend(_intersect_labeled(_shifts(layer, zone, first, w0, w1), decides))
-        if index < last:  # the first layer's coverage is not needed: nothing lies below it
-            covered = union(covered, reach)
-    deciding.reverse()
-    segments.sort()
-    for override in rotation.overrides:
-        o0 = max(w0, instant(override.from_, zone))
-        o1 = min(w1, instant(override.to, zone))
-        if o1 > o0:
-            segments = _subtract_labeled(segments, [(o0, o1)])
-            segments.append((o0, o1, override.person))
-            segments.sort()
-    return Timeline(w0, w1, _merge(segments), deciding)
+    layers = rotation.layers
+    # the last layer first: the same TurnLimit as computing the layers in that order would raise
+    shapes = [_shape(layer, zone, w0, w1) for layer in reversed(layers)]
+    shapes.reverse()
+    plan = _plan(zone, tuple(shapes), w0, w1)
+    names = [member for layer in layers for member in layer.members]
+    name = names.__getitem__
+    segments = list(zip(plan.starts, plan.ends, map(name, plan.slots), strict=True))
+    if rotation.overrides:
+        for override in rotation.overrides:
+            o0 = max(w0, instant(override.from_, zone))
+            o1 = min(w1, instant(override.to, zone))
+            if o1 > o0:
+                segments = _subtract_labeled(segments, [(o0, o1)])
+                segments.append((o0, o1, override.person))
+                segments.sort()
+        segments = _merge(segments)
+    elif plan.touch_before and any(map(eq, map(name, plan.touch_before), map(name, plan.touch_after))):
+        segments = _merge(segments)  # the same person on both sides of a hand-off
+    return Timeline(w0, w1, segments, list(plan.deciding))
 
 
 def who(rotation: Rotation, moment: int | datetime) -> str | None:
     """The person on call in `rotation` at an instant, or None."""
     at = as_epoch(moment)
     return timeline(rotation, at, at + 1).who(at)
+
+
+Shape = tuple[int, bool, int, int, tuple[tuple[tuple[str, ...], str, str], ...], int]
+"""A layer as its timeline sees it: (UTC start, calendar turn?, turn length (seconds, or days * DAY for a
+calendar turn), start on the wall clock (calendar turns; else 0), restrictions, number of members)."""
+
+
+def _shape(layer: Layer, zone: str, w0: int, w1: int) -> Shape:
+    """The layer's shape; raises `TurnLimit` when it hands over too often within `[w0, w1)`."""
+    first = _checked_start(layer, zone, w0, w1)
+    turn = layer.turn
+    restrictions = tuple((tuple(r.days), r.from_, r.to) for r in layer.restrictions)
+    if turn.is_calendar:
+        local_first = naive_seconds(layer.start) if layer.start.tzinfo is None else to_local(zone, first)
+        return first, True, turn.days * DAY, local_first, restrictions, len(layer.members)
+    return first, False, turn.seconds, 0, restrictions, len(layer.members)
+
+
+class _Plan(NamedTuple):
+    """The layers' part of a timeline, with member slots instead of names (slot = the member's index in
+    the rotation's layers' member lists laid end to end)."""
+
+    starts: tuple[int, ...]
+    ends: tuple[int, ...]
+    slots: tuple[int, ...]
+    deciding: tuple[IntervalSet, ...]
+    touch_before: tuple[int, ...]  # the slots on either side of each hand-off between touching segments
+    touch_after: tuple[int, ...]
+
+
+@lru_cache(maxsize=1024)
+def _plan(zone: str, shapes: tuple[Shape, ...], w0: int, w1: int) -> _Plan:
+    """Restrictions mask a layer; a later layer wins wherever it has someone (shared: do not modify it)."""
+    segments: list[tuple[int, int, int]] = []
+    covered: IntervalSet = []
+    last = len(shapes) - 1
+    deciding: list[IntervalSet] = []
+    offset = sum(shape[5] for shape in shapes)
+    for index, shape in enumerate(reversed(shapes)):
+        # when the layer has someone: from its start (turns follow each other without a gap) within its
+        # restrictions; it decides there unless a later layer has someone. Only the few turns are labelled.
+        offset -= shape[5]
+        reach = _reach(shape, zone, w0, w1)
+        decides = subtract(reach, covered)
+        deciding.append(decides)
+        if decides:
+            segments.extend(_intersect_labeled(_shifts(shape, zone, offset, w0, w1), decides))
+        if index < last:  # the first layer's coverage is not needed: nothing lies below it
+            covered = union(covered, reach)
+    deciding.reverse()
+    segments.sort()  # disjoint and non-empty: the same order as by names
+    starts = tuple(map(itemgetter(0), segments))
+    ends = tuple(map(itemgetter(1), segments))
+    slots = tuple(map(itemgetter(2), segments))
+    touching = [i for i in range(len(segments) - 1) if ends[i] == starts[i + 1]]
+    return _Plan(starts, ends, slots, tuple(deciding), tuple(slots[i] for i in touching),
+                 tuple(slots[i + 1] for i in touching))
 
 
 def _checked_start(layer: Layer, zone: str, w0: int, w1: int) -> int:
@@ -130,26 +189,26 @@ def _checked_start(layer: Layer, zone: str, w0: int, w1: int) -> int:
     return first
 
 
-def _reach(layer: Layer, zone: str, first: int, w0: int, w1: int) -> IntervalSet:
+def _reach(shape: Shape, zone: str, w0: int, w1: int) -> IntervalSet:
+    first, restrictions = shape[0], shape[4]
     if first >= w1:
         return []
     low = first if first > w0 else w0
-    if not layer.restrictions:
+    if not restrictions:
         return [(low, w1)]
-    mask = restriction_mask(layer.restrictions, zone, w0, w1)
+    mask = _clock_mask(restrictions, zone, w0, w1)
     return list(mask) if low == w0 else clip(mask, low, w1)
 
 
-def _shifts(layer: Layer, zone: str, first: int, w0: int, w1: int) -> list[Segment]:
+def _shifts(shape: Shape, zone: str, offset: int, w0: int, w1: int) -> list[tuple[int, int, int]]:
+    first, calendar, length, local_first, _, count = shape
     if first >= w1:
         return []
-    if layer.turn.is_calendar:
-        boundaries = _calendar_boundaries(layer, zone, first, w0, w1)
+    if calendar:
+        boundaries = _calendar_boundaries(length, local_first, zone, first, w0, w1)
     else:
-        boundaries = _fixed_boundaries(layer.turn.seconds, first, w0, w1)
-    members = layer.members
-    count = len(members)
-    return [(start if start > w0 else w0, end if end < w1 else w1, members[k % count])
+        boundaries = _fixed_boundaries(length, first, w0, w1)
+    return [(start if start > w0 else w0, end if end < w1 else w1, offset + k % count)
             for k, start, end in boundaries if end > w0 and start < w1]
 
 
@@ -162,9 +221,8 @@ def _fixed_boundaries(length: int, first: int, w0: int, w1: int) -> Iterable[tup
         start += length
 
 
-def _calendar_boundaries(layer: Layer, zone: str, first: int, w0: int, w1: int) -> list[tuple[int, int, int]]:
-    period = layer.turn.days * DAY
-    local_first = naive_seconds(layer.start) if layer.start.tzinfo is None else to_local(zone, first)
+def _calendar_boundaries(period: int, local_first: int, zone: str, first: int, w0: int,
+                         w1: int) -> list[tuple[int, int, int]]:
     k = max(0, (to_local(zone, w0) - local_first) // period - 1)
     start = first if k == 0 else to_utc(zone, local_first + k * period)
     out = []
@@ -212,7 +270,7 @@ def _clock_mask(windows: tuple[tuple[tuple[str, ...], str, str], ...], zone: str
     return normalise(spans)
 
 
-def _intersect_labeled(segments: list[Segment], mask: IntervalSet) -> list[Segment]:
+def _intersect_labeled(segments: list[tuple], mask: IntervalSet) -> list[tuple]:
     """Both lists sorted and disjoint: the parts of the segments inside the mask."""
     out: list[Segment] = []
     append = out.append
