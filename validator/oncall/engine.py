@@ -19,7 +19,7 @@ from typing import NamedTuple
 
 from validator.model.kinds import Layer, Restriction, Rotation
 from validator.model.types import DAYS, clock_minutes
-from validator.oncall.intervals import IntervalSet, clip, normalise, subtract, union
+from validator.oncall.intervals import IntervalSet, clip, normalise, subtract, total, union
 from validator.oncall.zones import DAY, instant, naive_seconds, to_local, to_utc
 
 MAX_TURNS = 100_000
@@ -59,6 +59,28 @@ class Timeline:
     deciding: list[IntervalSet] = field(default_factory=list)
     """Per layer (repository order): when that layer decides who is on call, before overrides: it has
     someone by its start and restrictions and no later layer has. Empty lists when not computed."""
+
+    labels: tuple[_Plan, list[str]] | None = field(default=None, compare=False, repr=False)
+    """How the segments were made, when they are a plan relabelled (no override): the plan and the names of
+    its slots."""
+
+    def on_call(self) -> dict[str, tuple[Sequence[tuple[int, int]], int]]:
+        """Person -> (their segments' spans in time order, seconds on call). The spans may be shared
+        between timelines: do not modify them."""
+        labels = self.labels
+        if labels is not None:
+            plan, names = labels
+            if len(set(names)) == len(names):  # one slot per person: the plan knows their spans
+                return {names[slot]: (spans, seconds) for slot, (spans, seconds)
+                        in enumerate(zip(plan.slot_spans, plan.slot_seconds, strict=True)) if spans}
+        out: dict[str, list[tuple[int, int]]] = {}
+        for start, end, person in self.segments:
+            found = out.get(person)
+            if found is None:
+                out[person] = [(start, end)]
+            else:
+                found.append((start, end))
+        return {person: (spans, total(spans)) for person, spans in out.items()}
 
     def by_person(self) -> dict[str, IntervalSet]:
         out: dict[str, list[tuple[int, int]]] = {}
@@ -102,6 +124,7 @@ def timeline(rotation: Rotation, start: int | datetime, end: int | datetime) -> 
     names = [member for layer in layers for member in layer.members]
     name = names.__getitem__
     segments = list(zip(plan.starts, plan.ends, map(name, plan.slots), strict=True))
+    labels = None
     if rotation.overrides:
         for override in rotation.overrides:
             o0 = max(w0, instant(override.from_, zone))
@@ -111,9 +134,11 @@ def timeline(rotation: Rotation, start: int | datetime, end: int | datetime) -> 
                 segments.append((o0, o1, override.person))
                 segments.sort()
         segments = _merge(segments)
-    elif plan.touch_before and any(map(eq, map(name, plan.touch_before), map(name, plan.touch_after))):
-        segments = _merge(segments)  # the same person on both sides of a hand-off
-    return Timeline(w0, w1, segments, list(plan.deciding))
+    else:
+        labels = plan, names
+        if plan.touch_before and any(map(eq, map(name, plan.touch_before), map(name, plan.touch_after))):
+            segments = _merge(segments)  # the same person on both sides of a hand-off
+    return Timeline(w0, w1, segments, list(plan.deciding), labels)
 
 
 def who(rotation: Rotation, moment: int | datetime) -> str | None:
@@ -148,6 +173,8 @@ class _Plan(NamedTuple):
     deciding: tuple[IntervalSet, ...]
     touch_before: tuple[int, ...]  # the slots on either side of each hand-off between touching segments
     touch_after: tuple[int, ...]
+    slot_spans: tuple[tuple[tuple[int, int], ...], ...]  # per slot: its segments' spans, touching ones joined
+    slot_seconds: tuple[int, ...]  # per slot: the seconds it is on call
 
 
 @lru_cache(maxsize=1024)
@@ -175,8 +202,15 @@ def _plan(zone: str, shapes: tuple[Shape, ...], w0: int, w1: int) -> _Plan:
     ends = tuple(map(itemgetter(1), segments))
     slots = tuple(map(itemgetter(2), segments))
     touching = [i for i in range(len(segments) - 1) if ends[i] == starts[i + 1]]
+    by_slot: list[list[tuple[int, int]]] = [[] for _ in range(sum(shape[5] for shape in shapes))]
+    for start, end, slot in segments:
+        spans = by_slot[slot]
+        if spans and spans[-1][1] == start:
+            spans[-1] = (spans[-1][0], end)
+        else:
+            spans.append((start, end))
     return _Plan(starts, ends, slots, tuple(deciding), tuple(slots[i] for i in touching),
-                 tuple(slots[i + 1] for i in touching))
+                 tuple(slots[i + 1] for i in touching), tuple(map(tuple, by_slot)), tuple(map(total, by_slot)))
 
 
 def _checked_start(layer: Layer, zone: str, w0: int, w1: int) -> int:

@@ -133,7 +133,15 @@ def rotation_targets(escalation: Escalation) -> list[str]:
 
 def targets_of(ctx: Context, escalation: Escalation) -> list[str]:
     """`rotation_targets(escalation)`, computed once per escalation and run (do not modify it)."""
-    return ctx.memo(("oncall.targets", escalation.id), lambda: rotation_targets(escalation))
+    found = all_targets(ctx).get(escalation.id)
+    return rotation_targets(escalation) if found is None else found
+
+
+def all_targets(ctx: Context) -> dict[str, list[str]]:
+    """Escalation id -> `rotation_targets` of it, for every escalation, once per run (do not modify them): a
+    rule looking at many escalations takes this once instead of calling `targets_of` for each."""
+    return ctx.memo("oncall.targets", lambda: {escalation.id: rotation_targets(escalation)
+                                               for escalation in ctx.org.escalations.values()})
 
 
 def checkable(ctx: Context, escalation: Escalation) -> bool:
@@ -147,8 +155,22 @@ def checkable(ctx: Context, escalation: Escalation) -> bool:
 
 def escalation_zone(ctx: Context, escalation: Escalation) -> str:
     """The zone business hours and findings use: the first rotation's of the first levels, else UTC."""
-    for ident in targets_of(ctx, escalation):
-        rotation = ctx.org.rotations.get(ident)
+    found = escalation_zones(ctx).get(escalation.id)
+    return _zone_of(ctx, targets_of(ctx, escalation)) if found is None else found
+
+
+def escalation_zones(ctx: Context) -> dict[str, str]:
+    """Escalation id -> `escalation_zone` of it, for every escalation, once per run."""
+    def build() -> dict[str, str]:
+        return {ident: _zone_of(ctx, targets) for ident, targets in all_targets(ctx).items()}
+
+    return ctx.memo("oncall.zones", build)
+
+
+def _zone_of(ctx: Context, targets: list[str]) -> str:
+    rotations = ctx.org.rotations
+    for ident in targets:
+        rotation = rotations.get(ident)
         if rotation is not None:
             return rotation.timezone
     return "UTC"

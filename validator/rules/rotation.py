@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from itertools import groupby
+from collections.abc import Callable, Iterator, Sequence
 from operator import itemgetter
 
 from validator.model.kinds import Escalation, Person, Rotation, Service
@@ -22,8 +21,10 @@ from validator.rules.context import Context
 from validator.rules.oncall_views import (
     ABSENCE_LOOKAHEAD,
     active_people,
+    all_targets,
     checkable,
     escalation_zone,
+    escalation_zones,
     horizon,
     hours_label,
     nobody_paged,
@@ -31,35 +32,32 @@ from validator.rules.oncall_views import (
     rotation_targets,
     rotation_timeline,
     support_mask,
-    targets_of,
     turn_limit,
 )
 from validator.rules.registry import Issue, rule
 
 _PERSON = itemgetter(2)
-_SPAN = itemgetter(0, 1)
 
 
 def _paging(ctx: Context) -> Iterator[tuple[Service, list[str]]]:
     """Each service with an existing escalation (the rules' anchors), and the rotations it targets."""
-    escalations = ctx.org.escalations
+    escalations, targets = ctx.org.escalations, all_targets(ctx)
     for service in ctx.each("Service"):
-        escalation = escalations.get(service.escalation) if service.escalation else None
-        if escalation is not None:
-            yield service, targets_of(ctx, escalation)
+        if service.escalation and service.escalation in escalations:
+            yield service, targets[service.escalation]
 
 
 def _first_paged_service(ctx: Context) -> dict[str, str]:
     """Rotation id -> the first service (by id) whose escalation targets it: where ROT002 reports a
     rotation that cannot be computed, once."""
     def build() -> dict[str, str]:
-        escalations = ctx.org.escalations
+        escalations, targets = ctx.org.escalations, all_targets(ctx)
         first: dict[str, str] = {}
         for service in ctx.org.services.values():
             escalation = escalations.get(service.escalation) if service.escalation else None
             if escalation is None:
                 continue
-            for rotation_id in targets_of(ctx, escalation):
+            for rotation_id in targets[escalation.id]:
                 if rotation_id not in first or service.id < first[rotation_id]:
                     first[rotation_id] = service.id
         return first
@@ -113,13 +111,19 @@ def too_few_people(ctx: Context) -> Iterator[Issue]:
     """
     tiers = ctx.settings.tiers
     active = active_people(ctx)
+    fewest = _fewest_active(ctx)
+    zones = escalation_zones(ctx)
     for service, rotation_ids in _paging(ctx):
         policy = tiers.get(service.tier)
         if policy is None or policy.hours == "none" or policy.min_people <= 0:
             continue
-        zone = escalation_zone(ctx, ctx.org.escalations[service.escalation or ""])
+        zone = None
         for rotation_id in rotation_ids:
             hours, minimum = policy.hours, policy.min_people
+            if fewest.get(rotation_id, minimum) >= minimum:
+                continue  # every layer has enough people (or the rotation is unknown)
+            if zone is None:
+                zone = zones[service.escalation or ""]
             thin = ctx.memo(("rotation.thin", rotation_id, hours, zone, minimum),
                             lambda r=rotation_id, h=hours, z=zone, m=minimum: _thin_layers(ctx, r, h, z, m))
             rotation = ctx.org.rotations.get(rotation_id)
@@ -136,6 +140,16 @@ def too_few_people(ctx: Context) -> Iterator[Issue]:
                             f"hours ({hours_label(ctx, policy.hours)}); add people to layer {layer.name}",
                             ("layers", index, "members"), at=rotation.ref,
                             subject=f"rotation:{rotation_id}/layer:{layer.name}")
+
+
+def _fewest_active(ctx: Context) -> dict[str, int]:
+    """Rotation id -> the fewest distinct active members of one of its layers."""
+    def build() -> dict[str, int]:
+        active = active_people(ctx)
+        return {rotation.id: min(len(active.intersection(layer.members)) for layer in rotation.layers)
+                for rotation in ctx.org.rotations.values() if rotation.layers}
+
+    return ctx.memo("rotation.fewest_active", build)
 
 
 def _thin_layers(ctx: Context, rotation_id: str, hours: str, zone: str, minimum: int) -> list[tuple[int, IntervalSet]]:
@@ -343,47 +357,45 @@ def on_call_while_absent(ctx: Context) -> Iterator[Issue]:
                     "hours to someone else", field, subject=f"person:{person_id}")
 
 
-def _people_on_call(ctx: Context) -> Iterator[tuple[Person, list[tuple[int, int]], list[str]]]:
-    """Each person (the rules' anchors) on call in some rotation over the horizon: when, and in which."""
-    on_call = ctx.index("rotations_with", "Rotation", _rotation_people)
+def _people_on_call(ctx: Context) -> Iterator[tuple[Person, list[tuple[int, int]], list[str], int]]:
+    """Each person (the rules' anchors) on call in some rotation over the horizon: when, in which rotations
+    and how many seconds in all."""
+    on_call = _on_call_by_person(ctx)
     for person in ctx.each("Person"):
-        rotation_ids = on_call.get(person.id)
-        if rotation_ids:
-            found = _on_call_of(ctx, person.id, rotation_ids)
-            if found is not None:
-                yield person, *found
+        found = on_call.get(person.id)
+        if found is not None:
+            yield person, *found
 
 
-def _on_call_of(ctx: Context, person_id: str,
-                rotation_ids: frozenset[str]) -> tuple[list[tuple[int, int]], list[str]] | None:
-    """(when the person is on call in any of these rotations over the horizon, which ones), None for never.
+def _on_call_by_person(ctx: Context) -> dict[str, tuple[Sequence[tuple[int, int]], list[str], int]]:
+    """Person id -> (when they are on call in any rotation over the horizon, in which rotations (by id), how
+    many seconds in all), for everyone on call some time; once per run, from each rotation's timeline.
 
     The spans are sorted and disjoint (touching ones may stay apart): a timeline's segments never
-    overlap, so only people in several rotations need their spans normalised.
+    overlap, so only people in several rotations need their spans normalised. They may be shared between
+    people (`Timeline.on_call`): do not modify them.
     """
-    spans: list[tuple[int, int]] = []
-    names: list[str] = []
-    for rotation_id in sorted(rotation_ids) if len(rotation_ids) > 1 else rotation_ids:
-        mine = _spans_by_person(ctx, rotation_id).get(person_id)
-        if mine:
-            names.append(rotation_id)
-            spans.extend(mine)
-    if not names:
-        return None
-    return (spans if len(names) == 1 else normalise(spans)), names
+    def build() -> dict[str, tuple[Sequence[tuple[int, int]], list[str], int]]:
+        out: dict[str, tuple[Sequence[tuple[int, int]], list[str], int]] = {}
+        several: set[str] = set()
+        for rotation_id in sorted(ctx.org.rotations):
+            found = rotation_timeline(ctx, rotation_id)
+            if found is None:
+                continue
+            for person, (spans, seconds) in found.on_call().items():
+                entry = out.get(person)
+                if entry is None:
+                    out[person] = (spans, [rotation_id], seconds)
+                else:
+                    out[person] = ([*entry[0], *spans], [*entry[1], rotation_id], 0)
+                    several.add(person)
+        for person in several:
+            spans, names, _ = out[person]
+            spans = normalise(spans)
+            out[person] = (spans, names, total(spans))
+        return out
 
-
-def _spans_by_person(ctx: Context, rotation_id: str) -> dict[str, list[tuple[int, int]]]:
-    """Person -> their spans on call in the rotation over the horizon, in time order."""
-    def build() -> dict[str, list[tuple[int, int]]]:
-        found = rotation_timeline(ctx, rotation_id)
-        if found is None:
-            return {}
-        # one group per person, in time order (the sort is stable)
-        return {person: list(map(_SPAN, group)) for person, group in groupby(sorted(found.segments, key=_PERSON),
-                                                                             _PERSON)}
-
-    return ctx.memo(("oncall.spans_by_person", rotation_id), build)
+    return ctx.memo("rotation.on_call_by_person", build)
 
 
 @rule("ROT005", "warning", "too much on-call time")
@@ -408,12 +420,12 @@ def too_much_on_call(ctx: Context) -> Iterator[Issue]:
     """
     w0, w1 = horizon(ctx)
     limit = ctx.settings.max_oncall_share
-    for person, spans, rotations in _people_on_call(ctx):
+    for person, _, rotations, seconds in _people_on_call(ctx):
         person_id = person.id
-        share = total(spans) / (w1 - w0)
+        share = seconds / (w1 - w0)
         if share > limit:
             yield Issue(person.ref, f"{person_id} is on call {share:.0%} of the next {ctx.settings.horizon} "
-                        f"({total(spans) // 3600} hours in {', '.join(rotations)}), more than max_oncall_share "
+                        f"({seconds // 3600} hours in {', '.join(rotations)}), more than max_oncall_share "
                         f"{limit:.0%}: add people to these rotations or take {person_id} out of one",
                         subject=f"person:{person_id}")
 
@@ -447,14 +459,21 @@ def too_many_night_hours(ctx: Context) -> Iterator[Issue]:
     limit = ctx.settings.max_night_hours_per_week
     night = ctx.settings.night
     masks: dict[str, IntervalSet] = {}
-    for person, spans, rotations in _people_on_call(ctx):
+    nights_of: dict[tuple[str, Sequence[tuple[int, int]]], int] = {}  # people of one slot of a shape share spans
+    for person, spans, rotations, _ in _people_on_call(ctx):
         person_id = person.id
-        mask = masks.get(person.timezone)  # a function of the zone and the Settings only: shared
-        if mask is None:
-            mask = masks[person.timezone] = night_mask(night, person.timezone, w0, w1)
-        per_week = overlap(spans, mask) / 3600 / weeks
+        zone = person.timezone
+        if type(spans) is tuple:
+            key = (zone, spans)
+            seconds = nights_of.get(key)
+            if seconds is None:
+                seconds = nights_of[key] = overlap(spans, _night(masks, night, zone, w0, w1))
+        else:
+            seconds = overlap(spans, _night(masks, night, zone, w0, w1))
+        per_week = seconds / 3600 / weeks
         if per_week <= limit:
             continue
+        mask = _night(masks, night, zone, w0, w1)
         nights = {}  # rotation -> its night seconds for the person: a daytime-only rotation is not a source
         for rotation_id in rotations:
             found = rotation_timeline(ctx, rotation_id)
@@ -476,6 +495,14 @@ def too_many_night_hours(ctx: Context) -> Iterator[Issue]:
                     f"{override.from_.isoformat()} – {override.to.isoformat()} in {rotation.id}, which puts "
                     f"{person_id} on call day and night: split it so that someone else takes the nights",
                     ("overrides", index), at=rotation.ref, subject=f"person:{person_id}")
+
+
+def _night(masks: dict[str, IntervalSet], night, zone: str, w0: int, w1: int) -> IntervalSet:
+    """The zone's night mask over the horizon, kept in `masks` (a function of the zone and the Settings)."""
+    mask = masks.get(zone)
+    if mask is None:
+        mask = masks[zone] = night_mask(night, zone, w0, w1)
+    return mask
 
 
 def _night_override(ctx: Context, person_id: str, nights: dict[str, IntervalSet], mask: IntervalSet,
@@ -526,28 +553,38 @@ def unused_rotation(ctx: Context) -> Iterator[Issue]:
 
 
 
-def _holders(ctx: Context, role_id: str) -> frozenset[str]:
-    """The active people granted a role directly or through a team they are in (unexpired grants): who
-    holds it without assuming it, found without analysing any role (the access graph is the slow path)."""
-    def build() -> frozenset[str]:
-        grants, teams, active = ctx.org.grants, ctx.org.teams, active_people(ctx)
-        out: set[str] = set()
-        for grant_id in ctx.index("grants_of_role", "Grant", _grant_role).get(role_id, ()):
+def _without_roles(ctx: Context, people: set[str], roles: list[str]) -> set[str]:
+    """The people of `people` (active ones) granted none of `roles` directly or through a team they are in
+    (unexpired grants): found without analysing any role (the access graph is the slow path), and without
+    looking further once everyone is found to hold one."""
+    left = set(people)
+    grants, expired = ctx.org.grants, ctx.expired
+    team_people = _active_team_members(ctx)
+    of_role = ctx.index("grants_of_role", "Grant", _grant_role)
+    for role_id in roles:
+        for grant_id in of_role.get(role_id, ()):
             grant = grants[grant_id]
-            if ctx.expired(grant.expires):
+            if expired(grant.expires):
                 continue
             for principal in grant.to:
-                kind, _, ident = principal.partition(":")
-                if kind == "person":
-                    if ident in active:
-                        out.add(ident)
-                elif kind == "team":
-                    team = teams.get(ident)
-                    if team is not None:
-                        out.update(member for member in team.members if member in active)
-        return frozenset(out)
+                if principal.startswith("person:"):
+                    left.discard(principal[7:])
+                elif principal.startswith("team:"):
+                    found = team_people.get(principal[5:])
+                    if found:
+                        left -= found
+            if not left:
+                return left
+    return left
 
-    return ctx.memo(("rotation.holders", role_id), build)
+
+def _active_team_members(ctx: Context) -> dict[str, frozenset[str]]:
+    """Team id -> its active members."""
+    def build() -> dict[str, frozenset[str]]:
+        active = active_people(ctx)
+        return {team.id: frozenset(active.intersection(team.members)) for team in ctx.org.teams.values()}
+
+    return ctx.memo("rotation.active_team_members", build)
 
 
 def _grant_role(grant) -> tuple[tuple[str, str]]:
@@ -631,18 +668,17 @@ def on_call_without_access(ctx: Context) -> Iterator[Issue]:
         return
     escalations = ctx.org.escalations
     none: frozenset[str] = frozenset()
-    for service, _ in _paging(ctx):
+    for service in ctx.each("Service"):
         needed = roles_for.get(service.id)
-        escalation = escalations[service.escalation or ""]
-        if not needed or not escalation.levels:
+        if not needed or not service.escalation:
             continue
-        people = _first_level_people(ctx, escalation)
-        needed_set = set(needed)
-        holders = _holders(ctx, needed[0]) if len(needed) == 1 else frozenset().union(
-            *(_holders(ctx, role_id) for role_id in needed))
-        unable = [person for person in people if person not in holders]
+        escalation = escalations.get(service.escalation)
+        if escalation is None or not escalation.levels:
+            continue
+        unable = _without_roles(ctx, _first_level_people(ctx, escalation), needed)
         if not unable:
             continue
+        needed_set = set(needed)
         held = _production_roles_of(ctx)  # a role may also be reached by assuming it: ask the access graph
         unable = sorted(person for person in unable if not needed_set & held.get(person, none))
         zone = escalation_zone(ctx, escalation)
