@@ -42,10 +42,14 @@ def dependents_of(services: Mapping) -> dict[str, dict[str, None]]:
     """service -> the services that depend on it directly (only existing ones; `dependency_graph`'s
     predecessors, in its order): walk it with `shortest_paths` to find who depends on a service."""
     out: dict[str, dict[str, None]] = {service_id: {} for service_id in services}
+    get = out.get
     for service in services.values():
-        for dependency in service.depends_on:
-            if dependency in services and dependency != service.id:
-                out[dependency].setdefault(service.id, None)
+        if service.depends_on:
+            ident = service.id
+            for dependency in service.depends_on:
+                found = get(dependency)
+                if found is not None and dependency != ident:
+                    found[ident] = None  # (again: keeps its place)
     return out
 
 

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
-from operator import eq, itemgetter
+from operator import itemgetter
 from typing import NamedTuple
 
 from validator.model.kinds import Layer, Restriction, Rotation
@@ -26,6 +26,7 @@ MAX_TURNS = 100_000
 """Hand-offs one layer may make in one window; beyond it `TurnLimit` is raised."""
 
 Segment = tuple[int, int, str]
+_PERSON = itemgetter(2)
 
 
 MAX_TOTAL_TURNS = 2_000_000
@@ -60,17 +61,24 @@ class Timeline:
     """Per layer (repository order): when that layer decides who is on call, before overrides: it has
     someone by its start and restrictions and no later layer has. Empty lists when not computed."""
 
-    labels: tuple[_Plan, list[str]] | None = field(default=None, compare=False, repr=False)
-    """How the segments were made, when they are a plan relabelled (no override): the plan and the names of
-    its slots."""
+    labels: tuple[_Plan, list[str], bool] | None = field(default=None, compare=False, repr=False)
+    """How the segments were made, when they are a plan relabelled (no override): the plan, the names of
+    its slots and whether they are distinct."""
+
+    def people(self) -> set[str]:
+        """Everyone on call some time in the window."""
+        labels = self.labels
+        if labels is not None:
+            return set(map(labels[1].__getitem__, labels[0].used_slots))
+        return set(map(_PERSON, self.segments))
 
     def on_call(self) -> dict[str, tuple[Sequence[tuple[int, int]], int]]:
         """Person -> (their segments' spans in time order, seconds on call). The spans may be shared
         between timelines: do not modify them."""
         labels = self.labels
         if labels is not None:
-            plan, names = labels
-            if len(set(names)) == len(names):  # one slot per person: the plan knows their spans
+            plan, names, distinct = labels
+            if distinct:  # one slot per person: the plan knows their spans
                 return {names[slot]: (spans, seconds) for slot, (spans, seconds)
                         in enumerate(zip(plan.slot_spans, plan.slot_seconds, strict=True)) if spans}
         out: dict[str, list[tuple[int, int]]] = {}
@@ -135,9 +143,12 @@ def timeline(rotation: Rotation, start: int | datetime, end: int | datetime) -> 
                 segments.sort()
         segments = _merge(segments)
     else:
-        labels = plan, names
-        if plan.touch_before and any(map(eq, map(name, plan.touch_before), map(name, plan.touch_after))):
-            segments = _merge(segments)  # the same person on both sides of a hand-off
+        distinct = len(set(names)) == len(names)
+        labels = plan, names, distinct
+        # the same person on both sides of a hand-off: only a slot next to itself, or a name in two slots
+        if plan.touching and (plan.self_touching or not distinct) and \
+                any(names[before] == names[after] for before, after in plan.touching):
+            segments = _merge(segments)
     return Timeline(w0, w1, segments, list(plan.deciding), labels)
 
 
@@ -171,8 +182,9 @@ class _Plan(NamedTuple):
     ends: tuple[int, ...]
     slots: tuple[int, ...]
     deciding: tuple[IntervalSet, ...]
-    touch_before: tuple[int, ...]  # the slots on either side of each hand-off between touching segments
-    touch_after: tuple[int, ...]
+    touching: tuple[tuple[int, int], ...]  # the slots on either side of a hand-off between touching segments
+    self_touching: bool  # whether a slot hands over to itself
+    used_slots: tuple[int, ...]  # the slots on call some time
     slot_spans: tuple[tuple[tuple[int, int], ...], ...]  # per slot: its segments' spans, touching ones joined
     slot_seconds: tuple[int, ...]  # per slot: the seconds it is on call
 
@@ -201,7 +213,7 @@ def _plan(zone: str, shapes: tuple[Shape, ...], w0: int, w1: int) -> _Plan:
     starts = tuple(map(itemgetter(0), segments))
     ends = tuple(map(itemgetter(1), segments))
     slots = tuple(map(itemgetter(2), segments))
-    touching = [i for i in range(len(segments) - 1) if ends[i] == starts[i + 1]]
+    touching = {(slots[i], slots[i + 1]) for i in range(len(segments) - 1) if ends[i] == starts[i + 1]}
     by_slot: list[list[tuple[int, int]]] = [[] for _ in range(sum(shape[5] for shape in shapes))]
     for start, end, slot in segments:
         spans = by_slot[slot]
@@ -209,8 +221,9 @@ def _plan(zone: str, shapes: tuple[Shape, ...], w0: int, w1: int) -> _Plan:
             spans[-1] = (spans[-1][0], end)
         else:
             spans.append((start, end))
-    return _Plan(starts, ends, slots, tuple(deciding), tuple(slots[i] for i in touching),
-                 tuple(slots[i + 1] for i in touching), tuple(map(tuple, by_slot)), tuple(map(total, by_slot)))
+    return _Plan(starts, ends, slots, tuple(deciding), tuple(sorted(touching)),
+                 any(before == after for before, after in touching), tuple(sorted(set(slots))),
+                 tuple(map(tuple, by_slot)), tuple(map(total, by_slot)))
 
 
 def _checked_start(layer: Layer, zone: str, w0: int, w1: int) -> int:

@@ -48,7 +48,7 @@ def kept_segments(found: Timeline | None, counts: Container[str] | None) -> list
     segments = found.segments
     if counts is None:
         return segments
-    people = set(map(_PERSON, segments))  # few distinct people
+    people = found.people()  # few distinct people
     left_out = people - counts if isinstance(counts, (set, frozenset)) else {p for p in people if p not in counts}
     if not left_out:
         return segments

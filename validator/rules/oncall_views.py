@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from operator import itemgetter
 from typing import TYPE_CHECKING
 
 from validator.model.kinds import Escalation, Service
@@ -183,7 +182,7 @@ def level_reach(ctx: Context, escalation: Escalation) -> list[frozenset[str]]:
     """
     def on_call(rotation_id: str) -> frozenset[str]:
         found = rotation_timeline(ctx, rotation_id)
-        return frozenset(map(itemgetter(2), found.segments)) if found else frozenset()
+        return frozenset(found.people()) if found else frozenset()
 
     def build() -> list[frozenset[str]]:
         out = []

@@ -14,11 +14,20 @@ def orphaned_services(ctx: Context) -> set[str]:
     """Services whose (existing) owner team has no active member."""
 
     def build() -> set[str]:
-        unstaffed = {team_id for team_id in ctx.services_by_owner()
-                     if team_id in ctx.org.teams and not ctx.active_members(team_id)}
+        active = _active_counts(ctx)
+        unstaffed = {team_id for team_id in ctx.services_by_owner() if active.get(team_id) == 0}
         return {s.id for s in ctx.org.services.values() if s.owner in unstaffed}
 
     return ctx.memo("ownership.orphans", build)
+
+
+def _active_counts(ctx: Context) -> dict[str, int]:
+    """Team id -> `len(ctx.active_members(team_id))`, for every team, once per run."""
+    def build() -> dict[str, int]:
+        active = ctx.active_people()
+        return {team.id: sum(map(active.__contains__, team.members)) for team in ctx.org.teams.values()}
+
+    return ctx.memo("ownership.active_counts", build)
 
 
 @rule("OWN001", "error", "orphaned service")
@@ -38,9 +47,9 @@ def orphaned_service(ctx: Context) -> Iterator[Issue]:
         - {kind: Person, id: alice, name: Alice, email: a@x.io, timezone: UTC}
         - {kind: Service, id: checkout-api, owner: payments, tier: 4}
     """
-    teams = ctx.org.teams
+    active = _active_counts(ctx)
     for service in ctx.each("Service"):
-        if service.owner not in teams or ctx.active_members(service.owner):
+        if active.get(service.owner) != 0:  # an unknown team (SCH005) or one with active members
             continue
         yield Issue(service.ref, f"service {service.id} is orphaned: its owner team {service.owner} has no "
                     "active member; add an active member to the team or move the service to another team",
@@ -64,11 +73,12 @@ def small_team(ctx: Context) -> Iterator[Issue]:
     """
     minimum = ctx.settings.min_team_size
     owners = ctx.services_by_owner()
+    counts = _active_counts(ctx)
     for team in ctx.each("Team"):
         team_id = team.id
         if team_id not in owners:
             continue
-        active = len(ctx.active_members(team_id))
+        active = counts[team_id]
         if active < minimum:
             yield Issue(team.ref, f"team {team_id} owns services but has {active} active member"
                         f"{'s' if active != 1 else ''}, fewer than min_team_size {minimum}: add members",
@@ -329,10 +339,11 @@ def team_without_lead(ctx: Context) -> Iterator[Issue]:
         - {kind: Service, id: checkout-api, owner: payments, tier: 4}
     """
     owners = ctx.services_by_owner()
+    active = ctx.active_people()
     for team in ctx.each("Team"):
         team_id = team.id
         if team_id not in owners:
             continue
-        if not any(ctx.is_active(lead) for lead in team.leads):
+        if active.isdisjoint(team.leads):
             yield Issue(team.ref, f"team {team_id} owns services but has no active lead: add one under 'leads'",
                         ("leads",) if team.leads else ())

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
-from operator import itemgetter
+from operator import attrgetter, itemgetter
 
 from validator.model.kinds import Escalation, Person, Rotation, Service
 from validator.oncall import (
@@ -292,16 +292,23 @@ def _escalation_gap(ctx: Context, escalation: Escalation, hours: str,
     return ctx.memo(("rotation.gaps", escalation.id, hours, first_level), build)
 
 
-def _rotations_with(ctx: Context, person_id: str) -> list[Rotation]:
-    """The rotations a person is a member of or has an override in, by id."""
-    ids = ctx.index("rotations_with", "Rotation", _rotation_people).get(person_id, ())
-    rotations = ctx.org.rotations
-    return [rotations[ident] for ident in sorted(ids)]
-
-
-def _rotation_people(rotation: Rotation) -> Iterator[tuple[str, str]]:
-    for person in set(rotation.members) | {o.person for o in rotation.overrides}:
-        yield person, rotation.id
+def _rotations_of(ctx: Context, people: set[str]) -> dict[str, list[Rotation]]:
+    """Person (of `people`) -> the rotations they are a member of or have an override in, by id: one pass
+    over the rotations for the few people with an absence ahead (no index of everyone)."""
+    out: dict[str, list[Rotation]] = {}
+    for rotation in ctx.org.rotations.values():
+        found: set[str] = set()
+        for layer in rotation.layers:
+            if not people.isdisjoint(layer.members):
+                found.update(people.intersection(layer.members))
+        for override in rotation.overrides:
+            if override.person in people:
+                found.add(override.person)
+        for person in found:
+            out.setdefault(person, []).append(rotation)
+    for rotations in out.values():
+        rotations.sort(key=attrgetter("id"))
+    return out
 
 
 @rule("ROT004", "error", "on call while absent")
@@ -327,6 +334,7 @@ def on_call_while_absent(ctx: Context) -> Iterator[Issue]:
     now = int(ctx.now.timestamp())
     # (rotation, person) -> the spans on call while away, and the reasons: one finding per pair
     found_for: dict[tuple[str, str], tuple[list[tuple[int, int]], list[str]]] = {}
+    ahead = []  # (absence, person, the window to check)
     for absence in ctx.org.absences:
         person = ctx.org.people.get(absence.person)
         if person is None:
@@ -338,9 +346,11 @@ def on_call_while_absent(ctx: Context) -> Iterator[Issue]:
                         "fix 'to'", ("to",), subject=f"person:{person.id}")
             continue
         window = (max(start, now), min(end, now + ABSENCE_LOOKAHEAD))
-        if window[1] <= window[0]:
-            continue
-        for rotation in _rotations_with(ctx, person.id):
+        if window[1] > window[0]:
+            ahead.append((absence, person, window))
+    rotations_of = _rotations_of(ctx, {person.id for _, person, _ in ahead}) if ahead else {}
+    for absence, person, window in ahead:
+        for rotation in rotations_of.get(person.id, ()):
             found = rotation_timeline(ctx, rotation.id, window)
             spans = found.by_person().get(person.id, []) if found else []
             if spans:
