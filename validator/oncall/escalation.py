@@ -13,7 +13,6 @@ from itertools import chain, compress, islice, repeat
 from operator import itemgetter, ne, not_
 
 from validator.model.kinds import Escalation
-from validator.model.types import split_ref
 from validator.oncall.engine import Segment, Timeline
 from validator.oncall.intervals import IntervalSet, complement, normalise
 
@@ -60,18 +59,24 @@ def paging_levels(escalation: Escalation, segments_of: Callable[[str], list[Segm
     """Per level: the people it names directly (those in `counts`, if given) and the segments of its
     rotations (`segments_of(rotation_id)`, None: unknown), in the order of the targets."""
     levels: list[Paging] = []
+    a_set = isinstance(counts, (set, frozenset))
     for level in escalation.levels:
         people: set[str] = set()
         sources: list[list[Segment]] = []
         for target in level.targets:
-            kind, ident = split_ref(target)
+            kind, _, ident = target.partition(":")
             if kind == "person":
                 people.add(ident)
                 continue
             found = segments_of(ident)
             if found is not None:
                 sources.append(found)
-        levels.append((frozenset(p for p in people if counts is None or p in counts), sources))
+        if counts is None:
+            levels.append((frozenset(people), sources))
+        elif a_set:
+            levels.append((frozenset(people.intersection(counts)), sources))  # type: ignore[arg-type]
+        else:
+            levels.append((frozenset(p for p in people if p in counts), sources))
     return levels
 
 

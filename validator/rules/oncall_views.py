@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 from validator.model.kinds import Escalation, Service
 from validator.model.types import DAYS, split_ref
+from validator.oncall import hours_mask
 from validator.oncall.engine import MAX_TOTAL_TURNS, Segment, Timeline, TurnLimit, expected_turns, timeline
 from validator.oncall.escalation import (
     Paging,
@@ -89,7 +90,7 @@ def turn_limit(ctx: Context, rotation_id: str) -> TurnLimit | None:
 
 
 def active_people(ctx: Context) -> frozenset[str]:
-    return ctx.memo("oncall.active", lambda: frozenset(p.id for p in ctx.org.people.values() if p.active))
+    return ctx.active_people()
 
 
 def paging(ctx: Context, escalation: Escalation) -> list[Paging]:
@@ -145,11 +146,34 @@ def all_targets(ctx: Context) -> dict[str, list[str]]:
 
 def checkable(ctx: Context, escalation: Escalation) -> bool:
     """Every rotation the escalation targets exists and fits the turn cap (else SCH005/ROT002 say so)."""
-    def build() -> bool:
+    found = checkable_escalations(ctx).get(escalation.id)
+    if found is None:
         return all(ident in ctx.org.rotations and rotation_timeline(ctx, ident) is not None
                    for ident in targets_of(ctx, escalation))
+    return found
 
-    return ctx.memo(f"oncall.checkable.{escalation.id}", build)
+
+def checkable_escalations(ctx: Context) -> dict[str, bool]:
+    """Escalation id -> `checkable` of it, for every escalation, once per run."""
+    def build() -> dict[str, bool]:
+        w0, w1 = horizon(ctx)
+        rotations = ctx.org.rotations
+        computed: dict[str, bool] = {}  # rotation id -> whether it exists and has a timeline
+        out = {}
+        for escalation_id, targets in all_targets(ctx).items():
+            ok = True
+            for ident in targets:
+                found = computed.get(ident)
+                if found is None:
+                    found = computed[ident] = ident in rotations and \
+                        _timeline_or_limit(ctx, ident, w0, w1)[0] is not None
+                if not found:
+                    ok = False
+                    break
+            out[escalation_id] = ok
+        return out
+
+    return ctx.memo("oncall.checkable", build)
 
 
 def escalation_zone(ctx: Context, escalation: Escalation) -> str:
@@ -227,8 +251,6 @@ def support_hours(ctx: Context, service: Service) -> str:
 
 def support_mask(ctx: Context, hours: str, zone: str) -> IntervalSet:
     """The horizon's support hours: all of it, business hours on the zone's wall clock, or nothing."""
-    from validator.oncall import hours_mask
-
     w0, w1 = horizon(ctx)
     if hours == "24x7":
         return [(w0, w1)]

@@ -22,7 +22,7 @@ from validator.rules.oncall_views import (
     ABSENCE_LOOKAHEAD,
     active_people,
     all_targets,
-    checkable,
+    checkable_escalations,
     escalation_zone,
     escalation_zones,
     horizon,
@@ -248,16 +248,19 @@ def _gap_finder(ctx: Context, first_level_only: bool) -> Callable[[Service], Iss
     """
     hours_of = {tier: policy.hours for tier, policy in ctx.settings.tiers.items()}
     escalations = ctx.org.escalations
+    tables: dict[str, dict[str, tuple[str, IntervalSet] | None]] = {}  # hours -> `_escalation_gaps`
 
     def find(service: Service) -> Issue | None:
         hours = hours_of.get(service.tier, "none")
         if hours == "none":
             return None
-        escalation = escalations[service.escalation or ""]
-        found = _escalation_gap(ctx, escalation, hours, first_level_only)
+        table = tables.get(hours)
+        if table is None:
+            table = tables[hours] = _escalation_gaps(ctx, hours, first_level_only)
+        found = table[service.escalation or ""]
         if found is None or not found[1]:
             return None
-        return _gap_issue(ctx, service, escalation, hours, found, first_level_only)
+        return _gap_issue(ctx, service, escalations[service.escalation or ""], hours, found, first_level_only)
 
     return find
 
@@ -276,20 +279,29 @@ def _gap_issue(ctx: Context, service: Service, escalation: Escalation, hours: st
                  f"only {wait}: cover these hours in the first level", ("levels", 0), at=escalation.ref)
 
 
-def _escalation_gap(ctx: Context, escalation: Escalation, hours: str,
-                    first_level: bool) -> tuple[str, IntervalSet] | None:
-    """(zone, support hours in which no level pages anyone, or with `first_level` only later levels do);
-    None when the escalation cannot be checked. Shared by the escalation's services (do not modify it)."""
-    def build() -> tuple[str, IntervalSet] | None:
-        if not checkable(ctx, escalation):
-            return None
-        zone = escalation_zone(ctx, escalation)
-        mask = support_mask(ctx, hours, zone)
-        total_gap = intersect(nobody_paged(ctx, escalation), mask)
-        gap = subtract(intersect(nobody_paged(ctx, escalation, 0), mask), total_gap) if first_level else total_gap
-        return zone, gap
+def _escalation_gaps(ctx: Context, hours: str, first_level: bool) -> dict[str, tuple[str, IntervalSet] | None]:
+    """Escalation id -> (zone, support hours in which no level pages anyone, or with `first_level` only later
+    levels do), None when the escalation cannot be checked; for every escalation, once per run and hours
+    (shared by the escalation's services: do not modify them)."""
+    def build() -> dict[str, tuple[str, IntervalSet] | None]:
+        can_check, zones = checkable_escalations(ctx), escalation_zones(ctx)
+        masks: dict[str, IntervalSet] = {}
+        out: dict[str, tuple[str, IntervalSet] | None] = {}
+        for escalation in ctx.org.escalations.values():
+            ident = escalation.id
+            if not can_check[ident]:
+                out[ident] = None
+                continue
+            zone = zones[ident]
+            mask = masks.get(zone)
+            if mask is None:
+                mask = masks[zone] = support_mask(ctx, hours, zone)
+            total_gap = intersect(nobody_paged(ctx, escalation), mask)
+            gap = subtract(intersect(nobody_paged(ctx, escalation, 0), mask), total_gap) if first_level else total_gap
+            out[ident] = zone, gap
+        return out
 
-    return ctx.memo(("rotation.gaps", escalation.id, hours, first_level), build)
+    return ctx.memo(("rotation.gaps", hours, first_level), build)
 
 
 def _rotations_of(ctx: Context, people: set[str]) -> dict[str, list[Rotation]]:
