@@ -7,10 +7,8 @@ from collections.abc import Iterator
 from validator.oncall import describe_windows, intersect, shared, union
 from validator.rules.context import Context
 from validator.rules.oncall_views import (
-    checkable,
     checkable_escalations,
     escalation_view,
-    escalation_zone,
     escalation_zones,
     hours_label,
     level_reach,
@@ -98,10 +96,10 @@ def same_person_twice(ctx: Context) -> Iterator[Issue]:
                                              {targets: ["rotation:pay-secondary"]}]}
         # pay-secondary has the same people in another order: never the same person at once
     """
+    can_check, zones = checkable_escalations(ctx), escalation_zones(ctx)
     for escalation in ctx.each("Escalation"):
-        if len(escalation.levels) < 2 or not checkable(ctx, escalation):
+        if len(escalation.levels) < 2 or not can_check[escalation.id]:
             continue
-        zone = escalation_zone(ctx, escalation)
         reach = level_reach(ctx, escalation)
         by_person: dict[str, list[tuple[int, list]]] = {}  # person -> (first level index, spans) per pair
         for first in range(len(escalation.levels) - 1):
@@ -109,6 +107,7 @@ def same_person_twice(ctx: Context) -> Iterator[Issue]:
                 continue  # never a common person: no need for the view
             for person, spans in shared(escalation_view(ctx, escalation), first, first + 1).items():
                 by_person.setdefault(person, []).append((first, spans))
+        zone = zones[escalation.id] if by_person else ""
         for person in sorted(by_person):  # one finding per person (subject person:ID), naming every pair
             pairs = by_person[person]
             where = "; ".join(f"levels {first + 1} and {first + 2} of escalation {escalation.id} both page {person} "

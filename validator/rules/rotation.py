@@ -17,6 +17,7 @@ from validator.oncall import (
     subtract,
     total,
 )
+from validator.oncall.escalation import nobody_in
 from validator.rules.context import Context
 from validator.rules.oncall_views import (
     ABSENCE_LOOKAHEAD,
@@ -27,7 +28,6 @@ from validator.rules.oncall_views import (
     escalation_zones,
     horizon,
     hours_label,
-    nobody_paged,
     paging,
     rotation_targets,
     rotation_timeline,
@@ -248,19 +248,21 @@ def _gap_finder(ctx: Context, first_level_only: bool) -> Callable[[Service], Iss
     """
     hours_of = {tier: policy.hours for tier, policy in ctx.settings.tiers.items()}
     escalations = ctx.org.escalations
-    tables: dict[str, dict[str, tuple[str, IntervalSet] | None]] = {}  # hours -> `_escalation_gaps`
+    table = _escalation_gaps(ctx)
+    which = 1 if first_level_only else 0
 
     def find(service: Service) -> Issue | None:
         hours = hours_of.get(service.tier, "none")
         if hours == "none":
             return None
-        table = tables.get(hours)
-        if table is None:
-            table = tables[hours] = _escalation_gaps(ctx, hours, first_level_only)
         found = table[service.escalation or ""]
-        if found is None or not found[1]:
+        if found is None:
             return None
-        return _gap_issue(ctx, service, escalations[service.escalation or ""], hours, found, first_level_only)
+        zone, gaps = found
+        gap = gaps[hours][which]
+        if not gap:
+            return None
+        return _gap_issue(ctx, service, escalations[service.escalation or ""], hours, (zone, gap), first_level_only)
 
     return find
 
@@ -279,29 +281,35 @@ def _gap_issue(ctx: Context, service: Service, escalation: Escalation, hours: st
                  f"only {wait}: cover these hours in the first level", ("levels", 0), at=escalation.ref)
 
 
-def _escalation_gaps(ctx: Context, hours: str, first_level: bool) -> dict[str, tuple[str, IntervalSet] | None]:
-    """Escalation id -> (zone, support hours in which no level pages anyone, or with `first_level` only later
-    levels do), None when the escalation cannot be checked; for every escalation, once per run and hours
-    (shared by the escalation's services: do not modify them)."""
-    def build() -> dict[str, tuple[str, IntervalSet] | None]:
+def _escalation_gaps(ctx: Context) -> dict[str, tuple[str, dict[str, tuple[IntervalSet, IntervalSet]]] | None]:
+    """Escalation id -> (zone, support hours -> (the support hours in which no level pages anyone, those in
+    which only later levels do)), None when the escalation cannot be checked; for every escalation and the
+    support hours of the tiers, once per run (shared by the escalation's services: do not modify them)."""
+    def build() -> dict[str, tuple[str, dict[str, tuple[IntervalSet, IntervalSet]]] | None]:
+        w0, w1 = horizon(ctx)
         can_check, zones = checkable_escalations(ctx), escalation_zones(ctx)
-        masks: dict[str, IntervalSet] = {}
-        out: dict[str, tuple[str, IntervalSet] | None] = {}
+        kinds = sorted({policy.hours for policy in ctx.settings.tiers.values()} - {"none"})
+        masks: dict[tuple[str, str], IntervalSet] = {}
+        out: dict[str, tuple[str, dict[str, tuple[IntervalSet, IntervalSet]]] | None] = {}
         for escalation in ctx.org.escalations.values():
             ident = escalation.id
             if not can_check[ident]:
                 out[ident] = None
                 continue
             zone = zones[ident]
-            mask = masks.get(zone)
-            if mask is None:
-                mask = masks[zone] = support_mask(ctx, hours, zone)
-            total_gap = intersect(nobody_paged(ctx, escalation), mask)
-            gap = subtract(intersect(nobody_paged(ctx, escalation, 0), mask), total_gap) if first_level else total_gap
-            out[ident] = zone, gap
+            levels = paging(ctx, escalation)
+            nobody, nobody_first = nobody_in(levels, w0, w1), nobody_in(levels, w0, w1, 0)
+            gaps = {}
+            for hours in kinds:
+                mask = masks.get((hours, zone))
+                if mask is None:
+                    mask = masks[hours, zone] = support_mask(ctx, hours, zone)
+                total_gap = intersect(nobody, mask)
+                gaps[hours] = total_gap, subtract(intersect(nobody_first, mask), total_gap)
+            out[ident] = zone, gaps
         return out
 
-    return ctx.memo(("rotation.gaps", hours, first_level), build)
+    return ctx.memo("rotation.gaps", build)
 
 
 def _rotations_of(ctx: Context, people: set[str]) -> dict[str, list[Rotation]]:
