@@ -200,13 +200,14 @@ def coverage_gap(ctx: Context) -> Iterator[Issue]:
           timezone: Europe/Berlin
           layers: [{name: weekly, members: [alice, bob, carol], start: 2026-01-05T09:00, turn: 1w}]
     """
-    first = _first_paged_service(ctx)
+    limits = _turn_limits(ctx)
+    first = _first_paged_service(ctx) if limits else {}
     gaps = _gap_finder(ctx, first_level_only=False)
     for service, rotation_ids in _paging(ctx):
-        for rotation_id in rotation_ids:
+        for rotation_id in rotation_ids if limits else ():
             if first.get(rotation_id) != service.id:
                 continue  # reported once, for the first service
-            limit = turn_limit(ctx, rotation_id)
+            limit = limits.get(rotation_id)
             if limit is not None:
                 yield Issue(service.ref, f"rotation {rotation_id} cannot be checked over the horizon "
                             f"({ctx.settings.horizon}): {limit}; use a longer turn or a shorter horizon",
@@ -214,6 +215,19 @@ def coverage_gap(ctx: Context) -> Iterator[Issue]:
         issue = gaps(service)
         if issue is not None:
             yield issue
+
+
+def _turn_limits(ctx: Context) -> dict[str, str]:
+    """Rotation id -> why it cannot be computed over the horizon (`turn_limit`), for those that cannot."""
+    def build() -> dict[str, str]:
+        out = {}
+        for rotation_id in ctx.org.rotations:
+            limit = turn_limit(ctx, rotation_id)
+            if limit is not None:
+                out[rotation_id] = str(limit)
+        return out
+
+    return ctx.memo("rotation.turn_limits", build)
 
 
 @rule("ROT003", "warning", "first level has a gap")
@@ -583,38 +597,32 @@ def unused_rotation(ctx: Context) -> Iterator[Issue]:
 
 
 
-def _without_roles(ctx: Context, people: set[str], roles: list[str]) -> set[str]:
-    """The people of `people` (active ones) granted none of `roles` directly or through a team they are in
-    (unexpired grants): found without analysing any role (the access graph is the slow path), and without
-    looking further once everyone is found to hold one."""
-    left = set(people)
-    grants, expired = ctx.org.grants, ctx.expired
-    team_people = _active_team_members(ctx)
+def _role_holders(ctx: Context) -> Callable[[set[str], list[str]], set[str]]:
+    """The function giving the people of a set (active ones) granted none of some roles directly or through
+    a team they are in (unexpired grants): found without analysing any role (the access graph is the slow
+    path), and without looking further once everyone is found to hold one."""
+    grants, expired, teams = ctx.org.grants, ctx.expired, ctx.org.teams
     of_role = ctx.index("grants_of_role", "Grant", _grant_role)
-    for role_id in roles:
-        for grant_id in of_role.get(role_id, ()):
-            grant = grants[grant_id]
-            if expired(grant.expires):
-                continue
-            for principal in grant.to:
-                if principal.startswith("person:"):
-                    left.discard(principal[7:])
-                elif principal.startswith("team:"):
-                    found = team_people.get(principal[5:])
-                    if found:
-                        left -= found
-            if not left:
-                return left
-    return left
 
+    def without_roles(people: set[str], roles: list[str]) -> set[str]:
+        left = set(people)
+        for role_id in roles:
+            for grant_id in of_role.get(role_id, ()):
+                grant = grants[grant_id]
+                if grant.expires is not None and expired(grant.expires):
+                    continue
+                for principal in grant.to:
+                    if principal.startswith("person:"):
+                        left.discard(principal[7:])
+                    elif principal.startswith("team:"):
+                        team = teams.get(principal[5:])
+                        if team is not None:
+                            left.difference_update(team.members)  # `left` holds active people only
+                if not left:
+                    return left
+        return left
 
-def _active_team_members(ctx: Context) -> dict[str, frozenset[str]]:
-    """Team id -> its active members."""
-    def build() -> dict[str, frozenset[str]]:
-        active = active_people(ctx)
-        return {team.id: frozenset(active.intersection(team.members)) for team in ctx.org.teams.values()}
-
-    return ctx.memo("rotation.active_team_members", build)
+    return without_roles
 
 
 def _grant_role(grant) -> tuple[tuple[str, str]]:
@@ -698,6 +706,7 @@ def on_call_without_access(ctx: Context) -> Iterator[Issue]:
         return
     escalations = ctx.org.escalations
     none: frozenset[str] = frozenset()
+    without_roles = _role_holders(ctx)
     for service in ctx.each("Service"):
         needed = roles_for.get(service.id)
         if not needed or not service.escalation:
@@ -705,7 +714,7 @@ def on_call_without_access(ctx: Context) -> Iterator[Issue]:
         escalation = escalations.get(service.escalation)
         if escalation is None or not escalation.levels:
             continue
-        unable = _without_roles(ctx, _first_level_people(ctx, escalation), needed)
+        unable = without_roles(_first_level_people(ctx, escalation), needed)
         if not unable:
             continue
         needed_set = set(needed)
