@@ -149,8 +149,9 @@ def _alone_with(person: str, sources: list[list[Segment]], w0: int, w1: int) -> 
     """
     without = [person not in map(_PERSON, segments) for segments in sources]
     others: list[IntervalSet] = []
-    for segments in chain(compress(sources, without), compress(sources, map(not_, without))):
-        if person in map(_PERSON, segments):
+    for segments, has_person in chain(zip(compress(sources, without), repeat(False)),
+                                      zip(compress(sources, map(not_, without)), repeat(True))):
+        if has_person:
             segments = list(compress(segments, map(ne, map(_PERSON, segments), repeat(person))))
         runs = _runs(segments)
         if runs and runs[0][0] <= w0 and runs[0][1] >= w1:
