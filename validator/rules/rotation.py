@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
+from datetime import UTC, date, datetime
 from operator import attrgetter, itemgetter
 
 from validator.model.kinds import Escalation, Person, Rotation, Service
@@ -18,6 +19,7 @@ from validator.oncall import (
     total,
 )
 from validator.oncall.escalation import nobody_in
+from validator.oncall.zones import DAY, instant
 from validator.rules.context import Context
 from validator.rules.oncall_views import (
     ABSENCE_LOOKAHEAD,
@@ -326,6 +328,13 @@ def _escalation_gaps(ctx: Context) -> dict[str, tuple[str, dict[str, tuple[Inter
     return ctx.memo("rotation.gaps", build)
 
 
+def _ends_by(to: date | datetime) -> int:
+    """An instant at or after the end of an absence ending `to`, whatever the person's zone."""
+    if isinstance(to, datetime):
+        return instant(to, "UTC")
+    return int(datetime(to.year, to.month, to.day, tzinfo=UTC).timestamp()) + 2 * DAY  # a day's end, UTC-12
+
+
 def _rotations_of(ctx: Context, people: set[str]) -> dict[str, list[Rotation]]:
     """Person (of `people`) -> the rotations they are a member of or have an override in, by id: one pass
     over the rotations for the few people with an absence ahead (no index of everyone)."""
@@ -373,6 +382,8 @@ def on_call_while_absent(ctx: Context) -> Iterator[Issue]:
         person = ctx.org.people.get(absence.person)
         if person is None:
             continue
+        if isinstance(absence.from_, datetime) == isinstance(absence.to, datetime) and _ends_by(absence.to) <= now:
+            continue  # over before now in every zone (and its ends are in order: the model checks both of a kind)
         start, end = absence_interval(absence, person.timezone)
         if end <= start:  # a date against a datetime: only the person's zone tells (the model cannot)
             yield Issue(absence.ref, f"this absence of {person.id} ends before it starts in their time zone "
