@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any
 
 from validator.model.kinds import Escalation, Service
 from validator.model.types import DAYS, split_ref
@@ -26,6 +27,45 @@ if TYPE_CHECKING:
 
 ABSENCE_LOOKAHEAD = 366 * DAY
 """How far ahead of now an Absence is checked against the rotations (ROT004)."""
+
+
+ABSENT = object()
+"""What `one` of `per_key` gives for a key its whole table lacks."""
+
+
+def per_key(ctx: Context, name: str, whole: Callable[[], dict], one: Callable[[Context, str], Any]) -> Mapping:
+    """A per-run table: id -> value. In one run (a batch `validate`) it is `whole()`, built once for
+    every id, which shares work between them. Where memos outlive the run (the language server keeps them
+    across edits), a table over every rotation or escalation would be built again whole after an edit of
+    any of them, and whoever read it checked again: there each id is its own memo, `one(ctx, id)`
+    (`ABSENT` for an id the whole table lacks), so an edit builds again only the ids whose reads it
+    changed. `one` is a module-level function (the memo holds only the Context and the id)."""
+    if not ctx.keeps_memos:
+        return ctx.memo(name, whole)
+    return _ByKey(ctx, name, one)
+
+
+class _ByKey:
+    """`per_key`'s table where memos outlive the run: each id looked up is a memo of its own."""
+
+    __slots__ = ("ctx", "name", "one")
+
+    def __init__(self, ctx: Context, name: str, one: Callable[[Context, str], Any]) -> None:
+        self.ctx, self.name, self.one = ctx, name, one
+
+    def get(self, key: str, default: Any = None) -> Any:
+        ctx, one = self.ctx, self.one
+        found = ctx.memo((self.name, key), lambda: one(ctx, key))
+        return default if found is ABSENT else found
+
+    def __getitem__(self, key: str) -> Any:
+        found = self.get(key, ABSENT)
+        if found is ABSENT:
+            raise KeyError(key)
+        return found
+
+    def __bool__(self) -> bool:  # whether some id has a value: not known without asking each
+        return True
 
 
 def horizon(ctx: Context) -> tuple[int, int]:
@@ -153,7 +193,7 @@ def checkable(ctx: Context, escalation: Escalation) -> bool:
     return found
 
 
-def checkable_escalations(ctx: Context) -> dict[str, bool]:
+def checkable_escalations(ctx: Context) -> Mapping[str, bool]:
     """Escalation id -> `checkable` of it, for every escalation, once per run."""
     def build() -> dict[str, bool]:
         w0, w1 = horizon(ctx)
@@ -173,7 +213,15 @@ def checkable_escalations(ctx: Context) -> dict[str, bool]:
             out[escalation_id] = ok
         return out
 
-    return ctx.memo("oncall.checkable", build)
+    return per_key(ctx, "oncall.checkable", build, _checkable_one)
+
+
+def _checkable_one(ctx: Context, escalation_id: str) -> bool | object:
+    targets = all_targets(ctx).get(escalation_id)
+    if targets is None:
+        return ABSENT
+    rotations = ctx.org.rotations
+    return all(ident in rotations and rotation_timeline(ctx, ident) is not None for ident in targets)
 
 
 def escalation_zone(ctx: Context, escalation: Escalation) -> str:
@@ -182,12 +230,17 @@ def escalation_zone(ctx: Context, escalation: Escalation) -> str:
     return _zone_of(ctx, targets_of(ctx, escalation)) if found is None else found
 
 
-def escalation_zones(ctx: Context) -> dict[str, str]:
+def escalation_zones(ctx: Context) -> Mapping[str, str]:
     """Escalation id -> `escalation_zone` of it, for every escalation, once per run."""
     def build() -> dict[str, str]:
         return {ident: _zone_of(ctx, targets) for ident, targets in all_targets(ctx).items()}
 
-    return ctx.memo("oncall.zones", build)
+    return per_key(ctx, "oncall.zones", build, _zone_one)
+
+
+def _zone_one(ctx: Context, escalation_id: str) -> str | object:
+    targets = all_targets(ctx).get(escalation_id)
+    return ABSENT if targets is None else _zone_of(ctx, targets)
 
 
 def _zone_of(ctx: Context, targets: list[str]) -> str:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import UTC, date, datetime
 from operator import attrgetter, itemgetter
 
@@ -23,6 +23,7 @@ from validator.oncall.zones import DAY, instant
 from validator.rules.context import Context
 from validator.rules.oncall_views import (
     ABSENCE_LOOKAHEAD,
+    ABSENT,
     active_people,
     all_targets,
     checkable_escalations,
@@ -31,6 +32,7 @@ from validator.rules.oncall_views import (
     horizon,
     hours_label,
     paging,
+    per_key,
     rotation_targets,
     rotation_timeline,
     support_mask,
@@ -151,7 +153,15 @@ def _fewest_active(ctx: Context) -> dict[str, int]:
         return {rotation.id: min(len(active.intersection(layer.members)) for layer in rotation.layers)
                 for rotation in ctx.org.rotations.values() if rotation.layers}
 
-    return ctx.memo("rotation.fewest_active", build)
+    return per_key(ctx, "rotation.fewest_active", build, _fewest_active_one)
+
+
+def _fewest_active_one(ctx: Context, rotation_id: str) -> int | object:
+    rotation = ctx.org.rotations.get(rotation_id)
+    if rotation is None or not rotation.layers:
+        return ABSENT
+    active = active_people(ctx)
+    return min(len(active.intersection(layer.members)) for layer in rotation.layers)
 
 
 def _thin_layers(ctx: Context, rotation_id: str, hours: str, zone: str, minimum: int) -> list[tuple[int, IntervalSet]]:
@@ -229,7 +239,12 @@ def _turn_limits(ctx: Context) -> dict[str, str]:
                 out[rotation_id] = str(limit)
         return out
 
-    return ctx.memo("rotation.turn_limits", build)
+    return per_key(ctx, "rotation.turn_limits", build, _turn_limit_one)
+
+
+def _turn_limit_one(ctx: Context, rotation_id: str) -> str | object:
+    limit = turn_limit(ctx, rotation_id)
+    return ABSENT if limit is None else str(limit)
 
 
 @rule("ROT003", "warning", "first level has a gap")
@@ -302,30 +317,45 @@ def _escalation_gaps(ctx: Context) -> dict[str, tuple[str, dict[str, tuple[Inter
     which only later levels do)), None when the escalation cannot be checked; for every escalation and the
     support hours of the tiers, once per run (shared by the escalation's services: do not modify them)."""
     def build() -> dict[str, tuple[str, dict[str, tuple[IntervalSet, IntervalSet]]] | None]:
-        w0, w1 = horizon(ctx)
-        can_check, zones = checkable_escalations(ctx), escalation_zones(ctx)
-        kinds = sorted({policy.hours for policy in ctx.settings.tiers.values()} - {"none"})
+        can_check, zones, kinds = checkable_escalations(ctx), escalation_zones(ctx), _gap_hours(ctx)
         masks: dict[tuple[str, str], IntervalSet] = {}
-        out: dict[str, tuple[str, dict[str, tuple[IntervalSet, IntervalSet]]] | None] = {}
-        for escalation in ctx.org.escalations.values():
-            ident = escalation.id
-            if not can_check[ident]:
-                out[ident] = None
-                continue
-            zone = zones[ident]
-            levels = paging(ctx, escalation)
-            nobody, nobody_first = nobody_in(levels, w0, w1), nobody_in(levels, w0, w1, 0)
-            gaps = {}
-            for hours in kinds:
-                mask = masks.get((hours, zone))
-                if mask is None:
-                    mask = masks[hours, zone] = support_mask(ctx, hours, zone)
-                total_gap = intersect(nobody, mask)
-                gaps[hours] = total_gap, subtract(intersect(nobody_first, mask), total_gap)
-            out[ident] = zone, gaps
-        return out
+        return {escalation.id: _gaps_of(ctx, escalation, can_check, zones, kinds, masks)
+                for escalation in ctx.org.escalations.values()}
 
-    return ctx.memo("rotation.gaps", build)
+    return per_key(ctx, "rotation.gaps", build, _gaps_one)
+
+
+def _gap_hours(ctx: Context) -> list[str]:
+    """The support hours of the tiers, but 'none'."""
+    return sorted({policy.hours for policy in ctx.settings.tiers.values()} - {"none"})
+
+
+def _gaps_one(ctx: Context, escalation_id: str) -> tuple[str, dict[str, tuple[IntervalSet, IntervalSet]]] | None:
+    escalation = ctx.org.escalations.get(escalation_id)
+    if escalation is None:
+        return ABSENT  # type: ignore[return-value]
+    return _gaps_of(ctx, escalation, checkable_escalations(ctx), escalation_zones(ctx), _gap_hours(ctx), {})
+
+
+def _gaps_of(ctx: Context, escalation: Escalation, can_check: Mapping[str, bool], zones: Mapping[str, str],
+             kinds: list[str], masks: dict[tuple[str, str], IntervalSet],
+             ) -> tuple[str, dict[str, tuple[IntervalSet, IntervalSet]]] | None:
+    """One escalation's entry of `_escalation_gaps` (`masks`: the support masks met so far, by hours and zone)."""
+    ident = escalation.id
+    if not can_check[ident]:
+        return None
+    w0, w1 = horizon(ctx)
+    zone = zones[ident]
+    levels = paging(ctx, escalation)
+    nobody, nobody_first = nobody_in(levels, w0, w1), nobody_in(levels, w0, w1, 0)
+    gaps = {}
+    for hours in kinds:
+        mask = masks.get((hours, zone))
+        if mask is None:
+            mask = masks[hours, zone] = support_mask(ctx, hours, zone)
+        total_gap = intersect(nobody, mask)
+        gaps[hours] = total_gap, subtract(intersect(nobody_first, mask), total_gap)
+    return zone, gaps
 
 
 def _ends_by(to: date | datetime) -> int:
@@ -337,8 +367,16 @@ def _ends_by(to: date | datetime) -> int:
 
 def _rotations_of(ctx: Context, people: set[str]) -> dict[str, list[Rotation]]:
     """Person (of `people`) -> the rotations they are a member of or have an override in, by id: one pass
-    over the rotations for the few people with an absence ahead (no index of everyone)."""
+    over the rotations for the few people with an absence ahead (no index of everyone), or where memos
+    outlive the run (the language server: a pass would read every rotation) the index kept rotation by rotation."""
     out: dict[str, list[Rotation]] = {}
+    if ctx.keeps_memos:
+        index, rotations = _rotations_with(ctx), ctx.org.rotations
+        for person in people:
+            ids = index.get(person)
+            if ids:
+                out[person] = [rotations[ident] for ident in sorted(ids)]
+        return out
     for rotation in ctx.org.rotations.values():
         found: set[str] = set()
         for layer in rotation.layers:
@@ -450,7 +488,39 @@ def _on_call_by_person(ctx: Context) -> dict[str, tuple[Sequence[tuple[int, int]
             out[person] = (spans, names, total(spans))
         return out
 
-    return ctx.memo("rotation.on_call_by_person", build)
+    return per_key(ctx, "rotation.on_call_by_person", build, _on_call_one)
+
+
+def _on_call_one(ctx: Context, person_id: str) -> tuple[Sequence[tuple[int, int]], list[str], int] | object:
+    """One person's entry of `_on_call_by_person`, from the rotations they are in."""
+    spans: list[tuple[int, int]] = []
+    names: list[str] = []
+    seconds = 0
+    for rotation_id in sorted(_rotations_with(ctx).get(person_id, ())):
+        found = rotation_timeline(ctx, rotation_id)
+        mine = found.on_call().get(person_id) if found is not None else None
+        if mine is None:
+            continue
+        if not names:
+            first, seconds = mine
+        spans.extend(mine[0])
+        names.append(rotation_id)
+    if not names:
+        return ABSENT
+    if len(names) == 1:
+        return first, names, seconds
+    spans = normalise(spans)
+    return spans, names, total(spans)
+
+
+def _rotations_with(ctx: Context) -> Mapping[str, frozenset[str]]:
+    """Person id -> the ids of the rotations they are a member of or have an override in."""
+    return ctx.index("rotations_with", "Rotation", _rotation_people)
+
+
+def _rotation_people(rotation: Rotation) -> Iterator[tuple[str, str]]:
+    for person in set(rotation.members) | {o.person for o in rotation.overrides}:
+        yield person, rotation.id
 
 
 @rule("ROT005", "warning", "too much on-call time")
