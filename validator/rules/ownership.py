@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from validator.graph import dependents_of, shortest_paths, team_parent_cycles
 from validator.model.types import split_ref
 from validator.rules.context import Context
+from validator.rules.oncall_views import ABSENT, per_key
 from validator.rules.registry import Issue, rule
 
 
@@ -116,24 +117,32 @@ def missing_escalation(ctx: Context) -> Iterator[Issue]:
 def escalation_people(ctx: Context, escalation_id: str) -> set[str]:
     """Everyone an escalation can ever page: people targeted directly and all rotation members."""
     def build() -> dict[str, set[str]]:
-        index: dict[str, set[str]] = {}
         of_rotation: dict[str, set[str]] = {}  # a rotation is often targeted by several escalations
-        for escalation in ctx.org.escalations.values():
-            people: set[str] = set()
-            for level in escalation.levels:
-                for target in level.targets:
-                    kind, ident = split_ref(target)
-                    if kind == "person":
-                        people.add(ident)
-                        continue
-                    found = of_rotation.get(ident)
-                    if found is None:
-                        found = of_rotation[ident] = rotation_people(ctx, ident)
-                    people |= found
-            index[escalation.id] = people
-        return index
+        return {escalation.id: _paged_people(ctx, escalation, of_rotation)
+                for escalation in ctx.org.escalations.values()}
 
-    return ctx.memo("ownership.escalation_people", build).get(escalation_id, set())
+    return per_key(ctx, "ownership.escalation_people", build, _escalation_people_one).get(escalation_id, set())
+
+
+def _escalation_people_one(ctx: Context, escalation_id: str) -> set[str] | object:
+    escalation = ctx.org.escalations.get(escalation_id)
+    return ABSENT if escalation is None else _paged_people(ctx, escalation, {})
+
+
+def _paged_people(ctx: Context, escalation, of_rotation: dict[str, set[str]]) -> set[str]:
+    """`escalation_people` of one escalation (`of_rotation`: `rotation_people` met so far)."""
+    people: set[str] = set()
+    for level in escalation.levels:
+        for target in level.targets:
+            kind, ident = split_ref(target)
+            if kind == "person":
+                people.add(ident)
+                continue
+            found = of_rotation.get(ident)
+            if found is None:
+                found = of_rotation[ident] = rotation_people(ctx, ident)
+            people |= found
+    return people
 
 
 def rotation_people(ctx: Context, rotation_id: str) -> set[str]:
