@@ -169,6 +169,42 @@ def test_a_rule_relevant_edit_rechecks_only_the_entities_it_can_affect() -> None
     assert ws.findings == _cold({**EXAMPLE, path: changed, people: moved})
 
 
+WHOLE_TABLES = {"oncall.over_budget", "schema.known.Rotation"}
+"""Memos that must read every rotation: the turn budget all rotations share (spent in repository order) and
+the known ids."""
+
+
+def test_a_rotation_edit_rebuilds_only_what_that_rotation_can_change() -> None:
+    ws = Workspace(ROOT, NOW)
+    ws.load(dict(EXAMPLE))
+    path = "ownership/rotations/payments.yaml"
+    changed = EXAMPLE[path].replace(b"turn: 1w", b"turn: 2w", 1)
+    assert changed != EXAMPLE[path]
+    before = {key: id(memo) for key, memo in ws.store.memos.items()}
+    update = ws.set_text(path, changed)
+    assert update.changed == {("Rotation", "payments-primary")}
+    # the on-call rules re-check the people of that rotation and the escalations targeting it, not everyone
+    assert all(count is None or count <= 4 for count in update.anchors.values()), update.anchors
+    assert {rid for rid, count in update.anchors.items() if count is None} <= GLOBAL_RULES, update.anchors
+    # no per-run table over every rotation or escalation (gaps, on-call time per person, who can be paged, ...)
+    # is built again: each of their ids is a memo of its own in the language server
+    rebuilt = [key for key, memo in ws.store.memos.items() if before.get(key) != id(memo)]
+    wide = {key for key in rebuilt if ws.store.memos[key].reads.kinds}
+    assert wide <= WHOLE_TABLES, wide
+    assert ("rotation.on_call_by_person", "alice") in rebuilt  # alice is in payments-primary
+    gina = ("rotation.on_call_by_person", "gina")  # in a platform rotation only
+    assert gina in ws.store.memos and gina not in rebuilt
+    assert ws.findings == _cold({**EXAMPLE, path: changed})
+    # an edit that makes a finding: the rotation's gap is reported, and goes again when the edit is undone
+    gap = changed.replace(b'{from: "07:00", to: "22:00"}', b'{from: "08:00", to: "22:00"}', 1)
+    assert gap != changed
+    ws.set_text(path, gap)
+    assert {f.rule for f in ws.findings} - {f.rule for f in _cold(EXAMPLE)}, "an hour nobody covers"
+    assert ws.findings == _cold({**EXAMPLE, path: gap})
+    ws.set_text(path, EXAMPLE[path])
+    assert ws.findings == _cold(EXAMPLE)
+
+
 def test_a_new_now_runs_every_rule_and_matches_a_cold_run(base) -> None:
     later = datetime(2027, 6, 1, tzinfo=UTC)
     ws = Workspace(ROOT, NOW)

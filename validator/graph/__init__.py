@@ -40,12 +40,19 @@ def shortest_paths(adjacency: Adjacency, source: Node) -> dict[Node, list[Node]]
 
 def dependents_of(services: Mapping) -> dict[str, dict[str, None]]:
     """service -> the services that depend on it directly (only existing ones; `dependency_graph`'s
-    predecessors, in its order): walk it with `shortest_paths` to find who depends on a service."""
-    out: dict[str, dict[str, None]] = {service_id: {} for service_id in services}
+    predecessors, in its order; a service nobody depends on is left out): walk it with `shortest_paths`
+    to find who depends on a service."""
+    out: dict[str, dict[str, None]] = {}
     for service in services.values():
-        for dependency in service.depends_on:
-            if dependency in services and dependency != service.id:
-                out[dependency].setdefault(service.id, None)
+        if service.depends_on:
+            ident = service.id
+            for dependency in service.depends_on:
+                if dependency != ident and dependency in services:
+                    found = out.get(dependency)
+                    if found is None:
+                        out[dependency] = {ident: None}
+                    else:
+                        found[ident] = None  # (again: keeps its place)
     return out
 
 

@@ -14,16 +14,19 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
+from operator import itemgetter
+from typing import NamedTuple
 
 from validator.model.kinds import Layer, Restriction, Rotation
 from validator.model.types import DAYS, clock_minutes
-from validator.oncall.intervals import IntervalSet, clip, normalise, subtract, union
+from validator.oncall.intervals import IntervalSet, clip, normalise, subtract, total, union
 from validator.oncall.zones import DAY, instant, naive_seconds, to_local, to_utc
 
 MAX_TURNS = 100_000
 """Hand-offs one layer may make in one window; beyond it `TurnLimit` is raised."""
 
 Segment = tuple[int, int, str]
+_PERSON = itemgetter(2)
 
 
 MAX_TOTAL_TURNS = 2_000_000
@@ -58,6 +61,35 @@ class Timeline:
     """Per layer (repository order): when that layer decides who is on call, before overrides: it has
     someone by its start and restrictions and no later layer has. Empty lists when not computed."""
 
+    labels: tuple[_Plan, list[str], bool] | None = field(default=None, compare=False, repr=False)
+    """How the segments were made, when they are a plan relabelled (no override): the plan, the names of
+    its slots and whether they are distinct."""
+
+    def people(self) -> set[str]:
+        """Everyone on call some time in the window."""
+        labels = self.labels
+        if labels is not None:
+            return set(map(labels[1].__getitem__, labels[0].used_slots))
+        return set(map(_PERSON, self.segments))
+
+    def on_call(self) -> dict[str, tuple[Sequence[tuple[int, int]], int]]:
+        """Person -> (their segments' spans in time order, seconds on call). The spans may be shared
+        between timelines: do not modify them."""
+        labels = self.labels
+        if labels is not None:
+            plan, names, distinct = labels
+            if distinct:  # one slot per person: the plan knows their spans
+                return {names[slot]: (spans, seconds) for slot, (spans, seconds)
+                        in enumerate(zip(plan.slot_spans, plan.slot_seconds, strict=True)) if spans}
+        out: dict[str, list[tuple[int, int]]] = {}
+        for start, end, person in self.segments:
+            found = out.get(person)
+            if found is None:
+                out[person] = [(start, end)]
+            else:
+                found.append((start, end))
+        return {person: (spans, total(spans)) for person, spans in out.items()}
+
     def by_person(self) -> dict[str, IntervalSet]:
         out: dict[str, list[tuple[int, int]]] = {}
         for start, end, person in self.segments:
@@ -82,42 +114,116 @@ def as_epoch(value: int | datetime) -> int:
 
 
 def timeline(rotation: Rotation, start: int | datetime, end: int | datetime) -> Timeline:
-    """Who is on call in `rotation` during `[start, end)`: layers, restrictions, then overrides."""
+    """Who is on call in `rotation` during `[start, end)`: layers, restrictions, then overrides.
+
+    The layers' part depends on their starts, turns, restrictions and member counts only, not on who
+    the members are: it is worked out once per such shape and window (`_plan`, with member slots for
+    names), so that the many rotations of an organisation that share a shape cost a relabelling each.
+    """
     w0, w1 = as_epoch(start), as_epoch(end)
     if w1 <= w0:
         return Timeline(w0, w1)
     zone = rotation.timezone
-    segments: list[Segment] = []
-    covered: IntervalSet = []
-    last = len(rotation.layers) - 1
-    deciding: list[IntervalSet] = []
-    for index, layer in enumerate(reversed(rotation.layers)):
-        # when the layer has someone: from its start (turns follow each other without a gap) within its
-        # restrictions; it decides there unless a later layer has someone. Only the few turns are labelled.
-        first = _checked_start(layer, zone, w0, w1)
-        reach = _reach(layer, zone, first, w0, w1)
-        decides = subtract(reach, covered)
-        deciding.append(decides)
-        if decides:
-            segments.extend(_intersect_labeled(_shifts(layer, zone, first, w0, w1), decides))
-        if index < last:  # the first layer's coverage is not needed: nothing lies below it
-            covered = union(covered, reach)
-    deciding.reverse()
-    segments.sort()
-    for override in rotation.overrides:
-        o0 = max(w0, instant(override.from_, zone))
-        o1 = min(w1, instant(override.to, zone))
-        if o1 > o0:
-            segments = _subtract_labeled(segments, [(o0, o1)])
-            segments.append((o0, o1, override.person))
-            segments.sort()
-    return Timeline(w0, w1, _merge(segments), deciding)
+    layers = rotation.layers
+    # the last layer first: the same TurnLimit as computing the layers in that order would raise
+    shapes = [_shape(layer, zone, w0, w1) for layer in reversed(layers)]
+    shapes.reverse()
+    plan = _plan(zone, tuple(shapes), w0, w1)
+    names = [member for layer in layers for member in layer.members]
+    name = names.__getitem__
+    segments = list(zip(plan.starts, plan.ends, map(name, plan.slots), strict=True))
+    labels = None
+    if rotation.overrides:
+        for override in rotation.overrides:
+            o0 = max(w0, instant(override.from_, zone))
+            o1 = min(w1, instant(override.to, zone))
+            if o1 > o0:
+                segments = _subtract_labeled(segments, [(o0, o1)])
+                segments.append((o0, o1, override.person))
+                segments.sort()
+        segments = _merge(segments)
+    else:
+        distinct = len(set(names)) == len(names)
+        labels = plan, names, distinct
+        # the same person on both sides of a hand-off: only a slot next to itself, or a name in two slots
+        if plan.touching and (plan.self_touching or not distinct) and \
+                any(names[before] == names[after] for before, after in plan.touching):
+            segments = _merge(segments)
+    return Timeline(w0, w1, segments, list(plan.deciding), labels)
 
 
 def who(rotation: Rotation, moment: int | datetime) -> str | None:
     """The person on call in `rotation` at an instant, or None."""
     at = as_epoch(moment)
     return timeline(rotation, at, at + 1).who(at)
+
+
+Shape = tuple[int, bool, int, int, tuple[tuple[tuple[str, ...], str, str], ...], int]
+"""A layer as its timeline sees it: (UTC start, calendar turn?, turn length (seconds, or days * DAY for a
+calendar turn), start on the wall clock (calendar turns; else 0), restrictions, number of members)."""
+
+
+def _shape(layer: Layer, zone: str, w0: int, w1: int) -> Shape:
+    """The layer's shape; raises `TurnLimit` when it hands over too often within `[w0, w1)`."""
+    first = _checked_start(layer, zone, w0, w1)
+    turn = layer.turn
+    restrictions = tuple((tuple(r.days), r.from_, r.to) for r in layer.restrictions)
+    if turn.is_calendar:
+        local_first = naive_seconds(layer.start) if layer.start.tzinfo is None else to_local(zone, first)
+        return first, True, turn.days * DAY, local_first, restrictions, len(layer.members)
+    return first, False, turn.seconds, 0, restrictions, len(layer.members)
+
+
+class _Plan(NamedTuple):
+    """The layers' part of a timeline, with member slots instead of names (slot = the member's index in
+    the rotation's layers' member lists laid end to end)."""
+
+    starts: tuple[int, ...]
+    ends: tuple[int, ...]
+    slots: tuple[int, ...]
+    deciding: tuple[IntervalSet, ...]
+    touching: tuple[tuple[int, int], ...]  # the slots on either side of a hand-off between touching segments
+    self_touching: bool  # whether a slot hands over to itself
+    used_slots: tuple[int, ...]  # the slots on call some time
+    slot_spans: tuple[tuple[tuple[int, int], ...], ...]  # per slot: its segments' spans, touching ones joined
+    slot_seconds: tuple[int, ...]  # per slot: the seconds it is on call
+
+
+@lru_cache(maxsize=1024)
+def _plan(zone: str, shapes: tuple[Shape, ...], w0: int, w1: int) -> _Plan:
+    """Restrictions mask a layer; a later layer wins wherever it has someone (shared: do not modify it)."""
+    segments: list[tuple[int, int, int]] = []
+    covered: IntervalSet = []
+    last = len(shapes) - 1
+    deciding: list[IntervalSet] = []
+    offset = sum(shape[5] for shape in shapes)
+    for index, shape in enumerate(reversed(shapes)):
+        # when the layer has someone: from its start (turns follow each other without a gap) within its
+        # restrictions; it decides there unless a later layer has someone. Only the few turns are labelled.
+        offset -= shape[5]
+        reach = _reach(shape, zone, w0, w1)
+        decides = subtract(reach, covered)
+        deciding.append(decides)
+        if decides:
+            segments.extend(_intersect_labeled(_shifts(shape, zone, offset, w0, w1), decides))
+        if index < last:  # the first layer's coverage is not needed: nothing lies below it
+            covered = union(covered, reach)
+    deciding.reverse()
+    segments.sort()  # disjoint and non-empty: the same order as by names
+    starts = tuple(map(itemgetter(0), segments))
+    ends = tuple(map(itemgetter(1), segments))
+    slots = tuple(map(itemgetter(2), segments))
+    touching = {(slots[i], slots[i + 1]) for i in range(len(segments) - 1) if ends[i] == starts[i + 1]}
+    by_slot: list[list[tuple[int, int]]] = [[] for _ in range(sum(shape[5] for shape in shapes))]
+    for start, end, slot in segments:
+        spans = by_slot[slot]
+        if spans and spans[-1][1] == start:
+            spans[-1] = (spans[-1][0], end)
+        else:
+            spans.append((start, end))
+    return _Plan(starts, ends, slots, tuple(deciding), tuple(sorted(touching)),
+                 any(before == after for before, after in touching), tuple(sorted(set(slots))),
+                 tuple(map(tuple, by_slot)), tuple(map(total, by_slot)))
 
 
 def _checked_start(layer: Layer, zone: str, w0: int, w1: int) -> int:
@@ -130,26 +236,26 @@ def _checked_start(layer: Layer, zone: str, w0: int, w1: int) -> int:
     return first
 
 
-def _reach(layer: Layer, zone: str, first: int, w0: int, w1: int) -> IntervalSet:
+def _reach(shape: Shape, zone: str, w0: int, w1: int) -> IntervalSet:
+    first, restrictions = shape[0], shape[4]
     if first >= w1:
         return []
     low = first if first > w0 else w0
-    if not layer.restrictions:
+    if not restrictions:
         return [(low, w1)]
-    mask = restriction_mask(layer.restrictions, zone, w0, w1)
+    mask = _clock_mask(restrictions, zone, w0, w1)
     return list(mask) if low == w0 else clip(mask, low, w1)
 
 
-def _shifts(layer: Layer, zone: str, first: int, w0: int, w1: int) -> list[Segment]:
+def _shifts(shape: Shape, zone: str, offset: int, w0: int, w1: int) -> list[tuple[int, int, int]]:
+    first, calendar, length, local_first, _, count = shape
     if first >= w1:
         return []
-    if layer.turn.is_calendar:
-        boundaries = _calendar_boundaries(layer, zone, first, w0, w1)
+    if calendar:
+        boundaries = _calendar_boundaries(length, local_first, zone, first, w0, w1)
     else:
-        boundaries = _fixed_boundaries(layer.turn.seconds, first, w0, w1)
-    members = layer.members
-    count = len(members)
-    return [(start if start > w0 else w0, end if end < w1 else w1, members[k % count])
+        boundaries = _fixed_boundaries(length, first, w0, w1)
+    return [(start if start > w0 else w0, end if end < w1 else w1, offset + k % count)
             for k, start, end in boundaries if end > w0 and start < w1]
 
 
@@ -162,9 +268,8 @@ def _fixed_boundaries(length: int, first: int, w0: int, w1: int) -> Iterable[tup
         start += length
 
 
-def _calendar_boundaries(layer: Layer, zone: str, first: int, w0: int, w1: int) -> list[tuple[int, int, int]]:
-    period = layer.turn.days * DAY
-    local_first = naive_seconds(layer.start) if layer.start.tzinfo is None else to_local(zone, first)
+def _calendar_boundaries(period: int, local_first: int, zone: str, first: int, w0: int,
+                         w1: int) -> list[tuple[int, int, int]]:
     k = max(0, (to_local(zone, w0) - local_first) // period - 1)
     start = first if k == 0 else to_utc(zone, local_first + k * period)
     out = []
@@ -212,7 +317,7 @@ def _clock_mask(windows: tuple[tuple[tuple[str, ...], str, str], ...], zone: str
     return normalise(spans)
 
 
-def _intersect_labeled(segments: list[Segment], mask: IntervalSet) -> list[Segment]:
+def _intersect_labeled(segments: list[tuple], mask: IntervalSet) -> list[tuple]:
     """Both lists sorted and disjoint: the parts of the segments inside the mask."""
     out: list[Segment] = []
     append = out.append

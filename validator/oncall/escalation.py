@@ -13,7 +13,6 @@ from itertools import chain, compress, islice, repeat
 from operator import itemgetter, ne, not_
 
 from validator.model.kinds import Escalation
-from validator.model.types import split_ref
 from validator.oncall.engine import Segment, Timeline
 from validator.oncall.intervals import IntervalSet, complement, normalise
 
@@ -48,7 +47,7 @@ def kept_segments(found: Timeline | None, counts: Container[str] | None) -> list
     segments = found.segments
     if counts is None:
         return segments
-    people = set(map(_PERSON, segments))  # few distinct people
+    people = found.people()  # few distinct people
     left_out = people - counts if isinstance(counts, (set, frozenset)) else {p for p in people if p not in counts}
     if not left_out:
         return segments
@@ -60,18 +59,24 @@ def paging_levels(escalation: Escalation, segments_of: Callable[[str], list[Segm
     """Per level: the people it names directly (those in `counts`, if given) and the segments of its
     rotations (`segments_of(rotation_id)`, None: unknown), in the order of the targets."""
     levels: list[Paging] = []
+    a_set = isinstance(counts, (set, frozenset))
     for level in escalation.levels:
         people: set[str] = set()
         sources: list[list[Segment]] = []
         for target in level.targets:
-            kind, ident = split_ref(target)
+            kind, _, ident = target.partition(":")
             if kind == "person":
                 people.add(ident)
                 continue
             found = segments_of(ident)
             if found is not None:
                 sources.append(found)
-        levels.append((frozenset(p for p in people if counts is None or p in counts), sources))
+        if counts is None:
+            levels.append((frozenset(people), sources))
+        elif a_set:
+            levels.append((frozenset(people.intersection(counts)), sources))  # type: ignore[arg-type]
+        else:
+            levels.append((frozenset(p for p in people if p in counts), sources))
     return levels
 
 
@@ -144,8 +149,9 @@ def _alone_with(person: str, sources: list[list[Segment]], w0: int, w1: int) -> 
     """
     without = [person not in map(_PERSON, segments) for segments in sources]
     others: list[IntervalSet] = []
-    for segments in chain(compress(sources, without), compress(sources, map(not_, without))):
-        if person in map(_PERSON, segments):
+    for segments, has_person in chain(zip(compress(sources, without), repeat(False)),
+                                      zip(compress(sources, map(not_, without)), repeat(True))):
+        if has_person:
             segments = list(compress(segments, map(ne, map(_PERSON, segments), repeat(person))))
         runs = _runs(segments)
         if runs and runs[0][0] <= w0 and runs[0][1] >= w1:

@@ -4,17 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from validator.model.kinds import Escalation
 from validator.oncall import describe_windows, intersect, shared, union
 from validator.rules.context import Context
 from validator.rules.oncall_views import (
-    checkable,
+    checkable_escalations,
     escalation_view,
-    escalation_zone,
+    escalation_zones,
     hours_label,
     level_reach,
     paged_alone,
-    services_of,
     support_mask,
 )
 from validator.rules.registry import Issue, rule
@@ -25,13 +23,20 @@ MIN_DELAY_SECONDS = 60
 _STRICTNESS = {"none": 0, "business": 1, "24x7": 2}
 
 
-def _strictest_hours(ctx: Context, escalation: Escalation) -> str:
-    """The strictest `support_hours` of the services using the escalation ('none' without any)."""
-    services = services_of(ctx, escalation.id)
-    if not services:
-        return "none"
-    tiers = ctx.settings.tiers
-    return max((tiers[s.tier].hours if s.tier in tiers else "none" for s in services), key=_STRICTNESS.__getitem__)
+def _strictest_hours_of(ctx: Context) -> dict[str, str]:
+    """Escalation id -> `_strictest_hours` of it, for the escalations services use, once per run."""
+    def build() -> dict[str, str]:
+        hours_of = {tier: policy.hours for tier, policy in ctx.settings.tiers.items()}
+        out: dict[str, str] = {}
+        for service in ctx.org.services.values():
+            if service.escalation:
+                hours = hours_of.get(service.tier, "none")
+                found = out.get(service.escalation)
+                if found is None or _STRICTNESS[hours] > _STRICTNESS[found]:
+                    out[service.escalation] = hours
+        return out
+
+    return ctx.memo("escalation.strictest_hours", build)
 
 
 @rule("ESC001", "error", "escalation reaches one person only")
@@ -53,11 +58,12 @@ def single_person_escalation(ctx: Context) -> Iterator[Issue]:
         - {kind: Escalation, id: data, levels: [{targets: ["rotation:data-day"], after: 30m},
                                               {targets: ["person:erin"]}]}
     """
+    strictest, can_check, zones = _strictest_hours_of(ctx), checkable_escalations(ctx), escalation_zones(ctx)
     for escalation in ctx.each("Escalation"):
-        hours = _strictest_hours(ctx, escalation)
-        if hours == "none" or not checkable(ctx, escalation):
+        hours = strictest.get(escalation.id, "none")
+        if hours == "none" or not can_check[escalation.id]:
             continue
-        zone = escalation_zone(ctx, escalation)
+        zone = zones[escalation.id]
         mask = support_mask(ctx, hours, zone)
         alone = {p: intersect(spans, mask) for p, spans in paged_alone(ctx, escalation).items()}
         alone = {p: spans for p, spans in alone.items() if spans}
@@ -90,10 +96,10 @@ def same_person_twice(ctx: Context) -> Iterator[Issue]:
                                              {targets: ["rotation:pay-secondary"]}]}
         # pay-secondary has the same people in another order: never the same person at once
     """
+    can_check, zones = checkable_escalations(ctx), escalation_zones(ctx)
     for escalation in ctx.each("Escalation"):
-        if len(escalation.levels) < 2 or not checkable(ctx, escalation):
+        if len(escalation.levels) < 2 or not can_check[escalation.id]:
             continue
-        zone = escalation_zone(ctx, escalation)
         reach = level_reach(ctx, escalation)
         by_person: dict[str, list[tuple[int, list]]] = {}  # person -> (first level index, spans) per pair
         for first in range(len(escalation.levels) - 1):
@@ -101,6 +107,7 @@ def same_person_twice(ctx: Context) -> Iterator[Issue]:
                 continue  # never a common person: no need for the view
             for person, spans in shared(escalation_view(ctx, escalation), first, first + 1).items():
                 by_person.setdefault(person, []).append((first, spans))
+        zone = zones[escalation.id] if by_person else ""
         for person in sorted(by_person):  # one finding per person (subject person:ID), naming every pair
             pairs = by_person[person]
             where = "; ".join(f"levels {first + 1} and {first + 2} of escalation {escalation.id} both page {person} "
@@ -129,15 +136,14 @@ def too_few_levels(ctx: Context) -> Iterator[Issue]:
         - {kind: Escalation, id: pay, levels: [{targets: ["rotation:pay-primary"], after: 15m},
                                              {targets: ["rotation:pay-secondary"]}]}
     """
-    tiers = ctx.settings.tiers
+    needs = _levels_needed(ctx)
     for escalation in ctx.each("Escalation"):
-        services = services_of(ctx, escalation.id)
-        needs = [(tiers[s.tier].min_levels, s) for s in services if s.tier in tiers]
-        if needs:
-            minimum, service = max(needs, key=lambda item: (item[0], -item[1].tier))
+        need = needs.get(escalation.id)
+        if need is not None:
+            minimum, tier, service_id = need
             if len(escalation.levels) < minimum:
                 yield Issue(escalation.ref, f"escalation {escalation.id} has {len(escalation.levels)} level(s), but "
-                            f"tier-{service.tier} service {service.id} needs at least {minimum}: add a level "
+                            f"tier-{tier} service {service_id} needs at least {minimum}: add a level "
                             "(e.g. a secondary rotation or the team lead)", ("levels",))
         last = len(escalation.levels) - 1
         for index, level in enumerate(escalation.levels):
@@ -149,3 +155,22 @@ def too_few_levels(ctx: Context) -> Iterator[Issue]:
                 yield Issue(escalation.ref, f"level {index + 1} of escalation {escalation.id} has no 'after': say "
                             f"how long an incident waits before level {index + 2} is paged (e.g. after: 15m)",
                             ("levels", index), subject=f"level:{index + 1}")
+
+
+def _levels_needed(ctx: Context) -> dict[str, tuple[int, int, str]]:
+    """Escalation id -> (min_levels, tier, service id) of the service using it that needs the most levels
+    (of those, the highest tier, then the first by id), for the escalations services of a known tier use."""
+    def build() -> dict[str, tuple[int, int, str]]:
+        tiers = ctx.settings.tiers
+        out: dict[str, tuple[int, int, str]] = {}
+        for service in ctx.org.services.values():
+            if not service.escalation or service.tier not in tiers:
+                continue
+            need = (tiers[service.tier].min_levels, service.tier, service.id)
+            found = out.get(service.escalation)
+            if found is None or (need[0], -need[1]) > (found[0], -found[1]) or \
+                    ((need[0], need[1]) == (found[0], found[1]) and need[2] < found[2]):
+                out[service.escalation] = need
+        return out
+
+    return ctx.memo("escalation.levels_needed", build)

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from operator import itemgetter
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any
 
 from validator.model.kinds import Escalation, Service
 from validator.model.types import DAYS, split_ref
+from validator.oncall import hours_mask
 from validator.oncall.engine import MAX_TOTAL_TURNS, Segment, Timeline, TurnLimit, expected_turns, timeline
 from validator.oncall.escalation import (
     Paging,
@@ -26,6 +27,45 @@ if TYPE_CHECKING:
 
 ABSENCE_LOOKAHEAD = 366 * DAY
 """How far ahead of now an Absence is checked against the rotations (ROT004)."""
+
+
+ABSENT = object()
+"""What `one` of `per_key` gives for a key its whole table lacks."""
+
+
+def per_key(ctx: Context, name: str, whole: Callable[[], dict], one: Callable[[Context, str], Any]) -> Mapping:
+    """A per-run table: id -> value. In one run (a batch `validate`) it is `whole()`, built once for
+    every id, which shares work between them. Where memos outlive the run (the language server keeps them
+    across edits), a table over every rotation or escalation would be built again whole after an edit of
+    any of them, and whoever read it checked again: there each id is its own memo, `one(ctx, id)`
+    (`ABSENT` for an id the whole table lacks), so an edit builds again only the ids whose reads it
+    changed. `one` is a module-level function (the memo holds only the Context and the id)."""
+    if not ctx.keeps_memos:
+        return ctx.memo(name, whole)
+    return _ByKey(ctx, name, one)
+
+
+class _ByKey:
+    """`per_key`'s table where memos outlive the run: each id looked up is a memo of its own."""
+
+    __slots__ = ("ctx", "name", "one")
+
+    def __init__(self, ctx: Context, name: str, one: Callable[[Context, str], Any]) -> None:
+        self.ctx, self.name, self.one = ctx, name, one
+
+    def get(self, key: str, default: Any = None) -> Any:
+        ctx, one = self.ctx, self.one
+        found = ctx.memo((self.name, key), lambda: one(ctx, key))
+        return default if found is ABSENT else found
+
+    def __getitem__(self, key: str) -> Any:
+        found = self.get(key, ABSENT)
+        if found is ABSENT:
+            raise KeyError(key)
+        return found
+
+    def __bool__(self) -> bool:  # whether some id has a value: not known without asking each
+        return True
 
 
 def horizon(ctx: Context) -> tuple[int, int]:
@@ -90,7 +130,7 @@ def turn_limit(ctx: Context, rotation_id: str) -> TurnLimit | None:
 
 
 def active_people(ctx: Context) -> frozenset[str]:
-    return ctx.memo("oncall.active", lambda: frozenset(p.id for p in ctx.org.people.values() if p.active))
+    return ctx.active_people()
 
 
 def paging(ctx: Context, escalation: Escalation) -> list[Paging]:
@@ -133,22 +173,80 @@ def rotation_targets(escalation: Escalation) -> list[str]:
 
 def targets_of(ctx: Context, escalation: Escalation) -> list[str]:
     """`rotation_targets(escalation)`, computed once per escalation and run (do not modify it)."""
-    return ctx.memo(("oncall.targets", escalation.id), lambda: rotation_targets(escalation))
+    found = all_targets(ctx).get(escalation.id)
+    return rotation_targets(escalation) if found is None else found
+
+
+def all_targets(ctx: Context) -> dict[str, list[str]]:
+    """Escalation id -> `rotation_targets` of it, for every escalation, once per run (do not modify them): a
+    rule looking at many escalations takes this once instead of calling `targets_of` for each."""
+    return ctx.memo("oncall.targets", lambda: {escalation.id: rotation_targets(escalation)
+                                               for escalation in ctx.org.escalations.values()})
 
 
 def checkable(ctx: Context, escalation: Escalation) -> bool:
     """Every rotation the escalation targets exists and fits the turn cap (else SCH005/ROT002 say so)."""
-    def build() -> bool:
+    found = checkable_escalations(ctx).get(escalation.id)
+    if found is None:
         return all(ident in ctx.org.rotations and rotation_timeline(ctx, ident) is not None
                    for ident in targets_of(ctx, escalation))
+    return found
 
-    return ctx.memo(f"oncall.checkable.{escalation.id}", build)
+
+def checkable_escalations(ctx: Context) -> Mapping[str, bool]:
+    """Escalation id -> `checkable` of it, for every escalation, once per run."""
+    def build() -> dict[str, bool]:
+        w0, w1 = horizon(ctx)
+        rotations = ctx.org.rotations
+        computed: dict[str, bool] = {}  # rotation id -> whether it exists and has a timeline
+        out = {}
+        for escalation_id, targets in all_targets(ctx).items():
+            ok = True
+            for ident in targets:
+                found = computed.get(ident)
+                if found is None:
+                    found = computed[ident] = ident in rotations and \
+                        _timeline_or_limit(ctx, ident, w0, w1)[0] is not None
+                if not found:
+                    ok = False
+                    break
+            out[escalation_id] = ok
+        return out
+
+    return per_key(ctx, "oncall.checkable", build, _checkable_one)
+
+
+def _checkable_one(ctx: Context, escalation_id: str) -> bool | object:
+    targets = all_targets(ctx).get(escalation_id)
+    if targets is None:
+        return ABSENT
+    rotations = ctx.org.rotations
+    return all(ident in rotations and rotation_timeline(ctx, ident) is not None for ident in targets)
 
 
 def escalation_zone(ctx: Context, escalation: Escalation) -> str:
     """The zone business hours and findings use: the first rotation's of the first levels, else UTC."""
-    for ident in targets_of(ctx, escalation):
-        rotation = ctx.org.rotations.get(ident)
+    found = escalation_zones(ctx).get(escalation.id)
+    return _zone_of(ctx, targets_of(ctx, escalation)) if found is None else found
+
+
+def escalation_zones(ctx: Context) -> Mapping[str, str]:
+    """Escalation id -> `escalation_zone` of it, for every escalation, once per run."""
+    def build() -> dict[str, str]:
+        return {ident: _zone_of(ctx, targets) for ident, targets in all_targets(ctx).items()}
+
+    return per_key(ctx, "oncall.zones", build, _zone_one)
+
+
+def _zone_one(ctx: Context, escalation_id: str) -> str | object:
+    targets = all_targets(ctx).get(escalation_id)
+    return ABSENT if targets is None else _zone_of(ctx, targets)
+
+
+def _zone_of(ctx: Context, targets: list[str]) -> str:
+    rotations = ctx.org.rotations
+    for ident in targets:
+        rotation = rotations.get(ident)
         if rotation is not None:
             return rotation.timezone
     return "UTC"
@@ -161,7 +259,7 @@ def level_reach(ctx: Context, escalation: Escalation) -> list[frozenset[str]]:
     """
     def on_call(rotation_id: str) -> frozenset[str]:
         found = rotation_timeline(ctx, rotation_id)
-        return frozenset(map(itemgetter(2), found.segments)) if found else frozenset()
+        return frozenset(found.people()) if found else frozenset()
 
     def build() -> list[frozenset[str]]:
         out = []
@@ -206,8 +304,6 @@ def support_hours(ctx: Context, service: Service) -> str:
 
 def support_mask(ctx: Context, hours: str, zone: str) -> IntervalSet:
     """The horizon's support hours: all of it, business hours on the zone's wall clock, or nothing."""
-    from validator.oncall import hours_mask
-
     w0, w1 = horizon(ctx)
     if hours == "24x7":
         return [(w0, w1)]

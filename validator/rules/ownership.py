@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from validator.graph import dependents_of, shortest_paths, team_parent_cycles
 from validator.model.types import split_ref
 from validator.rules.context import Context
+from validator.rules.oncall_views import ABSENT, per_key
 from validator.rules.registry import Issue, rule
 
 
@@ -14,11 +15,20 @@ def orphaned_services(ctx: Context) -> set[str]:
     """Services whose (existing) owner team has no active member."""
 
     def build() -> set[str]:
-        unstaffed = {team_id for team_id in ctx.services_by_owner()
-                     if team_id in ctx.org.teams and not ctx.active_members(team_id)}
+        active = _active_counts(ctx)
+        unstaffed = {team_id for team_id in ctx.services_by_owner() if active.get(team_id) == 0}
         return {s.id for s in ctx.org.services.values() if s.owner in unstaffed}
 
     return ctx.memo("ownership.orphans", build)
+
+
+def _active_counts(ctx: Context) -> dict[str, int]:
+    """Team id -> `len(ctx.active_members(team_id))`, for every team, once per run."""
+    def build() -> dict[str, int]:
+        active = ctx.active_people()
+        return {team.id: sum(map(active.__contains__, team.members)) for team in ctx.org.teams.values()}
+
+    return ctx.memo("ownership.active_counts", build)
 
 
 @rule("OWN001", "error", "orphaned service")
@@ -38,9 +48,9 @@ def orphaned_service(ctx: Context) -> Iterator[Issue]:
         - {kind: Person, id: alice, name: Alice, email: a@x.io, timezone: UTC}
         - {kind: Service, id: checkout-api, owner: payments, tier: 4}
     """
-    teams = ctx.org.teams
+    active = _active_counts(ctx)
     for service in ctx.each("Service"):
-        if service.owner not in teams or ctx.active_members(service.owner):
+        if active.get(service.owner) != 0:  # an unknown team (SCH005) or one with active members
             continue
         yield Issue(service.ref, f"service {service.id} is orphaned: its owner team {service.owner} has no "
                     "active member; add an active member to the team or move the service to another team",
@@ -64,11 +74,12 @@ def small_team(ctx: Context) -> Iterator[Issue]:
     """
     minimum = ctx.settings.min_team_size
     owners = ctx.services_by_owner()
+    counts = _active_counts(ctx)
     for team in ctx.each("Team"):
         team_id = team.id
         if team_id not in owners:
             continue
-        active = len(ctx.active_members(team_id))
+        active = counts[team_id]
         if active < minimum:
             yield Issue(team.ref, f"team {team_id} owns services but has {active} active member"
                         f"{'s' if active != 1 else ''}, fewer than min_team_size {minimum}: add members",
@@ -106,24 +117,32 @@ def missing_escalation(ctx: Context) -> Iterator[Issue]:
 def escalation_people(ctx: Context, escalation_id: str) -> set[str]:
     """Everyone an escalation can ever page: people targeted directly and all rotation members."""
     def build() -> dict[str, set[str]]:
-        index: dict[str, set[str]] = {}
         of_rotation: dict[str, set[str]] = {}  # a rotation is often targeted by several escalations
-        for escalation in ctx.org.escalations.values():
-            people: set[str] = set()
-            for level in escalation.levels:
-                for target in level.targets:
-                    kind, ident = split_ref(target)
-                    if kind == "person":
-                        people.add(ident)
-                        continue
-                    found = of_rotation.get(ident)
-                    if found is None:
-                        found = of_rotation[ident] = rotation_people(ctx, ident)
-                    people |= found
-            index[escalation.id] = people
-        return index
+        return {escalation.id: _paged_people(ctx, escalation, of_rotation)
+                for escalation in ctx.org.escalations.values()}
 
-    return ctx.memo("ownership.escalation_people", build).get(escalation_id, set())
+    return per_key(ctx, "ownership.escalation_people", build, _escalation_people_one).get(escalation_id, set())
+
+
+def _escalation_people_one(ctx: Context, escalation_id: str) -> set[str] | object:
+    escalation = ctx.org.escalations.get(escalation_id)
+    return ABSENT if escalation is None else _paged_people(ctx, escalation, {})
+
+
+def _paged_people(ctx: Context, escalation, of_rotation: dict[str, set[str]]) -> set[str]:
+    """`escalation_people` of one escalation (`of_rotation`: `rotation_people` met so far)."""
+    people: set[str] = set()
+    for level in escalation.levels:
+        for target in level.targets:
+            kind, ident = split_ref(target)
+            if kind == "person":
+                people.add(ident)
+                continue
+            found = of_rotation.get(ident)
+            if found is None:
+                found = of_rotation[ident] = rotation_people(ctx, ident)
+            people |= found
+    return people
 
 
 def rotation_people(ctx: Context, rotation_id: str) -> set[str]:
@@ -329,10 +348,11 @@ def team_without_lead(ctx: Context) -> Iterator[Issue]:
         - {kind: Service, id: checkout-api, owner: payments, tier: 4}
     """
     owners = ctx.services_by_owner()
+    active = ctx.active_people()
     for team in ctx.each("Team"):
         team_id = team.id
         if team_id not in owners:
             continue
-        if not any(ctx.is_active(lead) for lead in team.leads):
+        if active.isdisjoint(team.leads):
             yield Issue(team.ref, f"team {team_id} owns services but has no active lead: add one under 'leads'",
                         ("leads",) if team.leads else ())

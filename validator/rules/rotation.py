@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from itertools import groupby
-from operator import itemgetter
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from datetime import UTC, date, datetime
+from operator import attrgetter, itemgetter
 
 from validator.model.kinds import Escalation, Person, Rotation, Service
 from validator.oncall import (
@@ -18,48 +18,50 @@ from validator.oncall import (
     subtract,
     total,
 )
+from validator.oncall.escalation import nobody_in
+from validator.oncall.zones import DAY, instant
 from validator.rules.context import Context
 from validator.rules.oncall_views import (
     ABSENCE_LOOKAHEAD,
+    ABSENT,
     active_people,
-    checkable,
+    all_targets,
+    checkable_escalations,
     escalation_zone,
+    escalation_zones,
     horizon,
     hours_label,
-    nobody_paged,
     paging,
+    per_key,
     rotation_targets,
     rotation_timeline,
     support_mask,
-    targets_of,
     turn_limit,
 )
 from validator.rules.registry import Issue, rule
 
 _PERSON = itemgetter(2)
-_SPAN = itemgetter(0, 1)
 
 
 def _paging(ctx: Context) -> Iterator[tuple[Service, list[str]]]:
     """Each service with an existing escalation (the rules' anchors), and the rotations it targets."""
-    escalations = ctx.org.escalations
+    escalations, targets = ctx.org.escalations, all_targets(ctx)
     for service in ctx.each("Service"):
-        escalation = escalations.get(service.escalation) if service.escalation else None
-        if escalation is not None:
-            yield service, targets_of(ctx, escalation)
+        if service.escalation and service.escalation in escalations:
+            yield service, targets[service.escalation]
 
 
 def _first_paged_service(ctx: Context) -> dict[str, str]:
     """Rotation id -> the first service (by id) whose escalation targets it: where ROT002 reports a
     rotation that cannot be computed, once."""
     def build() -> dict[str, str]:
-        escalations = ctx.org.escalations
+        escalations, targets = ctx.org.escalations, all_targets(ctx)
         first: dict[str, str] = {}
         for service in ctx.org.services.values():
             escalation = escalations.get(service.escalation) if service.escalation else None
             if escalation is None:
                 continue
-            for rotation_id in targets_of(ctx, escalation):
+            for rotation_id in targets[escalation.id]:
                 if rotation_id not in first or service.id < first[rotation_id]:
                     first[rotation_id] = service.id
         return first
@@ -113,13 +115,19 @@ def too_few_people(ctx: Context) -> Iterator[Issue]:
     """
     tiers = ctx.settings.tiers
     active = active_people(ctx)
+    fewest = _fewest_active(ctx)
+    zones = escalation_zones(ctx)
     for service, rotation_ids in _paging(ctx):
         policy = tiers.get(service.tier)
         if policy is None or policy.hours == "none" or policy.min_people <= 0:
             continue
-        zone = escalation_zone(ctx, ctx.org.escalations[service.escalation or ""])
+        zone = None
         for rotation_id in rotation_ids:
             hours, minimum = policy.hours, policy.min_people
+            if fewest.get(rotation_id, minimum) >= minimum:
+                continue  # every layer has enough people (or the rotation is unknown)
+            if zone is None:
+                zone = zones[service.escalation or ""]
             thin = ctx.memo(("rotation.thin", rotation_id, hours, zone, minimum),
                             lambda r=rotation_id, h=hours, z=zone, m=minimum: _thin_layers(ctx, r, h, z, m))
             rotation = ctx.org.rotations.get(rotation_id)
@@ -136,6 +144,24 @@ def too_few_people(ctx: Context) -> Iterator[Issue]:
                             f"hours ({hours_label(ctx, policy.hours)}); add people to layer {layer.name}",
                             ("layers", index, "members"), at=rotation.ref,
                             subject=f"rotation:{rotation_id}/layer:{layer.name}")
+
+
+def _fewest_active(ctx: Context) -> dict[str, int]:
+    """Rotation id -> the fewest distinct active members of one of its layers."""
+    def build() -> dict[str, int]:
+        active = active_people(ctx)
+        return {rotation.id: min(len(active.intersection(layer.members)) for layer in rotation.layers)
+                for rotation in ctx.org.rotations.values() if rotation.layers}
+
+    return per_key(ctx, "rotation.fewest_active", build, _fewest_active_one)
+
+
+def _fewest_active_one(ctx: Context, rotation_id: str) -> int | object:
+    rotation = ctx.org.rotations.get(rotation_id)
+    if rotation is None or not rotation.layers:
+        return ABSENT
+    active = active_people(ctx)
+    return min(len(active.intersection(layer.members)) for layer in rotation.layers)
 
 
 def _thin_layers(ctx: Context, rotation_id: str, hours: str, zone: str, minimum: int) -> list[tuple[int, IntervalSet]]:
@@ -186,13 +212,14 @@ def coverage_gap(ctx: Context) -> Iterator[Issue]:
           timezone: Europe/Berlin
           layers: [{name: weekly, members: [alice, bob, carol], start: 2026-01-05T09:00, turn: 1w}]
     """
-    first = _first_paged_service(ctx)
+    limits = _turn_limits(ctx)
+    first = _first_paged_service(ctx) if limits else {}
     gaps = _gap_finder(ctx, first_level_only=False)
     for service, rotation_ids in _paging(ctx):
-        for rotation_id in rotation_ids:
+        for rotation_id in rotation_ids if limits else ():
             if first.get(rotation_id) != service.id:
                 continue  # reported once, for the first service
-            limit = turn_limit(ctx, rotation_id)
+            limit = limits.get(rotation_id)
             if limit is not None:
                 yield Issue(service.ref, f"rotation {rotation_id} cannot be checked over the horizon "
                             f"({ctx.settings.horizon}): {limit}; use a longer turn or a shorter horizon",
@@ -200,6 +227,24 @@ def coverage_gap(ctx: Context) -> Iterator[Issue]:
         issue = gaps(service)
         if issue is not None:
             yield issue
+
+
+def _turn_limits(ctx: Context) -> dict[str, str]:
+    """Rotation id -> why it cannot be computed over the horizon (`turn_limit`), for those that cannot."""
+    def build() -> dict[str, str]:
+        out = {}
+        for rotation_id in ctx.org.rotations:
+            limit = turn_limit(ctx, rotation_id)
+            if limit is not None:
+                out[rotation_id] = str(limit)
+        return out
+
+    return per_key(ctx, "rotation.turn_limits", build, _turn_limit_one)
+
+
+def _turn_limit_one(ctx: Context, rotation_id: str) -> str | object:
+    limit = turn_limit(ctx, rotation_id)
+    return ABSENT if limit is None else str(limit)
 
 
 @rule("ROT003", "warning", "first level has a gap")
@@ -234,16 +279,21 @@ def _gap_finder(ctx: Context, first_level_only: bool) -> Callable[[Service], Iss
     """
     hours_of = {tier: policy.hours for tier, policy in ctx.settings.tiers.items()}
     escalations = ctx.org.escalations
+    table = _escalation_gaps(ctx)
+    which = 1 if first_level_only else 0
 
     def find(service: Service) -> Issue | None:
         hours = hours_of.get(service.tier, "none")
         if hours == "none":
             return None
-        escalation = escalations[service.escalation or ""]
-        found = _escalation_gap(ctx, escalation, hours, first_level_only)
-        if found is None or not found[1]:
+        found = table[service.escalation or ""]
+        if found is None:
             return None
-        return _gap_issue(ctx, service, escalation, hours, found, first_level_only)
+        zone, gaps = found
+        gap = gaps[hours][which]
+        if not gap:
+            return None
+        return _gap_issue(ctx, service, escalations[service.escalation or ""], hours, (zone, gap), first_level_only)
 
     return find
 
@@ -262,32 +312,84 @@ def _gap_issue(ctx: Context, service: Service, escalation: Escalation, hours: st
                  f"only {wait}: cover these hours in the first level", ("levels", 0), at=escalation.ref)
 
 
-def _escalation_gap(ctx: Context, escalation: Escalation, hours: str,
-                    first_level: bool) -> tuple[str, IntervalSet] | None:
-    """(zone, support hours in which no level pages anyone, or with `first_level` only later levels do);
-    None when the escalation cannot be checked. Shared by the escalation's services (do not modify it)."""
-    def build() -> tuple[str, IntervalSet] | None:
-        if not checkable(ctx, escalation):
-            return None
-        zone = escalation_zone(ctx, escalation)
-        mask = support_mask(ctx, hours, zone)
-        total_gap = intersect(nobody_paged(ctx, escalation), mask)
-        gap = subtract(intersect(nobody_paged(ctx, escalation, 0), mask), total_gap) if first_level else total_gap
-        return zone, gap
+def _escalation_gaps(ctx: Context) -> dict[str, tuple[str, dict[str, tuple[IntervalSet, IntervalSet]]] | None]:
+    """Escalation id -> (zone, support hours -> (the support hours in which no level pages anyone, those in
+    which only later levels do)), None when the escalation cannot be checked; for every escalation and the
+    support hours of the tiers, once per run (shared by the escalation's services: do not modify them)."""
+    def build() -> dict[str, tuple[str, dict[str, tuple[IntervalSet, IntervalSet]]] | None]:
+        can_check, zones, kinds = checkable_escalations(ctx), escalation_zones(ctx), _gap_hours(ctx)
+        masks: dict[tuple[str, str], IntervalSet] = {}
+        return {escalation.id: _gaps_of(ctx, escalation, can_check, zones, kinds, masks)
+                for escalation in ctx.org.escalations.values()}
 
-    return ctx.memo(("rotation.gaps", escalation.id, hours, first_level), build)
+    return per_key(ctx, "rotation.gaps", build, _gaps_one)
 
 
-def _rotations_with(ctx: Context, person_id: str) -> list[Rotation]:
-    """The rotations a person is a member of or has an override in, by id."""
-    ids = ctx.index("rotations_with", "Rotation", _rotation_people).get(person_id, ())
-    rotations = ctx.org.rotations
-    return [rotations[ident] for ident in sorted(ids)]
+def _gap_hours(ctx: Context) -> list[str]:
+    """The support hours of the tiers, but 'none'."""
+    return sorted({policy.hours for policy in ctx.settings.tiers.values()} - {"none"})
 
 
-def _rotation_people(rotation: Rotation) -> Iterator[tuple[str, str]]:
-    for person in set(rotation.members) | {o.person for o in rotation.overrides}:
-        yield person, rotation.id
+def _gaps_one(ctx: Context, escalation_id: str) -> tuple[str, dict[str, tuple[IntervalSet, IntervalSet]]] | None:
+    escalation = ctx.org.escalations.get(escalation_id)
+    if escalation is None:
+        return ABSENT  # type: ignore[return-value]
+    return _gaps_of(ctx, escalation, checkable_escalations(ctx), escalation_zones(ctx), _gap_hours(ctx), {})
+
+
+def _gaps_of(ctx: Context, escalation: Escalation, can_check: Mapping[str, bool], zones: Mapping[str, str],
+             kinds: list[str], masks: dict[tuple[str, str], IntervalSet],
+             ) -> tuple[str, dict[str, tuple[IntervalSet, IntervalSet]]] | None:
+    """One escalation's entry of `_escalation_gaps` (`masks`: the support masks met so far, by hours and zone)."""
+    ident = escalation.id
+    if not can_check[ident]:
+        return None
+    w0, w1 = horizon(ctx)
+    zone = zones[ident]
+    levels = paging(ctx, escalation)
+    nobody, nobody_first = nobody_in(levels, w0, w1), nobody_in(levels, w0, w1, 0)
+    gaps = {}
+    for hours in kinds:
+        mask = masks.get((hours, zone))
+        if mask is None:
+            mask = masks[hours, zone] = support_mask(ctx, hours, zone)
+        total_gap = intersect(nobody, mask)
+        gaps[hours] = total_gap, subtract(intersect(nobody_first, mask), total_gap)
+    return zone, gaps
+
+
+def _ends_by(to: date | datetime) -> int:
+    """An instant at or after the end of an absence ending `to`, whatever the person's zone."""
+    if isinstance(to, datetime):
+        return instant(to, "UTC")
+    return int(datetime(to.year, to.month, to.day, tzinfo=UTC).timestamp()) + 2 * DAY  # a day's end, UTC-12
+
+
+def _rotations_of(ctx: Context, people: set[str]) -> dict[str, list[Rotation]]:
+    """Person (of `people`) -> the rotations they are a member of or have an override in, by id: one pass
+    over the rotations for the few people with an absence ahead (no index of everyone), or where memos
+    outlive the run (the language server: a pass would read every rotation) the index kept rotation by rotation."""
+    out: dict[str, list[Rotation]] = {}
+    if ctx.keeps_memos:
+        index, rotations = _rotations_with(ctx), ctx.org.rotations
+        for person in people:
+            ids = index.get(person)
+            if ids:
+                out[person] = [rotations[ident] for ident in sorted(ids)]
+        return out
+    for rotation in ctx.org.rotations.values():
+        found: set[str] = set()
+        for layer in rotation.layers:
+            if not people.isdisjoint(layer.members):
+                found.update(people.intersection(layer.members))
+        for override in rotation.overrides:
+            if override.person in people:
+                found.add(override.person)
+        for person in found:
+            out.setdefault(person, []).append(rotation)
+    for rotations in out.values():
+        rotations.sort(key=attrgetter("id"))
+    return out
 
 
 @rule("ROT004", "error", "on call while absent")
@@ -313,10 +415,13 @@ def on_call_while_absent(ctx: Context) -> Iterator[Issue]:
     now = int(ctx.now.timestamp())
     # (rotation, person) -> the spans on call while away, and the reasons: one finding per pair
     found_for: dict[tuple[str, str], tuple[list[tuple[int, int]], list[str]]] = {}
+    ahead = []  # (absence, person, the window to check)
     for absence in ctx.org.absences:
         person = ctx.org.people.get(absence.person)
         if person is None:
             continue
+        if isinstance(absence.from_, datetime) == isinstance(absence.to, datetime) and _ends_by(absence.to) <= now:
+            continue  # over before now in every zone (and its ends are in order: the model checks both of a kind)
         start, end = absence_interval(absence, person.timezone)
         if end <= start:  # a date against a datetime: only the person's zone tells (the model cannot)
             yield Issue(absence.ref, f"this absence of {person.id} ends before it starts in their time zone "
@@ -324,9 +429,11 @@ def on_call_while_absent(ctx: Context) -> Iterator[Issue]:
                         "fix 'to'", ("to",), subject=f"person:{person.id}")
             continue
         window = (max(start, now), min(end, now + ABSENCE_LOOKAHEAD))
-        if window[1] <= window[0]:
-            continue
-        for rotation in _rotations_with(ctx, person.id):
+        if window[1] > window[0]:
+            ahead.append((absence, person, window))
+    rotations_of = _rotations_of(ctx, {person.id for _, person, _ in ahead}) if ahead else {}
+    for absence, person, window in ahead:
+        for rotation in rotations_of.get(person.id, ()):
             found = rotation_timeline(ctx, rotation.id, window)
             spans = found.by_person().get(person.id, []) if found else []
             if spans:
@@ -343,47 +450,77 @@ def on_call_while_absent(ctx: Context) -> Iterator[Issue]:
                     "hours to someone else", field, subject=f"person:{person_id}")
 
 
-def _people_on_call(ctx: Context) -> Iterator[tuple[Person, list[tuple[int, int]], list[str]]]:
-    """Each person (the rules' anchors) on call in some rotation over the horizon: when, and in which."""
-    on_call = ctx.index("rotations_with", "Rotation", _rotation_people)
+def _people_on_call(ctx: Context) -> Iterator[tuple[Person, list[tuple[int, int]], list[str], int]]:
+    """Each person (the rules' anchors) on call in some rotation over the horizon: when, in which rotations
+    and how many seconds in all."""
+    on_call = _on_call_by_person(ctx)
     for person in ctx.each("Person"):
-        rotation_ids = on_call.get(person.id)
-        if rotation_ids:
-            found = _on_call_of(ctx, person.id, rotation_ids)
-            if found is not None:
-                yield person, *found
+        found = on_call.get(person.id)
+        if found is not None:
+            yield person, *found
 
 
-def _on_call_of(ctx: Context, person_id: str,
-                rotation_ids: frozenset[str]) -> tuple[list[tuple[int, int]], list[str]] | None:
-    """(when the person is on call in any of these rotations over the horizon, which ones), None for never.
+def _on_call_by_person(ctx: Context) -> dict[str, tuple[Sequence[tuple[int, int]], list[str], int]]:
+    """Person id -> (when they are on call in any rotation over the horizon, in which rotations (by id), how
+    many seconds in all), for everyone on call some time; once per run, from each rotation's timeline.
 
     The spans are sorted and disjoint (touching ones may stay apart): a timeline's segments never
-    overlap, so only people in several rotations need their spans normalised.
+    overlap, so only people in several rotations need their spans normalised. They may be shared between
+    people (`Timeline.on_call`): do not modify them.
     """
+    def build() -> dict[str, tuple[Sequence[tuple[int, int]], list[str], int]]:
+        out: dict[str, tuple[Sequence[tuple[int, int]], list[str], int]] = {}
+        several: set[str] = set()
+        for rotation_id in sorted(ctx.org.rotations):
+            found = rotation_timeline(ctx, rotation_id)
+            if found is None:
+                continue
+            for person, (spans, seconds) in found.on_call().items():
+                entry = out.get(person)
+                if entry is None:
+                    out[person] = (spans, [rotation_id], seconds)
+                else:
+                    out[person] = ([*entry[0], *spans], [*entry[1], rotation_id], 0)
+                    several.add(person)
+        for person in several:
+            spans, names, _ = out[person]
+            spans = normalise(spans)
+            out[person] = (spans, names, total(spans))
+        return out
+
+    return per_key(ctx, "rotation.on_call_by_person", build, _on_call_one)
+
+
+def _on_call_one(ctx: Context, person_id: str) -> tuple[Sequence[tuple[int, int]], list[str], int] | object:
+    """One person's entry of `_on_call_by_person`, from the rotations they are in."""
     spans: list[tuple[int, int]] = []
     names: list[str] = []
-    for rotation_id in sorted(rotation_ids) if len(rotation_ids) > 1 else rotation_ids:
-        mine = _spans_by_person(ctx, rotation_id).get(person_id)
-        if mine:
-            names.append(rotation_id)
-            spans.extend(mine)
-    if not names:
-        return None
-    return (spans if len(names) == 1 else normalise(spans)), names
-
-
-def _spans_by_person(ctx: Context, rotation_id: str) -> dict[str, list[tuple[int, int]]]:
-    """Person -> their spans on call in the rotation over the horizon, in time order."""
-    def build() -> dict[str, list[tuple[int, int]]]:
+    seconds = 0
+    for rotation_id in sorted(_rotations_with(ctx).get(person_id, ())):
         found = rotation_timeline(ctx, rotation_id)
-        if found is None:
-            return {}
-        # one group per person, in time order (the sort is stable)
-        return {person: list(map(_SPAN, group)) for person, group in groupby(sorted(found.segments, key=_PERSON),
-                                                                             _PERSON)}
+        mine = found.on_call().get(person_id) if found is not None else None
+        if mine is None:
+            continue
+        if not names:
+            first, seconds = mine
+        spans.extend(mine[0])
+        names.append(rotation_id)
+    if not names:
+        return ABSENT
+    if len(names) == 1:
+        return first, names, seconds
+    spans = normalise(spans)
+    return spans, names, total(spans)
 
-    return ctx.memo(("oncall.spans_by_person", rotation_id), build)
+
+def _rotations_with(ctx: Context) -> Mapping[str, frozenset[str]]:
+    """Person id -> the ids of the rotations they are a member of or have an override in."""
+    return ctx.index("rotations_with", "Rotation", _rotation_people)
+
+
+def _rotation_people(rotation: Rotation) -> Iterator[tuple[str, str]]:
+    for person in set(rotation.members) | {o.person for o in rotation.overrides}:
+        yield person, rotation.id
 
 
 @rule("ROT005", "warning", "too much on-call time")
@@ -408,12 +545,12 @@ def too_much_on_call(ctx: Context) -> Iterator[Issue]:
     """
     w0, w1 = horizon(ctx)
     limit = ctx.settings.max_oncall_share
-    for person, spans, rotations in _people_on_call(ctx):
+    for person, _, rotations, seconds in _people_on_call(ctx):
         person_id = person.id
-        share = total(spans) / (w1 - w0)
+        share = seconds / (w1 - w0)
         if share > limit:
             yield Issue(person.ref, f"{person_id} is on call {share:.0%} of the next {ctx.settings.horizon} "
-                        f"({total(spans) // 3600} hours in {', '.join(rotations)}), more than max_oncall_share "
+                        f"({seconds // 3600} hours in {', '.join(rotations)}), more than max_oncall_share "
                         f"{limit:.0%}: add people to these rotations or take {person_id} out of one",
                         subject=f"person:{person_id}")
 
@@ -447,14 +584,21 @@ def too_many_night_hours(ctx: Context) -> Iterator[Issue]:
     limit = ctx.settings.max_night_hours_per_week
     night = ctx.settings.night
     masks: dict[str, IntervalSet] = {}
-    for person, spans, rotations in _people_on_call(ctx):
+    nights_of: dict[tuple[str, Sequence[tuple[int, int]]], int] = {}  # people of one slot of a shape share spans
+    for person, spans, rotations, _ in _people_on_call(ctx):
         person_id = person.id
-        mask = masks.get(person.timezone)  # a function of the zone and the Settings only: shared
-        if mask is None:
-            mask = masks[person.timezone] = night_mask(night, person.timezone, w0, w1)
-        per_week = overlap(spans, mask) / 3600 / weeks
+        zone = person.timezone
+        if type(spans) is tuple:
+            key = (zone, spans)
+            seconds = nights_of.get(key)
+            if seconds is None:
+                seconds = nights_of[key] = overlap(spans, _night(masks, night, zone, w0, w1))
+        else:
+            seconds = overlap(spans, _night(masks, night, zone, w0, w1))
+        per_week = seconds / 3600 / weeks
         if per_week <= limit:
             continue
+        mask = _night(masks, night, zone, w0, w1)
         nights = {}  # rotation -> its night seconds for the person: a daytime-only rotation is not a source
         for rotation_id in rotations:
             found = rotation_timeline(ctx, rotation_id)
@@ -476,6 +620,14 @@ def too_many_night_hours(ctx: Context) -> Iterator[Issue]:
                     f"{override.from_.isoformat()} – {override.to.isoformat()} in {rotation.id}, which puts "
                     f"{person_id} on call day and night: split it so that someone else takes the nights",
                     ("overrides", index), at=rotation.ref, subject=f"person:{person_id}")
+
+
+def _night(masks: dict[str, IntervalSet], night, zone: str, w0: int, w1: int) -> IntervalSet:
+    """The zone's night mask over the horizon, kept in `masks` (a function of the zone and the Settings)."""
+    mask = masks.get(zone)
+    if mask is None:
+        mask = masks[zone] = night_mask(night, zone, w0, w1)
+    return mask
 
 
 def _night_override(ctx: Context, person_id: str, nights: dict[str, IntervalSet], mask: IntervalSet,
@@ -526,28 +678,32 @@ def unused_rotation(ctx: Context) -> Iterator[Issue]:
 
 
 
-def _holders(ctx: Context, role_id: str) -> frozenset[str]:
-    """The active people granted a role directly or through a team they are in (unexpired grants): who
-    holds it without assuming it, found without analysing any role (the access graph is the slow path)."""
-    def build() -> frozenset[str]:
-        grants, teams, active = ctx.org.grants, ctx.org.teams, active_people(ctx)
-        out: set[str] = set()
-        for grant_id in ctx.index("grants_of_role", "Grant", _grant_role).get(role_id, ()):
-            grant = grants[grant_id]
-            if ctx.expired(grant.expires):
-                continue
-            for principal in grant.to:
-                kind, _, ident = principal.partition(":")
-                if kind == "person":
-                    if ident in active:
-                        out.add(ident)
-                elif kind == "team":
-                    team = teams.get(ident)
-                    if team is not None:
-                        out.update(member for member in team.members if member in active)
-        return frozenset(out)
+def _role_holders(ctx: Context) -> Callable[[set[str], list[str]], set[str]]:
+    """The function giving the people of a set (active ones) granted none of some roles directly or through
+    a team they are in (unexpired grants): found without analysing any role (the access graph is the slow
+    path), and without looking further once everyone is found to hold one."""
+    grants, expired, teams = ctx.org.grants, ctx.expired, ctx.org.teams
+    of_role = ctx.index("grants_of_role", "Grant", _grant_role)
 
-    return ctx.memo(("rotation.holders", role_id), build)
+    def without_roles(people: set[str], roles: list[str]) -> set[str]:
+        left = set(people)
+        for role_id in roles:
+            for grant_id in of_role.get(role_id, ()):
+                grant = grants[grant_id]
+                if grant.expires is not None and expired(grant.expires):
+                    continue
+                for principal in grant.to:
+                    if principal.startswith("person:"):
+                        left.discard(principal[7:])
+                    elif principal.startswith("team:"):
+                        team = teams.get(principal[5:])
+                        if team is not None:
+                            left.difference_update(team.members)  # `left` holds active people only
+                if not left:
+                    return left
+        return left
+
+    return without_roles
 
 
 def _grant_role(grant) -> tuple[tuple[str, str]]:
@@ -631,18 +787,18 @@ def on_call_without_access(ctx: Context) -> Iterator[Issue]:
         return
     escalations = ctx.org.escalations
     none: frozenset[str] = frozenset()
-    for service, _ in _paging(ctx):
+    without_roles = _role_holders(ctx)
+    for service in ctx.each("Service"):
         needed = roles_for.get(service.id)
-        escalation = escalations[service.escalation or ""]
-        if not needed or not escalation.levels:
+        if not needed or not service.escalation:
             continue
-        people = _first_level_people(ctx, escalation)
-        needed_set = set(needed)
-        holders = _holders(ctx, needed[0]) if len(needed) == 1 else frozenset().union(
-            *(_holders(ctx, role_id) for role_id in needed))
-        unable = [person for person in people if person not in holders]
+        escalation = escalations.get(service.escalation)
+        if escalation is None or not escalation.levels:
+            continue
+        unable = without_roles(_first_level_people(ctx, escalation), needed)
         if not unable:
             continue
+        needed_set = set(needed)
         held = _production_roles_of(ctx)  # a role may also be reached by assuming it: ask the access graph
         unable = sorted(person for person in unable if not needed_set & held.get(person, none))
         zone = escalation_zone(ctx, escalation)
