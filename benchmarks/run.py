@@ -6,15 +6,14 @@ the generator is unchanged): `clean` (the default: a sprinkling of findings) and
 in a team's first runs). Then it runs, as separate processes and interleaved, N times each:
 
 * `bare`      benchmarks/bare_parse.py: `yaml.load_all(CSafeLoader)` of the same files, the unit;
-* `validate`  `python -m validator --repo R --now T validate --format json`, as a user runs it
-              (DUTYGUARD_JOBS unset: as many processes as validator/engine.py chooses);
-* `one`       the same with `DUTYGUARD_JOBS=1`: one process.
+* `validate`  `python -m validator --repo R --now T validate --format json`, as a user runs it.
 
-dutyguard keeps no cache, so `validate` is the cold figure. `validate` against `one` is the A/B
-that decides whether the second process stays (it must save at least 20 % wall time on both
-organisations). It prints
-the median wall times, the ratios to `bare`, the saving of `validate` over `one`, dirty/clean,
-the CPU seconds (the child's and its workers', os.wait4) and each child's peak RSS,
+dutyguard runs in one process and keeps no cache, so `validate` is both the cold and the
+one-process figure. (A mechanism that adds processes or a cache is judged by an A/B of its own in
+this harness: a second case beside `validate`, kept only if it saves at least 20 % wall time on both
+organisations; benchmarks/RESULTS.md, "Machinery that did not pay".) It prints
+the median wall times, the ratios to `bare`, dirty/clean,
+the CPU seconds (the child's, os.wait4) and each child's peak RSS,
 then where a run spends its CPU (benchmarks/stages.py) on both organisations and the stand-alone
 engine benchmarks, and rewrites the generated section of benchmarks/RESULTS.md (text outside the
 markers stays).
@@ -45,7 +44,7 @@ RESULTS = HERE / "RESULTS.md"
 NOW = "2026-11-23T12:00:00Z"
 START, END = "<!-- bench:start -->", "<!-- bench:end -->"
 KINDS = ("clean", "dirty")
-CASES = ("bare", "validate", "one")
+CASES = ("bare", "validate")
 
 
 @dataclass
@@ -76,10 +75,6 @@ class Org:
 
     def cpu(self, case: str) -> float:
         return statistics.median(s.cpu for s in self.runs[case])
-
-    def saving(self) -> float:
-        """Wall time `validate` (default jobs) saves over `one` (DUTYGUARD_JOBS=1), in %, of the medians."""
-        return 100 * (1 - self.median("validate") / self.median("one"))
 
 
 def run_child(argv: list[str], env: dict[str, str] | None = None) -> tuple[Sample, bytes]:
@@ -123,21 +118,13 @@ def org_size(repo: Path) -> tuple[int, float]:
 def measure(orgs: list[Org], repeat: int) -> None:
     """`repeat` rounds; in each, every case of every organisation once, interleaved."""
     py = sys.executable
-    default = {k: v for k, v in os.environ.items() if k != "DUTYGUARD_JOBS"}
-    envs = {"validate": default, "one": {**default, "DUTYGUARD_JOBS": "1"}}
     for round_no in range(repeat):
         for org in orgs:
             org.runs["bare"].append(run_child([py, str(HERE / "bare_parse.py"), str(org.repo)])[0])
-            outputs = []
-            # alternate which of the two goes first, so that neither always follows the bare parse
-            for case in (("validate", "one") if round_no % 2 == 0 else ("one", "validate")):
-                sample, output = run_child([py, "-m", "validator", "--repo", str(org.repo), "--now", NOW,
-                                            "validate", "--format", "json"], env=envs[case])
-                org.runs[case].append(sample)
-                outputs.append(output)
-            if outputs[0] != outputs[1]:
-                raise SystemExit(f"{org.repo}: validate gave different output with DUTYGUARD_JOBS=1")
-            org.findings = outputs[0].count(b'"rule":')
+            sample, output = run_child([py, "-m", "validator", "--repo", str(org.repo), "--now", NOW,
+                                        "validate", "--format", "json"])
+            org.runs["validate"].append(sample)
+            org.findings = output.count(b'"rule":')
             print(f"  {org.kind} {org.scale:g} round {round_no + 1}/{repeat}: "
                   + ", ".join(f"{case} {org.runs[case][-1].seconds:.2f}s" for case in CASES), file=sys.stderr)
 
@@ -160,18 +147,16 @@ def machine() -> str:
 
 
 def table(orgs: list[Org]) -> str:
-    rows = ["| org | scale | files | MB | findings | bare parse (s) | validate (s) | ratio | one process (s) | "
-            "ratio | saving | dirty/clean | CPU s validate / one | peak RSS (MiB) validate / one |",
-            "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+    rows = ["| org | scale | files | MB | findings | bare parse (s) | validate (s) | ratio | dirty/clean | "
+            "CPU s | peak RSS (MiB) |",
+            "|---|---|---|---|---|---|---|---|---|---|---|"]
     clean = {o.scale: o for o in orgs if o.kind == "clean"}
     for o in orgs:
         versus = (f"{o.median('validate') / clean[o.scale].median('validate'):.2f}"
                   if o.kind == "dirty" and o.scale in clean else "–")
         rows.append(f"| {o.kind} | {o.scale:g} | {o.files} | {o.megabytes:.1f} | {o.findings} | "
                     f"{o.median('bare'):.2f} | {o.median('validate'):.2f} | {o.ratio('validate'):.2f} | "
-                    f"{o.median('one'):.2f} | {o.ratio('one'):.2f} | {o.saving():.0f} % | {versus} | "
-                    f"{o.cpu('validate'):.2f} / {o.cpu('one'):.2f} | "
-                    f"{o.peak('validate'):.0f} / {o.peak('one'):.0f} |")
+                    f"{versus} | {o.cpu('validate'):.2f} | {o.peak('validate'):.0f} |")
     return "\n".join(rows)
 
 
@@ -215,12 +200,10 @@ def compile_bytecode() -> None:
 
 def report(orgs: list[Org], smoke: bool) -> str:
     lines = [f"Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on: {machine()}.", "",
-             f"Medians of interleaved separate processes, `--now {NOW}`. `validate`: as a user runs it "
-             "(cold: dutyguard keeps no cache; `DUTYGUARD_JOBS` unset, so as many processes as "
-             "validator/engine.py chooses); `one process`: `DUTYGUARD_JOBS=1`; ratio: to a bare "
-             "`yaml.load_all(CSafeLoader)` parse of the same files; saving: the wall time `validate` saves "
-             "over one process (the second process stays only at 20 % or more on both organisations); "
-             "CPU: user + system seconds of the run and its workers.", "",
+             f"Medians of interleaved separate processes, `--now {NOW}`. `validate`: `dutyguard validate "
+             "--format json` as a user runs it, in one process with no cache (the cold and the one-process "
+             "figure); ratio: to a bare `yaml.load_all(CSafeLoader)` parse of the same files; CPU: user + "
+             "system seconds of the run.", "",
              table(orgs)]
     for o in orgs:
         if o.scale == 1 or smoke:
