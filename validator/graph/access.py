@@ -369,28 +369,9 @@ def reached_roles(org: Org, now: datetime, model: AccessModel | None = None,
     """
     model = model or AccessModel(org)
     granted: set[str] = set()
-    if live is None:  # (most grants' role is granted already: look no further at them)
-        roles = org.roles
-        expired: dict[date | datetime, bool] = {}
-        for grant in org.grants.values():
-            role = grant.role
-            if role in granted or role not in roles:
-                continue
-            expires = grant.expires
-            if expires is not None:
-                gone = expired.get(expires)
-                if gone is None:
-                    gone = expired[expires] = end_of(expires) <= now
-                if gone:
-                    continue
-            if any(model.reaches_anyone(principal) for principal in grant.to):
-                granted.add(role)
-    else:
-        for grant in live:
-            if grant.role in granted:
-                continue
-            if any(model.reaches_anyone(principal) for principal in grant.to):
-                granted.add(grant.role)
+    for grant in _live_grants(org, now) if live is None else live:
+        if grant.role not in granted and any(model.reaches_anyone(principal) for principal in grant.to):
+            granted.add(grant.role)
     reached = set(granted)
     for role in granted:
         for target, _, _ in model.closure(role):
