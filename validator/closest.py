@@ -50,7 +50,7 @@ class Index:
             self._by_size.setdefault(len(candidate), []).append(candidate)
         self._deleted: dict[int, set[str]] = {}  # length -> its ids less one character
         self._places: dict[int, list[str]] = {}  # length -> the characters its ids have at each place
-        self._scan: dict[int, tuple[list[str], _Prepared]] = {}
+        self._scan: dict[int, tuple[list[str], bytes | None]] = {}
         self._scans: dict[int, int] = {}  # length -> scans done where a lookup in its index would do
 
     def suggest(self, word: str, cutoff: float = 0.6) -> str | None:
@@ -143,7 +143,7 @@ class Index:
         deleted = self._deleted.get(size)
         if deleted is None:
             deleted = self._deleted[size] = set()
-            joined = self._scanned(size)[1][2]
+            joined = self._scanned(size)[1]
             for i in range(size):
                 if joined is not None:
                     cut = bytearray(joined)
@@ -163,11 +163,11 @@ class Index:
             places = self._places[size] = ["".join(set(joined[i::size])) for i in range(size)]
         return places
 
-    def _scanned(self, size: int) -> tuple[list[str], _Prepared]:
+    def _scanned(self, size: int) -> tuple[list[str], bytes | None]:
         scan = self._scan.get(size)
         if scan is None:
             group = self._by_size[size]
-            scan = self._scan[size] = (group, _prepared(group))
+            scan = self._scan[size] = (group, _joined(group))
         return scan
 
 
@@ -226,26 +226,19 @@ def _least_matches(bar: float, total: int) -> int:
     return least
 
 
-def _scan(search: _Search, group: tuple[list[str], _Prepared]) -> None:
+def _scan(search: _Search, group: tuple[list[str], bytes | None]) -> None:
     """Score every candidate of one group (all of one length) that may reach the search's bar."""
     word, cutoff = search.word, search.cutoff
-    length = len(word)
-    candidates, (scaled, scale, joined) = group
-    # candidates with the same (length, characters not in word) share a bound: compute each bound once;
-    # the pair is one int, length * scale + kept, so that building and hashing the keys stays in C
-    keys = list(map(add, scaled, _kept_lengths(word, candidates, joined)))
-    bounds: dict[int, float] = {}
-    for key in set(keys):
-        size, kept = divmod(key, scale)
-        bound = _bound(size, size - kept, length)
-        if bound >= cutoff:
-            bounds[key] = bound
-    # highest bound first; a bound's candidates are picked in C, only when it is reached
-    for key in sorted(bounds, key=bounds.__getitem__, reverse=True):
-        if search.best is not None and bounds[key] < search.best[0]:
+    candidates, joined = group
+    size = len(candidates[0])
+    kept = _kept_lengths(word, candidates, joined)  # per candidate, its characters not in the word
+    # the fewer characters not in the word, the higher the bound: the candidates of each count are picked
+    # in C, only when their bound is reached (any order: a tie goes to the larger string)
+    for count in sorted(set(kept)):
+        bound = _bound(size, size - count, len(word))
+        if bound < cutoff or (search.best is not None and bound < search.best[0]):
             break
-        # every candidate of a bound is looked at (any order: a tie goes to the larger string)
-        search.score(compress(candidates, map(key.__eq__, keys)))
+        search.score(compress(candidates, map(count.__eq__, kept)))
 
 
 def _bound(size: int, shared: int, length: int) -> float:
@@ -257,19 +250,14 @@ def _bound(size: int, shared: int, length: int) -> float:
 
 
 _SEPARATOR = b"\x00"
-_Prepared = tuple[list[int], int, "bytes | None"]
 
 
-def _prepared(candidates: list[str]) -> _Prepared:
-    """Each candidate's length times `scale` (more than any length), and all of them joined by NUL
-    as ASCII bytes (None when one is not plain ASCII or holds a NUL)."""
-    lengths = list(map(len, candidates))
-    scale = max(lengths, default=0) + 1
-    joined: bytes | None = None
+def _joined(candidates: list[str]) -> bytes | None:
+    """The candidates joined by NUL as ASCII bytes (None when one is not plain ASCII or holds a NUL)."""
     text = "\x00".join(candidates)
     if candidates and text.isascii() and text.count("\x00") == len(candidates) - 1:
-        joined = text.encode("ascii")
-    return [size * scale for size in lengths], scale, joined
+        return text.encode("ascii")
+    return None
 
 
 def _kept_lengths(word: str, candidates: list[str], joined: bytes | None) -> list[int]:
