@@ -8,12 +8,14 @@ characters and `C - m` of its own gives one same string. The search, per word:
 
 1. **Near ids.** Ids one typo away (a letter wrong, missing, extra or swapped) are looked up: the
    word less one letter among the ids; the word less one letter (or whole) among the ids of its
-   length (or one longer) less one letter, kept per length as a set. difflib scores
-   them and the best ratio becomes the bar.
+   length (or one longer) less one letter, kept per length as a set (the word whole only if it
+   `_fits` the longer ids). difflib scores them and the best ratio becomes the bar.
 2. **Every length that may still beat it**, the most promising first: a length is skipped when its
-   bound (`2 * min(C, len(word)) / T`) is below the bar; else m gives the letters each side must
-   lose. When they are few (a typo of a 14-character id against the ids of 16 characters: the word
-   must lose none, the id two), the word's deletions, plus one letter when the id loses two, are
+   bound (`2 * min(C, len(word)) / T`) is below the bar, or when its ids must hold the whole word
+   and one of the word's characters occurs in none of them at a place it could take (`_fits`: a
+   typo `x` at the end of ids ending in digits); else m gives the letters each side must lose.
+   When they are few (a typo of a 14-character id against the ids of 16 characters: the word must
+   lose none, the id two), the word's deletions, plus one letter when the id loses two, are
    looked up again; when they are many (the word is not near any id), the ids of that length are
    scanned: one `bytes.translate` over all of them gives each an upper bound of its ratio (how many
    of its characters occur in the word at all), and they are scored from the highest bound down
@@ -84,10 +86,11 @@ class Index:
                 search.score(self._near(word, size, length + 1 - size, 1))
             else:  # no index for the length (yet): the word with one character more, or one other
                 places = self._places_of(size)
-                search.score(self._known.intersection(
-                    _one_more((word,), places) if size > length else _one_other(word, places)))
                 if size == length:
+                    search.score(self._known.intersection(_one_other(word, places)))
                     continue  # ids with a character less on both sides may remain: not all scored
+                if _fits(word, places, 1):
+                    search.score(self._known.intersection(_one_more((word,), places)))
             scored[size] = length - 1 if size <= length else length
         # 2. every length that may hold an id at least as close
         for size in sorted(self._by_size, key=lambda size: -_bound(size, size, length)):
@@ -98,6 +101,8 @@ class Index:
             least = _least_matches(bar, total) if total else 0
             if scored.get(size, total + 1) <= least:
                 continue  # every id of this length that may reach the bar is scored already
+            if least == length and not _fits(word, self._places_of(size), size - length):
+                continue  # no id of this length holds the whole word
             if total and self._lookup_pays(word, size, length - least, size - least):
                 search.score(self._near(word, size, length - least, size - least))
             else:
@@ -204,6 +209,12 @@ def _deletions(word: str, count: int) -> set[str]:
     for _ in range(count):
         found = {text[:i] + text[i + 1:] for text in found for i in range(len(text))}
     return found
+
+
+def _fits(word: str, places: list[str], more: int) -> bool:
+    """Whether an id with these `places` may be the word with `more` characters added: each character of
+    the word occurs among the ids at its own place or at most `more` places later."""
+    return all(char in "".join(places[at:at + more + 1]) for at, char in enumerate(word))
 
 
 def _one_more(keys: Iterable[str], places: list[str]) -> Iterator[str]:
