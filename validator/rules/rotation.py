@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import UTC, date, datetime
 from operator import attrgetter, itemgetter
 
-from validator.model.kinds import Escalation, Person, Rotation, Service
+from validator.model.kinds import Escalation, Rotation, Service
 from validator.oncall import (
     IntervalSet,
     absence_interval,
@@ -450,17 +450,7 @@ def on_call_while_absent(ctx: Context) -> Iterator[Issue]:
                     "hours to someone else", field, subject=f"person:{person_id}")
 
 
-def _people_on_call(ctx: Context) -> Iterator[tuple[Person, list[tuple[int, int]], list[str], int]]:
-    """Each person (the rules' anchors) on call in some rotation over the horizon: when, in which rotations
-    and how many seconds in all."""
-    on_call = _on_call_by_person(ctx)
-    for person in ctx.each("Person"):
-        found = on_call.get(person.id)
-        if found is not None:
-            yield person, *found
-
-
-def _on_call_by_person(ctx: Context) -> dict[str, tuple[Sequence[tuple[int, int]], list[str], int]]:
+def _on_call_by_person(ctx: Context) -> Mapping[str, tuple[Sequence[tuple[int, int]], list[str], int]]:
     """Person id -> (when they are on call in any rotation over the horizon, in which rotations (by id), how
     many seconds in all), for everyone on call some time; once per run, from each rotation's timeline.
 
@@ -545,7 +535,12 @@ def too_much_on_call(ctx: Context) -> Iterator[Issue]:
     """
     w0, w1 = horizon(ctx)
     limit = ctx.settings.max_oncall_share
-    for person, _, rotations, seconds in _people_on_call(ctx):
+    on_call = _on_call_by_person(ctx)
+    for person in ctx.each("Person"):  # a lookup each (a generator in between would cost as much again)
+        found = on_call.get(person.id)
+        if found is None:
+            continue
+        _, rotations, seconds = found
         person_id = person.id
         share = seconds / (w1 - w0)
         if share > limit:
@@ -585,7 +580,12 @@ def too_many_night_hours(ctx: Context) -> Iterator[Issue]:
     night = ctx.settings.night
     masks: dict[str, IntervalSet] = {}
     nights_of: dict[tuple[str, Sequence[tuple[int, int]]], int] = {}  # people of one slot of a shape share spans
-    for person, spans, rotations, _ in _people_on_call(ctx):
+    on_call = _on_call_by_person(ctx)
+    for person in ctx.each("Person"):
+        found = on_call.get(person.id)
+        if found is None:
+            continue
+        spans, rotations, _ = found
         person_id = person.id
         zone = person.timezone
         if type(spans) is tuple:
