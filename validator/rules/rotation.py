@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import UTC, date, datetime
+from itertools import chain
 from operator import attrgetter, itemgetter
 
 from validator.model.kinds import Escalation, Rotation, Service
@@ -33,7 +34,6 @@ from validator.rules.oncall_views import (
     hours_label,
     paging,
     per_key,
-    rotation_targets,
     rotation_timeline,
     support_mask,
     turn_limit,
@@ -670,7 +670,7 @@ def unused_rotation(ctx: Context) -> Iterator[Issue]:
     Passes:
         - {kind: Escalation, id: pay, levels: [{targets: ["rotation:old-primary"]}]}
     """
-    used = {ident for escalation in ctx.org.escalations.values() for ident in rotation_targets(escalation)}
+    used = set(chain.from_iterable(all_targets(ctx).values()))
     for rotation in sorted(ctx.org.rotations.values(), key=lambda r: r.id):
         if rotation.id not in used:
             yield Issue(rotation.ref, f"rotation {rotation.id} is not used by any escalation: add "
