@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 
 from validator.graph import dependents_of, shortest_paths, team_parent_cycles
 from validator.model.types import split_ref
@@ -116,12 +116,17 @@ def missing_escalation(ctx: Context) -> Iterator[Issue]:
 
 def escalation_people(ctx: Context, escalation_id: str) -> set[str]:
     """Everyone an escalation can ever page: people targeted directly and all rotation members."""
+    return _people_paged_by(ctx).get(escalation_id, set())
+
+
+def _people_paged_by(ctx: Context) -> Mapping[str, set[str]]:
+    """Escalation id -> `escalation_people` of it, for every escalation, once per run."""
     def build() -> dict[str, set[str]]:
         of_rotation: dict[str, set[str]] = {}  # a rotation is often targeted by several escalations
         return {escalation.id: _paged_people(ctx, escalation, of_rotation)
                 for escalation in ctx.org.escalations.values()}
 
-    return per_key(ctx, "ownership.escalation_people", build, _escalation_people_one).get(escalation_id, set())
+    return per_key(ctx, "ownership.escalation_people", build, _escalation_people_one)
 
 
 def _escalation_people_one(ctx: Context, escalation_id: str) -> set[str] | object:
@@ -169,13 +174,14 @@ def escalation_misses_owner(ctx: Context) -> Iterator[Issue]:
         - {kind: Service, id: checkout-api, owner: payments, tier: 3, escalation: payments-oncall}
         # payments-oncall's rotation has members of team payments
     """
+    escalations, teams, people_of = ctx.org.escalations, ctx.org.teams, _people_paged_by(ctx)
     for service in ctx.each("Service"):
-        if not service.escalation or service.escalation not in ctx.org.escalations:
+        if not service.escalation or service.escalation not in escalations:
             continue
-        team = ctx.org.teams.get(service.owner)
+        team = teams.get(service.owner)
         if team is None:
             continue
-        if escalation_people(ctx, service.escalation).isdisjoint(team.members):
+        if people_of[service.escalation].isdisjoint(team.members):
             yield Issue(service.ref, f"escalation {service.escalation} of service {service.id} never pages "
                         f"anyone of its owner team {service.owner}: add the team's rotation or a member",
                         ("escalation",))
