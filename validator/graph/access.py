@@ -17,7 +17,7 @@ expired grant gives no access. Conditions met on the way are carried in `Reach.c
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Container, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import TYPE_CHECKING, NamedTuple
@@ -193,6 +193,18 @@ def assume_edges(org: Org, view_of) -> Edges:
     """role -> role edges of `sts:AssumeRole` (and PassRole methods), with the conditions of the allowing
     statements, in the order of the roles."""
     graph: Edges = {}
+    sources = []
+    for role_id in org.roles:
+        view = view_of(role_id)
+        assumes = passes = False
+        for s in view.statements:
+            if s.allow:
+                assumes = assumes or ASSUME in s.actions
+                passes = passes or PASSROLE in s.actions
+        if assumes or passes:  # (most roles) neither action: no edge out
+            sources.append((role_id, view, assumes, passes))
+    if not sources:
+        return graph
     arns: dict[str, str] = {}
     by_account: dict[str, list[tuple[str, str]]] = {}
     for role in org.roles.values():
@@ -208,15 +220,7 @@ def assume_edges(org: Org, view_of) -> Edges:
             hit = matched[pattern] = _match_arns(pattern, arns, by_account, everyone)
         return hit
 
-    for role_id in org.roles:
-        view = view_of(role_id)
-        assumes = passes = False
-        for s in view.statements:
-            if s.allow:
-                assumes = assumes or ASSUME in s.actions
-                passes = passes or PASSROLE in s.actions
-        if not assumes and not passes:  # (most roles) neither action: no edge out
-            continue
+    for role_id, view, assumes, passes in sources:
         kinds = [(ASSUME, "sts:AssumeRole")] if assumes else []
         passing = _pass_method(view) if passes else None
         if passing:
@@ -369,22 +373,25 @@ def reached_roles(org: Org, now: datetime, model: AccessModel | None = None,
     """
     model = model or AccessModel(org)
     granted: set[str] = set()
-    for grant in _live_grants(org, now) if live is None else live:
+    for grant in _live_grants(org, now, granted) if live is None else live:
         if grant.role not in granted and any(model.reaches_anyone(principal) for principal in grant.to):
             granted.add(grant.role)
     reached = set(granted)
+    edges = model.edges
     for role in granted:
-        for target, _, _ in model.closure(role):
-            reached.add(target)
+        if role in edges:  # (most roles) no edge out, nothing assumed
+            reached.update(target for target, _, _ in model.closure(role))
     return reached
 
 
-def _live_grants(org: Org, now: datetime) -> Iterable:
-    """The grants whose role exists and that have not expired at `now`, in order."""
+def _live_grants(org: Org, now: datetime, skip: Container[str] = ()) -> Iterable:
+    """The grants whose role exists, is not in `skip` (read as the walk goes) and that have not expired at
+    `now`, in order."""
     expired: dict[date | datetime, bool] = {}  # few distinct expiry dates among many grants
     roles = org.roles
     for grant in org.grants.values():
-        if grant.role not in roles:
+        role = grant.role
+        if role not in roles or role in skip:
             continue
         expires = grant.expires
         if expires is not None:

@@ -13,6 +13,7 @@ from functools import lru_cache
 
 from validator.model.kinds import Grant, Role
 from validator.rules.context import Context, end_of
+from validator.rules.oncall_views import ABSENT, per_key
 from validator.rules.ownership import escalation_people
 from validator.rules.registry import Issue, rule
 
@@ -500,13 +501,15 @@ def outside_owner(ctx: Context) -> Iterator[Issue]:
         - {kind: Grant, id: g, role: checkout-deploy, to: [team:payments], reason: x, approved_by: [erin]}
     """
     service_of = _service_roles(ctx)
+    insiders_of = per_key(ctx, "access.insiders", lambda: {sid: _insiders_and_owners(ctx, ctx.org.services[sid])
+                                                           for sid in dict.fromkeys(_service_roles(ctx).values())},
+                          _insiders_one)
     expired = ctx.expired
     for grant in ctx.each("Grant"):
         sid = service_of.get(grant.role)
         if sid is None or (grant.expires is not None and expired(grant.expires)):
             continue
-        insiders, owners = ctx.memo(("access.insiders", sid),
-                                    lambda ident=sid: _insiders_and_owners(ctx, ctx.org.services[ident]))
+        insiders, owners = insiders_of[sid]
         to = grant.to
         if len(to) == 1:  # (most grants) one principal
             principal = to[0]
@@ -543,6 +546,12 @@ def _service_roles(ctx: Context) -> dict[str, str]:
 def _insiders_and_owners(ctx: Context, service) -> tuple[set[str], str]:
     """`_insiders`, and the principal that names the owner team (`team:ID`)."""
     return _insiders(ctx, service), f"team:{service.owner}"
+
+
+def _insiders_one(ctx: Context, sid: str):
+    """`_insiders_and_owners` of one service, as `per_key` asks for it where memos outlive the run."""
+    service = ctx.org.services.get(sid)
+    return ABSENT if service is None else _insiders_and_owners(ctx, service)
 
 
 def _insiders(ctx: Context, service) -> set[str]:
@@ -603,22 +612,26 @@ def _unknown_actions(ctx: Context):
     """For each role (the rules' anchors): (role, statement index, key, position, pattern, Unknown) of
     every action pattern of its own statements the catalog does not know, once per pattern; Settings
     `known_actions` exempts (memoized per role: ACC009 and ACC015 share it)."""
+    table = per_key(ctx, "access.unknown_actions", lambda: {role.id: found for role in ctx.org.roles.values()
+                                                            if (found := _unknown_in(ctx, role))}, _unknown_one)
     for role in ctx.each("Role"):
-        yield from ctx.memo(("access.unknown_actions", role.id),
-                            lambda ident=role.id: _unknown_in(ctx, ctx.org.roles[ident]))
+        yield from table.get(role.id, ())
+
+
+def _unknown_one(ctx: Context, role_id: str) -> list:
+    return _unknown_in(ctx, ctx.org.roles[role_id])
 
 
 def _unknown_in(ctx: Context, role) -> list:
-    from validator.iam import catalog
-
-    unknown = catalog.unknown_action
-    known = ctx.memo("access.known_actions", lambda: frozenset(a.lower() for a in ctx.settings.known_actions))
-    out = []
+    out: list = []
     seen: set[str] = set()
     for i, statement in enumerate(role.statements):
         for key, patterns in (("actions", statement.actions), ("not_actions", statement.not_actions)):
             if not patterns or _all_known(tuple(patterns)):
                 continue  # (most statements) nothing to report, whatever was seen before
+            from validator.iam.catalog import unknown_action as unknown
+
+            known = ctx.memo("access.known_actions", lambda: frozenset(a.lower() for a in ctx.settings.known_actions))
             for j, pattern in enumerate(patterns):
                 low = pattern.strip().lower()
                 if low in seen or low in known:
