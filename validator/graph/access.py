@@ -83,16 +83,16 @@ class AccessModel:
         self._edge_conditions: dict[tuple[str, str], tuple[str, ...]] = {}
         self._closures: dict[str, tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...]] = {}
         self._sources: frozenset[str] = frozenset()  # roles with an edge out of them
-        self._active: set[str] | None = None
+        self.active: frozenset[str] | set[str] | None = None  # ids of the active people: given, or found when needed
         self._pairs: dict[str, tuple[tuple[str, tuple[str, ...]], ...]] = {}
 
     def principal_pairs(self, principal: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
         """(person, hops before the grant) of every active person a grant principal names (once per run)."""
         pairs = self._pairs.get(principal)
         if pairs is None:
-            if self._active is None:
-                self._active = {p.id for p in self.org.people.values() if p.active}
-            pairs = self._pairs[principal] = _principal_pairs(self.org, principal, self._active)
+            if self.active is None:
+                self.active = {p.id for p in self.org.people.values() if p.active}
+            pairs = self._pairs[principal] = _principal_pairs(self.org, principal, self.active)
         return pairs
 
     def reaches_anyone(self, principal: str) -> bool:
@@ -101,20 +101,20 @@ class AccessModel:
         pairs = self._pairs.get(principal)
         if pairs is not None:
             return bool(pairs)
-        if self._active is None:
-            self._active = {p.id for p in self.org.people.values() if p.active}
+        if self.active is None:
+            self.active = {p.id for p in self.org.people.values() if p.active}
         kind, _, ident = principal.partition(":")
         if kind == "person":
-            return ident in self._active
+            return ident in self.active
         if kind != "team" or ident not in self.org.teams:
             return False
-        active = self._active
+        active = self.active
         return any(m in active for m in self.org.teams[ident].members)
 
     def forget_people(self) -> None:
         """Forget who the principals reach (teams and people may have changed since: the language server
         keeps the model of the roles across edits)."""
-        self._active = None
+        self.active = None
         self._pairs = {}
 
     def view(self, role_id: str) -> RoleView:

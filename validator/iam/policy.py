@@ -89,8 +89,6 @@ class StatementView:
     allow: bool
     actions: frozenset[str]          # effective catalog actions, lower-case
     wildcards: tuple[str, ...]       # `*` / `service:*` patterns, or 'not_actions'
-    star_resource: bool              # resource `*`, or not_resources
-    unscoped_resource: bool          # star_resource, or an ARN whose last segment is `*`
     resources: tuple[str, ...] | None
     not_resources: tuple[str, ...] | None
     conditions: tuple[str, ...]      # human-readable condition block
@@ -114,15 +112,22 @@ class RoleView:
     """A role's statements analysed (read-only by convention, as StatementView)."""
 
     role: Role
-    arn: str
     statements: tuple[StatementView, ...]
-    levels: frozenset[str]           # access levels the role allows
-    escalations: tuple[str, ...]     # privilege-escalation methods it allows (names)
     unknown_policies: tuple[tuple[int, str], ...] = ()   # managed_policies AWS does not have
 
     @_once
     def allows(self) -> tuple[StatementView, ...]:
         return tuple(s for s in self.statements if s.allow and s.actions)
+
+    @_once
+    def levels(self) -> frozenset[str]:
+        """The access levels the role allows."""
+        return frozenset().union(*[cat.levels_of(s.actions) for s in self.allows])
+
+    @_once
+    def escalations(self) -> tuple[str, ...]:
+        """The names of the privilege-escalation methods the role allows."""
+        return tuple([m for m, _ in self.methods])
 
     @property
     def wildcard(self) -> bool:
@@ -254,19 +259,7 @@ def analyse_role(role: Role) -> RoleView:
                 denied = _simple_denies(statements)
                 break
         views = tuple([_statement(i, s, denied) for i, s in enumerate(statements)])
-    allowing = []
-    parts = []  # as escalation_methods
-    for view in views:
-        if view.allow and view.actions:
-            allowing.append(view.actions)
-            parts.append((view.everywhere, view.actions if not view.scoped else _NONE))
-    if len(allowing) == 1:
-        levels = cat.levels_of(allowing[0])
-    else:
-        levels = frozenset().union(*map(cat.levels_of, allowing))
-    methods = _methods_of(tuple(parts)) if parts else ()
-    return RoleView(role, f"arn:aws:iam::{role.account}:role/{role.id}", views, levels,
-                    tuple([m for m, _ in methods]), unknown)
+    return RoleView(role, views, unknown)
 
 
 _NONE: frozenset[str] = frozenset()
@@ -320,24 +313,19 @@ def _statement(index: int, s, denied: frozenset[str], policy: str | None = None,
     resources = tuple(s.resources) if s.resources is not None else None
     if resources:
         star = not_resources is not None or "*" in resources
-        # or an ARN whose last segment (after its last '/' or ':') is `*`
-        unscoped = star or any(r.endswith(_LAST_STAR) for r in resources)
-        caller = all("${" in r for r in resources)
+        caller = "${" in resources[0] and all("${" in r for r in resources)
     else:
-        star = unscoped = not_resources is not None
+        star = not_resources is not None
         caller = False
     conditions = s.conditions
     scoped = caller or (bool(conditions) and _service_scoped(conditions))
     everywhere = _NONE
     if allow and actions and not scoped:
         everywhere = actions if star else _everywhere(actions, resources or ())
-    return StatementView(index, allow, actions, wildcards, star, unscoped, resources,
+    return StatementView(index, allow, actions, wildcards, resources,
                          tuple(not_resources) if not_resources is not None else None,
                          format_conditions(conditions) if conditions else (), everywhere, scoped, policy,
                          policy_index)
-
-
-_LAST_STAR = ("/*", ":*")
 
 
 @lru_cache(maxsize=16384)
@@ -385,11 +373,6 @@ def _covered_actions(actions: frozenset[str], covered: frozenset[str]) -> frozen
 def _is_service_wildcard(pattern: str) -> bool:
     text = pattern.strip()
     return text == "*" or text.partition(":")[2] == "*"
-
-
-def _last_segment(resource: str) -> str:
-    cut = max(resource.rfind("/"), resource.rfind(":"))
-    return resource[cut + 1:]
 
 
 @lru_cache(maxsize=1)

@@ -64,10 +64,12 @@ def grant_paths(ctx: Context):
 def _model_of_roles(ctx: Context):
     """The access model for a memo that asks who the principals reach. Where memos outlive the run, the
     model (kept while the roles stay the same) forgets that first, so that the memo being built reads the
-    teams and people it depends on; in one run, the memos share it."""
+    teams and people it depends on; in one run, the memos share it. Its active people are `ctx.active_people`."""
     model = access_model(ctx)
     if ctx.keeps_memos:
         model.forget_people()
+    if model.active is None:
+        model.active = ctx.active_people()
     return model
 
 
@@ -954,6 +956,7 @@ def _statement_grammar(role, i: int, statement, operators: frozenset[str]) -> li
     where = f"role {role.id} statement {i + 1}"
     arns: list[str] = []  # the well-formed ARNs among the resources
     plain: dict[str, list[str]] = {}  # service -> those without wildcard or policy variable (`literal_matcher`)
+    stems: dict[str, list[str]] = {}  # service -> the others that are one of those and a last '*', without it
     wild: list[str] = []  # the others
     for j, resource in enumerate(statement.resources or statement.not_resources or ()):
         if resource == "*":
@@ -963,6 +966,8 @@ def _statement_grammar(role, i: int, statement, operators: frozenset[str]) -> li
             arns.append(resource)
             if "*" in resource or "?" in resource or "${" in resource:
                 wild.append(resource)
+                if resource[-1] == "*" and resource.count("*") == 1 and "?" not in resource and "${" not in resource:
+                    stems.setdefault(parts[2], []).append(resource[:-1])
             else:
                 found = plain.get(parts[2])
                 if found is None:
@@ -993,7 +998,7 @@ def _statement_grammar(role, i: int, statement, operators: frozenset[str]) -> li
                                   f"{matches} matches; check its spelling", ("statements", i, "conditions", op, key),
                                   severity="warning", subject=f"statements.{i}.{op}.{key}"))
     if arns and statement.resources and "*" not in statement.resources and statement.actions is not None:
-        _resource_mismatch(role, i, statement, where, arns, plain, wild, add)
+        _resource_mismatch(role, i, statement, where, arns, plain, stems, wild, add)
     if statement.effect == "Deny":
         from validator.iam.policy import simple_deny
 
@@ -1030,10 +1035,10 @@ def _key_known(actions: frozenset[str], key: str) -> bool:
 
 
 @lru_cache(maxsize=16384)
-def _pattern_arns(pattern: str) -> tuple[tuple[str, tuple, object, tuple, tuple | None], ...]:
+def _pattern_arns(pattern: str) -> tuple[tuple[str, tuple, object, tuple, tuple | None, bool], ...]:
     """Per catalog action a literal (wildcard-free) action pattern names: the action's canonical name,
     its ARN formats ((type, format); () when it supports only `*`), `literal_matcher`, the split
-    formats, and their service segments (None: one of them is a wildcard)."""
+    formats, their service segments (None: one of them is a wildcard), and whether no format has a `?`."""
     from validator.iam.catalog import arn_formats, arn_parts, canonical_name, expand, has_wildcard, literal_matcher
 
     out = []
@@ -1042,28 +1047,26 @@ def _pattern_arns(pattern: str) -> tuple[tuple[str, tuple, object, tuple, tuple 
         theirs = tuple(arn_parts(f) for _, f in formats)
         services = tuple(dict.fromkeys(t[2] for t in theirs if t))
         out.append((canonical_name(action), formats, literal_matcher(action), theirs,
-                    None if any(has_wildcard(service) for service in services) else services))
+                    None if any(has_wildcard(service) for service in services) else services,
+                    not any("?" in f for _, f in formats)))
     return tuple(out)
 
 
 def _resource_mismatch(role, i: int, statement, where: str, resources: list[str], plain: dict[str, list[str]],
-                       wild_arns: list[str], add) -> None:
+                       stems: dict[str, list[str]], wild_arns: list[str], add) -> None:
     """One error for the actions none of whose resource types matches a resource of the statement,
     one warning for the actions that support only `*` (AWS grants neither there), given to `add`.
     `resources`: the statement's well-formed ARNs; `plain`: those without wildcard or policy
-    variable, by service; `wild_arns`: the others."""
-    if wild_arns:
-        from validator.iam.catalog import arn_parts
-
-        wild = [arn_parts(r) for r in wild_arns]
-    else:
-        wild = []
+    variable, by service; `wild_arns`: the others; `stems`: those of them that are a literal ARN
+    and a last `*`, without the `*`, by service. A stem that meets a format (`literal_matcher`) is a
+    resource the wildcard matches: where no format has a `?`, that wildcard meets the format too."""
+    wild: list[tuple[str, ...]] | None = None  # `wild_arns` split (`arn_parts`), when first needed
     unmatched: list[tuple[int, str, tuple]] = []
     star_only: list[tuple[int, str]] = []
     for j, pattern in enumerate(statement.actions):
         if "*" in pattern or "?" in pattern:
             continue
-        for name, formats, matcher, theirs, services in _pattern_arns(pattern):
+        for name, formats, matcher, theirs, services, no_query in _pattern_arns(pattern):
             if not formats:
                 star_only.append((j, name))
                 continue
@@ -1071,7 +1074,14 @@ def _resource_mismatch(role, i: int, statement, where: str, resources: list[str]
                 if not _meets_slow(resources, formats):
                     unmatched.append((j, name, formats))
                 continue
-            if _literal_hit(matcher, plain, services) or (wild and _meets(wild, theirs)):
+            if _literal_hit(matcher, plain, services) or (
+                    stems and no_query and _literal_hit(matcher, stems, services)):
+                continue
+            if wild is None:
+                from validator.iam.catalog import arn_parts
+
+                wild = [arn_parts(r) for r in wild_arns]
+            if wild and _meets(wild, theirs):
                 continue
             unmatched.append((j, name, formats))
     if unmatched:
