@@ -127,7 +127,8 @@ class RoleView:
     @_once
     def escalations(self) -> tuple[str, ...]:
         """The names of the privilege-escalation methods the role allows."""
-        return tuple([m for m, _ in self.methods])
+        methods = self.methods
+        return tuple([m for m, _ in methods]) if methods else ()
 
     @property
     def wildcard(self) -> bool:
@@ -150,7 +151,8 @@ class RoleView:
     @_once
     def methods(self) -> tuple[tuple[str, tuple[str, ...]], ...]:
         """(method, its actions) of every privilege-escalation method the role allows."""
-        return escalation_methods(self.statements)
+        parts = tuple([(s.everywhere, s.actions if not s.scoped else _NONE) for s in self.allows])
+        return _methods_of(parts) if parts else ()
 
     def restrictable(self, actions: frozenset[str] | set[str]) -> list[str]:
         types = cat.catalog().resource_types
@@ -395,12 +397,6 @@ def _method_sets() -> tuple[frozenset[str] | None, tuple[tuple[str, tuple[str, .
     if any(not actions for _, actions, _, _ in table):
         return None, table
     return frozenset(a for _, actions, _, _ in table for a in actions), table
-
-
-def escalation_methods(views: tuple[StatementView, ...]) -> tuple[tuple[str, tuple[str, ...]], ...]:
-    parts = tuple((view.everywhere, view.actions if not view.scoped else _NONE)
-                  for view in views if view.allow and view.actions)
-    return _methods_of(parts) if parts else ()
 
 
 @lru_cache(maxsize=4096)

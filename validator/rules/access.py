@@ -676,7 +676,7 @@ def unknown_action(ctx: Context) -> Iterator[Issue]:
     """
     for role, i, key, j, pattern, found in _unknown_actions(ctx):
         if found.close:
-            yield Issue(role.ref, f"role {role.id} statement {i + 1}: {found.message}; or, if AWS has added "
+            yield Issue(role.ref, f"{_at(role, i)}: {found.message}; or, if AWS has added "
                         "it since, list it in Settings known_actions", ("statements", i, key, j), subject=pattern)
 
 
@@ -700,7 +700,7 @@ def unknown_new_action(ctx: Context) -> Iterator[Issue]:
     """
     for role, i, key, j, pattern, found in _unknown_actions(ctx):
         if not found.close:
-            yield Issue(role.ref, f"role {role.id} statement {i + 1}: {found.message}; check it in AWS's Service "
+            yield Issue(role.ref, f"{_at(role, i)}: {found.message}; check it in AWS's Service "
                         "Authorization Reference and list it in Settings known_actions", ("statements", i, key, j),
                         subject=pattern)
 
@@ -942,7 +942,7 @@ def grammar(ctx: Context) -> Iterator[Issue]:
             if statement.sid:
                 first = sids.setdefault(statement.sid, i)
                 if first != i:
-                    yield Issue(role.ref, f"role {role.id} statement {i + 1} repeats sid '{statement.sid}' of "
+                    yield Issue(role.ref, f"{_at(role, i)} repeats sid '{statement.sid}' of "
                                 f"statement {first + 1}: AWS rejects a policy whose Sids repeat; rename one",
                                 ("statements", i, "sid"), subject=f"statements.{i}.sid")
             found = _statement_grammar(role, i, statement, operators)
@@ -950,10 +950,13 @@ def grammar(ctx: Context) -> Iterator[Issue]:
                 yield from found
 
 
+def _at(role, i: int) -> str:
+    return f"role {role.id} statement {i + 1}"
+
+
 def _statement_grammar(role, i: int, statement, operators: frozenset[str]) -> list[Issue]:
     out: list[Issue] = []
     add = out.append
-    where = f"role {role.id} statement {i + 1}"
     arns: list[str] = []  # the well-formed ARNs among the resources
     plain: dict[str, list[str]] = {}  # service -> those without wildcard or policy variable (`literal_matcher`)
     stems: dict[str, list[str]] = {}  # service -> the others that are one of those and a last '*', without it
@@ -976,7 +979,7 @@ def _statement_grammar(role, i: int, statement, operators: frozenset[str]) -> li
                     found.append(resource)
             continue
         key = "resources" if statement.resources is not None else "not_resources"
-        add(Issue(role.ref, f"{where}: '{resource}' is not an ARN (arn:partition:service:region:account:"
+        add(Issue(role.ref, f"{_at(role, i)}: '{resource}' is not an ARN (arn:partition:service:region:account:"
                   "resource, six parts) or '*': AWS rejects the policy; write the full ARN",
                   ("statements", i, key, j), subject=f"statements.{i}.{key}.{j}"))
     if statement.conditions:
@@ -985,7 +988,7 @@ def _statement_grammar(role, i: int, statement, operators: frozenset[str]) -> li
         actions = statement_actions(statement)
         for op, tests in statement.conditions.items():
             if op.lower() not in operators:
-                add(Issue(role.ref, f"{where}: '{op}' is not an IAM condition operator{_operator_hint(op)}: "
+                add(Issue(role.ref, f"{_at(role, i)}: '{op}' is not an IAM condition operator{_operator_hint(op)}: "
                           "AWS rejects the policy", ("statements", i, "conditions", op),
                           subject=f"statements.{i}.{op}"))
                 continue
@@ -993,18 +996,18 @@ def _statement_grammar(role, i: int, statement, operators: frozenset[str]) -> li
                 for key in tests:
                     if not _key_known(actions, str(key)):
                         matches = "always" if op.lower().startswith(("stringnot", "arnnot", "null")) else "never"
-                        add(Issue(role.ref, f"{where}: condition key '{key}' applies to none of the statement's "
+                        add(Issue(role.ref, f"{_at(role, i)}: condition key '{key}' applies to none of the statement's "
                                   "actions (nor is it a global aws: key): AWS never sets it, so the condition "
                                   f"{matches} matches; check its spelling", ("statements", i, "conditions", op, key),
                                   severity="warning", subject=f"statements.{i}.{op}.{key}"))
     if arns and statement.resources and "*" not in statement.resources and statement.actions is not None:
-        _resource_mismatch(role, i, statement, where, arns, plain, stems, wild, add)
+        _resource_mismatch(role, i, statement, arns, plain, stems, wild, add)
     if statement.effect == "Deny":
         from validator.iam.policy import simple_deny
 
         if not simple_deny(statement):
-            add(Issue(role.ref, f"{where} is a Deny with conditions, named resources or not_actions: AWS applies "
-                      "it, but dutyguard does not subtract it from what the role allows (only a Deny of listed "
+            add(Issue(role.ref, f"{_at(role, i)} is a Deny with conditions, named resources or not_actions: AWS "
+                      "applies it, but dutyguard does not subtract it from what the role allows (only a Deny of listed "
                       "actions on '*' without conditions is); the ACC findings read the role without it",
                       ("statements", i), severity="warning", subject=f"statements.{i}.effect"))
     return out
@@ -1052,7 +1055,7 @@ def _pattern_arns(pattern: str) -> tuple[tuple[str, tuple, object, tuple, tuple 
     return tuple(out)
 
 
-def _resource_mismatch(role, i: int, statement, where: str, resources: list[str], plain: dict[str, list[str]],
+def _resource_mismatch(role, i: int, statement, resources: list[str], plain: dict[str, list[str]],
                        stems: dict[str, list[str]], wild_arns: list[str], add) -> None:
     """One error for the actions none of whose resource types matches a resource of the statement,
     one warning for the actions that support only `*` (AWS grants neither there), given to `add`.
@@ -1089,12 +1092,12 @@ def _resource_mismatch(role, i: int, statement, where: str, resources: list[str]
         kinds = ", ".join(t for t, _ in formats[:3])
         others = [n for _, n, _ in unmatched[1:]]
         also = f" (and {_shown(others)})" if others else ""
-        add(Issue(role.ref, f"{where}: {name} acts on {kinds} resources ({formats[0][1]}), none of which matches "
-                  f"{_shown(resources)}{also}: AWS grants nothing there; name a resource of the action's type",
+        add(Issue(role.ref, f"{_at(role, i)}: {name} acts on {kinds} resources ({formats[0][1]}), none of which "
+                  f"matches {_shown(resources)}{also}: AWS grants nothing there; name a resource of the action's type",
                   ("statements", i, "actions", j), subject=f"statements.{i}.resources"))
     if star_only:
         names = [n for _, n in star_only]
-        add(Issue(role.ref, f"{where}: {_shown(names)} support no resource-level restriction (their resource is "
+        add(Issue(role.ref, f"{_at(role, i)}: {_shown(names)} support no resource-level restriction (their resource is "
                   f"'*'), so on {_shown(resources)} AWS grants nothing: give them their own statement with "
                   "resources ['*'], or remove them", ("statements", i, "actions", star_only[0][0]),
                   severity="warning", subject=f"statements.{i}.actions"))
