@@ -1021,9 +1021,9 @@ def _operator_hint(op: str) -> str:
     close = difflib.get_close_matches(op.lower(), sorted(condition_operators()), n=1, cutoff=0.8)
     if not close:
         return ""
-    from validator.iam.risk import _constants
+    from validator.iam.risk import _constant
 
-    names = {n.lower(): n for n in _constants("parliament", "statement.py")["OPERATORS"]}
+    names = {n.lower(): n for n in _constant("OPERATORS", "parliament", "statement.py")}
     text = close[0]
     for low, name in names.items():
         text = text.replace(low, name)
