@@ -350,6 +350,8 @@ def person_grant_expiry(ctx: Context) -> Iterator[Issue]:
     """
     limit_days = ctx.settings.max_grant_days
     limit = ctx.now + timedelta(days=limit_days)
+    missing = f"'expires': add an expiry at most {limit_days} days ahead (max_grant_days), or grant it to a team"
+    late_by = f"{limit_days} days (max_grant_days) from now: shorten it to {limit.date().isoformat()} or earlier"
     too_late: dict[date | datetime, bool] = {}  # few distinct expiry dates among many grants
     roles = ctx.org.roles
     for grant in ctx.each("Grant"):
@@ -363,18 +365,21 @@ def person_grant_expiry(ctx: Context) -> Iterator[Issue]:
                 late = too_late[expires] = end_of(expires) > limit
             if not late:
                 continue
-        people = [p[7:] for p in grant.to if p.startswith("person:")]
-        if not people:
-            continue
-        names = ", ".join(people)
+        to = grant.to
+        if len(to) == 1:  # (most grants)
+            if not to[0].startswith("person:"):
+                continue
+            names = to[0][7:]
+        else:
+            people = [p[7:] for p in to if p.startswith("person:")]
+            if not people:
+                continue
+            names = ", ".join(people)
         if expires is None:
-            yield Issue(grant.ref, f"grant {grant.id} gives {names} production role {role.id} without "
-                        f"'expires': add an expiry at most {limit_days} days ahead (max_grant_days), or grant "
-                        "it to a team")
+            yield Issue(grant.ref, f"grant {grant.id} gives {names} production role {role.id} without {missing}")
         else:  # expires too late (checked above)
             yield Issue(grant.ref, f"grant {grant.id} gives {names} production role {role.id} until "
-                        f"{expires.isoformat()}, more than {limit_days} days (max_grant_days) from now: "
-                        f"shorten it to {limit.date().isoformat()} or earlier", ("expires",))
+                        f"{expires.isoformat()}, more than {late_by}", ("expires",))
 
 
 @rule("ACC005", "error", "expired grant still in the repository")
