@@ -230,10 +230,11 @@ def assume_edges(org: Org, view_of) -> Edges:
             for s in view.statements:
                 if not s.allow or action not in s.actions:
                     continue
+                written = s.conditions
                 for pattern in _patterns(s.resources, s.not_resources):
                     for target in _targets_of(pattern, s.not_resources, matching, everyone):
                         if target != role_id:
-                            edges.setdefault(target, []).append((s.conditions, has_wildcard(pattern)))
+                            edges.setdefault(target, []).append((written, has_wildcard(pattern)))
             denied = _denied_targets(org.roles[role_id], matching, everyone, action)
             for target, found in edges.items():
                 if target in denied or target in graph.get(role_id, ()):

@@ -17,6 +17,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from functools import lru_cache
 from typing import Any
 
@@ -91,11 +92,16 @@ class StatementView:
     wildcards: tuple[str, ...]       # `*` / `service:*` patterns, or 'not_actions'
     resources: tuple[str, ...] | None
     not_resources: tuple[str, ...] | None
-    conditions: tuple[str, ...]      # human-readable condition block
+    block: dict | None = dataclass_field(default=None, hash=False)  # its conditions as written (`conditions`)
     everywhere: frozenset[str] = frozenset()   # actions it allows on every resource of their type
     scoped: bool = False             # caller-scoped resources only, or an iam:AWSServiceName condition
     policy: str | None = None        # the AWS managed policy it comes from; None: the role's own
     policy_index: int = -1           # that policy's place in `managed_policies`
+
+    @property
+    def conditions(self) -> tuple[str, ...]:
+        """The condition block, human-readable (written when asked: a validation rarely reads it)."""
+        return format_conditions(self.block)
 
     def where(self) -> str:
         own = f"statement {self.index + 1}"
@@ -213,6 +219,10 @@ class RoleView:
 
     def conditions(self) -> tuple[str, ...]:
         """Conditions of the role's own Allow statements, labelled, for display."""
+        return self.labelled_conditions
+
+    @_once
+    def labelled_conditions(self) -> tuple[str, ...]:
         return tuple(f"role:{self.role.id} {s.where()}: {c}" for s in self.allows for c in s.conditions)
 
 
@@ -326,7 +336,7 @@ def _statement(index: int, s, denied: frozenset[str], policy: str | None = None,
         everywhere = actions if star else _everywhere(actions, resources or ())
     return StatementView(index, allow, actions, wildcards, resources,
                          tuple(not_resources) if not_resources is not None else None,
-                         format_conditions(conditions) if conditions else (), everywhere, scoped, policy,
+                         conditions or None, everywhere, scoped, policy,
                          policy_index)
 
 
