@@ -897,8 +897,8 @@ def _category_issues(ctx: Context, category: str, production_only: bool, says) -
         role = view.role
         if role.break_glass or (production_only and role.environment != "production"):
             continue
-        if not getattr(view, category):
-            continue  # (most roles) nothing of the category on every resource
+        if not view.everywhere or not getattr(view, category):
+            continue  # (most roles) nothing, or nothing of the category, on every resource
         subjects = _Subjects()
         for s, found in _grouped(view, category):
             names = _canonical(found)
