@@ -281,7 +281,7 @@ def privilege_escalation(ctx: Context) -> Iterator[Issue]:
 
     for view in _views(ctx):
         role = view.role
-        if role.break_glass or not view.escalations:
+        if role.break_glass or not view.methods:
             continue
         groups: dict[str, list[tuple[str, tuple[str, ...]]]] = {}
         for method, actions in view.methods:
