@@ -59,3 +59,29 @@ def test_known_answers():
     assert literal_matcher("dynamodb:getitem").fullmatch("arn:aws:dynamodb:eu-west-1:123456789012:table/orders")
     assert not literal_matcher("dynamodb:getitem").fullmatch("arn:aws:sqs:eu-west-1:123456789012:table/orders")
     assert literal_matcher("cloudwatch:putmetricdata") is None  # only `*`
+
+
+def test_a_wildcard_meets_the_formats_whose_regex_matches_its_stem():
+    """ACC016 reads a wildcard ARN that is a literal ARN and a last `*` (`...:task/prod/*`) as meeting an
+    action's formats when the regex matches its stem (the ARN without the `*`): `parts_meet` must say so
+    too, for stems cut anywhere in the resource part of ARNs near the catalog's formats."""
+    cat = catalog()
+    assert not any("?" in fmt for fmt in cat.arns.values())  # (where a format has one, ACC016 does not cut short)
+    by_service: dict[str, list[str]] = {}
+    for key, fmt in cat.arns.items():
+        by_service.setdefault(key.partition(":")[0], []).extend(_arns_of(fmt))
+    checked = 0
+    for action in sorted(cat.levels)[1::7]:
+        matcher = literal_matcher(action)
+        if matcher is None:
+            continue
+        for arn in by_service.get(action.partition(":")[0], ())[:30]:
+            parts = arn.split(":", 5)
+            if len(parts) != 6:
+                continue
+            start = len(arn) - len(parts[5])
+            for stem in {arn[:cut] for cut in range(start, len(arn) + 1)}:
+                if matcher.fullmatch(stem):
+                    assert _by_meet(action, stem + "*"), (action, stem)
+                    checked += 1
+    assert checked > 20_000

@@ -232,3 +232,27 @@ def test_files_changed_on_disk_by_a_checkout_are_read_again(tmp_path) -> None:
     expected[opened] = EXAMPLE[opened]
     assert ws.findings == _cold(expected)
     assert any(f.path == "ownership/new.yaml" and f.rule == "SCH005" for f in ws.findings)
+
+
+def test_acc007_reads_the_owners_and_on_call_of_each_service_as_a_memo_of_its_own() -> None:
+    """ACC007's owners and on-call per service (`access.insiders`) are one memo per service in the language
+    server: adding a person to the owner team clears their grant's finding and builds only the services
+    whose owners or on-call that edit changes again."""
+    ws = Workspace(ROOT, NOW)
+    ws.load(dict(EXAMPLE))
+    grants, teams = "policy/grants/grants.yaml", "ownership/teams/engineering.yaml"
+    outside = EXAMPLE[grants] + (b"- {kind: Grant, id: gina-readonly, role: checkout-readonly, to: [person:gina], "
+                                 b"reason: Read checkout, approved_by: [erin], expires: 2026-12-01}\n")
+    ws.set_text(grants, outside)
+    assert any(f.rule == "ACC007" and "person:gina" in f.message for f in ws.findings)
+    assert ws.findings == _cold({**EXAMPLE, grants: outside})
+    joined = EXAMPLE[teams].replace(b"members: [alice, bob, carol, dave, frank]", b"members: [alice, bob, carol, dave, "
+                                    b"frank, gina]", 1)
+    assert joined != EXAMPLE[teams]
+    before = {key: id(memo) for key, memo in ws.store.memos.items()}
+    ws.set_text(teams, joined)
+    assert not any(f.rule == "ACC007" and "person:gina" in f.message for f in ws.findings)
+    assert ws.findings == _cold({**EXAMPLE, grants: outside, teams: joined})
+    insiders = {key for key in ws.store.memos if isinstance(key, tuple) and key[0] == "access.insiders"}
+    rebuilt = {key for key in insiders if before.get(key) != id(ws.store.memos[key])}
+    assert ("access.insiders", "checkout-api") in rebuilt and insiders - rebuilt, (insiders, rebuilt)

@@ -17,7 +17,7 @@ expired grant gives no access. Conditions met on the way are carried in `Reach.c
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Container, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import TYPE_CHECKING, NamedTuple
@@ -83,16 +83,16 @@ class AccessModel:
         self._edge_conditions: dict[tuple[str, str], tuple[str, ...]] = {}
         self._closures: dict[str, tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...]] = {}
         self._sources: frozenset[str] = frozenset()  # roles with an edge out of them
-        self._active: set[str] | None = None
+        self.active: frozenset[str] | set[str] | None = None  # ids of the active people: given, or found when needed
         self._pairs: dict[str, tuple[tuple[str, tuple[str, ...]], ...]] = {}
 
     def principal_pairs(self, principal: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
         """(person, hops before the grant) of every active person a grant principal names (once per run)."""
         pairs = self._pairs.get(principal)
         if pairs is None:
-            if self._active is None:
-                self._active = {p.id for p in self.org.people.values() if p.active}
-            pairs = self._pairs[principal] = _principal_pairs(self.org, principal, self._active)
+            if self.active is None:
+                self.active = {p.id for p in self.org.people.values() if p.active}
+            pairs = self._pairs[principal] = _principal_pairs(self.org, principal, self.active)
         return pairs
 
     def reaches_anyone(self, principal: str) -> bool:
@@ -101,20 +101,20 @@ class AccessModel:
         pairs = self._pairs.get(principal)
         if pairs is not None:
             return bool(pairs)
-        if self._active is None:
-            self._active = {p.id for p in self.org.people.values() if p.active}
+        if self.active is None:
+            self.active = {p.id for p in self.org.people.values() if p.active}
         kind, _, ident = principal.partition(":")
         if kind == "person":
-            return ident in self._active
+            return ident in self.active
         if kind != "team" or ident not in self.org.teams:
             return False
-        active = self._active
+        active = self.active
         return any(m in active for m in self.org.teams[ident].members)
 
     def forget_people(self) -> None:
         """Forget who the principals reach (teams and people may have changed since: the language server
         keeps the model of the roles across edits)."""
-        self._active = None
+        self.active = None
         self._pairs = {}
 
     def view(self, role_id: str) -> RoleView:
@@ -193,6 +193,18 @@ def assume_edges(org: Org, view_of) -> Edges:
     """role -> role edges of `sts:AssumeRole` (and PassRole methods), with the conditions of the allowing
     statements, in the order of the roles."""
     graph: Edges = {}
+    sources = []
+    for role_id in org.roles:
+        view = view_of(role_id)
+        assumes = passes = False
+        for s in view.statements:
+            if s.allow:
+                assumes = assumes or ASSUME in s.actions
+                passes = passes or PASSROLE in s.actions
+        if assumes or passes:  # (most roles) neither action: no edge out
+            sources.append((role_id, view, assumes, passes))
+    if not sources:
+        return graph
     arns: dict[str, str] = {}
     by_account: dict[str, list[tuple[str, str]]] = {}
     for role in org.roles.values():
@@ -208,15 +220,7 @@ def assume_edges(org: Org, view_of) -> Edges:
             hit = matched[pattern] = _match_arns(pattern, arns, by_account, everyone)
         return hit
 
-    for role_id in org.roles:
-        view = view_of(role_id)
-        assumes = passes = False
-        for s in view.statements:
-            if s.allow:
-                assumes = assumes or ASSUME in s.actions
-                passes = passes or PASSROLE in s.actions
-        if not assumes and not passes:  # (most roles) neither action: no edge out
-            continue
+    for role_id, view, assumes, passes in sources:
         kinds = [(ASSUME, "sts:AssumeRole")] if assumes else []
         passing = _pass_method(view) if passes else None
         if passing:
@@ -226,10 +230,11 @@ def assume_edges(org: Org, view_of) -> Edges:
             for s in view.statements:
                 if not s.allow or action not in s.actions:
                     continue
+                written = s.conditions
                 for pattern in _patterns(s.resources, s.not_resources):
                     for target in _targets_of(pattern, s.not_resources, matching, everyone):
                         if target != role_id:
-                            edges.setdefault(target, []).append((s.conditions, has_wildcard(pattern)))
+                            edges.setdefault(target, []).append((written, has_wildcard(pattern)))
             denied = _denied_targets(org.roles[role_id], matching, everyone, action)
             for target, found in edges.items():
                 if target in denied or target in graph.get(role_id, ()):
@@ -369,22 +374,25 @@ def reached_roles(org: Org, now: datetime, model: AccessModel | None = None,
     """
     model = model or AccessModel(org)
     granted: set[str] = set()
-    for grant in _live_grants(org, now) if live is None else live:
+    for grant in _live_grants(org, now, granted) if live is None else live:
         if grant.role not in granted and any(model.reaches_anyone(principal) for principal in grant.to):
             granted.add(grant.role)
     reached = set(granted)
+    edges = model.edges
     for role in granted:
-        for target, _, _ in model.closure(role):
-            reached.add(target)
+        if role in edges:  # (most roles) no edge out, nothing assumed
+            reached.update(target for target, _, _ in model.closure(role))
     return reached
 
 
-def _live_grants(org: Org, now: datetime) -> Iterable:
-    """The grants whose role exists and that have not expired at `now`, in order."""
+def _live_grants(org: Org, now: datetime, skip: Container[str] = ()) -> Iterable:
+    """The grants whose role exists, is not in `skip` (read as the walk goes) and that have not expired at
+    `now`, in order."""
     expired: dict[date | datetime, bool] = {}  # few distinct expiry dates among many grants
     roles = org.roles
     for grant in org.grants.values():
-        if grant.role not in roles:
+        role = grant.role
+        if role not in roles or role in skip:
             continue
         expires = grant.expires
         if expires is not None:

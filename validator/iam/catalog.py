@@ -564,11 +564,10 @@ def _formats_by_service() -> dict[str, tuple[tuple[str, str, str], ...]]:
     return {k: tuple(v) for k, v in out.items()}
 
 
-@lru_cache(maxsize=1)
-def _fixed_heads() -> dict[str, frozenset[str]]:
-    """ARN service segment -> every beginning of the resource parts (before a variable) of its formats."""
-    return {service: frozenset(fixed[:n] for _, _, fixed in items for n in range(len(fixed) + 1))
-            for service, items in _formats_by_service().items()}
+@lru_cache(maxsize=1024)
+def _fixed_heads(service: str) -> frozenset[str]:
+    """Every beginning of the resource parts (before a variable) of the formats of an ARN service segment."""
+    return frozenset(fixed[:n] for _, _, fixed in _formats_by_service().get(service, ()) for n in range(len(fixed) + 1))
 
 
 @lru_cache(maxsize=8192)
@@ -583,7 +582,7 @@ def covered_types(pattern: str) -> frozenset[str]:
     head = _WILDCARDS.split(parts[5], maxsplit=1)[0]
     if has_wildcard(service):
         pool = tuple(item for items in _formats_by_service().values() for item in items)
-    elif head not in _fixed_heads().get(service, ()):
+    elif head not in _fixed_heads(service):
         return _NO_TYPES  # (the common case) no format of the service begins with the pattern's literal head
     else:
         pool = _formats_by_service().get(service, ())

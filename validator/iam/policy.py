@@ -17,6 +17,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from functools import lru_cache
 from typing import Any
 
@@ -89,15 +90,18 @@ class StatementView:
     allow: bool
     actions: frozenset[str]          # effective catalog actions, lower-case
     wildcards: tuple[str, ...]       # `*` / `service:*` patterns, or 'not_actions'
-    star_resource: bool              # resource `*`, or not_resources
-    unscoped_resource: bool          # star_resource, or an ARN whose last segment is `*`
     resources: tuple[str, ...] | None
     not_resources: tuple[str, ...] | None
-    conditions: tuple[str, ...]      # human-readable condition block
+    block: dict | None = dataclass_field(default=None, hash=False)  # its conditions as written (`conditions`)
     everywhere: frozenset[str] = frozenset()   # actions it allows on every resource of their type
     scoped: bool = False             # caller-scoped resources only, or an iam:AWSServiceName condition
     policy: str | None = None        # the AWS managed policy it comes from; None: the role's own
     policy_index: int = -1           # that policy's place in `managed_policies`
+
+    @property
+    def conditions(self) -> tuple[str, ...]:
+        """The condition block, human-readable (written when asked: a validation rarely reads it)."""
+        return format_conditions(self.block)
 
     def where(self) -> str:
         own = f"statement {self.index + 1}"
@@ -114,15 +118,23 @@ class RoleView:
     """A role's statements analysed (read-only by convention, as StatementView)."""
 
     role: Role
-    arn: str
     statements: tuple[StatementView, ...]
-    levels: frozenset[str]           # access levels the role allows
-    escalations: tuple[str, ...]     # privilege-escalation methods it allows (names)
     unknown_policies: tuple[tuple[int, str], ...] = ()   # managed_policies AWS does not have
 
     @_once
     def allows(self) -> tuple[StatementView, ...]:
         return tuple(s for s in self.statements if s.allow and s.actions)
+
+    @_once
+    def levels(self) -> frozenset[str]:
+        """The access levels the role allows."""
+        return frozenset().union(*[cat.levels_of(s.actions) for s in self.allows])
+
+    @_once
+    def escalations(self) -> tuple[str, ...]:
+        """The names of the privilege-escalation methods the role allows."""
+        methods = self.methods
+        return tuple([m for m, _ in methods]) if methods else ()
 
     @property
     def wildcard(self) -> bool:
@@ -145,7 +157,8 @@ class RoleView:
     @_once
     def methods(self) -> tuple[tuple[str, tuple[str, ...]], ...]:
         """(method, its actions) of every privilege-escalation method the role allows."""
-        return escalation_methods(self.statements)
+        parts = tuple([(s.everywhere, s.actions if not s.scoped else _NONE) for s in self.allows])
+        return _methods_of(parts) if parts else ()
 
     def restrictable(self, actions: frozenset[str] | set[str]) -> list[str]:
         types = cat.catalog().resource_types
@@ -206,6 +219,10 @@ class RoleView:
 
     def conditions(self) -> tuple[str, ...]:
         """Conditions of the role's own Allow statements, labelled, for display."""
+        return self.labelled_conditions
+
+    @_once
+    def labelled_conditions(self) -> tuple[str, ...]:
         return tuple(f"role:{self.role.id} {s.where()}: {c}" for s in self.allows for c in s.conditions)
 
 
@@ -254,19 +271,7 @@ def analyse_role(role: Role) -> RoleView:
                 denied = _simple_denies(statements)
                 break
         views = tuple([_statement(i, s, denied) for i, s in enumerate(statements)])
-    allowing = []
-    parts = []  # as escalation_methods
-    for view in views:
-        if view.allow and view.actions:
-            allowing.append(view.actions)
-            parts.append((view.everywhere, view.actions if not view.scoped else _NONE))
-    if len(allowing) == 1:
-        levels = cat.levels_of(allowing[0])
-    else:
-        levels = frozenset().union(*map(cat.levels_of, allowing))
-    methods = _methods_of(tuple(parts)) if parts else ()
-    return RoleView(role, f"arn:aws:iam::{role.account}:role/{role.id}", views, levels,
-                    tuple([m for m, _ in methods]), unknown)
+    return RoleView(role, views, unknown)
 
 
 _NONE: frozenset[str] = frozenset()
@@ -320,24 +325,19 @@ def _statement(index: int, s, denied: frozenset[str], policy: str | None = None,
     resources = tuple(s.resources) if s.resources is not None else None
     if resources:
         star = not_resources is not None or "*" in resources
-        # or an ARN whose last segment (after its last '/' or ':') is `*`
-        unscoped = star or any(r.endswith(_LAST_STAR) for r in resources)
-        caller = all("${" in r for r in resources)
+        caller = "${" in resources[0] and all("${" in r for r in resources)
     else:
-        star = unscoped = not_resources is not None
+        star = not_resources is not None
         caller = False
     conditions = s.conditions
     scoped = caller or (bool(conditions) and _service_scoped(conditions))
     everywhere = _NONE
     if allow and actions and not scoped:
         everywhere = actions if star else _everywhere(actions, resources or ())
-    return StatementView(index, allow, actions, wildcards, star, unscoped, resources,
+    return StatementView(index, allow, actions, wildcards, resources,
                          tuple(not_resources) if not_resources is not None else None,
-                         format_conditions(conditions) if conditions else (), everywhere, scoped, policy,
+                         conditions or None, everywhere, scoped, policy,
                          policy_index)
-
-
-_LAST_STAR = ("/*", ":*")
 
 
 @lru_cache(maxsize=16384)
@@ -387,11 +387,6 @@ def _is_service_wildcard(pattern: str) -> bool:
     return text == "*" or text.partition(":")[2] == "*"
 
 
-def _last_segment(resource: str) -> str:
-    cut = max(resource.rfind("/"), resource.rfind(":"))
-    return resource[cut + 1:]
-
-
 @lru_cache(maxsize=1)
 def _method_table() -> tuple[tuple[str, tuple[str, ...], bool], ...]:
     """(method, actions, anywhere): single IAM actions that change a principal or policy escalate on
@@ -412,12 +407,6 @@ def _method_sets() -> tuple[frozenset[str] | None, tuple[tuple[str, tuple[str, .
     if any(not actions for _, actions, _, _ in table):
         return None, table
     return frozenset(a for _, actions, _, _ in table for a in actions), table
-
-
-def escalation_methods(views: tuple[StatementView, ...]) -> tuple[tuple[str, tuple[str, ...]], ...]:
-    parts = tuple((view.everywhere, view.actions if not view.scoped else _NONE)
-                  for view in views if view.allow and view.actions)
-    return _methods_of(parts) if parts else ()
 
 
 @lru_cache(maxsize=4096)

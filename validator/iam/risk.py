@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import ast
 import importlib.util
+import re
 import warnings
 from functools import lru_cache
 from pathlib import Path
@@ -60,21 +61,29 @@ def _package_file(package: str, *parts: str) -> Path:
     return Path(next(iter(spec.submodule_search_locations))).joinpath(*parts)
 
 
-@lru_cache(maxsize=8)
-def _constants(package: str, *parts: str) -> dict[str, object]:
-    """Module-level literal constants of a package's Python file, without importing it."""
+_TOP_LEVEL = re.compile(r"^[A-Za-z_@]", re.MULTILINE)  # where a top-level statement may begin
+
+
+@lru_cache(maxsize=16)
+def _constant(name: str, package: str, *parts: str) -> object:
+    """A module-level literal constant of a package's Python file, without importing it: its last
+    `NAME = ...`, parsed alone (from there to the first top-level line where the statement parses whole;
+    most of the file, classes and functions, is never parsed)."""
     text = _package_file(package, *parts).read_text(encoding="utf-8")
-    with warnings.catch_warnings():  # parliament's file has invalid escape sequences (SyntaxWarning on 3.12)
-        warnings.simplefilter("ignore")
-        tree = ast.parse(text)
-    out: dict[str, object] = {}
-    for node in tree.body:
-        if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
-            try:
-                out[node.targets[0].id] = _literal(node.value)
-            except ValueError:
-                continue
-    return out
+    found = list(re.finditer(rf"^{re.escape(name)}\s*=(?!=)", text, re.MULTILINE))
+    if found:
+        start = found[-1].start()
+        with warnings.catch_warnings():  # parliament's file has invalid escape sequences (SyntaxWarning on 3.12)
+            warnings.simplefilter("ignore")
+            for end in [m.start() for m in _TOP_LEVEL.finditer(text, start + 1)] + [len(text)]:
+                try:
+                    node = ast.parse(text[start:end]).body[0]
+                except SyntaxError:
+                    continue  # a line inside the statement (a string) begins like one: read on
+                if isinstance(node, ast.Assign) and len(node.targets) == 1:
+                    return _literal(node.value)
+                break
+    raise RuntimeError(f"{package} has no literal {name}: dutyguard reads its IAM risk data from it")
 
 
 def _literal(node: ast.AST) -> object:
@@ -91,7 +100,7 @@ def _literal(node: ast.AST) -> object:
 
 
 def _cloudsplaining(name: str):
-    return _constants("cloudsplaining", "shared", "constants.py")[name]
+    return _constant(name, "cloudsplaining", "shared", "constants.py")
 
 
 def _policy_sentry_audit(name: str) -> frozenset[str]:
@@ -135,7 +144,7 @@ def resource_exposure_listed() -> frozenset[str]:
 @lru_cache(maxsize=1)
 def condition_operators() -> frozenset[str]:
     """Every condition operator IAM accepts (lower-case), with IfExists and the set qualifiers."""
-    base = [str(op).lower() for op in _constants("parliament", "statement.py")["OPERATORS"]]
+    base = [str(op).lower() for op in _constant("OPERATORS", "parliament", "statement.py")]
     out: set[str] = set()
     for op in base:
         for variant in (op, op + "ifexists"):
@@ -145,5 +154,5 @@ def condition_operators() -> frozenset[str]:
 
 @lru_cache(maxsize=1)
 def global_condition_keys() -> tuple[str, ...]:
-    keys = _constants("parliament", "statement.py")["GLOBAL_CONDITION_KEYS"]
+    keys = _constant("GLOBAL_CONDITION_KEYS", "parliament", "statement.py")
     return tuple(sorted({str(k).lower() for k in keys}))

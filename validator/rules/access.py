@@ -13,6 +13,7 @@ from functools import lru_cache
 
 from validator.model.kinds import Grant, Role
 from validator.rules.context import Context, end_of
+from validator.rules.oncall_views import ABSENT, per_key
 from validator.rules.ownership import escalation_people
 from validator.rules.registry import Issue, rule
 
@@ -63,10 +64,12 @@ def grant_paths(ctx: Context):
 def _model_of_roles(ctx: Context):
     """The access model for a memo that asks who the principals reach. Where memos outlive the run, the
     model (kept while the roles stay the same) forgets that first, so that the memo being built reads the
-    teams and people it depends on; in one run, the memos share it."""
+    teams and people it depends on; in one run, the memos share it. Its active people are `ctx.active_people`."""
     model = access_model(ctx)
     if ctx.keeps_memos:
         model.forget_people()
+    if model.active is None:
+        model.active = ctx.active_people()
     return model
 
 
@@ -278,7 +281,7 @@ def privilege_escalation(ctx: Context) -> Iterator[Issue]:
 
     for view in _views(ctx):
         role = view.role
-        if role.break_glass or not view.escalations:
+        if role.break_glass or not view.methods:
             continue
         groups: dict[str, list[tuple[str, tuple[str, ...]]]] = {}
         for method, actions in view.methods:
@@ -347,6 +350,8 @@ def person_grant_expiry(ctx: Context) -> Iterator[Issue]:
     """
     limit_days = ctx.settings.max_grant_days
     limit = ctx.now + timedelta(days=limit_days)
+    missing = f"'expires': add an expiry at most {limit_days} days ahead (max_grant_days), or grant it to a team"
+    late_by = f"{limit_days} days (max_grant_days) from now: shorten it to {limit.date().isoformat()} or earlier"
     too_late: dict[date | datetime, bool] = {}  # few distinct expiry dates among many grants
     roles = ctx.org.roles
     for grant in ctx.each("Grant"):
@@ -360,18 +365,21 @@ def person_grant_expiry(ctx: Context) -> Iterator[Issue]:
                 late = too_late[expires] = end_of(expires) > limit
             if not late:
                 continue
-        people = [p[7:] for p in grant.to if p.startswith("person:")]
-        if not people:
-            continue
-        names = ", ".join(people)
+        to = grant.to
+        if len(to) == 1:  # (most grants)
+            if not to[0].startswith("person:"):
+                continue
+            names = to[0][7:]
+        else:
+            people = [p[7:] for p in to if p.startswith("person:")]
+            if not people:
+                continue
+            names = ", ".join(people)
         if expires is None:
-            yield Issue(grant.ref, f"grant {grant.id} gives {names} production role {role.id} without "
-                        f"'expires': add an expiry at most {limit_days} days ahead (max_grant_days), or grant "
-                        "it to a team")
+            yield Issue(grant.ref, f"grant {grant.id} gives {names} production role {role.id} without {missing}")
         else:  # expires too late (checked above)
             yield Issue(grant.ref, f"grant {grant.id} gives {names} production role {role.id} until "
-                        f"{expires.isoformat()}, more than {limit_days} days (max_grant_days) from now: "
-                        f"shorten it to {limit.date().isoformat()} or earlier", ("expires",))
+                        f"{expires.isoformat()}, more than {late_by}", ("expires",))
 
 
 @rule("ACC005", "error", "expired grant still in the repository")
@@ -500,13 +508,15 @@ def outside_owner(ctx: Context) -> Iterator[Issue]:
         - {kind: Grant, id: g, role: checkout-deploy, to: [team:payments], reason: x, approved_by: [erin]}
     """
     service_of = _service_roles(ctx)
+    insiders_of = per_key(ctx, "access.insiders", lambda: {sid: _insiders_and_owners(ctx, ctx.org.services[sid])
+                                                           for sid in dict.fromkeys(_service_roles(ctx).values())},
+                          _insiders_one)
     expired = ctx.expired
     for grant in ctx.each("Grant"):
         sid = service_of.get(grant.role)
         if sid is None or (grant.expires is not None and expired(grant.expires)):
             continue
-        insiders, owners = ctx.memo(("access.insiders", sid),
-                                    lambda ident=sid: _insiders_and_owners(ctx, ctx.org.services[ident]))
+        insiders, owners = insiders_of[sid]
         to = grant.to
         if len(to) == 1:  # (most grants) one principal
             principal = to[0]
@@ -543,6 +553,12 @@ def _service_roles(ctx: Context) -> dict[str, str]:
 def _insiders_and_owners(ctx: Context, service) -> tuple[set[str], str]:
     """`_insiders`, and the principal that names the owner team (`team:ID`)."""
     return _insiders(ctx, service), f"team:{service.owner}"
+
+
+def _insiders_one(ctx: Context, sid: str):
+    """`_insiders_and_owners` of one service, as `per_key` asks for it where memos outlive the run."""
+    service = ctx.org.services.get(sid)
+    return ABSENT if service is None else _insiders_and_owners(ctx, service)
 
 
 def _insiders(ctx: Context, service) -> set[str]:
@@ -603,22 +619,26 @@ def _unknown_actions(ctx: Context):
     """For each role (the rules' anchors): (role, statement index, key, position, pattern, Unknown) of
     every action pattern of its own statements the catalog does not know, once per pattern; Settings
     `known_actions` exempts (memoized per role: ACC009 and ACC015 share it)."""
+    table = per_key(ctx, "access.unknown_actions", lambda: {role.id: found for role in ctx.org.roles.values()
+                                                            if (found := _unknown_in(ctx, role))}, _unknown_one)
     for role in ctx.each("Role"):
-        yield from ctx.memo(("access.unknown_actions", role.id),
-                            lambda ident=role.id: _unknown_in(ctx, ctx.org.roles[ident]))
+        yield from table.get(role.id, ())
+
+
+def _unknown_one(ctx: Context, role_id: str) -> list:
+    return _unknown_in(ctx, ctx.org.roles[role_id])
 
 
 def _unknown_in(ctx: Context, role) -> list:
-    from validator.iam import catalog
-
-    unknown = catalog.unknown_action
-    known = ctx.memo("access.known_actions", lambda: frozenset(a.lower() for a in ctx.settings.known_actions))
-    out = []
+    out: list = []
     seen: set[str] = set()
     for i, statement in enumerate(role.statements):
         for key, patterns in (("actions", statement.actions), ("not_actions", statement.not_actions)):
             if not patterns or _all_known(tuple(patterns)):
                 continue  # (most statements) nothing to report, whatever was seen before
+            from validator.iam.catalog import unknown_action as unknown
+
+            known = ctx.memo("access.known_actions", lambda: frozenset(a.lower() for a in ctx.settings.known_actions))
             for j, pattern in enumerate(patterns):
                 low = pattern.strip().lower()
                 if low in seen or low in known:
@@ -661,7 +681,7 @@ def unknown_action(ctx: Context) -> Iterator[Issue]:
     """
     for role, i, key, j, pattern, found in _unknown_actions(ctx):
         if found.close:
-            yield Issue(role.ref, f"role {role.id} statement {i + 1}: {found.message}; or, if AWS has added "
+            yield Issue(role.ref, f"{_at(role, i)}: {found.message}; or, if AWS has added "
                         "it since, list it in Settings known_actions", ("statements", i, key, j), subject=pattern)
 
 
@@ -685,7 +705,7 @@ def unknown_new_action(ctx: Context) -> Iterator[Issue]:
     """
     for role, i, key, j, pattern, found in _unknown_actions(ctx):
         if not found.close:
-            yield Issue(role.ref, f"role {role.id} statement {i + 1}: {found.message}; check it in AWS's Service "
+            yield Issue(role.ref, f"{_at(role, i)}: {found.message}; check it in AWS's Service "
                         "Authorization Reference and list it in Settings known_actions", ("statements", i, key, j),
                         subject=pattern)
 
@@ -877,8 +897,8 @@ def _category_issues(ctx: Context, category: str, production_only: bool, says) -
         role = view.role
         if role.break_glass or (production_only and role.environment != "production"):
             continue
-        if not getattr(view, category):
-            continue  # (most roles) nothing of the category on every resource
+        if not view.everywhere or not getattr(view, category):
+            continue  # (most roles) nothing, or nothing of the category, on every resource
         subjects = _Subjects()
         for s, found in _grouped(view, category):
             names = _canonical(found)
@@ -927,7 +947,7 @@ def grammar(ctx: Context) -> Iterator[Issue]:
             if statement.sid:
                 first = sids.setdefault(statement.sid, i)
                 if first != i:
-                    yield Issue(role.ref, f"role {role.id} statement {i + 1} repeats sid '{statement.sid}' of "
+                    yield Issue(role.ref, f"{_at(role, i)} repeats sid '{statement.sid}' of "
                                 f"statement {first + 1}: AWS rejects a policy whose Sids repeat; rename one",
                                 ("statements", i, "sid"), subject=f"statements.{i}.sid")
             found = _statement_grammar(role, i, statement, operators)
@@ -935,12 +955,16 @@ def grammar(ctx: Context) -> Iterator[Issue]:
                 yield from found
 
 
+def _at(role, i: int) -> str:
+    return f"role {role.id} statement {i + 1}"
+
+
 def _statement_grammar(role, i: int, statement, operators: frozenset[str]) -> list[Issue]:
     out: list[Issue] = []
     add = out.append
-    where = f"role {role.id} statement {i + 1}"
     arns: list[str] = []  # the well-formed ARNs among the resources
     plain: dict[str, list[str]] = {}  # service -> those without wildcard or policy variable (`literal_matcher`)
+    stems: dict[str, list[str]] = {}  # service -> the others that are one of those and a last '*', without it
     wild: list[str] = []  # the others
     for j, resource in enumerate(statement.resources or statement.not_resources or ()):
         if resource == "*":
@@ -950,6 +974,8 @@ def _statement_grammar(role, i: int, statement, operators: frozenset[str]) -> li
             arns.append(resource)
             if "*" in resource or "?" in resource or "${" in resource:
                 wild.append(resource)
+                if resource[-1] == "*" and resource.count("*") == 1 and "?" not in resource and "${" not in resource:
+                    stems.setdefault(parts[2], []).append(resource[:-1])
             else:
                 found = plain.get(parts[2])
                 if found is None:
@@ -958,7 +984,7 @@ def _statement_grammar(role, i: int, statement, operators: frozenset[str]) -> li
                     found.append(resource)
             continue
         key = "resources" if statement.resources is not None else "not_resources"
-        add(Issue(role.ref, f"{where}: '{resource}' is not an ARN (arn:partition:service:region:account:"
+        add(Issue(role.ref, f"{_at(role, i)}: '{resource}' is not an ARN (arn:partition:service:region:account:"
                   "resource, six parts) or '*': AWS rejects the policy; write the full ARN",
                   ("statements", i, key, j), subject=f"statements.{i}.{key}.{j}"))
     if statement.conditions:
@@ -967,7 +993,7 @@ def _statement_grammar(role, i: int, statement, operators: frozenset[str]) -> li
         actions = statement_actions(statement)
         for op, tests in statement.conditions.items():
             if op.lower() not in operators:
-                add(Issue(role.ref, f"{where}: '{op}' is not an IAM condition operator{_operator_hint(op)}: "
+                add(Issue(role.ref, f"{_at(role, i)}: '{op}' is not an IAM condition operator{_operator_hint(op)}: "
                           "AWS rejects the policy", ("statements", i, "conditions", op),
                           subject=f"statements.{i}.{op}"))
                 continue
@@ -975,18 +1001,18 @@ def _statement_grammar(role, i: int, statement, operators: frozenset[str]) -> li
                 for key in tests:
                     if not _key_known(actions, str(key)):
                         matches = "always" if op.lower().startswith(("stringnot", "arnnot", "null")) else "never"
-                        add(Issue(role.ref, f"{where}: condition key '{key}' applies to none of the statement's "
+                        add(Issue(role.ref, f"{_at(role, i)}: condition key '{key}' applies to none of the statement's "
                                   "actions (nor is it a global aws: key): AWS never sets it, so the condition "
                                   f"{matches} matches; check its spelling", ("statements", i, "conditions", op, key),
                                   severity="warning", subject=f"statements.{i}.{op}.{key}"))
     if arns and statement.resources and "*" not in statement.resources and statement.actions is not None:
-        _resource_mismatch(role, i, statement, where, arns, plain, wild, add)
+        _resource_mismatch(role, i, statement, arns, plain, stems, wild, add)
     if statement.effect == "Deny":
         from validator.iam.policy import simple_deny
 
         if not simple_deny(statement):
-            add(Issue(role.ref, f"{where} is a Deny with conditions, named resources or not_actions: AWS applies "
-                      "it, but dutyguard does not subtract it from what the role allows (only a Deny of listed "
+            add(Issue(role.ref, f"{_at(role, i)} is a Deny with conditions, named resources or not_actions: AWS "
+                      "applies it, but dutyguard does not subtract it from what the role allows (only a Deny of listed "
                       "actions on '*' without conditions is); the ACC findings read the role without it",
                       ("statements", i), severity="warning", subject=f"statements.{i}.effect"))
     return out
@@ -1000,9 +1026,9 @@ def _operator_hint(op: str) -> str:
     close = difflib.get_close_matches(op.lower(), sorted(condition_operators()), n=1, cutoff=0.8)
     if not close:
         return ""
-    from validator.iam.risk import _constants
+    from validator.iam.risk import _constant
 
-    names = {n.lower(): n for n in _constants("parliament", "statement.py")["OPERATORS"]}
+    names = {n.lower(): n for n in _constant("OPERATORS", "parliament", "statement.py")}
     text = close[0]
     for low, name in names.items():
         text = text.replace(low, name)
@@ -1017,10 +1043,10 @@ def _key_known(actions: frozenset[str], key: str) -> bool:
 
 
 @lru_cache(maxsize=16384)
-def _pattern_arns(pattern: str) -> tuple[tuple[str, tuple, object, tuple, tuple | None], ...]:
+def _pattern_arns(pattern: str) -> tuple[tuple[str, tuple, object, tuple, tuple | None, bool], ...]:
     """Per catalog action a literal (wildcard-free) action pattern names: the action's canonical name,
     its ARN formats ((type, format); () when it supports only `*`), `literal_matcher`, the split
-    formats, and their service segments (None: one of them is a wildcard)."""
+    formats, their service segments (None: one of them is a wildcard), and whether no format has a `?`."""
     from validator.iam.catalog import arn_formats, arn_parts, canonical_name, expand, has_wildcard, literal_matcher
 
     out = []
@@ -1029,28 +1055,26 @@ def _pattern_arns(pattern: str) -> tuple[tuple[str, tuple, object, tuple, tuple 
         theirs = tuple(arn_parts(f) for _, f in formats)
         services = tuple(dict.fromkeys(t[2] for t in theirs if t))
         out.append((canonical_name(action), formats, literal_matcher(action), theirs,
-                    None if any(has_wildcard(service) for service in services) else services))
+                    None if any(has_wildcard(service) for service in services) else services,
+                    not any("?" in f for _, f in formats)))
     return tuple(out)
 
 
-def _resource_mismatch(role, i: int, statement, where: str, resources: list[str], plain: dict[str, list[str]],
-                       wild_arns: list[str], add) -> None:
+def _resource_mismatch(role, i: int, statement, resources: list[str], plain: dict[str, list[str]],
+                       stems: dict[str, list[str]], wild_arns: list[str], add) -> None:
     """One error for the actions none of whose resource types matches a resource of the statement,
     one warning for the actions that support only `*` (AWS grants neither there), given to `add`.
     `resources`: the statement's well-formed ARNs; `plain`: those without wildcard or policy
-    variable, by service; `wild_arns`: the others."""
-    if wild_arns:
-        from validator.iam.catalog import arn_parts
-
-        wild = [arn_parts(r) for r in wild_arns]
-    else:
-        wild = []
+    variable, by service; `wild_arns`: the others; `stems`: those of them that are a literal ARN
+    and a last `*`, without the `*`, by service. A stem that meets a format (`literal_matcher`) is a
+    resource the wildcard matches: where no format has a `?`, that wildcard meets the format too."""
+    wild: list[tuple[str, ...]] | None = None  # `wild_arns` split (`arn_parts`), when first needed
     unmatched: list[tuple[int, str, tuple]] = []
     star_only: list[tuple[int, str]] = []
     for j, pattern in enumerate(statement.actions):
         if "*" in pattern or "?" in pattern:
             continue
-        for name, formats, matcher, theirs, services in _pattern_arns(pattern):
+        for name, formats, matcher, theirs, services, no_query in _pattern_arns(pattern):
             if not formats:
                 star_only.append((j, name))
                 continue
@@ -1058,7 +1082,14 @@ def _resource_mismatch(role, i: int, statement, where: str, resources: list[str]
                 if not _meets_slow(resources, formats):
                     unmatched.append((j, name, formats))
                 continue
-            if _literal_hit(matcher, plain, services) or (wild and _meets(wild, theirs)):
+            if _literal_hit(matcher, plain, services) or (
+                    stems and no_query and _literal_hit(matcher, stems, services)):
+                continue
+            if wild is None:
+                from validator.iam.catalog import arn_parts
+
+                wild = [arn_parts(r) for r in wild_arns]
+            if wild and _meets(wild, theirs):
                 continue
             unmatched.append((j, name, formats))
     if unmatched:
@@ -1066,12 +1097,12 @@ def _resource_mismatch(role, i: int, statement, where: str, resources: list[str]
         kinds = ", ".join(t for t, _ in formats[:3])
         others = [n for _, n, _ in unmatched[1:]]
         also = f" (and {_shown(others)})" if others else ""
-        add(Issue(role.ref, f"{where}: {name} acts on {kinds} resources ({formats[0][1]}), none of which matches "
-                  f"{_shown(resources)}{also}: AWS grants nothing there; name a resource of the action's type",
+        add(Issue(role.ref, f"{_at(role, i)}: {name} acts on {kinds} resources ({formats[0][1]}), none of which "
+                  f"matches {_shown(resources)}{also}: AWS grants nothing there; name a resource of the action's type",
                   ("statements", i, "actions", j), subject=f"statements.{i}.resources"))
     if star_only:
         names = [n for _, n in star_only]
-        add(Issue(role.ref, f"{where}: {_shown(names)} support no resource-level restriction (their resource is "
+        add(Issue(role.ref, f"{_at(role, i)}: {_shown(names)} support no resource-level restriction (their resource is "
                   f"'*'), so on {_shown(resources)} AWS grants nothing: give them their own statement with "
                   "resources ['*'], or remove them", ("statements", i, "actions", star_only[0][0]),
                   severity="warning", subject=f"statements.{i}.actions"))
