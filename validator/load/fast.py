@@ -8,7 +8,8 @@ null keys as None and crashes on thousands of nested compact sequences. So `pars
 1. `plain_enough` (translation tables, substring tests with a rare character first, regular expressions)
    sees what could be an anchor, alias, tag, directive, merge key, complex key, document end marker,
    a character outside printable UTF-8, a tab, CR, NEL, LS, PS or BOM, MAX_INDENT leading spaces,
-   `- - x` or a last block scalar yaml-rs would end with a line break; or content on a `---` line;
+   `- - x`, a last block scalar yaml-rs would end with a line break or a value right after a quoted key's
+   colon (`{"a":012}`); or content on a `---` line;
 2. yaml-rs reports an error (a duplicate key among them), or a document is a scalar;
 3. the walk that counts the values (the run's budget) meets a key that is not text, collections nested
    near MAX_DEPTH, or a number in a file whose text holds a number form read differently.
@@ -67,11 +68,16 @@ def _table(*classes: tuple[bytes, bytes]) -> bytes:
 
 # The UTF-8 text's bytes, one class each: B = a byte libyaml and yaml-rs may read differently (controls, tab,
 # CR), S = where a token may start, X = what must not start one (a colon: not before a non-space, told apart by
-# _COLON_START); for numbers: G a sign, P a point, Z zero, D another digit, U underscore, E e or E, A another
-# letter. (Classes are ASCII bytes, never part of a multi-byte character.)
-_CLASSES = _table((bytes([*range(0x20), 0x7F]), b"B"), (b" \n[{,", b"S"), (b"&*!?%@`:", b"X"), (b"+-", b"G"),
-                  (b".", b"P"), (b"0", b"Z"), (b"123456789", b"D"), (b"_", b"U"), (b"eE", b"E"),
-                  (b"abcdfghijklmnopqrstuvwxyzABCDFGHIJKLMNOPQRSTUVWXYZ", b"A"))
+# _COLON_START), Q = a quote; for numbers: G a sign, P a point, Z zero, D another digit, U underscore, E e or E,
+# A another letter. (Classes are ASCII bytes, never part of a multi-byte character.)
+_CLASSES = _table((bytes([*range(0x20), 0x7F]), b"B"), (b" \n[{,", b"S"), (b"&*!?%@`:", b"X"), (b"\"'", b"Q"),
+                  (b"+-", b"G"), (b".", b"P"), (b"0", b"Z"), (b"123456789", b"D"), (b"_", b"U"),
+                  (b"eE", b"E"), (b"abcdfghijklmnopqrstuvwxyzABCDFGHIJKLMNOPQRSTUVWXYZ", b"A"))
+_SPECIAL_AFTER_START = re.compile(rb"SX")  # (a regular expression finds two bytes faster than `in` does)
+# a value right after a quoted key's colon (`{"a":012}`, `{"a":&x 1}`): a token start the checks above do not see
+# (over _CLASSES, then confirmed in the text: a quoted text may start with an X such as `*`)
+_AFTER_QUOTE = re.compile(rb"QX[^SQ]")
+_AFTER_QUOTED_KEY = re.compile(r"[\"']:[^ \n]")
 
 
 class GiveUp(Exception):
@@ -91,9 +97,10 @@ def plain_enough(text: str) -> bytes | None:
     classes = text.encode("utf-8").translate(_CLASSES)
     if b"B" in classes or (not text.isascii() and _BAD_CHARS.search(text)):
         return None
-    if (b"SX" in classes or classes.startswith(b"X")) and (_SPECIAL.search(text) or _COLON_START.search(text)):
+    if (_SPECIAL_AFTER_START.search(classes) or classes.startswith(b"X")) and (
+            _SPECIAL.search(text) or _COLON_START.search(text)):
         return None
-    return classes
+    return None if _AFTER_QUOTE.search(classes) and _AFTER_QUOTED_KEY.search(text) else classes
 
 
 class _Counter:
@@ -114,13 +121,17 @@ class _Counter:
         if cls is dict:
             nodes = 1 + 2 * len(value)  # the mapping, each key, each value's own node
             for key, item in value.items():  # type: ignore[union-attr]
+                kind = item.__class__
                 if key.__class__ is not str:
                     raise GiveUp
-                kind = item.__class__
-                if kind is list:  # inlined: most lists hold scalars only
+                if kind is str:  # most values: one test
+                    continue
+                if kind is list:  # inlined: most lists hold text only
                     nodes += len(item)
                     for sub in item:
                         inner = sub.__class__
+                        if inner is str:
+                            continue
                         if inner is dict or inner is list:
                             nodes += self.count(sub, depth + 2) - 1
                         elif inner is int or inner is float:
@@ -131,15 +142,15 @@ class _Counter:
                     self.number(item)
             return nodes
         if cls is list:
-            nodes = 1
+            nodes = 1 + len(value)  # type: ignore[arg-type]
             for item in value:  # type: ignore[union-attr]
                 kind = item.__class__
+                if kind is str:
+                    continue
                 if kind is dict or kind is list:
-                    nodes += self.count(item, depth + 1)
-                else:
-                    if kind is int or kind is float:
-                        self.number(item)
-                    nodes += 1
+                    nodes += self.count(item, depth + 1) - 1
+                elif kind is int or kind is float:
+                    self.number(item)
             return nodes
         if value is not None:
             raise GiveUp  # a scalar document is never an entity; the reference parser reports it exactly
