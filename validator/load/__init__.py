@@ -156,19 +156,16 @@ def _entities_of(document: Document, path: str, result: LoadResult) -> None:
     value, positions, entities = document.value, document.positions, result.entities
     if value is None or result.full:
         return
-    if value.__class__ is dict:
-        if len(entities) < MAX_ENTITIES:  # the common cases first (a large run has tens of thousands)
-            entities.append(RawEntity(value, Source(path, positions)))
-            return
-        items, prefixes = [value], [()]
-    elif value.__class__ is list:
-        items, prefixes = value, zip(range(len(value)))  # (0,), (1,), ...
-    else:
+    if value.__class__ is dict and len(entities) < MAX_ENTITIES:  # the common case first (tens of thousands)
+        entities.append(RawEntity(value, Source(path, positions)))
+        return
+    if value.__class__ is not dict and value.__class__ is not list:
         result.findings.append(Finding(
             "SCH003", "error", path, positions.get((), (1, 1))[0], f"file:{path}",
             f"document is a {_type_name(value)}, not an entity: write a mapping with a 'kind', "
             "or a list of them", subject=_document_path(document)))
         return
+    items, prefixes = (value, zip(range(len(value)))) if value.__class__ is list else ([value], [()])  # (0,), ...
     if len(entities) + len(items) <= MAX_ENTITIES and {*map(type, items)} <= _MAPPINGS:  # iterated in C
         entities += map(RawEntity, items, map(Source, repeat(path), repeat(positions), prefixes))
         return

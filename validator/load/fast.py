@@ -56,23 +56,14 @@ _CONTENT = re.compile(r"^[ ]*[^ \n#]", re.M)
 _MARKER = re.compile(r"\n---(?=[ \n]|\Z)( +[^ \n#])?")  # a document marker at a line start; 1: content after it
 
 
-def _table(*classes: tuple[bytes, bytes]) -> bytes:
-    """A bytes.translate table: each byte of a group becomes its class letter (a later group wins), any other
-    byte `.`."""
-    table = bytearray(b"." * 256)
-    for chars, letter in classes:
-        for byte in chars:
-            table[byte] = letter[0]
-    return bytes(table)
-
-
 # The UTF-8 text's bytes, one class each: B = a byte libyaml and yaml-rs may read differently (controls, tab,
 # CR), S = where a token may start, X = what must not start one (a colon: not before a non-space, told apart by
 # _COLON_START), Q = a quote; for numbers: G a sign, P a point, Z zero, D another digit, U underscore, E e or E,
-# A another letter. (Classes are ASCII bytes, never part of a multi-byte character.)
-_CLASSES = _table((bytes([*range(0x20), 0x7F]), b"B"), (b" \n[{,", b"S"), (b"&*!?%@`:", b"X"), (b"\"'", b"Q"),
-                  (b"+-", b"G"), (b".", b"P"), (b"0", b"Z"), (b"123456789", b"D"), (b"_", b"U"),
-                  (b"eE", b"E"), (b"abcdfghijklmnopqrstuvwxyzABCDFGHIJKLMNOPQRSTUVWXYZ", b"A"))
+# A another letter; any other byte is itself (a later group wins; classes are ASCII, never in a multi-byte character)
+_GROUPS = {b"B": bytes([*range(0x20), 0x7F]), b"S": b" \n[{,", b"X": b"&*!?%@`:", b"Q": b"\"'", b"G": b"+-",
+           b"P": b".", b"Z": b"0", b"D": b"123456789", b"U": b"_", b"E": b"eE",
+           b"A": b"abcdfghijklmnopqrstuvwxyzABCDFGHIJKLMNOPQRSTUVWXYZ"}
+_CLASSES = bytes.maketrans(b"".join(_GROUPS.values()), b"".join(k * len(v) for k, v in _GROUPS.items()))
 _SPECIAL_AFTER_START = re.compile(rb"SX")  # (a regular expression finds two bytes faster than `in` does)
 # a value right after a quoted key's colon (`{"a":012}`, `{"a":&x 1}`): a token start the checks above do not see
 # (over _CLASSES, then confirmed in the text: a quoted text may start with an X such as `*`)
@@ -108,10 +99,7 @@ class _Counter:
     nesting near MAX_DEPTH (the reference parser reports what is too deep: the values' nesting is exact, where
     the text's brackets may stand in quoted text)."""
 
-    __slots__ = ("numbers",)
-
-    def __init__(self) -> None:
-        self.numbers = False
+    numbers = False
 
     def count(self, value: object, depth: int = 1) -> int:
         """The values of `value`, a document's root or a collection at nesting `depth`."""
@@ -166,7 +154,6 @@ class _Counter:
 def document_spans(text: str) -> list[tuple[int, int]] | None:
     """(start, end) offsets of each document: from after its `---` (or 0, when the text has content
     before its first `---`) to the start of the next `---` line. None: a `---` line holds content."""
-    # (a marker may open the text; the search for one below a line is the cheaper test for the rest)
     found = list(_MARKER.finditer("\n" + text)) if text.startswith("---") or _MARKER.search(text) else []
     if any(marker.group(1) for marker in found):
         return None
@@ -177,10 +164,9 @@ def document_spans(text: str) -> list[tuple[int, int]] | None:
 
 
 def _root_and_items(text: str, items: int | None, start: int, end: int) -> tuple[Position | None, list, list]:
-    """The position libyaml reports for the root of the document in text[start:end] (None: not found
-    in the text) and, for a block-list root (`items` items; None: an empty document, -1: a mapping),
-    each item's dash line offset and content offset ([] when unsure). Nothing is guessed: what is not
-    found here is composed when asked for."""
+    """The position libyaml reports for the root of the document in text[start:end] (None: not found) and, for
+    a block-list root (`items` items; None: an empty document, -1: a mapping), each item's dash line offset and
+    content offset ([] when unsure). Nothing is guessed: what is not found here is composed when asked for."""
     root = _CONTENT.search(text, start, end)
     if root is None or items is None:
         return None, [], []
@@ -189,34 +175,25 @@ def _root_and_items(text: str, items: int | None, start: int, end: int) -> tuple
     indent = at - line_start
     if items < 0 or text[at] != "-":
         return (text.count("\n", 0, at) + 1, indent + 1), [], []
-    # each item's dash line; group 1: where its content starts when on the same line (the common case;
-    # for any other item, such as `-` then a comment, nothing is guessed: the document is composed)
-    # the first item is on the root's line; the others follow a line break (a literal the regular
-    # expression engine skips to, four times faster than trying `^` at every character)
-    first = _item_pattern(indent, False).match(text, line_start, end)
-    matches = list(_item_pattern(indent, True).finditer(text, line_start, end))
-    firsts = [match.end(1) for match in matches]
+    # each item's dash line and where its content starts on it (anything else, such as `-` then a comment: the
+    # document is composed), each after a line break (a literal the regular expression engine skips to, four
+    # times faster than trying `^` at every character; the text gets one before it, so offsets are shifted by 1)
+    matches = list(_item_pattern(indent).finditer("\n" + text, line_start, end + 1))
     position = (text.count("\n", 0, at) + 1, indent + 1)
-    if first is None or len(matches) + 1 != items or -1 in firsts or first.end(1) < 0:
+    if len(matches) != items or any(match.end(1) < 0 for match in matches):
         return position, [], []
-    return position, [line_start, *[match.start() + 1 for match in matches]], [first.end(1), *firsts]
+    return position, [match.start() for match in matches], [match.end(1) - 1 for match in matches]
 
 
 @functools.cache
-def _item_pattern(indent: int, after_break: bool) -> re.Pattern:
-    """A list item's dash at `indent` spaces, at the start of the text searched or after a line break."""
-    return re.compile(r"%s {%d}-(?:[ ]+(?=[^ \n#])()|(?=[ \n]|\Z))" % ("\n" if after_break else "", indent))  # noqa: UP031
-
-
-# --- positions ------------------------------------------------------------------------------------
-
-_NOT_FOUND = (0, 0)
+def _item_pattern(indent: int) -> re.Pattern:
+    """A list item's dash at `indent` spaces after a line break."""
+    return re.compile(r"\n {%d}-(?:[ ]+(?=[^ \n#])()|(?=[ \n]|\Z))" % indent)  # noqa: UP031
 
 
 class Positions:
-    """The positions of one document read by the fast tier, each computed on first need (see the
-    module documentation). `get(path)` is what `Source.position` asks: (line, column), 1-based,
-    as the reference parser would give it, or `default` when the path is not in the document."""
+    """The positions of one document read by the fast tier, each computed on first need. `get(path)` is what
+    `Source.position` asks: (line, column) as the reference parser gives it, or `default` when not there."""
 
     __slots__ = ("_text", "_start", "_end", "_items", "_root", "_starts", "_firsts", "_nodes")
 
@@ -231,9 +208,9 @@ class Positions:
 
     def get(self, path: Path, default=None):
         found = self._find(path)
-        return default if found is _NOT_FOUND else found
+        return default if found is None else found
 
-    def _find(self, path: Path) -> Position:
+    def _find(self, path: Path) -> Position | None:
         if self._root is False:
             self._root, self._starts, self._firsts = _root_and_items(self._text, self._items, self._start, self._end)
         if not path and self._root is not None:
@@ -245,7 +222,7 @@ class Positions:
             if node is not None:
                 return _walk(node, path[1:], line_offset)
         node, line_offset = self._composed(-1)
-        return _walk(node, path, line_offset) if node is not None else _NOT_FOUND
+        return _walk(node, path, line_offset) if node is not None else None
 
     def _item(self, index: int) -> Position:
         first = self._firsts[index]
@@ -273,9 +250,8 @@ class Positions:
 
 
 class _Composer(CParser):
-    """libyaml's composer with no resolver: only the nodes' marks and keys' text are read (`_key`).
-    The composer calls these three for every node: `"".format` takes any arguments and returns ""
-    in C (a tag that is not read), where a Python method would cost a call frame each time."""
+    """libyaml's composer with no resolver (only marks and keys' text are read, `_key`): it calls these for every
+    node, and `"".format` takes any arguments and returns "" in C, where a Python method costs a call frame."""
 
     resolve = descend_resolver = ascend_resolver = "".format
 
@@ -288,7 +264,7 @@ def compose(text: str):
         return None
 
 
-def _walk(node, path: Path, line_offset: int) -> Position:
+def _walk(node, path: Path, line_offset: int) -> Position | None:
     """The position of `path` below `node`: a mapping key's position for a key, an item's for an index."""
     mark = node.start_mark
     for step in path:
@@ -301,12 +277,12 @@ def _walk(node, path: Path, line_offset: int) -> Position:
                     mark, node = key.start_mark, value
                     break
             else:
-                return _NOT_FOUND
+                return None
         elif cls is yaml.SequenceNode and step.__class__ is int and 0 <= step < len(node.value):
             node = node.value[step]
             mark = node.start_mark
         else:
-            return _NOT_FOUND
+            return None
     return (mark.line + 1 + line_offset, mark.column + 1)
 
 
@@ -339,9 +315,8 @@ def parse(text: str, max_nodes: int = MAX_NODES) -> ParseResult | None:
         values = []
     else:
         return None
-    counter = _Counter()
     try:
-        nodes = sum(map(counter.count, values))
+        nodes = sum(map((counter := _Counter()).count, values))
     except GiveUp:
         return None
     if nodes > max_nodes or (counter.numbers and _RISKY_NUMBER.search(b"S" + classes)):
