@@ -136,8 +136,7 @@ def _entity_and_field(documents: list[Document], index: int, path: tuple, file_e
         item, inner = document[path[0]], path[1:]
     ref = _ref_of(item) if inner != path or isinstance(document, dict) else None
     if ref is None:
-        prefix = f"{index}:" if index else ""
-        return file_entity, prefix + ".".join(str(part) for part in path)
+        return file_entity, (f"{index}:" if index else "") + ".".join(str(part) for part in path)
     return ref, ".".join(str(part) for part in inner)
 
 
@@ -166,7 +165,7 @@ def _entities_of(document: Document, path: str, result: LoadResult) -> None:
             "or a list of them", subject=_document_path(document)))
         return
     items, prefixes = (value, zip(range(len(value)))) if value.__class__ is list else ([value], [()])  # (0,), ...
-    if len(entities) + len(items) <= MAX_ENTITIES and {*map(type, items)} <= _MAPPINGS:  # iterated in C
+    if len(entities) + len(items) <= MAX_ENTITIES and {*map(type, items)} <= {dict}:  # iterated in C
         entities += map(RawEntity, items, map(Source, repeat(path), repeat(positions), prefixes))
         return
     for i, (item, prefix) in enumerate(zip(items, prefixes, strict=True)):
@@ -184,9 +183,6 @@ def _entities_of(document: Document, path: str, result: LoadResult) -> None:
                                            f"more than {MAX_ENTITIES:,} entities in the repository: the rest is "
                                            "not read; split the repository", subject="entities"))
             return
-
-
-_MAPPINGS = {dict}
 
 
 def _document_path(document: Document, *path: int) -> str:

@@ -1,31 +1,29 @@
-"""The fast tier: values from yaml-rs (Rust) for files a cheap pre-scan shows are plain; positions
-from libyaml (C) for the few entities a finding points at.
+"""The fast tier: values from yaml-rs (Rust) for files a cheap pre-scan shows are plain; positions from libyaml (C)
+for the few entities a finding points at.
 
-yaml-rs builds a whole file's values in one call, about ten times faster than libyaml's events walked
-from Python. But it gives no positions, expands or ignores anchors, aliases and tags, reads a few plain
-scalars differently from our YAML 1.2 reading (`012`, `1_000`, `0X1F`, `1e3`, 40-digit numbers), keeps
-null keys as None and crashes on thousands of nested compact sequences. So `parse` gives up when
-1. `plain_enough` (translation tables, substring tests with a rare character first, regular expressions)
-   sees what could be an anchor, alias, tag, directive, merge key, complex key, document end marker,
-   a character outside printable UTF-8, a tab, CR, NEL, LS, PS or BOM, MAX_INDENT leading spaces,
-   `- - x`, a last block scalar yaml-rs would end with a line break or a value right after a quoted key's
-   colon (`{"a":012}`); or content on a `---` line;
+yaml-rs builds a whole file's values in one call, about ten times faster than libyaml's events walked from Python.
+But it gives no positions, expands or ignores anchors, aliases and tags, reads a few plain scalars differently from
+our YAML 1.2 reading (`012`, `1_000`, `0X1F`, `1e3`, 40-digit numbers), keeps null keys as None and crashes on
+thousands of nested compact sequences. So `parse` gives up when
+1. `plain_enough` (translation tables, substring tests with a rare character first, regular expressions) sees what
+   could be an anchor, alias, tag, directive, merge key, complex key, document end marker, a character outside
+   printable UTF-8, a tab, CR, NEL, LS, PS or BOM, MAX_INDENT leading spaces, `- - x`, a last block scalar yaml-rs
+   would end with a line break or a value right after a quoted key's colon (`{"a":012}`); or content on a `---` line;
 2. yaml-rs reports an error (a duplicate key among them), or a document is a scalar;
-3. the walk that counts the values (the run's budget) meets a key that is not text, collections nested
-   near MAX_DEPTH, or a number in a file whose text holds a number form read differently.
-Giving up is always safe: the reference parser (`load/reference.py`) then reads the file and reports
-exactly what is unusual. A file the fast tier accepted has no loader finding.
+3. the walk that counts the values (the run's budget) meets a key that is not text, collections nested near
+   MAX_DEPTH, or a number in a file whose text holds a number form read differently.
+Giving up is always safe: the reference parser (`load/reference.py`) then reads the file and reports exactly what
+is unusual. A file the fast tier accepted has no loader finding.
 
-`Positions` are computed only for findings: a document's root and top-level list items (every entity's
-line) from the text, anything deeper by libyaml's C composer (the reference parser's scanner and marks,
-without PyYAML's Python resolver) reading the lines of that one entity. So a finding costs the same
-whether a run has ten or ten thousand, and no file is parsed twice in Python.
-`tests/test_loader_fast.py` checks values and every position against the reference parser.
+`Positions` are computed only for findings: a document's root and top-level list items (every entity's line) from
+the text, anything deeper by libyaml's C composer (the reference parser's scanner and marks, without PyYAML's
+Python resolver) reading the lines of that one entity. So a finding costs the same whether a run has ten or ten
+thousand, and no file is parsed twice in Python. `tests/test_loader_fast.py` checks values and every position
+against the reference parser.
 """
 
 from __future__ import annotations
 
-import functools
 import re
 from itertools import repeat
 
@@ -39,7 +37,6 @@ try:
 except ImportError:  # pragma: no cover - the libyaml paths are used for every file
     yaml_rs = None
 
-BIG = 10**38
 MAX_INDENT = 24  # leading spaces (see plain_enough)
 _DEEP_LINE = "\n" + " " * MAX_INDENT
 _BAD_CHARS = re.compile(r"[^\n\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]")
@@ -147,7 +144,7 @@ class _Counter:
     def number(self, value: float) -> None:
         """Note a number; give up on one of 39 digits or more (the reference keeps over 40 as text)."""
         self.numbers = True
-        if value.__class__ is int and not -BIG < value < BIG:
+        if value.__class__ is int and not -10**38 < value < 10**38:
             raise GiveUp
 
 
@@ -173,22 +170,17 @@ def _root_and_items(text: str, items: int | None, start: int, end: int) -> tuple
     at = root.end() - 1
     line_start = text.rfind("\n", 0, at) + 1
     indent = at - line_start
+    position = (text.count("\n", 0, at) + 1, indent + 1)
     if items < 0 or text[at] != "-":
-        return (text.count("\n", 0, at) + 1, indent + 1), [], []
+        return position, [], []
     # each item's dash line and where its content starts on it (anything else, such as `-` then a comment: the
     # document is composed), each after a line break (a literal the regular expression engine skips to, four
     # times faster than trying `^` at every character; the text gets one before it, so offsets are shifted by 1)
-    matches = list(_item_pattern(indent).finditer("\n" + text, line_start, end + 1))
-    position = (text.count("\n", 0, at) + 1, indent + 1)
+    item = re.compile("\n" + " " * indent + r"-(?:[ ]+(?=[^ \n#])()|(?=[ \n]|\Z))")  # group 1: the content
+    matches = list(item.finditer("\n" + text, line_start, end + 1))
     if len(matches) != items or any(match.end(1) < 0 for match in matches):
         return position, [], []
     return position, [match.start() for match in matches], [match.end(1) - 1 for match in matches]
-
-
-@functools.cache
-def _item_pattern(indent: int) -> re.Pattern:
-    """A list item's dash at `indent` spaces after a line break."""
-    return re.compile(r"\n {%d}-(?:[ ]+(?=[^ \n#])()|(?=[ \n]|\Z))" % indent)  # noqa: UP031
 
 
 class Positions:
@@ -202,15 +194,10 @@ class Positions:
         # the value's shape only: the value itself is freed once modelled (a run's largest object)
         self._items = None if value is None else len(value) if value.__class__ is list else -1  # type: ignore[arg-type]
         self._root: Position | None | bool = False  # False: not looked for yet
-        self._starts: list[int] = []  # each top-level item's line offset and content offset, when known
-        self._firsts: list[int] = []
+        self._starts, self._firsts = [], []  # each top-level item's line offset and content offset, when known
         self._nodes: dict[int, object] = {}  # composed nodes: -1 the whole document, i item i (None: unsure)
 
     def get(self, path: Path, default=None):
-        found = self._find(path)
-        return default if found is None else found
-
-    def _find(self, path: Path) -> Position | None:
         if self._root is False:
             self._root, self._starts, self._firsts = _root_and_items(self._text, self._items, self._start, self._end)
         if not path and self._root is not None:
@@ -220,18 +207,17 @@ class Positions:
                 return self._item(path[0])
             node, line_offset = self._composed(path[0])
             if node is not None:
-                return _walk(node, path[1:], line_offset)
+                return _walk(node, path[1:], line_offset, default)
         node, line_offset = self._composed(-1)
-        return _walk(node, path, line_offset) if node is not None else None
+        return _walk(node, path, line_offset, default) if node is not None else default
 
     def _item(self, index: int) -> Position:
         first = self._firsts[index]
         return (self._text.count("\n", 0, first) + 1, first - self._starts[index] + 1)
 
     def _composed(self, index: int) -> tuple[object, int]:
-        """libyaml's node of top-level item `index` composed from that item's lines alone, or (-1) of
-        the whole document, once each; and the number of lines before that text. None for an item
-        whose lines do not hold one item starting where the text said (the document is composed then)."""
+        """libyaml's node of top-level item `index` composed from its lines alone, or (-1) of the whole document,
+        once each, and the number of lines before that text. None: the lines do not hold one item where expected."""
         text, starts, end = self._text, self._starts, self._end
         if index < 0:
             begin = text.rfind("\n", 0, self._start) + 1  # from the line start (a `---` marker's, if any)
@@ -264,8 +250,8 @@ def compose(text: str):
         return None
 
 
-def _walk(node, path: Path, line_offset: int) -> Position | None:
-    """The position of `path` below `node`: a mapping key's position for a key, an item's for an index."""
+def _walk(node, path: Path, line_offset: int, default):
+    """The position of `path` below `node` (a mapping key's for a key, an item's for an index), or `default`."""
     mark = node.start_mark
     for step in path:
         cls = node.__class__
@@ -277,12 +263,12 @@ def _walk(node, path: Path, line_offset: int) -> Position | None:
                     mark, node = key.start_mark, value
                     break
             else:
-                return None
+                return default
         elif cls is yaml.SequenceNode and step.__class__ is int and 0 <= step < len(node.value):
             node = node.value[step]
             mark = node.start_mark
         else:
-            return None
+            return default
     return (mark.line + 1 + line_offset, mark.column + 1)
 
 
@@ -307,13 +293,9 @@ def parse(text: str, max_nodes: int = MAX_NODES) -> ParseResult | None:
         loaded = yaml_rs.loads(text, parse_datetime=False)
     except Exception:  # a syntax error, a duplicate key, a mapping as a key (TypeError), ...: the others report it
         return None
-    if len(spans) == 1:
-        values = [loaded]
-    elif len(spans) > 1 and isinstance(loaded, list) and len(loaded) == len(spans):
-        values = loaded
-    elif not spans and loaded is None:
-        values = []
-    else:
+    # yaml-rs gives one document's value, or a list of them, or None for a text without any
+    values = [loaded] if len(spans) == 1 else loaded if spans else [] if loaded is None else None
+    if not isinstance(values, list) or len(values) != len(spans):
         return None
     try:
         nodes = sum(map((counter := _Counter()).count, values))

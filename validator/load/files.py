@@ -103,33 +103,27 @@ def _walk(root: str, root_real: str, rel: str, seen: set[str],
         except OSError as err:
             yield rel, f"folder cannot be read: {err.strerror or err}"
             return
-        for entry in entries:
-            yield from _children(root, root_real, rel, real, entry, seen)
+        for entry in entries:  # a sub-folder, a YAML file or a link to either
+            name = entry.name
+            if name.startswith("."):
+                continue
+            child = f"{rel}/{name}"
+            try:
+                link = entry.is_symlink()
+                is_dir = not link and entry.is_dir(follow_symlinks=False)
+                plain = not link and (is_dir or entry.is_file(follow_symlinks=False))
+            except OSError:
+                link = is_dir = plain = False
+            if not plain:  # a link, a device, a socket or a fifo: checked the careful way
+                if name.endswith(SUFFIXES) or (link and os.path.isdir(entry.path)):
+                    yield from _walk(root, root_real, child, seen)
+            elif is_dir:
+                yield from _walk(root, root_real, child, seen, f"{real}/{name}", True)
+            elif name.endswith(SUFFIXES):  # a plain YAML file: what _walk would say, without a generator for it
+                yield child, None
         return
     if rel.endswith(SUFFIXES):
         yield rel, None if is_file else "not a regular file: replace it with a plain YAML file"
-
-
-def _children(root: str, root_real: str, rel: str, real: str, entry: os.DirEntry,
-              seen: set[str]) -> Iterator[tuple[str, str | None]]:
-    """The YAML files of one folder entry: a sub-folder, a YAML file or a link to either."""
-    name = entry.name
-    if name.startswith("."):
-        return
-    child = f"{rel}/{name}"
-    try:
-        link = entry.is_symlink()
-        is_dir = not link and entry.is_dir(follow_symlinks=False)
-        plain = not link and (is_dir or entry.is_file(follow_symlinks=False))
-    except OSError:
-        link = is_dir = plain = False
-    if not plain:  # a link, a device, a socket or a fifo: checked the careful way
-        if name.endswith(SUFFIXES) or (link and os.path.isdir(entry.path)):
-            yield from _walk(root, root_real, child, seen)
-    elif is_dir:
-        yield from _walk(root, root_real, child, seen, f"{real}/{name}", True)
-    elif name.endswith(SUFFIXES):  # a plain YAML file: what _walk would say, without a generator for it
-        yield child, None
 
 
 def read_file(full: Path | str, rel: str) -> SourceFile:

@@ -1,17 +1,16 @@
 """The reference parser: YAML text -> plain Python documents plus a position for every node.
 
-It reads every file the fast tier (`load/fast.py`) declines, so every loader finding (SCH001,
-SCH002, SCH003, SCH006, SCH007) and its exact position comes from here; the fast tier is tested
-against it. Values are built straight from libyaml's events (PyYAML's C parser), never by PyYAML's
-constructor, because only there can we:
+It reads every file the fast tier (`load/fast.py`) declines, so every loader finding (SCH001, SCH002, SCH003,
+SCH006, SCH007) and its exact position comes from here; the fast tier is tested against it. Values are built
+straight from libyaml's events (PyYAML's C parser), never by PyYAML's constructor, because only there can we:
 
-* refuse anchors, aliases, tags and merge keys *before* anything is expanded (a billion-laughs
-  file costs one event, not gigabytes);
+* refuse anchors, aliases, tags and merge keys *before* anything is expanded (a billion-laughs file costs one
+  event, not gigabytes);
 * see duplicate mapping keys (PyYAML's constructor silently keeps the last one);
-* resolve plain scalars by the YAML 1.2 core schema, so `no`, `on`, `0123`, `1_000` and `12:30`
-  stay what a reader sees (text) rather than YAML 1.1 booleans and sexagesimals;
-* record, per document, `{path: (line, column)}` (1-based; the path is the chain of keys and
-  indexes from the root; a key's position for a key, an item's for an index).
+* resolve plain scalars by the YAML 1.2 core schema, so `no`, `on`, `0123`, `1_000` and `12:30` stay what a reader
+  sees (text) rather than YAML 1.1 booleans and sexagesimals;
+* record, per document, `{path: (line, column)}` (1-based; the path is the chain of keys and indexes from the
+  root; a key's position for a key, an item's for an index).
 """
 
 from __future__ import annotations
@@ -61,13 +60,13 @@ class ParseResult:
 
 _INT = re.compile(r"[-+]?[0-9]+\Z")
 _LEADING_ZERO = re.compile(r"[-+]?0[0-9]")
-_OCT = re.compile(r"0o[0-7]+\Z")
-_HEX = re.compile(r"0x[0-9a-fA-F]+\Z")
+_OCT_HEX = re.compile(r"0o[0-7]+\Z|0x[0-9a-fA-F]+\Z")
 _FLOAT = re.compile(r"[-+]?(\.[0-9]+|[0-9]+\.[0-9]*)([eE][-+]?[0-9]+)?\Z")  # a float needs a point: `1e3` stays text
 _INF_NAN = re.compile(r"[-+]?\.(inf|Inf|INF)\Z|\.(nan|NaN|NAN)\Z")
 _WORDS = {"": None, "~": None, "null": None, "Null": None, "NULL": None,
           "true": True, "True": True, "TRUE": True, "false": False, "False": False, "FALSE": False}
 MAX_INT_DIGITS = 40
+_NO_KEY, _DUPLICATE = object(), object()  # a mapping's pending key: none yet; a duplicate (its value is dropped)
 
 
 def resolve_plain(text: str) -> object:
@@ -76,14 +75,12 @@ def resolve_plain(text: str) -> object:
         return _WORDS[text]
     first = text[0]
     if first.isdigit() or first in "+-.":
-        if len(text) > MAX_INT_DIGITS and (_INT.match(text) or _OCT.match(text) or _HEX.match(text)):
+        if len(text) > MAX_INT_DIGITS and (_INT.match(text) or _OCT_HEX.match(text)):
             return text  # absurdly large: keep as text, the model reports the type
         if _INT.match(text):  # `0123`: octal in YAML 1.1, 123 in 1.2; kept as the reader sees it
             return text if _LEADING_ZERO.match(text) else int(text)
-        if _OCT.match(text):
-            return int(text[2:], 8)
-        if _HEX.match(text):
-            return int(text[2:], 16)
+        if _OCT_HEX.match(text):
+            return int(text, 0)
         if _FLOAT.match(text) and any(c.isdigit() for c in text):
             return float(text)
         if _INF_NAN.match(text):  # `-.inf` is float("-inf")
@@ -179,9 +176,6 @@ def parse(text: str, max_nodes: int = MAX_NODES) -> ParseResult:
     return result
 
 
-_NO_KEY = object()
-
-
 def _byte_position(text: str, offset: int) -> Position:
     """libyaml reports reader errors as a byte offset into the UTF-8 text: turn it into line, column."""
     before = text.encode("utf-8")[:offset].decode("utf-8", "ignore")
@@ -224,6 +218,3 @@ def _add(stack: list[list], positions: dict, value: object, event, result: Parse
         return (*frame[1], "\x00duplicate")
     container[key] = value
     return (*frame[1], key)
-
-
-_DUPLICATE = object()
