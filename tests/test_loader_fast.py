@@ -63,8 +63,9 @@ def test_yaml_rs_agrees_on_arbitrary_yaml_like_text(text: str):
     assert_agree(text)
 
 
-TOKENS = ["a", "b", ":", " ", "\n", "- ", "  ", "# c", "[", "]", "{", "}", ", ", "---", "'x'", '"y"', "|", ">", ":0",
-          "012", "1_0", "1e3", "0x1F", "0o7", "7", "1.5", ".inf", "null", "~", "true", "no", "12:30", "2026-01-05"]
+TOKENS = ["a", "b", ":", " ", "\n", "- ", "  ", "# c", "[", "]", "{", "}", ", ", "---", "'x'", '"y"', '"k":', "&a ",
+          "|", ">", ":0", "012", "1_0", "1e3", "0x1F", "0o7", "7", "1.5", ".inf", "null", "~", "true", "no", "12:30",
+          "2026-01-05"]
 
 
 @FAST
@@ -122,6 +123,10 @@ def test_numbers_yaml_rs_reads_differently_are_declined_or_agree(value: str):
     "a: [ :0 ]\n",
     "{a: :b}\n",
     "\u00e4: [:0]\n",              # the same in a file that is not plain ASCII
+    # a value right after a quoted key's colon: yaml-rs reads `012` as 12 and expands the anchor
+    '{"a":012}\n',
+    '{"a":&x 1, "b":*x}\n',
+    "{'a':!!str 1}\n",
 ])
 def test_unusual_files_are_declined(text: str):
     assert _parse_rs(text, 5_000_000) is None

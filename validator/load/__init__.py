@@ -136,8 +136,7 @@ def _entity_and_field(documents: list[Document], index: int, path: tuple, file_e
         item, inner = document[path[0]], path[1:]
     ref = _ref_of(item) if inner != path or isinstance(document, dict) else None
     if ref is None:
-        prefix = f"{index}:" if index else ""
-        return file_entity, prefix + ".".join(str(part) for part in path)
+        return file_entity, (f"{index}:" if index else "") + ".".join(str(part) for part in path)
     return ref, ".".join(str(part) for part in inner)
 
 
@@ -156,20 +155,17 @@ def _entities_of(document: Document, path: str, result: LoadResult) -> None:
     value, positions, entities = document.value, document.positions, result.entities
     if value is None or result.full:
         return
-    if value.__class__ is dict:
-        if len(entities) < MAX_ENTITIES:  # the common cases first (a large run has tens of thousands)
-            entities.append(RawEntity(value, Source(path, positions)))
-            return
-        items, prefixes = [value], [()]
-    elif value.__class__ is list:
-        items, prefixes = value, zip(range(len(value)))  # (0,), (1,), ...
-    else:
+    if value.__class__ is dict and len(entities) < MAX_ENTITIES:  # the common case first (tens of thousands)
+        entities.append(RawEntity(value, Source(path, positions)))
+        return
+    if value.__class__ is not dict and value.__class__ is not list:
         result.findings.append(Finding(
             "SCH003", "error", path, positions.get((), (1, 1))[0], f"file:{path}",
             f"document is a {_type_name(value)}, not an entity: write a mapping with a 'kind', "
             "or a list of them", subject=_document_path(document)))
         return
-    if len(entities) + len(items) <= MAX_ENTITIES and {*map(type, items)} <= _MAPPINGS:  # iterated in C
+    items, prefixes = (value, zip(range(len(value)))) if value.__class__ is list else ([value], [()])  # (0,), ...
+    if len(entities) + len(items) <= MAX_ENTITIES and {*map(type, items)} <= {dict}:  # iterated in C
         entities += map(RawEntity, items, map(Source, repeat(path), repeat(positions), prefixes))
         return
     for i, (item, prefix) in enumerate(zip(items, prefixes, strict=True)):
@@ -187,9 +183,6 @@ def _entities_of(document: Document, path: str, result: LoadResult) -> None:
                                            f"more than {MAX_ENTITIES:,} entities in the repository: the rest is "
                                            "not read; split the repository", subject="entities"))
             return
-
-
-_MAPPINGS = {dict}
 
 
 def _document_path(document: Document, *path: int) -> str:

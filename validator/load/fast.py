@@ -1,30 +1,29 @@
-"""The fast tier: values from yaml-rs (Rust) for files a cheap pre-scan shows are plain; positions
-from libyaml (C) for the few entities a finding points at.
+"""The fast tier: values from yaml-rs (Rust) for files a cheap pre-scan shows are plain; positions from libyaml (C)
+for the few entities a finding points at.
 
-yaml-rs builds a whole file's values in one call, about ten times faster than libyaml's events walked
-from Python. But it gives no positions, expands or ignores anchors, aliases and tags, reads a few plain
-scalars differently from our YAML 1.2 reading (`012`, `1_000`, `0X1F`, `1e3`, 40-digit numbers), keeps
-null keys as None and crashes on thousands of nested compact sequences. So `parse` gives up when
-1. `plain_enough` (translation tables, substring tests with a rare character first, regular expressions)
-   sees what could be an anchor, alias, tag, directive, merge key, complex key, document end marker,
-   a character outside printable UTF-8, a tab, CR, NEL, LS, PS or BOM, MAX_INDENT leading spaces,
-   `- - x` or a last block scalar yaml-rs would end with a line break; or content on a `---` line;
+yaml-rs builds a whole file's values in one call, about ten times faster than libyaml's events walked from Python.
+But it gives no positions, expands or ignores anchors, aliases and tags, reads a few plain scalars differently from
+our YAML 1.2 reading (`012`, `1_000`, `0X1F`, `1e3`, 40-digit numbers), keeps null keys as None and crashes on
+thousands of nested compact sequences. So `parse` gives up when
+1. `plain_enough` (translation tables, substring tests with a rare character first, regular expressions) sees what
+   could be an anchor, alias, tag, directive, merge key, complex key, document end marker, a character outside
+   printable UTF-8, a tab, CR, NEL, LS, PS or BOM, MAX_INDENT leading spaces, `- - x`, a last block scalar yaml-rs
+   would end with a line break or a value right after a quoted key's colon (`{"a":012}`); or content on a `---` line;
 2. yaml-rs reports an error (a duplicate key among them), or a document is a scalar;
-3. the walk that counts the values (the run's budget) meets a key that is not text, collections nested
-   near MAX_DEPTH, or a number in a file whose text holds a number form read differently.
-Giving up is always safe: the reference parser (`load/reference.py`) then reads the file and reports
-exactly what is unusual. A file the fast tier accepted has no loader finding.
+3. the walk that counts the values (the run's budget) meets a key that is not text, collections nested near
+   MAX_DEPTH, or a number in a file whose text holds a number form read differently.
+Giving up is always safe: the reference parser (`load/reference.py`) then reads the file and reports exactly what
+is unusual. A file the fast tier accepted has no loader finding.
 
-`Positions` are computed only for findings: a document's root and top-level list items (every entity's
-line) from the text, anything deeper by libyaml's C composer (the reference parser's scanner and marks,
-without PyYAML's Python resolver) reading the lines of that one entity. So a finding costs the same
-whether a run has ten or ten thousand, and no file is parsed twice in Python.
-`tests/test_loader_fast.py` checks values and every position against the reference parser.
+`Positions` are computed only for findings: a document's root and top-level list items (every entity's line) from
+the text, anything deeper by libyaml's C composer (the reference parser's scanner and marks, without PyYAML's
+Python resolver) reading the lines of that one entity. So a finding costs the same whether a run has ten or ten
+thousand, and no file is parsed twice in Python. `tests/test_loader_fast.py` checks values and every position
+against the reference parser.
 """
 
 from __future__ import annotations
 
-import functools
 import re
 from itertools import repeat
 
@@ -38,7 +37,6 @@ try:
 except ImportError:  # pragma: no cover - the libyaml paths are used for every file
     yaml_rs = None
 
-BIG = 10**38
 MAX_INDENT = 24  # leading spaces (see plain_enough)
 _DEEP_LINE = "\n" + " " * MAX_INDENT
 _BAD_CHARS = re.compile(r"[^\n\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]")
@@ -55,23 +53,19 @@ _CONTENT = re.compile(r"^[ ]*[^ \n#]", re.M)
 _MARKER = re.compile(r"\n---(?=[ \n]|\Z)( +[^ \n#])?")  # a document marker at a line start; 1: content after it
 
 
-def _table(*classes: tuple[bytes, bytes]) -> bytes:
-    """A bytes.translate table: each byte of a group becomes its class letter (a later group wins), any other
-    byte `.`."""
-    table = bytearray(b"." * 256)
-    for chars, letter in classes:
-        for byte in chars:
-            table[byte] = letter[0]
-    return bytes(table)
-
-
 # The UTF-8 text's bytes, one class each: B = a byte libyaml and yaml-rs may read differently (controls, tab,
 # CR), S = where a token may start, X = what must not start one (a colon: not before a non-space, told apart by
-# _COLON_START); for numbers: G a sign, P a point, Z zero, D another digit, U underscore, E e or E, A another
-# letter. (Classes are ASCII bytes, never part of a multi-byte character.)
-_CLASSES = _table((bytes([*range(0x20), 0x7F]), b"B"), (b" \n[{,", b"S"), (b"&*!?%@`:", b"X"), (b"+-", b"G"),
-                  (b".", b"P"), (b"0", b"Z"), (b"123456789", b"D"), (b"_", b"U"), (b"eE", b"E"),
-                  (b"abcdfghijklmnopqrstuvwxyzABCDFGHIJKLMNOPQRSTUVWXYZ", b"A"))
+# _COLON_START), Q = a quote; for numbers: G a sign, P a point, Z zero, D another digit, U underscore, E e or E,
+# A another letter; any other byte is itself (a later group wins; classes are ASCII, never in a multi-byte character)
+_GROUPS = {b"B": bytes([*range(0x20), 0x7F]), b"S": b" \n[{,", b"X": b"&*!?%@`:", b"Q": b"\"'", b"G": b"+-",
+           b"P": b".", b"Z": b"0", b"D": b"123456789", b"U": b"_", b"E": b"eE",
+           b"A": b"abcdfghijklmnopqrstuvwxyzABCDFGHIJKLMNOPQRSTUVWXYZ"}
+_CLASSES = bytes.maketrans(b"".join(_GROUPS.values()), b"".join(k * len(v) for k, v in _GROUPS.items()))
+_SPECIAL_AFTER_START = re.compile(rb"SX")  # (a regular expression finds two bytes faster than `in` does)
+# a value right after a quoted key's colon (`{"a":012}`, `{"a":&x 1}`): a token start the checks above do not see
+# (over _CLASSES, then confirmed in the text: a quoted text may start with an X such as `*`)
+_AFTER_QUOTE = re.compile(rb"QX[^SQ]")
+_AFTER_QUOTED_KEY = re.compile(r"[\"']:[^ \n]")
 
 
 class GiveUp(Exception):
@@ -91,9 +85,10 @@ def plain_enough(text: str) -> bytes | None:
     classes = text.encode("utf-8").translate(_CLASSES)
     if b"B" in classes or (not text.isascii() and _BAD_CHARS.search(text)):
         return None
-    if (b"SX" in classes or classes.startswith(b"X")) and (_SPECIAL.search(text) or _COLON_START.search(text)):
+    if (_SPECIAL_AFTER_START.search(classes) or classes.startswith(b"X")) and (
+            _SPECIAL.search(text) or _COLON_START.search(text)):
         return None
-    return classes
+    return None if _AFTER_QUOTE.search(classes) and _AFTER_QUOTED_KEY.search(text) else classes
 
 
 class _Counter:
@@ -101,10 +96,7 @@ class _Counter:
     nesting near MAX_DEPTH (the reference parser reports what is too deep: the values' nesting is exact, where
     the text's brackets may stand in quoted text)."""
 
-    __slots__ = ("numbers",)
-
-    def __init__(self) -> None:
-        self.numbers = False
+    numbers = False
 
     def count(self, value: object, depth: int = 1) -> int:
         """The values of `value`, a document's root or a collection at nesting `depth`."""
@@ -114,13 +106,17 @@ class _Counter:
         if cls is dict:
             nodes = 1 + 2 * len(value)  # the mapping, each key, each value's own node
             for key, item in value.items():  # type: ignore[union-attr]
+                kind = item.__class__
                 if key.__class__ is not str:
                     raise GiveUp
-                kind = item.__class__
-                if kind is list:  # inlined: most lists hold scalars only
+                if kind is str:  # most values: one test
+                    continue
+                if kind is list:  # inlined: most lists hold text only
                     nodes += len(item)
                     for sub in item:
                         inner = sub.__class__
+                        if inner is str:
+                            continue
                         if inner is dict or inner is list:
                             nodes += self.count(sub, depth + 2) - 1
                         elif inner is int or inner is float:
@@ -131,15 +127,15 @@ class _Counter:
                     self.number(item)
             return nodes
         if cls is list:
-            nodes = 1
+            nodes = 1 + len(value)  # type: ignore[arg-type]
             for item in value:  # type: ignore[union-attr]
                 kind = item.__class__
+                if kind is str:
+                    continue
                 if kind is dict or kind is list:
-                    nodes += self.count(item, depth + 1)
-                else:
-                    if kind is int or kind is float:
-                        self.number(item)
-                    nodes += 1
+                    nodes += self.count(item, depth + 1) - 1
+                elif kind is int or kind is float:
+                    self.number(item)
             return nodes
         if value is not None:
             raise GiveUp  # a scalar document is never an entity; the reference parser reports it exactly
@@ -148,14 +144,13 @@ class _Counter:
     def number(self, value: float) -> None:
         """Note a number; give up on one of 39 digits or more (the reference keeps over 40 as text)."""
         self.numbers = True
-        if value.__class__ is int and not -BIG < value < BIG:
+        if value.__class__ is int and not -10**38 < value < 10**38:
             raise GiveUp
 
 
 def document_spans(text: str) -> list[tuple[int, int]] | None:
     """(start, end) offsets of each document: from after its `---` (or 0, when the text has content
     before its first `---`) to the start of the next `---` line. None: a `---` line holds content."""
-    # (a marker may open the text; the search for one below a line is the cheaper test for the rest)
     found = list(_MARKER.finditer("\n" + text)) if text.startswith("---") or _MARKER.search(text) else []
     if any(marker.group(1) for marker in found):
         return None
@@ -166,46 +161,31 @@ def document_spans(text: str) -> list[tuple[int, int]] | None:
 
 
 def _root_and_items(text: str, items: int | None, start: int, end: int) -> tuple[Position | None, list, list]:
-    """The position libyaml reports for the root of the document in text[start:end] (None: not found
-    in the text) and, for a block-list root (`items` items; None: an empty document, -1: a mapping),
-    each item's dash line offset and content offset ([] when unsure). Nothing is guessed: what is not
-    found here is composed when asked for."""
+    """The position libyaml reports for the root of the document in text[start:end] (None: not found) and, for
+    a block-list root (`items` items; None: an empty document, -1: a mapping), each item's dash line offset and
+    content offset ([] when unsure). Nothing is guessed: what is not found here is composed when asked for."""
     root = _CONTENT.search(text, start, end)
     if root is None or items is None:
         return None, [], []
     at = root.end() - 1
     line_start = text.rfind("\n", 0, at) + 1
     indent = at - line_start
-    if items < 0 or text[at] != "-":
-        return (text.count("\n", 0, at) + 1, indent + 1), [], []
-    # each item's dash line; group 1: where its content starts when on the same line (the common case;
-    # for any other item, such as `-` then a comment, nothing is guessed: the document is composed)
-    # the first item is on the root's line; the others follow a line break (a literal the regular
-    # expression engine skips to, four times faster than trying `^` at every character)
-    first = _item_pattern(indent, False).match(text, line_start, end)
-    matches = list(_item_pattern(indent, True).finditer(text, line_start, end))
-    firsts = [match.end(1) for match in matches]
     position = (text.count("\n", 0, at) + 1, indent + 1)
-    if first is None or len(matches) + 1 != items or -1 in firsts or first.end(1) < 0:
+    if items < 0 or text[at] != "-":
         return position, [], []
-    return position, [line_start, *[match.start() + 1 for match in matches]], [first.end(1), *firsts]
-
-
-@functools.cache
-def _item_pattern(indent: int, after_break: bool) -> re.Pattern:
-    """A list item's dash at `indent` spaces, at the start of the text searched or after a line break."""
-    return re.compile(r"%s {%d}-(?:[ ]+(?=[^ \n#])()|(?=[ \n]|\Z))" % ("\n" if after_break else "", indent))  # noqa: UP031
-
-
-# --- positions ------------------------------------------------------------------------------------
-
-_NOT_FOUND = (0, 0)
+    # each item's dash line and where its content starts on it (anything else, such as `-` then a comment: the
+    # document is composed), each after a line break (a literal the regular expression engine skips to, four
+    # times faster than trying `^` at every character; the text gets one before it, so offsets are shifted by 1)
+    item = re.compile("\n" + " " * indent + r"-(?:[ ]+(?=[^ \n#])()|(?=[ \n]|\Z))")  # group 1: the content
+    matches = list(item.finditer("\n" + text, line_start, end + 1))
+    if len(matches) != items or any(match.end(1) < 0 for match in matches):
+        return position, [], []
+    return position, [match.start() for match in matches], [match.end(1) - 1 for match in matches]
 
 
 class Positions:
-    """The positions of one document read by the fast tier, each computed on first need (see the
-    module documentation). `get(path)` is what `Source.position` asks: (line, column), 1-based,
-    as the reference parser would give it, or `default` when the path is not in the document."""
+    """The positions of one document read by the fast tier, each computed on first need. `get(path)` is what
+    `Source.position` asks: (line, column) as the reference parser gives it, or `default` when not there."""
 
     __slots__ = ("_text", "_start", "_end", "_items", "_root", "_starts", "_firsts", "_nodes")
 
@@ -214,15 +194,10 @@ class Positions:
         # the value's shape only: the value itself is freed once modelled (a run's largest object)
         self._items = None if value is None else len(value) if value.__class__ is list else -1  # type: ignore[arg-type]
         self._root: Position | None | bool = False  # False: not looked for yet
-        self._starts: list[int] = []  # each top-level item's line offset and content offset, when known
-        self._firsts: list[int] = []
+        self._starts, self._firsts = [], []  # each top-level item's line offset and content offset, when known
         self._nodes: dict[int, object] = {}  # composed nodes: -1 the whole document, i item i (None: unsure)
 
     def get(self, path: Path, default=None):
-        found = self._find(path)
-        return default if found is _NOT_FOUND else found
-
-    def _find(self, path: Path) -> Position:
         if self._root is False:
             self._root, self._starts, self._firsts = _root_and_items(self._text, self._items, self._start, self._end)
         if not path and self._root is not None:
@@ -232,18 +207,17 @@ class Positions:
                 return self._item(path[0])
             node, line_offset = self._composed(path[0])
             if node is not None:
-                return _walk(node, path[1:], line_offset)
+                return _walk(node, path[1:], line_offset, default)
         node, line_offset = self._composed(-1)
-        return _walk(node, path, line_offset) if node is not None else _NOT_FOUND
+        return _walk(node, path, line_offset, default) if node is not None else default
 
     def _item(self, index: int) -> Position:
         first = self._firsts[index]
         return (self._text.count("\n", 0, first) + 1, first - self._starts[index] + 1)
 
     def _composed(self, index: int) -> tuple[object, int]:
-        """libyaml's node of top-level item `index` composed from that item's lines alone, or (-1) of
-        the whole document, once each; and the number of lines before that text. None for an item
-        whose lines do not hold one item starting where the text said (the document is composed then)."""
+        """libyaml's node of top-level item `index` composed from its lines alone, or (-1) of the whole document,
+        once each, and the number of lines before that text. None: the lines do not hold one item where expected."""
         text, starts, end = self._text, self._starts, self._end
         if index < 0:
             begin = text.rfind("\n", 0, self._start) + 1  # from the line start (a `---` marker's, if any)
@@ -262,9 +236,8 @@ class Positions:
 
 
 class _Composer(CParser):
-    """libyaml's composer with no resolver: only the nodes' marks and keys' text are read (`_key`).
-    The composer calls these three for every node: `"".format` takes any arguments and returns ""
-    in C (a tag that is not read), where a Python method would cost a call frame each time."""
+    """libyaml's composer with no resolver (only marks and keys' text are read, `_key`): it calls these for every
+    node, and `"".format` takes any arguments and returns "" in C, where a Python method costs a call frame."""
 
     resolve = descend_resolver = ascend_resolver = "".format
 
@@ -277,8 +250,8 @@ def compose(text: str):
         return None
 
 
-def _walk(node, path: Path, line_offset: int) -> Position:
-    """The position of `path` below `node`: a mapping key's position for a key, an item's for an index."""
+def _walk(node, path: Path, line_offset: int, default):
+    """The position of `path` below `node` (a mapping key's for a key, an item's for an index), or `default`."""
     mark = node.start_mark
     for step in path:
         cls = node.__class__
@@ -290,12 +263,12 @@ def _walk(node, path: Path, line_offset: int) -> Position:
                     mark, node = key.start_mark, value
                     break
             else:
-                return _NOT_FOUND
+                return default
         elif cls is yaml.SequenceNode and step.__class__ is int and 0 <= step < len(node.value):
             node = node.value[step]
             mark = node.start_mark
         else:
-            return _NOT_FOUND
+            return default
     return (mark.line + 1 + line_offset, mark.column + 1)
 
 
@@ -320,17 +293,12 @@ def parse(text: str, max_nodes: int = MAX_NODES) -> ParseResult | None:
         loaded = yaml_rs.loads(text, parse_datetime=False)
     except Exception:  # a syntax error, a duplicate key, a mapping as a key (TypeError), ...: the others report it
         return None
-    if len(spans) == 1:
-        values = [loaded]
-    elif len(spans) > 1 and isinstance(loaded, list) and len(loaded) == len(spans):
-        values = loaded
-    elif not spans and loaded is None:
-        values = []
-    else:
+    # yaml-rs gives one document's value, or a list of them, or None for a text without any
+    values = [loaded] if len(spans) == 1 else loaded if spans else [] if loaded is None else None
+    if not isinstance(values, list) or len(values) != len(spans):
         return None
-    counter = _Counter()
     try:
-        nodes = sum(map(counter.count, values))
+        nodes = sum(map((counter := _Counter()).count, values))
     except GiveUp:
         return None
     if nodes > max_nodes or (counter.numbers and _RISKY_NUMBER.search(b"S" + classes)):

@@ -18,10 +18,8 @@ MAX_FOLDER_DEPTH = 32  # folders below ownership/ or policy/; deeper trees are r
 
 @dataclass
 class SourceFile:
-    """A file's repository-relative path and its bytes, or why it could not be read.
-
-    Listed but not read yet (`list_repo_files`): `data` is None and `size` is what the file system
-    reports."""
+    """A file's repository-relative path and its bytes, or why it could not be read. Listed but not read yet
+    (`list_repo_files`): `data` is None and `size` is what the file system reports."""
 
     path: str
     data: bytes | None
@@ -32,15 +30,13 @@ class SourceFile:
 def list_repo_files(root: Path | str) -> list[SourceFile]:
     """Every *.yaml/*.yml below ownership/ and policy/, sorted, links checked, not read yet.
 
-    A link is followed only while its target stays inside the repository; a link that leaves
-    it, a loop, or an unreadable file becomes a SourceFile with an error (SCH007). The limits on
-    the number of files and on their total size (by the sizes the file system reports; a file
-    over MAX_FILE_BYTES does not count, it is refused on its own) cut the list with an error.
-    """
+    A link is followed only while its target stays inside the repository; a link that leaves it, a loop, or an
+    unreadable file becomes a SourceFile with an error (SCH007). The limits on the number of files and on their
+    total size (as the file system reports it; a file over MAX_FILE_BYTES is refused on its own and does not
+    count) cut the list with an error."""
     root = os.fspath(root)  # joined with thousands of names: a str, not a Path, for speed
-    root_real = Path(os.path.realpath(root))
-    total = 0
-    count = 0
+    root_real = os.path.realpath(root)
+    total = count = 0
     out: list[SourceFile] = []
     for top in ROOTS:
         if not os.path.lexists(os.path.join(root, top)):
@@ -74,17 +70,15 @@ def read_listed(root: Path | str, listed: SourceFile) -> SourceFile:
     return read_file(os.path.join(root, listed.path), listed.path)
 
 
-def _walk(root: str, root_real: Path, rel: str, seen: set[str],
+def _walk(root: str, root_real: str, rel: str, seen: set[str],
           real: str | None = None, is_dir: bool | None = None) -> Iterator[tuple[str, str | None]]:
-    """Yield (relative path, error) for YAML files below `rel`, depth first, sorted.
-
-    `real` and `is_dir` are given for a plain (not linked) entry of a listed folder, whose real path
-    and type are known without a system call; links and the start are resolved and checked.
-    """
+    """Yield (relative path, error) for YAML files below `rel`, depth first, sorted. `real` and `is_dir` are
+    given for a plain (not linked) entry of a listed folder, known without a system call; links and the start
+    are resolved and checked."""
     full = os.path.join(root, rel)
     if real is None:
         real = os.path.realpath(full)
-        if not _inside(real, root_real):
+        if real != root_real and not real.startswith(root_real + os.sep):
             yield rel, "a link that leaves the repository: replace it with the file itself"
             return
         try:
@@ -109,49 +103,32 @@ def _walk(root: str, root_real: Path, rel: str, seen: set[str],
         except OSError as err:
             yield rel, f"folder cannot be read: {err.strerror or err}"
             return
-        for entry in entries:
-            yield from _children(root, root_real, rel, real, entry, seen)
+        for entry in entries:  # a sub-folder, a YAML file or a link to either
+            name = entry.name
+            if name.startswith("."):
+                continue
+            child = f"{rel}/{name}"
+            try:
+                link = entry.is_symlink()
+                is_dir = not link and entry.is_dir(follow_symlinks=False)
+                plain = not link and (is_dir or entry.is_file(follow_symlinks=False))
+            except OSError:
+                link = is_dir = plain = False
+            if not plain:  # a link, a device, a socket or a fifo: checked the careful way
+                if name.endswith(SUFFIXES) or (link and os.path.isdir(entry.path)):
+                    yield from _walk(root, root_real, child, seen)
+            elif is_dir:
+                yield from _walk(root, root_real, child, seen, f"{real}/{name}", True)
+            elif name.endswith(SUFFIXES):  # a plain YAML file: what _walk would say, without a generator for it
+                yield child, None
         return
-    if is_file and rel.endswith(SUFFIXES):
-        yield rel, None
-    elif rel.endswith(SUFFIXES):
-        yield rel, "not a regular file: replace it with a plain YAML file"
-
-
-def _children(root: str, root_real: Path, rel: str, real: str, entry: os.DirEntry,
-              seen: set[str]) -> Iterator[tuple[str, str | None]]:
-    """The YAML files of one folder entry: a sub-folder, a YAML file or a link to either."""
-    name = entry.name
-    if name.startswith("."):
-        return
-    child = f"{rel}/{name}"
-    try:
-        if entry.is_symlink():
-            if os.path.isdir(entry.path) or name.endswith(SUFFIXES):
-                yield from _walk(root, root_real, child, seen)
-            return
-        is_dir = entry.is_dir(follow_symlinks=False)
-        plain = is_dir or entry.is_file(follow_symlinks=False)
-    except OSError:
-        is_dir, plain = False, False
-    if not plain:  # a device, socket or fifo: checked the careful way
-        if name.endswith(SUFFIXES):
-            yield from _walk(root, root_real, child, seen)
-        return
-    if is_dir:
-        yield from _walk(root, root_real, child, seen, f"{real}/{name}", is_dir)
-    elif name.endswith(SUFFIXES):  # a plain YAML file: what _walk would say, without a generator for it
-        yield child, None
-
-
-def _inside(real: str, root_real: Path) -> bool:
-    return real == str(root_real) or real.startswith(str(root_real) + os.sep)
+    if rel.endswith(SUFFIXES):
+        yield rel, None if is_file else "not a regular file: replace it with a plain YAML file"
 
 
 def read_file(full: Path | str, rel: str) -> SourceFile:
-    """A file's bytes (at most MAX_FILE_BYTES), read with as few system calls as possible: a read sized
-    by fstat (a read of a fixed 2 MiB buffer per file cost five times as much). A FIFO never blocks
-    the open, and is not read."""
+    """A file's bytes (at most MAX_FILE_BYTES) in as few system calls as possible: a read sized by fstat (a fixed
+    2 MiB buffer per file cost five times as much). A FIFO never blocks the open, and is not read."""
     limit = MAX_FILE_BYTES + 1
     try:
         fd = os.open(full, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))

@@ -1,17 +1,16 @@
 """The reference parser: YAML text -> plain Python documents plus a position for every node.
 
-It reads every file the fast tier (`load/fast.py`) declines, so every loader finding (SCH001,
-SCH002, SCH003, SCH006, SCH007) and its exact position comes from here; the fast tier is tested
-against it. Values are built straight from libyaml's events (PyYAML's C parser), never by PyYAML's
-constructor, because only there can we:
+It reads every file the fast tier (`load/fast.py`) declines, so every loader finding (SCH001, SCH002, SCH003,
+SCH006, SCH007) and its exact position comes from here; the fast tier is tested against it. Values are built
+straight from libyaml's events (PyYAML's C parser), never by PyYAML's constructor, because only there can we:
 
-* refuse anchors, aliases, tags and merge keys *before* anything is expanded (a billion-laughs
-  file costs one event, not gigabytes);
+* refuse anchors, aliases, tags and merge keys *before* anything is expanded (a billion-laughs file costs one
+  event, not gigabytes);
 * see duplicate mapping keys (PyYAML's constructor silently keeps the last one);
-* resolve plain scalars by the YAML 1.2 core schema, so `no`, `on`, `0123`, `1_000` and `12:30`
-  stay what a reader sees (text) rather than YAML 1.1 booleans and sexagesimals;
-* record, per document, `{path: (line, column)}` (1-based; the path is the chain of keys and
-  indexes from the root; a key's position for a key, an item's for an index).
+* resolve plain scalars by the YAML 1.2 core schema, so `no`, `on`, `0123`, `1_000` and `12:30` stay what a reader
+  sees (text) rather than YAML 1.1 booleans and sexagesimals;
+* record, per document, `{path: (line, column)}` (1-based; the path is the chain of keys and indexes from the
+  root; a key's position for a key, an item's for an index).
 """
 
 from __future__ import annotations
@@ -61,43 +60,31 @@ class ParseResult:
 
 _INT = re.compile(r"[-+]?[0-9]+\Z")
 _LEADING_ZERO = re.compile(r"[-+]?0[0-9]")
-_OCT = re.compile(r"0o[0-7]+\Z")
-_HEX = re.compile(r"0x[0-9a-fA-F]+\Z")
+_OCT_HEX = re.compile(r"0o[0-7]+\Z|0x[0-9a-fA-F]+\Z")
 _FLOAT = re.compile(r"[-+]?(\.[0-9]+|[0-9]+\.[0-9]*)([eE][-+]?[0-9]+)?\Z")  # a float needs a point: `1e3` stays text
-_INF = re.compile(r"[-+]?\.(inf|Inf|INF)\Z")
-_NAN = re.compile(r"\.(nan|NaN|NAN)\Z")
-_NULLS = frozenset({"", "~", "null", "Null", "NULL"})
-_TRUE = frozenset({"true", "True", "TRUE"})
-_FALSE = frozenset({"false", "False", "FALSE"})
+_INF_NAN = re.compile(r"[-+]?\.(inf|Inf|INF)\Z|\.(nan|NaN|NAN)\Z")
+_WORDS = {"": None, "~": None, "null": None, "Null": None, "NULL": None,
+          "true": True, "True": True, "TRUE": True, "false": False, "False": False, "FALSE": False}
 MAX_INT_DIGITS = 40
+_NO_KEY, _DUPLICATE = object(), object()  # a mapping's pending key: none yet; a duplicate (its value is dropped)
 
 
 def resolve_plain(text: str) -> object:
     """Resolve a plain (unquoted) scalar by the YAML 1.2 core schema."""
-    if text in _NULLS:
-        return None
-    if text in _TRUE:
-        return True
-    if text in _FALSE:
-        return False
+    if text in _WORDS:
+        return _WORDS[text]
     first = text[0]
     if first.isdigit() or first in "+-.":
-        if len(text) > MAX_INT_DIGITS and (_INT.match(text) or _OCT.match(text) or _HEX.match(text)):
+        if len(text) > MAX_INT_DIGITS and (_INT.match(text) or _OCT_HEX.match(text)):
             return text  # absurdly large: keep as text, the model reports the type
-        if _INT.match(text):
-            if _LEADING_ZERO.match(text):
-                return text  # `0123`: octal in YAML 1.1, 123 in 1.2; keep what the reader sees
-            return int(text)
-        if _OCT.match(text):
-            return int(text[2:], 8)
-        if _HEX.match(text):
-            return int(text[2:], 16)
+        if _INT.match(text):  # `0123`: octal in YAML 1.1, 123 in 1.2; kept as the reader sees it
+            return text if _LEADING_ZERO.match(text) else int(text)
+        if _OCT_HEX.match(text):
+            return int(text, 0)
         if _FLOAT.match(text) and any(c.isdigit() for c in text):
             return float(text)
-        if _INF.match(text):
-            return float("-inf") if text.startswith("-") else float("inf")
-        if _NAN.match(text):
-            return float("nan")
+        if _INF_NAN.match(text):  # `-.inf` is float("-inf")
+            return float(text.replace(".", "", 1))
     return text
 
 
@@ -110,6 +97,7 @@ class _Refused(Exception):
 
 
 def _refuse_special(event, what: str) -> None:
+    """An anchor, alias or explicit tag: refused before anything is expanded."""
     anchor = getattr(event, "anchor", None)
     line, col = _pos(event.start_mark)
     if isinstance(event, yaml.AliasEvent):
@@ -129,16 +117,13 @@ def _refuse_special(event, what: str) -> None:
 
 
 def parse(text: str, max_nodes: int = MAX_NODES) -> ParseResult:
-    """Parse every document of `text`. Documents completed before an error are kept.
-
-    At most `max_nodes` values (scalars and collections) are built; `result.nodes` says how many were.
-    """
+    """Parse every document of `text`; documents completed before an error are kept. At most `max_nodes` values
+    (scalars and collections) are built; `result.nodes` says how many were."""
     result = ParseResult()
     nodes = 0
-    # stack frames: [container, positions_path, pending_key, key_positions] for mappings
+    # stack frames: [container, its path, the pending key (mappings)]
     stack: list[list] = []
     positions: dict[Path, Position] = {}
-    doc_index = 0
     root: object = None
     try:
         for event in yaml.parse(text, Loader=_Loader):
@@ -151,8 +136,7 @@ def parse(text: str, max_nodes: int = MAX_NODES) -> ParseResult:
             if cls is yaml.ScalarEvent:
                 _refuse_special(event, "a value")
                 value: object = resolve_plain(event.value) if event.implicit[0] else event.value
-                _add(stack, positions, value, event, result)
-                if not stack:
+                if not _add(stack, positions, value, event, result):  # the path (): the document's root
                     root = value
             elif cls is yaml.MappingStartEvent or cls is yaml.SequenceStartEvent:
                 _refuse_special(event, "a collection")
@@ -160,16 +144,14 @@ def parse(text: str, max_nodes: int = MAX_NODES) -> ParseResult:
                     raise _Refused(Problem("SCH007", *_pos(event.start_mark), _TOO_DEEP))
                 container: object = {} if cls is yaml.MappingStartEvent else []
                 path = _add(stack, positions, container, event, result)
-                stack.append([container, path, _NO_KEY, {}])
+                stack.append([container, path, _NO_KEY])
                 if len(stack) == 1:
                     root = container
             elif cls is yaml.MappingEndEvent or cls is yaml.SequenceEndEvent:
                 stack.pop()
             elif cls is yaml.DocumentEndEvent:
-                result.documents.append(Document(root, positions, doc_index))
-                doc_index += 1
-                positions = {}
-                root = None
+                result.documents.append(Document(root, positions, len(result.documents)))
+                positions, root = {}, None
             elif cls is yaml.AliasEvent:
                 _refuse_special(event, "a value")
     except _Refused as refused:
@@ -192,9 +174,6 @@ def parse(text: str, max_nodes: int = MAX_NODES) -> ParseResult:
         result.problems.append(Problem("SCH001", 1, 1, "not valid YAML: " + " ".join(str(err).split())))
     result.nodes = nodes
     return result
-
-
-_NO_KEY = object()
 
 
 def _byte_position(text: str, offset: int) -> Position:
@@ -222,27 +201,20 @@ def _add(stack: list[list], positions: dict, value: object, event, result: Parse
             raise _Refused(Problem("SCH003", *pos, "a mapping key must be a plain value, not a mapping or list"))
         if value == "<<" and event.implicit[0]:
             raise _Refused(Problem("SCH006", *pos, "merge key '<<' is not allowed: write every field out in full"))
-        if value is None:
-            value = "null"
-        key_positions = frame[3]
-        if value in key_positions:
-            first = key_positions[value][0]
+        value = "null" if value is None else value
+        path = (*frame[1], value)
+        if path in positions:  # (a mapping's paths in `positions` are its keys')
             result.problems.append(Problem(
                 "SCH002", pos[0], pos[1],
-                f"duplicate key '{value}' (first at line {first}, again at line {pos[0]}): "
-                "YAML keeps only one of them; remove or merge the duplicate", (*frame[1], value),
-                len(result.documents)))
+                f"duplicate key '{value}' (first at line {positions[path][0]}, again at line {pos[0]}): "
+                "YAML keeps only one of them; remove or merge the duplicate", path, len(result.documents)))
             frame[2] = _DUPLICATE
         else:
-            key_positions[value] = pos
             frame[2] = value
-            positions[(*frame[1], value)] = pos
-        return (*frame[1], value)
+            positions[path] = pos
+        return path
     frame[2] = _NO_KEY
     if key is _DUPLICATE:  # keep the first value of a duplicated key
         return (*frame[1], "\x00duplicate")
     container[key] = value
     return (*frame[1], key)
-
-
-_DUPLICATE = object()
