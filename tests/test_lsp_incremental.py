@@ -41,11 +41,23 @@ def _cold(texts: dict[str, bytes], now: datetime = NOW) -> list:
     return adapter.cold_validate([SourceFile(p, texts[p]) for p in sorted(texts, key=order_key)], now)
 
 
-@pytest.fixture(scope="module")
-def base() -> Workspace:
+def _example_workspace() -> Workspace:
+    """A language-server workspace holding the example organisation."""
     ws = Workspace(ROOT, NOW)
     ws.load(dict(EXAMPLE))
     return ws
+
+
+def _edited(path: str, old: bytes, new: bytes) -> bytes:
+    """The example file at `path` with the first `old` replaced by `new` (which must be there)."""
+    changed = EXAMPLE[path].replace(old, new, 1)
+    assert changed != EXAMPLE[path], (path, old)
+    return changed
+
+
+@pytest.fixture(scope="module")
+def base() -> Workspace:
+    return _example_workspace()
 
 
 def _edit(text: bytes, op: str, a: int, b: int, ident: bytes) -> bytes:
@@ -84,8 +96,7 @@ EDIT = st.tuples(
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(edits=st.lists(EDIT, min_size=1, max_size=4))
 def test_random_edits_publish_what_a_cold_validate_finds(edits) -> None:
-    ws = Workspace(ROOT, NOW)
-    ws.load(dict(EXAMPLE))
+    ws = _example_workspace()
     texts = dict(EXAMPLE)
     for path, op, a, b, ident in edits:
         if op == "delete-file":
@@ -121,8 +132,7 @@ def test_a_team_fixed_in_one_file_clears_the_orphaned_service_in_another(tmp_pat
 
 
 def test_an_edit_reruns_only_the_rules_it_can_affect(base) -> None:
-    ws = Workspace(ROOT, NOW)
-    ws.load(dict(EXAMPLE))
+    ws = _example_workspace()
     path = next(p for p in PATHS if p.startswith("policy/grants"))
     text = EXAMPLE[path]
     # a grant's reason is read by no rule (UNREAD_FIELDS): no rule runs, and the result is still exact
@@ -148,11 +158,9 @@ GLOBAL_RULES = {"OWN006", "OWN007", "ROT004", "ROT007", "ACC011", "WVR001", "WVR
 
 
 def test_a_rule_relevant_edit_rechecks_only_the_entities_it_can_affect() -> None:
-    ws = Workspace(ROOT, NOW)
-    ws.load(dict(EXAMPLE))
+    ws = _example_workspace()
     path = "ownership/services/commerce.yaml"
-    changed = EXAMPLE[path].replace(b"\ntier: 2\n", b"\ntier: 1\n", 1)
-    assert changed != EXAMPLE[path]
+    changed = _edited(path, b"\ntier: 2\n", b"\ntier: 1\n")
     update = ws.set_text(path, changed)
     assert update.changed == {("Service", "ledger")}
     assert update.anchors["OWN003"] == 1  # the service itself, not the organisation's services
@@ -175,11 +183,9 @@ the known ids."""
 
 
 def test_a_rotation_edit_rebuilds_only_what_that_rotation_can_change() -> None:
-    ws = Workspace(ROOT, NOW)
-    ws.load(dict(EXAMPLE))
+    ws = _example_workspace()
     path = "ownership/rotations/payments.yaml"
-    changed = EXAMPLE[path].replace(b"turn: 1w", b"turn: 2w", 1)
-    assert changed != EXAMPLE[path]
+    changed = _edited(path, b"turn: 1w", b"turn: 2w")
     before = {key: id(memo) for key, memo in ws.store.memos.items()}
     update = ws.set_text(path, changed)
     assert update.changed == {("Rotation", "payments-primary")}
@@ -207,8 +213,7 @@ def test_a_rotation_edit_rebuilds_only_what_that_rotation_can_change() -> None:
 
 def test_a_new_now_runs_every_rule_and_matches_a_cold_run(base) -> None:
     later = datetime(2027, 6, 1, tzinfo=UTC)
-    ws = Workspace(ROOT, NOW)
-    ws.load(dict(EXAMPLE))
+    ws = _example_workspace()
     update = ws.set_now(later)
     assert sorted(update.rules_run) == sorted(ws.checks)
     assert ws.findings == _cold(EXAMPLE, later)
@@ -238,17 +243,15 @@ def test_acc007_reads_the_owners_and_on_call_of_each_service_as_a_memo_of_its_ow
     """ACC007's owners and on-call per service (`access.insiders`) are one memo per service in the language
     server: adding a person to the owner team clears their grant's finding and builds only the services
     whose owners or on-call that edit changes again."""
-    ws = Workspace(ROOT, NOW)
-    ws.load(dict(EXAMPLE))
+    ws = _example_workspace()
     grants, teams = "policy/grants/grants.yaml", "ownership/teams/engineering.yaml"
     outside = EXAMPLE[grants] + (b"- {kind: Grant, id: gina-readonly, role: checkout-readonly, to: [person:gina], "
                                  b"reason: Read checkout, approved_by: [erin], expires: 2026-12-01}\n")
     ws.set_text(grants, outside)
     assert any(f.rule == "ACC007" and "person:gina" in f.message for f in ws.findings)
     assert ws.findings == _cold({**EXAMPLE, grants: outside})
-    joined = EXAMPLE[teams].replace(b"members: [alice, bob, carol, dave, frank]", b"members: [alice, bob, carol, dave, "
-                                    b"frank, gina]", 1)
-    assert joined != EXAMPLE[teams]
+    joined = _edited(teams, b"members: [alice, bob, carol, dave, frank]",
+                     b"members: [alice, bob, carol, dave, frank, gina]")
     before = {key: id(memo) for key, memo in ws.store.memos.items()}
     ws.set_text(teams, joined)
     assert not any(f.rule == "ACC007" and "person:gina" in f.message for f in ws.findings)
