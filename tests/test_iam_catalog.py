@@ -90,3 +90,24 @@ def test_property_wildcard_expansion_matches_a_brute_force_scan():
         assert cat.expand(pattern.upper()) == brute  # action names ignore case
 
     check()
+
+
+def test_read_only_actions_are_those_the_read_only_policies_match_as_iam_wildcards():
+    """`aws_read_only` sorts the read-only policies' patterns into names, stems and wildcards rather than
+    compiling each: it answers, for every catalog action, as matching each pattern as an IAM wildcard does."""
+    from validator.iam import catalog as cat
+    from validator.iam import managed
+
+    patterns: dict[str, list] = {}
+    for name in managed.READ_ONLY_POLICIES:
+        body = managed.managed_policy(name).document["Statement"]
+        for statement in [body] if isinstance(body, dict) else body:
+            if statement.get("Effect") == "Allow":
+                actions = statement.get("Action", [])
+                for pattern in [actions] if isinstance(actions, str) else actions:
+                    patterns.setdefault(pattern.lower().partition(":")[0], []).append(
+                        cat.wildcard_regex(pattern.lower()))
+    actions = sorted(cat.catalog().levels)
+    expected = [any(p.fullmatch(a) for p in patterns.get(a.partition(":")[0], ())) for a in actions]
+    assert [managed.aws_read_only(a) for a in actions] == expected
+    assert 1000 < sum(expected) < len(actions)  # (both kinds of answer are checked)
