@@ -166,8 +166,8 @@ def person_ids(count: int, seed: int) -> list[str]:
 @pytest.mark.parametrize("letter", ["u", "\u00fc"])
 def test_many_typos_among_many_ids_are_answered_through_the_index(letter: str):
     """The benchmark's case: 4,000 people, 180 misspelt member ids (a letter wrong, dropped, added, two
-    swapped, two typos, two letters dropped). Every suggestion is the plain search's, found by lookups among the halves of the
-    ids (ASCII or not: `hugo`, then `h\u00fcgo`)."""
+    swapped, two typos, two letters dropped). Every suggestion is the plain search's, found by lookups
+    among the halves of the ids (ASCII or not: `hugo`, then `h\u00fcgo`)."""
     idents = [ident.replace("u", letter) for ident in person_ids(4000, seed=18)]
     rng = random.Random(19)
     index = Index(idents)
