@@ -158,8 +158,10 @@ _REF_KINDS = {"team": "Team", "person": "Person", "rotation": "Rotation", "servi
 def _known_refs(ctx: Context) -> set[str]:
     """'person:ID', 'team:ID' and 'rotation:ID' of every known id: the refs a grantee or target may use."""
     def build() -> set[str]:
-        return {f"{prefix}:{ident}" for prefix in ("person", "team", "rotation")
-                for ident in _known(ctx, _REF_KINDS[prefix])}
+        refs: set[str] = set()
+        for prefix in ("person", "team", "rotation"):  # (the strings made in C: a third of a comprehension's time)
+            refs.update(map(f"{prefix}:".__add__, _known(ctx, _REF_KINDS[prefix])))
+        return refs
 
     return ctx.memo("schema.known_refs", build)
 
