@@ -93,7 +93,8 @@ class Index:
                 continue  # fewer ids than lookups: the scan below is cheaper
             if size < length:  # the word less one character: lookups in the ids themselves
                 search.score(self._known.intersection(_deletions(word, 1)))
-            else:  # one character less on both sides, or on the id's only: through the ids' halves
+            elif size == length or self._fits(word, size):  # (else no longer id holds the word: none to score)
+                # one character less on both sides, or on the id's only: through the ids' halves
                 search.score(self._one_apart(word, size))
             scored[size] = length - 1 if size <= length else length
         # 2. every length that may hold an id at least as close
