@@ -126,8 +126,12 @@ def _missing(ctx: Context, kind: str, ident: str) -> bool:
 
 def _known(ctx: Context, kind: str) -> set[str]:
     """The ids `ctx.org.exists` accepts for a kind, as one set (built once per kind and run)."""
-    return ctx.memo(f"schema.known.{kind}",
-                    lambda: set(ctx.org.collection(kind)).union(ctx.org.broken.get(kind, ())))
+    def build() -> set[str]:
+        known = set(ctx.org.collection(kind))
+        known.update(ctx.org.broken.get(kind, ()))  # (in place: `union` would copy the set once more)
+        return known
+
+    return ctx.memo(f"schema.known.{kind}", build)
 
 
 def _ref_issue(hints: _Hints, entity: str, field: tuple, what: str, kind: str, ident: str) -> Issue:
