@@ -7,9 +7,10 @@ r has M >= m, the least integer with `2 * m / T >= r`, and deleting `len(word) -
 characters and `C - m` of its own gives one same string. The search, per word:
 
 1. **Near ids.** Ids one typo away (a letter wrong, missing, extra or swapped) are looked up: the
-   word less one letter among the ids; the word less one letter (or whole) among the ids of its
-   length (or one longer) less one letter, kept per length as a set (the word whole only if it
-   `_fits` the longer ids). difflib scores them and the best ratio becomes the bar.
+   word less one letter among the ids; the ids of its length (or one longer) that, less one
+   letter, are the word less one (or whole), through the ids of each length kept by their first
+   half and by their second: such an id shares a half with the word, or with the word less one
+   letter (`_one_apart`). difflib scores them and the best ratio becomes the bar.
 2. **Every length that may still beat it**, the most promising first: a length is skipped when its
    bound (`2 * min(C, len(word)) / T`) is below the bar, or when its ids must hold the whole word
    and one of the word's characters occurs in none of them at a place it could take (`_fits`: a
@@ -21,8 +22,9 @@ characters and `C - m` of its own gives one same string. The search, per word:
    of its characters occur in the word at all), and they are scored from the highest bound down
    until a bound falls below the best ratio found.
 
-A length's deletions are indexed once the scans they would have spared have cost half as much: a few
-typos cost what a scan costs, many cost a few lookups each, however many ids there are.
+A length's halves are kept once a word first needs them (a dict entry per id and half, a fifth of
+what its deletions cost): one typo costs a few lookups, however many ids there are. Its deletions
+(for words farther off) are indexed once the scans they would have spared have cost half as much.
 
 Only candidates that may reach the bar are ever left out, and the best `(ratio, candidate)` wins, so
 ties are broken as difflib breaks them (the larger string). Property-tested against difflib itself.
@@ -41,19 +43,28 @@ _Best = tuple[float, str] | None
 
 class Index:
     """The ids of one kind, prepared for many `suggest` / `close_match` calls. The ids of one length
-    are joined for the scan when a word first needs them; their deletions (about 1.4 KiB per id) are
-    indexed once the scans that lookups would have replaced have cost half as much as building
-    them (ski rental): a few typos cost what a scan costs, many cost a few lookups each."""
+    are kept by halves and joined for the scan when a word first needs them; their deletions (about
+    1.4 KiB per id) are indexed once the scans that lookups would have replaced have cost half as
+    much as building them (ski rental): a few typos cost what a scan costs, many cost a few lookups each."""
 
     def __init__(self, candidates: Iterable[str]) -> None:
         self._known = frozenset(candidates)
         self._by_size: dict[int, list[str]] = {}
+        by_size = self._by_size
         for candidate in self._known:
-            self._by_size.setdefault(len(candidate), []).append(candidate)
+            group = by_size.get(len(candidate))
+            if group is None:
+                by_size[len(candidate)] = [candidate]
+            else:
+                group.append(candidate)
+        self._order: dict[int, list[int]] = {}  # a word's length -> the ids' lengths, the most promising first
+        self._windows: dict[tuple[int, int], list[set[str]]] = {}  # for `_fits`
         self._deleted: dict[int, set[str]] = {}  # length -> its ids less one character
         self._places: dict[int, list[str]] = {}  # length -> the characters its ids have at each place
         self._scan: dict[int, tuple[list[str], bytes | None]] = {}
         self._scans: dict[int, int] = {}  # length -> scans done where a lookup in its index would do
+        # length -> its ids by their first half (`length // 2` characters), and by the rest
+        self._halves: dict[int, tuple[dict[str, list[str]], dict[str, list[str]]]] = {}
 
     def suggest(self, word: str, cutoff: float = 0.6) -> str | None:
         """An id that is `word` with two neighbouring characters swapped (the commonest typo, `kia` for
@@ -76,24 +87,21 @@ class Index:
         scored: dict[int, int] = {}
         # 1. the ids one typo away, to set a high bar for the rest
         for size in (length - 1, length + 1, length):
-            if size <= 0 or size not in self._by_size:
+            if size <= 0 or size not in self._by_size or (size == 1 and length == 1):
                 continue
             if length > len(self._by_size[size]):
                 continue  # fewer ids than lookups: the scan below is cheaper
             if size < length:  # the word less one character: lookups in the ids themselves
                 search.score(self._known.intersection(_deletions(word, 1)))
-            elif size in self._deleted:  # one character less on both sides, or on the id's only
-                search.score(self._near(word, size, length + 1 - size, 1))
-            else:  # no index for the length (yet): the word with one character more, or one other
-                places = self._places_of(size)
-                if size == length:
-                    search.score(self._known.intersection(_one_other(word, places)))
-                    continue  # ids with a character less on both sides may remain: not all scored
-                if _fits(word, places, 1):
-                    search.score(self._known.intersection(_one_more((word,), places)))
+            elif size == length or self._fits(word, size):  # (else no longer id holds the word: none to score)
+                # one character less on both sides, or on the id's only: through the ids' halves
+                search.score(self._one_apart(word, size))
             scored[size] = length - 1 if size <= length else length
         # 2. every length that may hold an id at least as close
-        for size in sorted(self._by_size, key=lambda size: -_bound(size, size, length)):
+        order = self._order.get(length)
+        if order is None:
+            order = self._order[length] = sorted(self._by_size, key=lambda size: -_bound(size, size, length))
+        for size in order:
             bar = search.bar()
             if _bound(size, size, length) < bar:
                 break  # no id of this length (nor of any later one) can reach the bar
@@ -101,13 +109,72 @@ class Index:
             least = _least_matches(bar, total) if total else 0
             if scored.get(size, total + 1) <= least:
                 continue  # every id of this length that may reach the bar is scored already
-            if least == length and not _fits(word, self._places_of(size), size - length):
+            if least == length and not self._fits(word, size):
                 continue  # no id of this length holds the whole word
             if total and self._lookup_pays(word, size, length - least, size - least):
                 search.score(self._near(word, size, length - least, size - least))
             else:
                 _scan(search, self._scanned(size))
         return search.best[1] if search.best else None
+
+    def _one_apart(self, word: str, size: int) -> list[str]:
+        """The ids of `size` (`len(word)` or one more, at least 2) that, less one character, are the word
+        less one (or the word itself, or the word itself when one longer): every id whose match with the
+        word may have `size - 1` characters.
+
+        An id of the word's length that is the word with character i dropped and another added at j agrees
+        with it outside the places between i and j, and between them is the word moved by one place: so
+        its first half is the word's less some i up to the middle, or its second half the word's less some
+        i from the middle on (one lookup per i among the ids' halves). An id one longer is the word with a
+        character added: before its middle (its second half is the word's from the middle less one) or
+        after (its first half is the word's). The ids found share a half with the word and are then
+        checked one by one."""
+        heads, tails = self._halves_of(size)
+        half = size // 2
+        found: list[str] = []
+        if size == len(word):
+            for key in {word[:i] + word[i + 1:half + 1] for i in range(half + 1)}:
+                found += heads.get(key, ())
+            for key in {word[half - 1:i] + word[i + 1:] for i in range(half - 1, size)}:
+                found += tails.get(key, ())
+            return [ident for ident in set(found) if _one_each(ident, word)]
+        found += heads.get(word[:half], ())
+        found += tails.get(word[half - 1:], ())
+        return [ident for ident in set(found) if _one_more_than(ident, word)]
+
+    def _halves_of(self, size: int) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
+        """The ids of `size` by their first `size // 2` characters and by the rest, built the first time."""
+        halves = self._halves.get(size)
+        if halves is None:
+            heads: dict[str, list[str]] = {}
+            tails: dict[str, list[str]] = {}
+            half = size // 2
+            for ident in self._by_size[size]:  # (twice as fast as grouping the ids sorted)
+                key = ident[:half]
+                found = heads.get(key)
+                if found is None:
+                    heads[key] = [ident]
+                else:
+                    found.append(ident)
+                key = ident[half:]
+                found = tails.get(key)
+                if found is None:
+                    tails[key] = [ident]
+                else:
+                    found.append(ident)
+            halves = self._halves[size] = (heads, tails)
+        return halves
+
+    def _fits(self, word: str, size: int) -> bool:
+        """Whether an id of `size` may be the word with characters added: each character of the word occurs
+        among the ids at its own place or at most `size - len(word)` places later."""
+        more = size - len(word)
+        windows = self._windows.get((size, more))
+        if windows is None:
+            places = self._places_of(size)
+            windows = self._windows[(size, more)] = [set("".join(places[at:at + more + 1]))
+                                                      for at in range(size - more)]
+        return all(map(set.__contains__, windows, word))
 
     def _lookup_pays(self, word: str, size: int, word_loses: int, id_loses: int) -> bool:
         """Whether looking up the word's deletions costs less than scanning the ids of `size`
@@ -211,22 +278,34 @@ def _deletions(word: str, count: int) -> set[str]:
     return found
 
 
-def _fits(word: str, places: list[str], more: int) -> bool:
-    """Whether an id with these `places` may be the word with `more` characters added: each character of
-    the word occurs among the ids at its own place or at most `more` places later."""
-    return all(char in "".join(places[at:at + more + 1]) for at, char in enumerate(word))
-
-
 def _one_more(keys: Iterable[str], places: list[str]) -> Iterator[str]:
     """Every key with one character inserted, of `places[i]` at place i (the strings are made in C)."""
     return chain.from_iterable(map(key[:i].__add__, map(add, places[i], repeat(key[i:])))
                                for key in keys for i in range(len(key) + 1))
 
 
-def _one_other(word: str, places: list[str]) -> Iterator[str]:
-    """The word with one character replaced, by one of `places[i]` at place i (or by itself)."""
-    return chain.from_iterable(map(word[:i].__add__, map(add, places[i], repeat(word[i + 1:])))
-                               for i in range(len(word)))
+def _one_each(ident: str, word: str) -> bool:
+    """Whether `ident`, as long as `word`, less one character is `word` less one (or is `word`): outside
+    their first and last differing places they agree, and between them one is the other moved by one."""
+    size = len(word)
+    first = 0
+    while first < size and ident[first] == word[first]:
+        first += 1
+    if first == size:
+        return True
+    last = size - 1
+    while ident[last] == word[last]:
+        last -= 1
+    return ident[first:last] == word[first + 1:last + 1] or ident[first + 1:last + 1] == word[first:last]
+
+
+def _one_more_than(ident: str, word: str) -> bool:
+    """Whether `ident`, one character longer than `word`, less one character is `word`."""
+    size = len(word)
+    first = 0
+    while first < size and ident[first] == word[first]:
+        first += 1
+    return ident[first + 1:] == word[first:]
 
 
 def _least_matches(bar: float, total: int) -> int:

@@ -12,6 +12,7 @@ relative URI reference (`50%25.yaml`, `a%23b.yaml`), and the JSON is ASCII-only 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from json.encoder import encode_basestring_ascii as _string  # type: ignore[attr-defined]
 from typing import TYPE_CHECKING, TextIO
 from urllib.parse import quote
@@ -93,6 +94,13 @@ def result_entry(finding: Finding, index: int, uri: str) -> dict:
 
 
 def as_dict(result: Result) -> dict:
+    document, index, uri = _document(result)
+    document["runs"][0]["results"] = [result_entry(f, index[f.rule], uri(f.path)) for f in result.findings]
+    return document
+
+
+def _document(result: Result) -> tuple[dict, dict[str, int], Callable[[str], str]]:
+    """The document without its results; each rule's index; a finding's path -> its file's URI."""
     metadata = dict(result.rules)
     for finding in result.findings:  # a finding of a rule the registry does not know still gets an entry
         metadata.setdefault(finding.rule, {"severity": finding.severity, "title": finding.rule, "doc": ""})
@@ -114,25 +122,25 @@ def as_dict(result: Result) -> dict:
                                 "rules": [rule_descriptor(rule_id, metadata[rule_id]) for rule_id in ids]}},
             "automationDetails": {"id": "dutyguard/validate/"},
             "columnKind": "unicodeCodePoints",
-            "results": [result_entry(f, index[f.rule], uri(f.path)) for f in result.findings],
+            "results": [],
         }],
-    }
+    }, index, uri
 
 
 def report(result: Result, stream: TextIO) -> None:
     """json.dump(as_dict(result), indent=2, ensure_ascii=True): exact values, ASCII-only text. The
-    results (one per finding, all of a few shapes) are written from one template per shape with
-    json's C string escaping, the rest of the document as json writes it."""
-    document = as_dict(result)
-    run = document["runs"][0]
-    results, run["results"] = run["results"], []
+    results (one per finding, all of a few shapes) are written straight from the findings, from one
+    template per shape with json's C string escaping, the rest of the document as json writes it."""
+    document, index, uri = _document(result)
     head = dumps(document)
     at = head.rindex('"results": []')  # the last key of the last run (no JSON string holds an unescaped quote)
     stream.write(head[:at] + '"results": [')
-    for start in range(0, len(results), _CHUNK):
+    findings = result.findings
+    for start in range(0, len(findings), _CHUNK):
         stream.write(("," if start else "") + _INDENT + ("," + _INDENT).join([
-            _entry_text(entry) for entry in results[start:start + _CHUNK]]))
-    stream.write((_INDENT[:-2] if results else "") + "]" + head[at + len('"results": []'):] + "\n")
+            _result_text(finding, index[finding.rule], uri(finding.path))
+            for finding in findings[start:start + _CHUNK]]))
+    stream.write((_INDENT[:-2] if findings else "") + "]" + head[at + len('"results": []'):] + "\n")
 
 
 _CHUNK = 2000  # results written at once
@@ -140,22 +148,30 @@ _INDENT = "\n        "  # a result's place: an item of runs[0].results
 _TEMPLATES: dict[tuple[bool, bool], str] = {}  # (has a column, waived) -> the text of a result, %s for each value
 
 
-def _entry_text(entry: dict) -> str:
-    """`entry` (from result_entry) as json.dump writes it at its place, from its shape's template."""
-    location = entry["locations"][0]
-    region = location["physicalLocation"]["region"]
-    properties = entry["properties"]
-    values = (entry["ruleId"], entry["ruleIndex"], entry["level"], entry["message"]["text"],
-              entry["partialFingerprints"][FINGERPRINT], properties["entity"], properties["subject"],
-              properties["severity"], location["physicalLocation"]["artifactLocation"]["uri"], *region.values(),
-              location["logicalLocations"][0]["fullyQualifiedName"])
-    if not all(value.__class__ is str or value.__class__ is int for value in values):
-        return dumps(entry).replace("\n", _INDENT)  # (json's own writing of what the template does not take)
-    shape = ("startColumn" in region, "suppressions" in entry)
+def _result_text(finding: Finding, index: int, uri: str) -> str:
+    """`result_entry(finding, index, uri)` as json.dump writes it at its place, from its shape's template."""
+    line, column, severity = max(1, finding.line), finding.column, finding.severity
+    rule, message, entity, subject = finding.rule, finding.message, finding.entity, finding.subject
+    level = LEVELS.get(severity, "warning")
+    if not (_PLAIN.issuperset(map(type, (rule, message, entity, subject, severity, uri, level)))
+            and line.__class__ is int and column.__class__ is int and index.__class__ is int):
+        # (json's own writing of what the template does not take)
+        return dumps(result_entry(finding, index, uri)).replace("\n", _INDENT)
+    shape = (column > 0, severity == "waived")
     template = _TEMPLATES.get(shape)
     if template is None:
-        template = _TEMPLATES[shape] = _template(entry, len(values))
-    return template % tuple(_string(value) if value.__class__ is str else int.__repr__(value) for value in values)
+        template = _TEMPLATES[shape] = _template(result_entry(finding, index, uri), 12 if column > 0 else 11)
+    entity = _string(entity)
+    if column > 0:
+        return template % (_string(rule), int.__repr__(index), _string(level), _string(message),
+                           _string(finding.fingerprint), entity, _string(subject), _string(severity), _string(uri),
+                           int.__repr__(line), int.__repr__(column), entity)
+    return template % (_string(rule), int.__repr__(index), _string(level), _string(message),
+                       _string(finding.fingerprint), entity, _string(subject), _string(severity), _string(uri),
+                       int.__repr__(line), entity)
+
+
+_PLAIN = frozenset((str,))  # the classes of text the templates take
 
 
 def _template(entry: dict, count: int) -> str:
