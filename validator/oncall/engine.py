@@ -69,8 +69,18 @@ class Timeline:
         """Everyone on call some time in the window."""
         labels = self.labels
         if labels is not None:
-            return set(map(labels[1].__getitem__, labels[0].used_slots))
+            plan, names = labels[0], labels[1]
+            if len(plan.used_slots) == len(names):  # every slot on call some time
+                return set(names)
+            return set(map(names.__getitem__, plan.used_slots))
         return set(map(_PERSON, self.segments))
+
+    def runs(self) -> IntervalSet:
+        """When someone is on call: `coverage()`, shared between timelines (do not modify it)."""
+        labels = self.labels
+        if labels is not None:
+            return labels[0].runs
+        return _runs_of(self.segments)
 
     def on_call(self) -> dict[str, tuple[Sequence[tuple[int, int]], int]]:
         """Person -> (their segments' spans in time order, seconds on call). The spans may be shared
@@ -187,6 +197,7 @@ class _Plan(NamedTuple):
     used_slots: tuple[int, ...]  # the slots on call some time
     slot_spans: tuple[tuple[tuple[int, int], ...], ...]  # per slot: its segments' spans, touching ones joined
     slot_seconds: tuple[int, ...]  # per slot: the seconds it is on call
+    runs: IntervalSet  # when some slot is on call (touching segments joined)
 
 
 @lru_cache(maxsize=1024)
@@ -223,7 +234,18 @@ def _plan(zone: str, shapes: tuple[Shape, ...], w0: int, w1: int) -> _Plan:
             spans.append((start, end))
     return _Plan(starts, ends, slots, tuple(deciding), tuple(sorted(touching)),
                  any(before == after for before, after in touching), tuple(sorted(set(slots))),
-                 tuple(map(tuple, by_slot)), tuple(map(total, by_slot)))
+                 tuple(map(tuple, by_slot)), tuple(map(total, by_slot)), _runs_of(segments))
+
+
+def _runs_of(segments: Sequence[tuple[int, int, object]]) -> IntervalSet:
+    """Sorted, disjoint segments joined where they touch."""
+    out: IntervalSet = []
+    for start, end, _ in segments:
+        if out and out[-1][1] == start:
+            out[-1] = (out[-1][0], end)
+        else:
+            out.append((start, end))
+    return out
 
 
 def _checked_start(layer: Layer, zone: str, w0: int, w1: int) -> int:

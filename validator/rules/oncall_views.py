@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any
+from itertools import chain
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from validator.model.kinds import Escalation, Service
 from validator.model.types import DAYS, split_ref
@@ -12,14 +13,12 @@ from validator.oncall.engine import MAX_TOTAL_TURNS, Segment, Timeline, TurnLimi
 from validator.oncall.escalation import (
     Paging,
     Step,
-    kept_segments,
-    nobody_in,
-    paging_levels,
+    runs,
     single_person,
     single_person_in,
     steps_of,
 )
-from validator.oncall.intervals import IntervalSet
+from validator.oncall.intervals import IntervalSet, complement, normalise
 from validator.oncall.zones import DAY
 
 if TYPE_CHECKING:
@@ -133,15 +132,77 @@ def active_people(ctx: Context) -> frozenset[str]:
     return ctx.active_people()
 
 
+class Kept(NamedTuple):
+    """A rotation's horizon timeline as the escalation views read it: leavers and unknown people page nobody."""
+
+    segments: list[Segment]  # the segments of active people (the timeline's own list when that is all of them)
+    people: frozenset[str]  # the active people on call some time
+    runs: IntervalSet  # the time someone active is on call
+
+
+def kept(ctx: Context, rotation_id: str) -> Kept | None:
+    """The rotation's `Kept` over the horizon, once per rotation and run; None if unknown or too many turns."""
+    return ctx.memo(("oncall.kept", rotation_id), lambda: _kept(ctx, rotation_id))
+
+
+def _kept(ctx: Context, rotation_id: str) -> Kept | None:
+    found = rotation_timeline(ctx, rotation_id)
+    if found is None:
+        return None
+    people = found.people()
+    left_out = people - active_people(ctx)
+    if left_out:
+        people -= left_out
+        segments = [segment for segment in found.segments if segment[2] not in left_out]
+        return Kept(segments, frozenset(people), runs(segments))
+    return Kept(found.segments, frozenset(people), found.runs())
+
+
+Levels = tuple[tuple[frozenset[str], tuple[str, ...]], ...]
+
+
+def levels_of(ctx: Context, escalation_id: str) -> Levels:
+    """Per level of the escalation: the active people it names directly and the ids of the rotations it
+    targets (every other target, in order), once per escalation and run; () for an unknown escalation."""
+    return ctx.memo(("oncall.levels", escalation_id), lambda: _levels(ctx, escalation_id))
+
+
+def _levels(ctx: Context, escalation_id: str) -> Levels:
+    escalation = ctx.org.escalations.get(escalation_id)
+    if escalation is None:
+        return ()
+    active = active_people(ctx)
+    out = []
+    for level in escalation.levels:
+        people: set[str] = set()
+        rotations: list[str] = []
+        for target in level.targets:
+            kind, _, ident = target.partition(":")
+            if kind == "person":
+                people.add(ident)
+            else:
+                rotations.append(ident)
+        out.append((frozenset(people.intersection(active)), tuple(rotations)))
+    return tuple(out)
+
+
 def paging(ctx: Context, escalation: Escalation) -> list[Paging]:
     """Per level, the active people it names and its rotations' segments of active people, over the
     horizon (`paging_levels`, once per escalation and run; do not modify it)."""
-    def segments_of(rotation_id: str) -> list[Segment] | None:
-        return ctx.memo(("oncall.active_segments", rotation_id),
-                        lambda: kept_segments(rotation_timeline(ctx, rotation_id), active_people(ctx)))
+    ident = escalation.id
+    return ctx.memo(("oncall.paging", ident), lambda: _paging_of(ctx, ident))
 
-    return ctx.memo(f"oncall.paging.{escalation.id}",
-                    lambda: paging_levels(escalation, segments_of, active_people(ctx)))
+
+def _paging_of(ctx: Context, escalation_id: str) -> list[Paging]:
+    out: list[Paging] = []
+    for direct, rotation_ids in levels_of(ctx, escalation_id):
+        sources = []
+        for rotation_id in rotation_ids:
+            found = kept(ctx, rotation_id)
+            if found is not None:
+                sources.append(found.segments)
+        out.append((direct, sources))
+    return out
 
 
 def escalation_view(ctx: Context, escalation: Escalation) -> list[Step]:
@@ -152,12 +213,28 @@ def escalation_view(ctx: Context, escalation: Escalation) -> list[Step]:
 
 def paged_alone(ctx: Context, escalation: Escalation) -> dict[str, IntervalSet]:
     """`single_person(escalation_view(...))`, without the view when the levels decide it (do not modify it)."""
-    def build() -> dict[str, IntervalSet]:
-        w0, w1 = horizon(ctx)
-        found = single_person_in(paging(ctx, escalation), w0, w1)
-        return single_person(escalation_view(ctx, escalation)) if found is None else found
+    ident = escalation.id
+    return ctx.memo(("oncall.alone", ident), lambda: _alone(ctx, ident))
 
-    return ctx.memo(f"oncall.alone.{escalation.id}", build)
+
+def _alone(ctx: Context, escalation_id: str) -> dict[str, IntervalSet]:
+    w0, w1 = horizon(ctx)
+    if w1 > w0:  # one person named directly, and a rotation without them always has someone else: nobody alone
+        levels = levels_of(ctx, escalation_id)
+        direct = frozenset().union(*(people for people, _ in levels))
+        if len(direct) > 1:
+            return {}
+        if len(direct) == 1:
+            (person,) = direct
+            for _, rotation_ids in levels:
+                for rotation_id in rotation_ids:
+                    found = kept(ctx, rotation_id)
+                    if found is not None and person not in found.people and found.runs and \
+                            found.runs[0][0] <= w0 and found.runs[0][1] >= w1:
+                        return {}
+    escalation = ctx.org.escalations[escalation_id]
+    found = single_person_in(paging(ctx, escalation), w0, w1)
+    return single_person(escalation_view(ctx, escalation)) if found is None else found
 
 
 def rotation_targets(escalation: Escalation) -> list[str]:
@@ -280,9 +357,33 @@ def level_reach(ctx: Context, escalation: Escalation) -> list[frozenset[str]]:
 def nobody_paged(ctx: Context, escalation: Escalation, level: int | None = None) -> IntervalSet:
     """`nobody(escalation_view(...), level)`, once per escalation and level, found without the view
     (do not modify it)."""
+    ident = escalation.id
+    return ctx.memo(("oncall.nobody", ident, level), lambda: nobody_of(ctx, ident, level))
+
+
+def nobody_of(ctx: Context, escalation_id: str, level: int | None = None) -> IntervalSet:
+    """`nobody_in(paging(...), *horizon, level)` from the rotations' `Kept` runs: where no chosen level (all
+    with `level=None`) names anyone directly, the horizon minus the time their rotations cover."""
     w0, w1 = horizon(ctx)
-    return ctx.memo(f"oncall.nobody.{escalation.id}.{level}",
-                    lambda: nobody_in(paging(ctx, escalation), w0, w1, level))
+    if w1 <= w0:
+        return []
+    levels = levels_of(ctx, escalation_id)
+    if level is None:
+        chosen = levels
+    else:
+        chosen = levels[level:level + 1] if 0 <= level < len(levels) else ()
+    if not chosen or any(direct for direct, _ in chosen):
+        return []
+    covered = []
+    for _, rotation_ids in chosen:
+        for rotation_id in rotation_ids:
+            found = kept(ctx, rotation_id)
+            if found is not None and found.runs:
+                spans = found.runs
+                if spans[0][0] <= w0 and spans[0][1] >= w1:
+                    return []  # someone on call throughout
+                covered.append(spans)
+    return complement(covered[0] if len(covered) == 1 else normalise(chain.from_iterable(covered)), w0, w1)
 
 
 def services_of(ctx: Context, escalation_id: str) -> list[Service]:
