@@ -7,7 +7,7 @@ from itertools import chain
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from validator.model.kinds import Escalation, Service
-from validator.model.types import DAYS, split_ref
+from validator.model.types import DAYS
 from validator.oncall import hours_mask
 from validator.oncall.engine import MAX_TOTAL_TURNS, Segment, Timeline, TurnLimit, expected_turns, timeline
 from validator.oncall.escalation import (
@@ -242,9 +242,8 @@ def rotation_targets(escalation: Escalation) -> list[str]:
     seen: dict[str, None] = {}
     for level in escalation.levels:
         for target in level.targets:
-            kind, ident = split_ref(target)
-            if kind == "rotation":
-                seen.setdefault(ident, None)
+            if target.startswith("rotation:"):
+                seen[target[9:]] = None
     return list(seen)
 
 
@@ -330,28 +329,24 @@ def _zone_of(ctx: Context, targets: list[str]) -> str:
 
 
 def level_reach(ctx: Context, escalation: Escalation) -> list[frozenset[str]]:
-    """Per level, everyone it may page over the horizon (a superset: leavers are not taken out).
+    """Per level, everyone active it may page over the horizon (a superset of whom its steps page).
 
     Levels whose reaches are disjoint never page the same person at the same time.
     """
-    def on_call(rotation_id: str) -> frozenset[str]:
-        found = rotation_timeline(ctx, rotation_id)
-        return frozenset(found.people()) if found else frozenset()
+    ident = escalation.id
+    return ctx.memo(("oncall.reach", ident), lambda: _reach(ctx, ident))
 
-    def build() -> list[frozenset[str]]:
-        out = []
-        for level in escalation.levels:
-            reach: set[str] = set()
-            for target in level.targets:
-                kind, ident = split_ref(target)
-                if kind == "person":
-                    reach.add(ident)
-                else:
-                    reach |= ctx.memo(("oncall.on_call_people", ident), lambda ident=ident: on_call(ident))
-            out.append(frozenset(reach))
-        return out
 
-    return ctx.memo(f"oncall.reach.{escalation.id}", build)
+def _reach(ctx: Context, escalation_id: str) -> list[frozenset[str]]:
+    out = []
+    for direct, rotation_ids in levels_of(ctx, escalation_id):
+        found = [direct]
+        for rotation_id in rotation_ids:
+            rotation = kept(ctx, rotation_id)
+            if rotation is not None:
+                found.append(rotation.people)
+        out.append(found[0] if len(found) == 1 else frozenset().union(*found))
+    return out
 
 
 def nobody_paged(ctx: Context, escalation: Escalation, level: int | None = None) -> IntervalSet:

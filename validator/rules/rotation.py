@@ -115,14 +115,23 @@ def too_few_people(ctx: Context) -> Iterator[Issue]:
             - {name: amer, members: [sam, tina, uma], start: 2026-01-05T16:00, turn: 1w,
                restrictions: [{from: "16:00", to: "00:00"}]}
     """
-    tiers = ctx.settings.tiers
+    checked = {tier: policy for tier, policy in ctx.settings.tiers.items()
+               if policy.hours != "none" and policy.min_people > 0}
+    if not checked:
+        return
     active = active_people(ctx)
     fewest = _fewest_active(ctx)
+    lowest = _fewest_paged(ctx)
     zones = escalation_zones(ctx)
-    for service, rotation_ids in _paging(ctx):
-        policy = tiers.get(service.tier)
-        if policy is None or policy.hours == "none" or policy.min_people <= 0:
+    targets = all_targets(ctx)
+    for service in ctx.each("Service"):
+        policy = checked.get(service.tier)
+        if policy is None or not service.escalation:
             continue
+        low = lowest.get(service.escalation)  # None: an unknown escalation, or no rotation with layers
+        if low is None or low >= policy.min_people:
+            continue
+        rotation_ids = targets[service.escalation]
         zone = None
         for rotation_id in rotation_ids:
             hours, minimum = policy.hours, policy.min_people
@@ -156,6 +165,30 @@ def _fewest_active(ctx: Context) -> dict[str, int]:
                 for rotation in ctx.org.rotations.values() if rotation.layers}
 
     return per_key(ctx, "rotation.fewest_active", build, _fewest_active_one)
+
+
+def _fewest_paged(ctx: Context) -> Mapping[str, int]:
+    """Escalation id -> the fewest active members of a layer of a rotation it targets (`_fewest_active`), for
+    the escalations that target a known rotation with layers: where ROT001 looks further."""
+    def build() -> dict[str, int]:
+        fewest = _fewest_active(ctx)
+        out = {}
+        for escalation_id, rotation_ids in all_targets(ctx).items():
+            found = [fewest[r] for r in rotation_ids if r in fewest]
+            if found:
+                out[escalation_id] = min(found)
+        return out
+
+    return per_key(ctx, "rotation.fewest_paged", build, _fewest_paged_one)
+
+
+def _fewest_paged_one(ctx: Context, escalation_id: str) -> int | object:
+    rotation_ids = all_targets(ctx).get(escalation_id)
+    if rotation_ids is None:
+        return ABSENT
+    fewest = _fewest_active(ctx)
+    found = [low for low in map(fewest.get, rotation_ids) if low is not None]
+    return min(found) if found else ABSENT
 
 
 def _fewest_active_one(ctx: Context, rotation_id: str) -> int | object:
@@ -215,20 +248,22 @@ def coverage_gap(ctx: Context) -> Iterator[Issue]:
           layers: [{name: weekly, members: [alice, bob, carol], start: 2026-01-05T09:00, turn: 1w}]
     """
     limits = _turn_limits(ctx)
-    first = _first_paged_service(ctx) if limits else {}
-    gaps = _gap_finder(ctx, first_level_only=False)
-    for service, rotation_ids in _paging(ctx):
-        for rotation_id in rotation_ids if limits else ():
-            if first.get(rotation_id) != service.id:
-                continue  # reported once, for the first service
-            limit = limits.get(rotation_id)
-            if limit is not None:
-                yield Issue(service.ref, f"rotation {rotation_id} cannot be checked over the horizon "
-                            f"({ctx.settings.horizon}): {limit}; use a longer turn or a shorter horizon",
-                            ("layers",), at=f"rotation:{rotation_id}")
-        issue = gaps(service)
-        if issue is not None:
-            yield issue
+    if limits:
+        first = _first_paged_service(ctx)
+        for service, rotation_ids in _paging(ctx):
+            for rotation_id in rotation_ids:
+                if first.get(rotation_id) != service.id:
+                    continue  # reported once, for the first service
+                limit = limits.get(rotation_id)
+                if limit is not None:
+                    yield Issue(service.ref, f"rotation {rotation_id} cannot be checked over the horizon "
+                                f"({ctx.settings.horizon}): {limit}; use a longer turn or a shorter horizon",
+                                ("layers",), at=f"rotation:{rotation_id}")
+            issue = _gap(ctx, service, first_level_only=False)
+            if issue is not None:
+                yield issue
+        return
+    yield from _gaps(ctx, first_level_only=False)
 
 
 def _turn_limits(ctx: Context) -> dict[str, str]:
@@ -266,38 +301,45 @@ def first_level_gap(ctx: Context) -> Iterator[Issue]:
         - {kind: Escalation, id: pay, levels: [{targets: ["rotation:pay-247"], after: 15m},
                                              {targets: ["person:alice"]}]}
     """
-    gaps = _gap_finder(ctx, first_level_only=True)
-    for service, _ in _paging(ctx):
-        issue = gaps(service)
-        if issue is not None:
-            yield issue
+    yield from _gaps(ctx, first_level_only=True)
 
 
-def _gap_finder(ctx: Context, first_level_only: bool) -> Callable[[Service], Issue | None]:
-    """The function giving a paged service's ROT002 (ROT003 with `first_level_only`) issue, or None.
+def _gaps(ctx: Context, first_level_only: bool) -> Iterator[Issue]:
+    """The paged services' ROT002 (ROT003 with `first_level_only`) issues.
 
     Support hours depend on the tier only and gaps on the escalation and hours only: both are
-    looked up once, so the many services without a gap cost two dictionary lookups each.
+    looked up once, so the many services without a gap cost a few dictionary lookups each.
     """
-    hours_of = {tier: policy.hours for tier, policy in ctx.settings.tiers.items()}
+    hours_of = {tier: policy.hours for tier, policy in ctx.settings.tiers.items() if policy.hours != "none"}
     escalations = ctx.org.escalations
     table = _escalation_gaps(ctx)
     which = 1 if first_level_only else 0
+    for service in ctx.each("Service"):
+        hours = hours_of.get(service.tier)
+        escalation = service.escalation
+        if hours is None or not escalation or escalation not in escalations:
+            continue
+        found = table[escalation]
+        if found is not None and found[1][hours][which]:
+            yield _gap_issue(ctx, service, escalations[escalation], hours, (found[0], found[1][hours][which]),
+                             first_level_only)
 
-    def find(service: Service) -> Issue | None:
-        hours = hours_of.get(service.tier, "none")
-        if hours == "none":
-            return None
-        found = table[service.escalation or ""]
-        if found is None:
-            return None
-        zone, gaps = found
-        gap = gaps[hours][which]
-        if not gap:
-            return None
-        return _gap_issue(ctx, service, escalations[service.escalation or ""], hours, (zone, gap), first_level_only)
 
-    return find
+def _gap(ctx: Context, service: Service, first_level_only: bool) -> Issue | None:
+    """A paged service's ROT002 (ROT003 with `first_level_only`) issue, or None."""
+    policy = ctx.settings.tiers.get(service.tier)
+    hours = policy.hours if policy else "none"
+    if hours == "none":
+        return None
+    found = _escalation_gaps(ctx)[service.escalation or ""]
+    if found is None:
+        return None
+    zone, gaps = found
+    gap = gaps[hours][1 if first_level_only else 0]
+    if not gap:
+        return None
+    escalation = ctx.org.escalations[service.escalation or ""]
+    return _gap_issue(ctx, service, escalation, hours, (zone, gap), first_level_only)
 
 
 def _gap_issue(ctx: Context, service: Service, escalation: Escalation, hours: str, found: tuple[str, IntervalSet],
@@ -579,7 +621,7 @@ def too_many_night_hours(ctx: Context) -> Iterator[Issue]:
     limit = ctx.settings.max_night_hours_per_week
     night = ctx.settings.night
     masks: dict[str, IntervalSet] = {}
-    nights_of: dict[tuple[str, Sequence[tuple[int, int]]], int] = {}  # people of one slot of a shape share spans
+    nights_of: dict[tuple[str, int], int] = {}  # people of one slot of a shape share spans
     on_call = _on_call_by_person(ctx)
     for person in ctx.each("Person"):
         found = on_call.get(person.id)
@@ -588,8 +630,8 @@ def too_many_night_hours(ctx: Context) -> Iterator[Issue]:
         spans, rotations, _ = found
         person_id = person.id
         zone = person.timezone
-        if type(spans) is tuple:
-            key = (zone, spans)
+        if type(spans) is tuple:  # a plan's own spans, alive while `on_call` is: known by identity
+            key = (zone, id(spans))
             seconds = nights_of.get(key)
             if seconds is None:
                 seconds = nights_of[key] = overlap(spans, _night(masks, night, zone, w0, w1))
