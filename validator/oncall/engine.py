@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
 from operator import itemgetter
@@ -50,20 +49,48 @@ def expected_turns(layer: Layer, zone: str, w0: int, w1: int) -> int:
     return (w1 - max(w0, first)) // layer.turn.seconds + 2
 
 
-@dataclass
 class Timeline:
     """A rotation's result for a window: sorted, disjoint segments `(start, end, person)`."""
 
-    start: int
-    end: int
-    segments: list[Segment] = field(default_factory=list)
-    deciding: list[IntervalSet] = field(default_factory=list)
-    """Per layer (repository order): when that layer decides who is on call, before overrides: it has
-    someone by its start and restrictions and no later layer has. Empty lists when not computed."""
+    __slots__ = ("start", "end", "_segments", "deciding", "labels")
 
-    labels: tuple[_Plan, list[str], bool] | None = field(default=None, compare=False, repr=False)
-    """How the segments were made, when they are a plan relabelled (no override): the plan, the names of
-    its slots and whether they are distinct."""
+    def __init__(self, start: int, end: int, segments: list[Segment] | None = None,
+                 deciding: list[IntervalSet] | None = None,
+                 labels: tuple[_Plan, list[str], bool] | None = None) -> None:
+        self.start, self.end = start, end
+        self._segments = segments if segments is not None or labels is not None else []
+        self.deciding: list[IntervalSet] = [] if deciding is None else deciding
+        """Per layer (repository order): when that layer decides who is on call, before overrides: it has
+        someone by its start and restrictions and no later layer has. Empty lists when not computed."""
+        self.labels = labels
+        """How the segments were made, when they are a plan relabelled (no override): the plan, the names of
+        its slots and whether they are distinct."""
+
+    @property
+    def segments(self) -> list[Segment]:
+        """Made from the plan when first asked for (most readers need the people or the time covered only)."""
+        found = self._segments
+        if found is None:
+            plan, names, distinct = self.labels  # type: ignore[misc]
+            found = list(zip(plan.starts, plan.ends, map(names.__getitem__, plan.slots), strict=True))
+            # the same person on both sides of a hand-off: only a slot next to itself, or a name in two slots
+            if plan.touching and (plan.self_touching or not distinct) and \
+                    any(names[before] == names[after] for before, after in plan.touching):
+                found = _merge(found)
+            self._segments = found
+        return found
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Timeline):
+            return NotImplemented
+        return (self.start, self.end, self.segments, self.deciding) == \
+            (other.start, other.end, other.segments, other.deciding)
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"Timeline(start={self.start!r}, end={self.end!r}, segments={self.segments!r}, " \
+               f"deciding={self.deciding!r})"
 
     def people(self) -> set[str]:
         """Everyone on call some time in the window."""
@@ -140,26 +167,17 @@ def timeline(rotation: Rotation, start: int | datetime, end: int | datetime) -> 
     shapes.reverse()
     plan = _plan(zone, tuple(shapes), w0, w1)
     names = [member for layer in layers for member in layer.members]
-    name = names.__getitem__
-    segments = list(zip(plan.starts, plan.ends, map(name, plan.slots), strict=True))
-    labels = None
-    if rotation.overrides:
-        for override in rotation.overrides:
-            o0 = max(w0, instant(override.from_, zone))
-            o1 = min(w1, instant(override.to, zone))
-            if o1 > o0:
-                segments = _subtract_labeled(segments, [(o0, o1)])
-                segments.append((o0, o1, override.person))
-                segments.sort()
-        segments = _merge(segments)
-    else:
-        distinct = len(set(names)) == len(names)
-        labels = plan, names, distinct
-        # the same person on both sides of a hand-off: only a slot next to itself, or a name in two slots
-        if plan.touching and (plan.self_touching or not distinct) and \
-                any(names[before] == names[after] for before, after in plan.touching):
-            segments = _merge(segments)
-    return Timeline(w0, w1, segments, list(plan.deciding), labels)
+    if not rotation.overrides:  # the segments are the plan relabelled: made when asked for
+        return Timeline(w0, w1, None, list(plan.deciding), (plan, names, len(set(names)) == len(names)))
+    segments = list(zip(plan.starts, plan.ends, map(names.__getitem__, plan.slots), strict=True))
+    for override in rotation.overrides:
+        o0 = max(w0, instant(override.from_, zone))
+        o1 = min(w1, instant(override.to, zone))
+        if o1 > o0:
+            segments = _subtract_labeled(segments, [(o0, o1)])
+            segments.append((o0, o1, override.person))
+            segments.sort()
+    return Timeline(w0, w1, _merge(segments), list(plan.deciding))
 
 
 def who(rotation: Rotation, moment: int | datetime) -> str | None:

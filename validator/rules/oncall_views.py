@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from itertools import chain
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any
 
 from validator.model.kinds import Escalation, Service
 from validator.model.types import DAYS
@@ -132,12 +132,31 @@ def active_people(ctx: Context) -> frozenset[str]:
     return ctx.active_people()
 
 
-class Kept(NamedTuple):
+class Kept:
     """A rotation's horizon timeline as the escalation views read it: leavers and unknown people page nobody."""
 
-    segments: list[Segment]  # the segments of active people (the timeline's own list when that is all of them)
-    people: frozenset[str]  # the active people on call some time
-    runs: IntervalSet  # the time someone active is on call
+    __slots__ = ("_timeline", "_segments", "people", "runs")
+
+    def __init__(self, timeline: Timeline, segments: list[Segment] | None, people: frozenset[str],
+                 runs: IntervalSet) -> None:
+        self._timeline, self._segments = timeline, segments
+        self.people = people
+        """The active people on call some time."""
+        self.runs = runs
+        """The time someone active is on call."""
+
+    @property
+    def segments(self) -> list[Segment]:
+        """The segments of active people (the timeline's own list when that is all of them: do not modify it)."""
+        found = self._segments
+        return self._timeline.segments if found is None else found
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Kept):
+            return NotImplemented
+        return (self.people, self.runs, self.segments) == (other.people, other.runs, other.segments)
+
+    __hash__ = None  # type: ignore[assignment]
 
 
 def kept(ctx: Context, rotation_id: str) -> Kept | None:
@@ -154,8 +173,8 @@ def _kept(ctx: Context, rotation_id: str) -> Kept | None:
     if left_out:
         people -= left_out
         segments = [segment for segment in found.segments if segment[2] not in left_out]
-        return Kept(segments, frozenset(people), runs(segments))
-    return Kept(found.segments, frozenset(people), found.runs())
+        return Kept(found, segments, frozenset(people), runs(segments))
+    return Kept(found, None, frozenset(people), found.runs())
 
 
 Levels = tuple[tuple[frozenset[str], tuple[str, ...]], ...]
