@@ -127,6 +127,15 @@ class Timeline:
                 found.append((start, end))
         return {person: (spans, total(spans)) for person, spans in out.items()}
 
+    def on_call_with(self, tag: object) -> dict[str, tuple[Sequence[tuple[int, int]], object, int]]:
+        """Person -> (their spans, `tag`, seconds on call): `on_call` with a value of the caller's (the same
+        object for everyone), made in one pass."""
+        labels = self.labels
+        if labels is not None and labels[2]:
+            names = labels[1]
+            return {names[slot]: (spans, tag, seconds) for slot, spans, seconds in labels[0].slot_items}
+        return {person: (spans, tag, seconds) for person, (spans, seconds) in self.on_call().items()}
+
     def by_person(self) -> dict[str, IntervalSet]:
         out: dict[str, list[tuple[int, int]]] = {}
         for start, end, person in self.segments:
@@ -216,6 +225,7 @@ class _Plan(NamedTuple):
     slot_spans: tuple[tuple[tuple[int, int], ...], ...]  # per slot: its segments' spans, touching ones joined
     slot_seconds: tuple[int, ...]  # per slot: the seconds it is on call
     runs: IntervalSet  # when some slot is on call (touching segments joined)
+    slot_items: tuple[tuple[int, tuple[tuple[int, int], ...], int], ...]  # (slot, spans, seconds) of slots on call
 
 
 @lru_cache(maxsize=1024)
@@ -250,9 +260,11 @@ def _plan(zone: str, shapes: tuple[Shape, ...], w0: int, w1: int) -> _Plan:
             spans[-1] = (spans[-1][0], end)
         else:
             spans.append((start, end))
+    slot_spans, slot_seconds = tuple(map(tuple, by_slot)), tuple(map(total, by_slot))
     return _Plan(starts, ends, slots, tuple(deciding), tuple(sorted(touching)),
                  any(before == after for before, after in touching), tuple(sorted(set(slots))),
-                 tuple(map(tuple, by_slot)), tuple(map(total, by_slot)), _runs_of(segments))
+                 slot_spans, slot_seconds, _runs_of(segments),
+                 tuple(item for item in zip(range(len(by_slot)), slot_spans, slot_seconds, strict=True) if item[1]))
 
 
 def _runs_of(segments: Sequence[tuple[int, int, object]]) -> IntervalSet:

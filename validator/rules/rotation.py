@@ -507,13 +507,13 @@ def _on_call_by_person(ctx: Context) -> Mapping[str, tuple[Sequence[tuple[int, i
             found = rotation_timeline(ctx, rotation_id)
             if found is None:
                 continue
-            for person, (spans, seconds) in found.on_call().items():
-                entry = out.get(person)
-                if entry is None:
-                    out[person] = (spans, [rotation_id], seconds)
-                else:
-                    out[person] = ([*entry[0], *spans], [*entry[1], rotation_id], 0)
-                    several.add(person)
+            mine = found.on_call_with([rotation_id])  # one list for the rotation's people: not modified
+            again = mine.keys() & out.keys()
+            for person in again:  # on call in an earlier rotation too
+                entry = out[person]
+                mine[person] = ([*entry[0], *mine[person][0]], [*entry[1], rotation_id], 0)
+            several.update(again)
+            out.update(mine)  # type: ignore[arg-type]
         for person in several:
             spans, names, _ = out[person]
             spans = normalise(spans)
@@ -577,14 +577,15 @@ def too_much_on_call(ctx: Context) -> Iterator[Issue]:
     """
     w0, w1 = horizon(ctx)
     limit = ctx.settings.max_oncall_share
-    on_call = _on_call_by_person(ctx)
+    on_call = _on_call_by_person(ctx).get
+    length = w1 - w0
     for person in ctx.each("Person"):  # a lookup each (a generator in between would cost as much again)
-        found = on_call.get(person.id)
-        if found is None:
+        found = on_call(person.id)
+        if found is None or found[2] / length <= limit:
             continue
         _, rotations, seconds = found
         person_id = person.id
-        share = seconds / (w1 - w0)
+        share = seconds / length
         if share > limit:
             yield Issue(person.ref, f"{person_id} is on call {share:.0%} of the next {ctx.settings.horizon} "
                         f"({seconds // 3600} hours in {', '.join(rotations)}), more than max_oncall_share "
@@ -622,9 +623,9 @@ def too_many_night_hours(ctx: Context) -> Iterator[Issue]:
     night = ctx.settings.night
     masks: dict[str, IntervalSet] = {}
     nights_of: dict[tuple[str, int], int] = {}  # people of one slot of a shape share spans
-    on_call = _on_call_by_person(ctx)
+    on_call = _on_call_by_person(ctx).get
     for person in ctx.each("Person"):
-        found = on_call.get(person.id)
+        found = on_call(person.id)
         if found is None:
             continue
         spans, rotations, _ = found
