@@ -11,9 +11,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from validator.oncall.escalation import (
-    runs,
     nobody,
     nobody_in,
+    runs,
     single_person,
     single_person_in,
     steps_of,

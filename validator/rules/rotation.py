@@ -817,11 +817,21 @@ def _roles_for_services(ctx: Context) -> dict[str, list[str]]:
     """Service id -> the production roles whose `service` or `operates` names it, sorted."""
     def build() -> dict[str, list[str]]:
         out: dict[str, list[str]] = {}
-        for role in sorted(ctx.org.roles.values(), key=lambda r: r.id):
+        roles = ctx.org.roles
+        for role_id in sorted(roles):  # the ids are the keys
+            role = roles[role_id]
             if role.environment != "production":
                 continue
+            if not role.operates:
+                if role.service:
+                    found = out.get(role.service)
+                    if found is None:
+                        out[role.service] = [role_id]
+                    else:
+                        found.append(role_id)
+                continue
             for service_id in dict.fromkeys([*([role.service] if role.service else []), *role.operates]):
-                out.setdefault(service_id, []).append(role.id)
+                out.setdefault(service_id, []).append(role_id)
         return out
 
     return ctx.memo("rotation.roles_for_services", build)
