@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from itertools import chain
 from operator import attrgetter, itemgetter
 
@@ -43,6 +43,7 @@ from validator.rules.oncall_views import (
 from validator.rules.registry import Issue, rule
 
 _PERSON = itemgetter(2)
+_EPOCH_DAY = date(1970, 1, 1).toordinal()
 
 
 def _paging(ctx: Context) -> Iterator[tuple[Service, list[str]]]:
@@ -404,7 +405,7 @@ def _ends_by(to: date | datetime) -> int:
     """An instant at or after the end of an absence ending `to`, whatever the person's zone."""
     if isinstance(to, datetime):
         return instant(to, "UTC")
-    return int(datetime(to.year, to.month, to.day, tzinfo=UTC).timestamp()) + 2 * DAY  # a day's end, UTC-12
+    return (to.toordinal() - _EPOCH_DAY) * DAY + 2 * DAY  # a day's end, UTC-12
 
 
 def _rotations_of(ctx: Context, people: set[str]) -> dict[str, list[Rotation]]:
@@ -458,12 +459,13 @@ def on_call_while_absent(ctx: Context) -> Iterator[Issue]:
     # (rotation, person) -> the spans on call while away, and the reasons: one finding per pair
     found_for: dict[tuple[str, str], tuple[list[tuple[int, int]], list[str]]] = {}
     ahead = []  # (absence, person, the window to check)
+    people = ctx.org.people
     for absence in ctx.org.absences:
-        person = ctx.org.people.get(absence.person)
-        if person is None:
-            continue
         if isinstance(absence.from_, datetime) == isinstance(absence.to, datetime) and _ends_by(absence.to) <= now:
             continue  # over before now in every zone (and its ends are in order: the model checks both of a kind)
+        person = people.get(absence.person)
+        if person is None:
+            continue
         start, end = absence_interval(absence, person.timezone)
         if end <= start:  # a date against a datetime: only the person's zone tells (the model cannot)
             yield Issue(absence.ref, f"this absence of {person.id} ends before it starts in their time zone "
