@@ -202,13 +202,24 @@ calendar turn), start on the wall clock (calendar turns; else 0), restrictions, 
 
 def _shape(layer: Layer, zone: str, w0: int, w1: int) -> Shape:
     """The layer's shape; raises `TurnLimit` when it hands over too often within `[w0, w1)`."""
-    first = _checked_start(layer, zone, w0, w1)
+    first, local_first = _start(layer.start, zone)
     turn = layer.turn
-    restrictions = tuple((tuple(r.days), r.from_, r.to) for r in layer.restrictions)
+    if first < w1:
+        expected = (w1 - max(w0, first)) // turn.seconds + 2  # expected_turns
+        if expected > MAX_TURNS:
+            raise TurnLimit(layer.name, expected, str(turn))
+    restrictions = tuple((tuple(r.days), r.from_, r.to) for r in layer.restrictions) if layer.restrictions else ()
     if turn.is_calendar:
-        local_first = naive_seconds(layer.start) if layer.start.tzinfo is None else to_local(zone, first)
         return first, True, turn.days * DAY, local_first, restrictions, len(layer.members)
     return first, False, turn.seconds, 0, restrictions, len(layer.members)
+
+
+@lru_cache(maxsize=16384)
+def _start(start: datetime, zone: str) -> tuple[int, int]:
+    """A layer's start: its UTC instant and its reading on the zone's wall clock (local seconds). Both depend
+    on the instant only for an aware start (equal aware datetimes are the same instant): safe to cache."""
+    first = instant(start, zone)
+    return first, naive_seconds(start) if start.tzinfo is None else to_local(zone, first)
 
 
 class _Plan(NamedTuple):
@@ -276,16 +287,6 @@ def _runs_of(segments: Sequence[tuple[int, int, object]]) -> IntervalSet:
         else:
             out.append((start, end))
     return out
-
-
-def _checked_start(layer: Layer, zone: str, w0: int, w1: int) -> int:
-    """The layer's start in UTC; raises `TurnLimit` when it hands over too often within `[w0, w1)`."""
-    first = instant(layer.start, zone)
-    if first < w1:
-        expected = (w1 - max(w0, first)) // layer.turn.seconds + 2  # expected_turns
-        if expected > MAX_TURNS:
-            raise TurnLimit(layer.name, expected, str(layer.turn))
-    return first
 
 
 def _reach(shape: Shape, zone: str, w0: int, w1: int) -> IntervalSet:

@@ -109,6 +109,12 @@ def _over_budget(ctx: Context) -> dict[str, int]:
     """
     def build() -> dict[str, int]:
         w0, w1 = horizon(ctx)
+        # a bound of every layer's hand-offs (as if it began by the window's start): usually the whole budget
+        # is not in reach, and no layer's start need be found
+        length = w1 - w0
+        if sum(length // layer.turn.seconds + 2 for rotation in ctx.org.rotations.values()
+               for layer in rotation.layers) <= MAX_TOTAL_TURNS:
+            return {}
         left = MAX_TOTAL_TURNS
         over: dict[str, int] = {}
         for rotation in ctx.org.rotations.values():
@@ -178,6 +184,7 @@ def _kept(ctx: Context, rotation_id: str) -> Kept | None:
 
 
 Levels = tuple[tuple[frozenset[str], tuple[str, ...]], ...]
+_NOBODY: frozenset[str] = frozenset()
 
 
 def levels_of(ctx: Context, escalation_id: str) -> Levels:
@@ -193,9 +200,17 @@ def _levels(ctx: Context, escalation_id: str) -> Levels:
     active = active_people(ctx)
     out = []
     for level in escalation.levels:
+        targets = level.targets
+        if len(targets) == 1:  # the common case, without building sets
+            kind, _, ident = targets[0].partition(":")
+            if kind != "person":
+                out.append((_NOBODY, (ident,)))
+            else:
+                out.append((frozenset((ident,)) if ident in active else _NOBODY, ()))
+            continue
         people: set[str] = set()
         rotations: list[str] = []
-        for target in level.targets:
+        for target in targets:
             kind, _, ident = target.partition(":")
             if kind == "person":
                 people.add(ident)
@@ -240,7 +255,10 @@ def _alone(ctx: Context, escalation_id: str) -> dict[str, IntervalSet]:
     w0, w1 = horizon(ctx)
     if w1 > w0:  # one person named directly, and a rotation without them always has someone else: nobody alone
         levels = levels_of(ctx, escalation_id)
-        direct = frozenset().union(*(people for people, _ in levels))
+        direct = _NOBODY
+        for people, _ in levels:
+            if people:
+                direct = people if not direct else direct | people
         if len(direct) > 1:
             return {}
         if len(direct) == 1:
