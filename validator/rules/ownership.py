@@ -8,7 +8,7 @@ from operator import attrgetter
 from validator.graph import dependents_of, shortest_paths, team_parent_cycles
 from validator.model.types import split_ref
 from validator.rules.context import Context
-from validator.rules.oncall_views import ABSENT, per_key
+from validator.rules.oncall_views import ABSENT, each_where, per_key
 from validator.rules.registry import Issue, rule
 
 
@@ -50,7 +50,7 @@ def orphaned_service(ctx: Context) -> Iterator[Issue]:
         - {kind: Service, id: checkout-api, owner: payments, tier: 4}
     """
     active = _active_counts(ctx)
-    for service in ctx.each("Service"):
+    for service in each_where(ctx, "Service", "owner", lambda: {team for team, count in active.items() if not count}):
         if active.get(service.owner) != 0:  # an unknown team (SCH005) or one with active members
             continue
         yield Issue(service.ref, f"service {service.id} is orphaned: its owner team {service.owner} has no "

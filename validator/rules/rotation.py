@@ -27,6 +27,7 @@ from validator.rules.oncall_views import (
     active_people,
     all_targets,
     checkable_escalations,
+    each_where,
     escalation_zone,
     escalation_zones,
     horizon,
@@ -125,7 +126,9 @@ def too_few_people(ctx: Context) -> Iterator[Issue]:
     lowest = _fewest_paged(ctx)
     zones = escalation_zones(ctx)
     targets = all_targets(ctx)
-    for service in ctx.each("Service"):
+    most = max(policy.min_people for policy in checked.values())
+    for service in each_where(ctx, "Service", "escalation",
+                              lambda: {ident for ident, low in lowest.items() if low < most}):
         policy = checked.get(service.tier)
         if policy is None or not service.escalation:
             continue
@@ -315,7 +318,12 @@ def _gaps(ctx: Context, first_level_only: bool) -> Iterator[Issue]:
     escalations = ctx.org.escalations
     table = _escalation_gaps(ctx)
     which = 1 if first_level_only else 0
-    for service in ctx.each("Service"):
+
+    def with_gaps() -> set[str]:
+        return {ident for ident, found in table.items() if found is not None and any(
+            gaps[which] for gaps in found[1].values())}
+
+    for service in each_where(ctx, "Service", "escalation", with_gaps):
         hours = hours_of.get(service.tier)
         escalation = service.escalation
         if hours is None or not escalation or escalation not in escalations:
@@ -579,9 +587,11 @@ def too_much_on_call(ctx: Context) -> Iterator[Issue]:
     """
     w0, w1 = horizon(ctx)
     limit = ctx.settings.max_oncall_share
-    on_call = _on_call_by_person(ctx).get
+    table = _on_call_by_person(ctx)
+    on_call = table.get
     length = w1 - w0
-    for person in ctx.each("Person"):  # a lookup each (a generator in between would cost as much again)
+    for person in each_where(ctx, "Person", "id",
+                             lambda: {ident for ident, found in table.items() if found[2] / length > limit}):
         found = on_call(person.id)
         if found is None or found[2] / length <= limit:
             continue
@@ -869,7 +879,7 @@ def on_call_without_access(ctx: Context) -> Iterator[Issue]:
     escalations = ctx.org.escalations
     none: frozenset[str] = frozenset()
     without_roles = _role_holders(ctx)
-    for service in ctx.each("Service"):
+    for service in each_where(ctx, "Service", "id", lambda: roles_for):
         needed = roles_for.get(service.id)
         if not needed or not service.escalation:
             continue
