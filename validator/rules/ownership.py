@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from operator import attrgetter
+from itertools import compress
+from operator import attrgetter, not_, or_
 
 from validator.graph import dependents_of, shortest_paths, team_parent_cycles
 from validator.model.types import split_ref
@@ -228,6 +229,7 @@ def _grant_references(grant, only: frozenset[str]) -> Iterator[tuple[tuple, str,
 
 
 _MEMBERS, _PERSON, _TARGETS = attrgetter("members"), attrgetter("person"), attrgetter("targets")
+_TO, _APPROVED_BY = attrgetter("to"), attrgetter("approved_by")
 
 
 def _inactive(ctx: Context) -> frozenset[str]:
@@ -279,7 +281,11 @@ def inactive_person_referenced(ctx: Context) -> Iterator[Issue]:
     for escalation in ctx.each("Escalation"):
         if not all(map(targeted, map(_TARGETS, escalation.levels))):
             yield from _grouped(escalation.ref, _escalation_references(escalation, inactive))
-    for grant in ctx.each("Grant"):
+    grants = ctx.each("Grant")
+    if not ctx.keeps_memos:  # in one run, the many grants that name nobody inactive are left out in C
+        grants = compress(grants, map(or_, map(not_, map(targeted, map(_TO, grants))),
+                                      map(not_, map(disjoint, map(_APPROVED_BY, grants)))))
+    for grant in grants:
         if not (targeted(grant.to) and disjoint(grant.approved_by)):
             yield from _grouped(grant.ref, _grant_references(grant, inactive))
     yield from _grouped("settings", ((("waivers", i, "approved_by"), waiver.approved_by, "the approver of a waiver in")
