@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Container, Iterable, Mapping
-from itertools import chain, compress
-from operator import attrgetter
+from collections.abc import Callable, Mapping
+from itertools import chain
 from typing import TYPE_CHECKING, Any
 
 from validator.model.kinds import Escalation, Service
@@ -43,17 +42,6 @@ def per_key(ctx: Context, name: str, whole: Callable[[], dict], one: Callable[[C
     if not ctx.keeps_memos:
         return ctx.memo(name, whole)
     return _ByKey(ctx, name, one)
-
-
-def each_where(ctx: Context, kind: str, attribute: str, wanted: Callable[[], Container[Any]]) -> Iterable[Any]:
-    """`ctx.each(kind)`, without the entities whose `attribute` is not in `wanted()` in one run: a rule that
-    finds nothing for most of its anchors skips them in C. The caller still checks each entity it gets
-    as it would without the filter: where memos outlive the run (the language server), every entity comes,
-    and `wanted` (which reads what every anchor would) is not called, so that each anchor's reads stay its own."""
-    entities = ctx.each(kind)
-    if ctx.keeps_memos:
-        return entities
-    return compress(entities, map(wanted().__contains__, map(attrgetter(attribute), entities)))
 
 
 class _ByKey:

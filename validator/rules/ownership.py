@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from itertools import compress
-from operator import attrgetter, not_, or_
+from operator import attrgetter
 
 from validator.graph import dependents_of, shortest_paths, team_parent_cycles
 from validator.model.types import split_ref
 from validator.rules.context import Context
-from validator.rules.oncall_views import ABSENT, each_where, per_key
+from validator.rules.oncall_views import ABSENT, per_key
 from validator.rules.registry import Issue, rule
 
 
@@ -51,7 +50,7 @@ def orphaned_service(ctx: Context) -> Iterator[Issue]:
         - {kind: Service, id: checkout-api, owner: payments, tier: 4}
     """
     active = _active_counts(ctx)
-    for service in each_where(ctx, "Service", "owner", lambda: {team for team, count in active.items() if not count}):
+    for service in ctx.each("Service"):
         if active.get(service.owner) != 0:  # an unknown team (SCH005) or one with active members
             continue
         yield Issue(service.ref, f"service {service.id} is orphaned: its owner team {service.owner} has no "
@@ -229,7 +228,6 @@ def _grant_references(grant, only: frozenset[str]) -> Iterator[tuple[tuple, str,
 
 
 _MEMBERS, _PERSON, _TARGETS = attrgetter("members"), attrgetter("person"), attrgetter("targets")
-_TO, _APPROVED_BY = attrgetter("to"), attrgetter("approved_by")
 
 
 def _inactive(ctx: Context) -> frozenset[str]:
@@ -281,11 +279,7 @@ def inactive_person_referenced(ctx: Context) -> Iterator[Issue]:
     for escalation in ctx.each("Escalation"):
         if not all(map(targeted, map(_TARGETS, escalation.levels))):
             yield from _grouped(escalation.ref, _escalation_references(escalation, inactive))
-    grants = ctx.each("Grant")
-    if not ctx.keeps_memos:  # in one run, the many grants that name nobody inactive are left out in C
-        grants = compress(grants, map(or_, map(not_, map(targeted, map(_TO, grants))),
-                                      map(not_, map(disjoint, map(_APPROVED_BY, grants)))))
-    for grant in grants:
+    for grant in ctx.each("Grant"):
         if not (targeted(grant.to) and disjoint(grant.approved_by)):
             yield from _grouped(grant.ref, _grant_references(grant, inactive))
     yield from _grouped("settings", ((("waivers", i, "approved_by"), waiver.approved_by, "the approver of a waiver in")

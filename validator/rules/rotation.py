@@ -27,7 +27,6 @@ from validator.rules.oncall_views import (
     active_people,
     all_targets,
     checkable_escalations,
-    each_where,
     escalation_zone,
     escalation_zones,
     horizon,
@@ -126,9 +125,7 @@ def too_few_people(ctx: Context) -> Iterator[Issue]:
     lowest = _fewest_paged(ctx)
     zones = escalation_zones(ctx)
     targets = all_targets(ctx)
-    most = max(policy.min_people for policy in checked.values())
-    for service in each_where(ctx, "Service", "escalation",
-                              lambda: {ident for ident, low in lowest.items() if low < most}):
+    for service in ctx.each("Service"):
         policy = checked.get(service.tier)
         if policy is None or not service.escalation:
             continue
@@ -318,12 +315,7 @@ def _gaps(ctx: Context, first_level_only: bool) -> Iterator[Issue]:
     escalations = ctx.org.escalations
     table = _escalation_gaps(ctx)
     which = 1 if first_level_only else 0
-
-    def with_gaps() -> set[str]:
-        return {ident for ident, found in table.items() if found is not None and any(
-            gaps[which] for gaps in found[1].values())}
-
-    for service in each_where(ctx, "Service", "escalation", with_gaps):
+    for service in ctx.each("Service"):
         hours = hours_of.get(service.tier)
         escalation = service.escalation
         if hours is None or not escalation or escalation not in escalations:
@@ -587,11 +579,9 @@ def too_much_on_call(ctx: Context) -> Iterator[Issue]:
     """
     w0, w1 = horizon(ctx)
     limit = ctx.settings.max_oncall_share
-    table = _on_call_by_person(ctx)
-    on_call = table.get
+    on_call = _on_call_by_person(ctx).get
     length = w1 - w0
-    for person in each_where(ctx, "Person", "id",
-                             lambda: {ident for ident, found in table.items() if found[2] / length > limit}):
+    for person in ctx.each("Person"):  # a lookup each (a generator in between would cost as much again)
         found = on_call(person.id)
         if found is None or found[2] / length <= limit:
             continue
@@ -879,7 +869,7 @@ def on_call_without_access(ctx: Context) -> Iterator[Issue]:
     escalations = ctx.org.escalations
     none: frozenset[str] = frozenset()
     without_roles = _role_holders(ctx)
-    for service in each_where(ctx, "Service", "id", lambda: roles_for):
+    for service in ctx.each("Service"):
         needed = roles_for.get(service.id)
         if not needed or not service.escalation:
             continue
