@@ -13,7 +13,8 @@ from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from functools import lru_cache
-from operator import itemgetter
+from itertools import chain, compress, islice
+from operator import itemgetter, ne
 from typing import NamedTuple
 
 from validator.model.kinds import Layer, Restriction, Rotation
@@ -202,7 +203,7 @@ calendar turn), start on the wall clock (calendar turns; else 0), restrictions, 
 
 def _shape(layer: Layer, zone: str, w0: int, w1: int) -> Shape:
     """The layer's shape; raises `TurnLimit` when it hands over too often within `[w0, w1)`."""
-    first, local_first = _start(layer.start, zone)
+    first = _start(layer.start, zone)
     turn = layer.turn
     if first < w1:
         expected = (w1 - max(w0, first)) // turn.seconds + 2  # expected_turns
@@ -210,16 +211,15 @@ def _shape(layer: Layer, zone: str, w0: int, w1: int) -> Shape:
             raise TurnLimit(layer.name, expected, str(turn))
     restrictions = tuple((tuple(r.days), r.from_, r.to) for r in layer.restrictions) if layer.restrictions else ()
     if turn.is_calendar:
+        local_first = naive_seconds(layer.start) if layer.start.tzinfo is None else to_local(zone, first)
         return first, True, turn.days * DAY, local_first, restrictions, len(layer.members)
     return first, False, turn.seconds, 0, restrictions, len(layer.members)
 
 
 @lru_cache(maxsize=16384)
-def _start(start: datetime, zone: str) -> tuple[int, int]:
-    """A layer's start: its UTC instant and its reading on the zone's wall clock (local seconds). Both depend
-    on the instant only for an aware start (equal aware datetimes are the same instant): safe to cache."""
-    first = instant(start, zone)
-    return first, naive_seconds(start) if start.tzinfo is None else to_local(zone, first)
+def _start(start: datetime, zone: str) -> int:
+    """A layer's start as a UTC instant (equal aware datetimes are the same instant: safe to cache)."""
+    return instant(start, zone)
 
 
 class _Plan(NamedTuple):
@@ -274,19 +274,24 @@ def _plan(zone: str, shapes: tuple[Shape, ...], w0: int, w1: int) -> _Plan:
     slot_spans, slot_seconds = tuple(map(tuple, by_slot)), tuple(map(total, by_slot))
     return _Plan(starts, ends, slots, tuple(deciding), tuple(sorted(touching)),
                  any(before == after for before, after in touching), tuple(sorted(set(slots))),
-                 slot_spans, slot_seconds, _runs_of(segments),
-                 tuple(item for item in zip(range(len(by_slot)), slot_spans, slot_seconds, strict=True) if item[1]))
+                 slot_spans, slot_seconds, _joined(starts, ends),
+                 tuple(compress(zip(range(len(by_slot)), slot_spans, slot_seconds, strict=True), slot_spans)))
 
 
 def _runs_of(segments: Sequence[tuple[int, int, object]]) -> IntervalSet:
     """Sorted, disjoint segments joined where they touch."""
-    out: IntervalSet = []
-    for start, end, _ in segments:
-        if out and out[-1][1] == start:
-            out[-1] = (out[-1][0], end)
-        else:
-            out.append((start, end))
-    return out
+    return _joined(list(map(itemgetter(0), segments)), list(map(itemgetter(1), segments)))
+
+
+def _joined(starts: Sequence[int], ends: Sequence[int]) -> IntervalSet:
+    """Sorted, disjoint spans `zip(starts, ends)` joined where they touch (in C: no loop per span)."""
+    if not starts:
+        return []
+    if sum(ends) - sum(starts) == ends[-1] - starts[0]:
+        return [(starts[0], ends[-1])]  # no gap between them
+    apart = list(map(ne, islice(starts, 1, None), ends))  # span i + 1 does not start where i ends
+    return list(zip(chain((starts[0],), compress(islice(starts, 1, None), apart)),
+                    chain(compress(ends, apart), (ends[-1],)), strict=True))
 
 
 def _reach(shape: Shape, zone: str, w0: int, w1: int) -> IntervalSet:
