@@ -11,9 +11,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from validator.oncall.escalation import (
-    _runs,
     nobody,
     nobody_in,
+    runs,
     single_person,
     single_person_in,
     steps_of,
@@ -60,7 +60,7 @@ def test_single_person_in_is_single_person_of_the_steps_when_it_answers(paging, 
 
 @given(segments())
 def test_runs_join_touching_segments(found):
-    assert _runs(found) == normalise((start, end) for start, end, _ in found)
+    assert runs(found) == normalise((start, end) for start, end, _ in found)
 
 
 def test_single_person_in_leaves_several_rotations_without_direct_people_to_the_steps():

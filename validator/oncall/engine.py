@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
-from operator import itemgetter
+from itertools import chain, compress, islice
+from operator import itemgetter, ne
 from typing import NamedTuple
 
 from validator.model.kinds import Layer, Restriction, Rotation
@@ -50,27 +50,65 @@ def expected_turns(layer: Layer, zone: str, w0: int, w1: int) -> int:
     return (w1 - max(w0, first)) // layer.turn.seconds + 2
 
 
-@dataclass
 class Timeline:
     """A rotation's result for a window: sorted, disjoint segments `(start, end, person)`."""
 
-    start: int
-    end: int
-    segments: list[Segment] = field(default_factory=list)
-    deciding: list[IntervalSet] = field(default_factory=list)
-    """Per layer (repository order): when that layer decides who is on call, before overrides: it has
-    someone by its start and restrictions and no later layer has. Empty lists when not computed."""
+    __slots__ = ("start", "end", "_segments", "deciding", "labels")
 
-    labels: tuple[_Plan, list[str], bool] | None = field(default=None, compare=False, repr=False)
-    """How the segments were made, when they are a plan relabelled (no override): the plan, the names of
-    its slots and whether they are distinct."""
+    def __init__(self, start: int, end: int, segments: list[Segment] | None = None,
+                 deciding: list[IntervalSet] | None = None,
+                 labels: tuple[_Plan, list[str], bool] | None = None) -> None:
+        self.start, self.end = start, end
+        self._segments = segments if segments is not None or labels is not None else []
+        self.deciding: list[IntervalSet] = [] if deciding is None else deciding
+        """Per layer (repository order): when that layer decides who is on call, before overrides: it has
+        someone by its start and restrictions and no later layer has. Empty lists when not computed."""
+        self.labels = labels
+        """How the segments were made, when they are a plan relabelled (no override): the plan, the names of
+        its slots and whether they are distinct."""
+
+    @property
+    def segments(self) -> list[Segment]:
+        """Made from the plan when first asked for (most readers need the people or the time covered only)."""
+        found = self._segments
+        if found is None:
+            plan, names, distinct = self.labels  # type: ignore[misc]
+            found = list(zip(plan.starts, plan.ends, map(names.__getitem__, plan.slots), strict=True))
+            # the same person on both sides of a hand-off: only a slot next to itself, or a name in two slots
+            if plan.touching and (plan.self_touching or not distinct) and \
+                    any(names[before] == names[after] for before, after in plan.touching):
+                found = _merge(found)
+            self._segments = found
+        return found
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Timeline):
+            return NotImplemented
+        return (self.start, self.end, self.segments, self.deciding) == \
+            (other.start, other.end, other.segments, other.deciding)
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"Timeline(start={self.start!r}, end={self.end!r}, segments={self.segments!r}, " \
+               f"deciding={self.deciding!r})"
 
     def people(self) -> set[str]:
         """Everyone on call some time in the window."""
         labels = self.labels
         if labels is not None:
-            return set(map(labels[1].__getitem__, labels[0].used_slots))
+            plan, names = labels[0], labels[1]
+            if len(plan.used_slots) == len(names):  # every slot on call some time
+                return set(names)
+            return set(map(names.__getitem__, plan.used_slots))
         return set(map(_PERSON, self.segments))
+
+    def runs(self) -> IntervalSet:
+        """When someone is on call: `coverage()`, shared between timelines (do not modify it)."""
+        labels = self.labels
+        if labels is not None:
+            return labels[0].runs
+        return _runs_of(self.segments)
 
     def on_call(self) -> dict[str, tuple[Sequence[tuple[int, int]], int]]:
         """Person -> (their segments' spans in time order, seconds on call). The spans may be shared
@@ -89,6 +127,15 @@ class Timeline:
             else:
                 found.append((start, end))
         return {person: (spans, total(spans)) for person, spans in out.items()}
+
+    def on_call_with(self, tag: object) -> dict[str, tuple[Sequence[tuple[int, int]], object, int]]:
+        """Person -> (their spans, `tag`, seconds on call): `on_call` with a value of the caller's (the same
+        object for everyone), made in one pass."""
+        labels = self.labels
+        if labels is not None and labels[2]:
+            names = labels[1]
+            return {names[slot]: (spans, tag, seconds) for slot, spans, seconds in labels[0].slot_items}
+        return {person: (spans, tag, seconds) for person, (spans, seconds) in self.on_call().items()}
 
     def by_person(self) -> dict[str, IntervalSet]:
         out: dict[str, list[tuple[int, int]]] = {}
@@ -130,26 +177,17 @@ def timeline(rotation: Rotation, start: int | datetime, end: int | datetime) -> 
     shapes.reverse()
     plan = _plan(zone, tuple(shapes), w0, w1)
     names = [member for layer in layers for member in layer.members]
-    name = names.__getitem__
-    segments = list(zip(plan.starts, plan.ends, map(name, plan.slots), strict=True))
-    labels = None
-    if rotation.overrides:
-        for override in rotation.overrides:
-            o0 = max(w0, instant(override.from_, zone))
-            o1 = min(w1, instant(override.to, zone))
-            if o1 > o0:
-                segments = _subtract_labeled(segments, [(o0, o1)])
-                segments.append((o0, o1, override.person))
-                segments.sort()
-        segments = _merge(segments)
-    else:
-        distinct = len(set(names)) == len(names)
-        labels = plan, names, distinct
-        # the same person on both sides of a hand-off: only a slot next to itself, or a name in two slots
-        if plan.touching and (plan.self_touching or not distinct) and \
-                any(names[before] == names[after] for before, after in plan.touching):
-            segments = _merge(segments)
-    return Timeline(w0, w1, segments, list(plan.deciding), labels)
+    if not rotation.overrides:  # the segments are the plan relabelled: made when asked for
+        return Timeline(w0, w1, None, list(plan.deciding), (plan, names, len(set(names)) == len(names)))
+    segments = list(zip(plan.starts, plan.ends, map(names.__getitem__, plan.slots), strict=True))
+    for override in rotation.overrides:
+        o0 = max(w0, instant(override.from_, zone))
+        o1 = min(w1, instant(override.to, zone))
+        if o1 > o0:
+            segments = _subtract_labeled(segments, [(o0, o1)])
+            segments.append((o0, o1, override.person))
+            segments.sort()
+    return Timeline(w0, w1, _merge(segments), list(plan.deciding))
 
 
 def who(rotation: Rotation, moment: int | datetime) -> str | None:
@@ -165,13 +203,23 @@ calendar turn), start on the wall clock (calendar turns; else 0), restrictions, 
 
 def _shape(layer: Layer, zone: str, w0: int, w1: int) -> Shape:
     """The layer's shape; raises `TurnLimit` when it hands over too often within `[w0, w1)`."""
-    first = _checked_start(layer, zone, w0, w1)
+    first = _start(layer.start, zone)
     turn = layer.turn
-    restrictions = tuple((tuple(r.days), r.from_, r.to) for r in layer.restrictions)
+    if first < w1:
+        expected = (w1 - max(w0, first)) // turn.seconds + 2  # expected_turns
+        if expected > MAX_TURNS:
+            raise TurnLimit(layer.name, expected, str(turn))
+    restrictions = tuple((tuple(r.days), r.from_, r.to) for r in layer.restrictions) if layer.restrictions else ()
     if turn.is_calendar:
         local_first = naive_seconds(layer.start) if layer.start.tzinfo is None else to_local(zone, first)
         return first, True, turn.days * DAY, local_first, restrictions, len(layer.members)
     return first, False, turn.seconds, 0, restrictions, len(layer.members)
+
+
+@lru_cache(maxsize=16384)
+def _start(start: datetime, zone: str) -> int:
+    """A layer's start as a UTC instant (equal aware datetimes are the same instant: safe to cache)."""
+    return instant(start, zone)
 
 
 class _Plan(NamedTuple):
@@ -187,6 +235,8 @@ class _Plan(NamedTuple):
     used_slots: tuple[int, ...]  # the slots on call some time
     slot_spans: tuple[tuple[tuple[int, int], ...], ...]  # per slot: its segments' spans, touching ones joined
     slot_seconds: tuple[int, ...]  # per slot: the seconds it is on call
+    runs: IntervalSet  # when some slot is on call (touching segments joined)
+    slot_items: tuple[tuple[int, tuple[tuple[int, int], ...], int], ...]  # (slot, spans, seconds) of slots on call
 
 
 @lru_cache(maxsize=1024)
@@ -221,19 +271,27 @@ def _plan(zone: str, shapes: tuple[Shape, ...], w0: int, w1: int) -> _Plan:
             spans[-1] = (spans[-1][0], end)
         else:
             spans.append((start, end))
+    slot_spans, slot_seconds = tuple(map(tuple, by_slot)), tuple(map(total, by_slot))
     return _Plan(starts, ends, slots, tuple(deciding), tuple(sorted(touching)),
                  any(before == after for before, after in touching), tuple(sorted(set(slots))),
-                 tuple(map(tuple, by_slot)), tuple(map(total, by_slot)))
+                 slot_spans, slot_seconds, _joined(starts, ends),
+                 tuple(compress(zip(range(len(by_slot)), slot_spans, slot_seconds, strict=True), slot_spans)))
 
 
-def _checked_start(layer: Layer, zone: str, w0: int, w1: int) -> int:
-    """The layer's start in UTC; raises `TurnLimit` when it hands over too often within `[w0, w1)`."""
-    first = instant(layer.start, zone)
-    if first < w1:
-        expected = (w1 - max(w0, first)) // layer.turn.seconds + 2  # expected_turns
-        if expected > MAX_TURNS:
-            raise TurnLimit(layer.name, expected, str(layer.turn))
-    return first
+def _runs_of(segments: Sequence[tuple[int, int, object]]) -> IntervalSet:
+    """Sorted, disjoint segments joined where they touch."""
+    return _joined(list(map(itemgetter(0), segments)), list(map(itemgetter(1), segments)))
+
+
+def _joined(starts: Sequence[int], ends: Sequence[int]) -> IntervalSet:
+    """Sorted, disjoint spans `zip(starts, ends)` joined where they touch (in C: no loop per span)."""
+    if not starts:
+        return []
+    if sum(ends) - sum(starts) == ends[-1] - starts[0]:
+        return [(starts[0], ends[-1])]  # no gap between them
+    apart = list(map(ne, islice(starts, 1, None), ends))  # span i + 1 does not start where i ends
+    return list(zip(chain((starts[0],), compress(islice(starts, 1, None), apart)),
+                    chain(compress(ends, apart), (ends[-1],)), strict=True))
 
 
 def _reach(shape: Shape, zone: str, w0: int, w1: int) -> IntervalSet:

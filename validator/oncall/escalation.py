@@ -153,23 +153,23 @@ def _alone_with(person: str, sources: list[list[Segment]], w0: int, w1: int) -> 
                                       zip(compress(sources, map(not_, without)), repeat(True))):
         if has_person:
             segments = list(compress(segments, map(ne, map(_PERSON, segments), repeat(person))))
-        runs = _runs(segments)
-        if runs and runs[0][0] <= w0 and runs[0][1] >= w1:
+        joined = runs(segments)
+        if joined and joined[0][0] <= w0 and joined[0][1] >= w1:
             return {}  # someone else is on call throughout
-        others.append(runs)
+        others.append(joined)
     spans = complement(others[0] if len(others) == 1 else normalise(chain.from_iterable(others)), w0, w1)
     return {person: spans} if spans else {}
 
 
 def _covered(sources: list[list[Segment]]) -> IntervalSet:
     """The time some segment covers (each list sorted and disjoint), as a normalised set."""
-    runs = [_runs(segments) for segments in sources if segments]
-    if len(runs) == 1:
-        return runs[0]
-    return normalise(chain.from_iterable(runs))
+    joined = [runs(segments) for segments in sources if segments]
+    if len(joined) == 1:
+        return joined[0]
+    return normalise(chain.from_iterable(joined))
 
 
-def _runs(segments: list[Segment]) -> IntervalSet:
+def runs(segments: list[Segment]) -> IntervalSet:
     """Sorted, disjoint, non-empty segments joined where they touch (in C: no loop per segment)."""
     if not segments:
         return []

@@ -25,18 +25,34 @@ _STRICTNESS = {"none": 0, "business": 1, "24x7": 2}
 
 def _strictest_hours_of(ctx: Context) -> dict[str, str]:
     """Escalation id -> `_strictest_hours` of it, for the escalations services use, once per run."""
-    def build() -> dict[str, str]:
-        hours_of = {tier: policy.hours for tier, policy in ctx.settings.tiers.items()}
-        out: dict[str, str] = {}
-        for service in ctx.org.services.values():
-            if service.escalation:
-                hours = hours_of.get(service.tier, "none")
-                found = out.get(service.escalation)
-                if found is None or _STRICTNESS[hours] > _STRICTNESS[found]:
-                    out[service.escalation] = hours
-        return out
+    return ctx.memo("escalation.strictest_hours", lambda: _by_services(ctx)[0])
 
-    return ctx.memo("escalation.strictest_hours", build)
+
+def _by_services(ctx: Context) -> tuple[dict[str, str], dict[str, tuple[int, int, str]]]:
+    """`_strictest_hours_of` and `_levels_needed`, found in one pass over the services."""
+    def build() -> tuple[dict[str, str], dict[str, tuple[int, int, str]]]:
+        tiers = ctx.settings.tiers
+        hours_of = {tier: policy.hours for tier, policy in tiers.items()}
+        strictest: dict[str, str] = {}
+        needs: dict[str, tuple[int, int, str]] = {}
+        for service in ctx.org.services.values():
+            escalation = service.escalation
+            if not escalation:
+                continue
+            hours = hours_of.get(service.tier, "none")
+            found = strictest.get(escalation)
+            if found is None or _STRICTNESS[hours] > _STRICTNESS[found]:
+                strictest[escalation] = hours
+            if service.tier not in tiers:
+                continue
+            need = (tiers[service.tier].min_levels, service.tier, service.id)
+            known = needs.get(escalation)
+            if known is None or (need[0], -need[1]) > (known[0], -known[1]) or \
+                    ((need[0], need[1]) == (known[0], known[1]) and need[2] < known[2]):
+                needs[escalation] = need
+        return strictest, needs
+
+    return ctx.memo("escalation.by_services", build)
 
 
 @rule("ESC001", "error", "escalation reaches one person only")
@@ -160,17 +176,4 @@ def too_few_levels(ctx: Context) -> Iterator[Issue]:
 def _levels_needed(ctx: Context) -> dict[str, tuple[int, int, str]]:
     """Escalation id -> (min_levels, tier, service id) of the service using it that needs the most levels
     (of those, the highest tier, then the first by id), for the escalations services of a known tier use."""
-    def build() -> dict[str, tuple[int, int, str]]:
-        tiers = ctx.settings.tiers
-        out: dict[str, tuple[int, int, str]] = {}
-        for service in ctx.org.services.values():
-            if not service.escalation or service.tier not in tiers:
-                continue
-            need = (tiers[service.tier].min_levels, service.tier, service.id)
-            found = out.get(service.escalation)
-            if found is None or (need[0], -need[1]) > (found[0], -found[1]) or \
-                    ((need[0], need[1]) == (found[0], found[1]) and need[2] < found[2]):
-                out[service.escalation] = need
-        return out
-
-    return ctx.memo("escalation.levels_needed", build)
+    return ctx.memo("escalation.levels_needed", lambda: _by_services(ctx)[1])

@@ -3,23 +3,22 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from itertools import chain
 from typing import TYPE_CHECKING, Any
 
 from validator.model.kinds import Escalation, Service
-from validator.model.types import DAYS, split_ref
+from validator.model.types import DAYS
 from validator.oncall import hours_mask
 from validator.oncall.engine import MAX_TOTAL_TURNS, Segment, Timeline, TurnLimit, expected_turns, timeline
 from validator.oncall.escalation import (
     Paging,
     Step,
-    kept_segments,
-    nobody_in,
-    paging_levels,
+    runs,
     single_person,
     single_person_in,
     steps_of,
 )
-from validator.oncall.intervals import IntervalSet
+from validator.oncall.intervals import IntervalSet, complement, normalise
 from validator.oncall.zones import DAY
 
 if TYPE_CHECKING:
@@ -110,6 +109,12 @@ def _over_budget(ctx: Context) -> dict[str, int]:
     """
     def build() -> dict[str, int]:
         w0, w1 = horizon(ctx)
+        # a bound of every layer's hand-offs (as if it began by the window's start): usually the whole budget
+        # is not in reach, and no layer's start need be found
+        length = w1 - w0
+        if sum(length // layer.turn.seconds + 2 for rotation in ctx.org.rotations.values()
+               for layer in rotation.layers) <= MAX_TOTAL_TURNS:
+            return {}
         left = MAX_TOTAL_TURNS
         over: dict[str, int] = {}
         for rotation in ctx.org.rotations.values():
@@ -133,15 +138,105 @@ def active_people(ctx: Context) -> frozenset[str]:
     return ctx.active_people()
 
 
+class Kept:
+    """A rotation's horizon timeline as the escalation views read it: leavers and unknown people page nobody."""
+
+    __slots__ = ("_timeline", "_segments", "people", "runs")
+
+    def __init__(self, timeline: Timeline, segments: list[Segment] | None, people: frozenset[str],
+                 runs: IntervalSet) -> None:
+        self._timeline, self._segments = timeline, segments
+        self.people = people
+        """The active people on call some time."""
+        self.runs = runs
+        """The time someone active is on call."""
+
+    @property
+    def segments(self) -> list[Segment]:
+        """The segments of active people (the timeline's own list when that is all of them: do not modify it)."""
+        found = self._segments
+        return self._timeline.segments if found is None else found
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Kept):
+            return NotImplemented
+        return (self.people, self.runs, self.segments) == (other.people, other.runs, other.segments)
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+def kept(ctx: Context, rotation_id: str) -> Kept | None:
+    """The rotation's `Kept` over the horizon, once per rotation and run; None if unknown or too many turns."""
+    return ctx.memo(("oncall.kept", rotation_id), lambda: _kept(ctx, rotation_id))
+
+
+def _kept(ctx: Context, rotation_id: str) -> Kept | None:
+    found = rotation_timeline(ctx, rotation_id)
+    if found is None:
+        return None
+    people = found.people()
+    left_out = people - active_people(ctx)
+    if left_out:
+        people -= left_out
+        segments = [segment for segment in found.segments if segment[2] not in left_out]
+        return Kept(found, segments, frozenset(people), runs(segments))
+    return Kept(found, None, frozenset(people), found.runs())
+
+
+Levels = tuple[tuple[frozenset[str], tuple[str, ...]], ...]
+_NOBODY: frozenset[str] = frozenset()
+
+
+def levels_of(ctx: Context, escalation_id: str) -> Levels:
+    """Per level of the escalation: the active people it names directly and the ids of the rotations it
+    targets (every other target, in order), once per escalation and run; () for an unknown escalation."""
+    return ctx.memo(("oncall.levels", escalation_id), lambda: _levels(ctx, escalation_id))
+
+
+def _levels(ctx: Context, escalation_id: str) -> Levels:
+    escalation = ctx.org.escalations.get(escalation_id)
+    if escalation is None:
+        return ()
+    active = active_people(ctx)
+    out = []
+    for level in escalation.levels:
+        targets = level.targets
+        if len(targets) == 1:  # the common case, without building sets
+            kind, _, ident = targets[0].partition(":")
+            if kind != "person":
+                out.append((_NOBODY, (ident,)))
+            else:
+                out.append((frozenset((ident,)) if ident in active else _NOBODY, ()))
+            continue
+        people: set[str] = set()
+        rotations: list[str] = []
+        for target in targets:
+            kind, _, ident = target.partition(":")
+            if kind == "person":
+                people.add(ident)
+            else:
+                rotations.append(ident)
+        out.append((frozenset(people.intersection(active)), tuple(rotations)))
+    return tuple(out)
+
+
 def paging(ctx: Context, escalation: Escalation) -> list[Paging]:
     """Per level, the active people it names and its rotations' segments of active people, over the
     horizon (`paging_levels`, once per escalation and run; do not modify it)."""
-    def segments_of(rotation_id: str) -> list[Segment] | None:
-        return ctx.memo(("oncall.active_segments", rotation_id),
-                        lambda: kept_segments(rotation_timeline(ctx, rotation_id), active_people(ctx)))
+    ident = escalation.id
+    return ctx.memo(("oncall.paging", ident), lambda: _paging_of(ctx, ident))
 
-    return ctx.memo(f"oncall.paging.{escalation.id}",
-                    lambda: paging_levels(escalation, segments_of, active_people(ctx)))
+
+def _paging_of(ctx: Context, escalation_id: str) -> list[Paging]:
+    out: list[Paging] = []
+    for direct, rotation_ids in levels_of(ctx, escalation_id):
+        sources = []
+        for rotation_id in rotation_ids:
+            found = kept(ctx, rotation_id)
+            if found is not None:
+                sources.append(found.segments)
+        out.append((direct, sources))
+    return out
 
 
 def escalation_view(ctx: Context, escalation: Escalation) -> list[Step]:
@@ -152,12 +247,31 @@ def escalation_view(ctx: Context, escalation: Escalation) -> list[Step]:
 
 def paged_alone(ctx: Context, escalation: Escalation) -> dict[str, IntervalSet]:
     """`single_person(escalation_view(...))`, without the view when the levels decide it (do not modify it)."""
-    def build() -> dict[str, IntervalSet]:
-        w0, w1 = horizon(ctx)
-        found = single_person_in(paging(ctx, escalation), w0, w1)
-        return single_person(escalation_view(ctx, escalation)) if found is None else found
+    ident = escalation.id
+    return ctx.memo(("oncall.alone", ident), lambda: _alone(ctx, ident))
 
-    return ctx.memo(f"oncall.alone.{escalation.id}", build)
+
+def _alone(ctx: Context, escalation_id: str) -> dict[str, IntervalSet]:
+    w0, w1 = horizon(ctx)
+    if w1 > w0:  # one person named directly, and a rotation without them always has someone else: nobody alone
+        levels = levels_of(ctx, escalation_id)
+        direct = _NOBODY
+        for people, _ in levels:
+            if people:
+                direct = people if not direct else direct | people
+        if len(direct) > 1:
+            return {}
+        if len(direct) == 1:
+            (person,) = direct
+            for _, rotation_ids in levels:
+                for rotation_id in rotation_ids:
+                    found = kept(ctx, rotation_id)
+                    if found is not None and person not in found.people and found.runs and \
+                            found.runs[0][0] <= w0 and found.runs[0][1] >= w1:
+                        return {}
+    escalation = ctx.org.escalations[escalation_id]
+    found = single_person_in(paging(ctx, escalation), w0, w1)
+    return single_person(escalation_view(ctx, escalation)) if found is None else found
 
 
 def rotation_targets(escalation: Escalation) -> list[str]:
@@ -165,9 +279,8 @@ def rotation_targets(escalation: Escalation) -> list[str]:
     seen: dict[str, None] = {}
     for level in escalation.levels:
         for target in level.targets:
-            kind, ident = split_ref(target)
-            if kind == "rotation":
-                seen.setdefault(ident, None)
+            if target.startswith("rotation:"):
+                seen[target[9:]] = None
     return list(seen)
 
 
@@ -253,36 +366,56 @@ def _zone_of(ctx: Context, targets: list[str]) -> str:
 
 
 def level_reach(ctx: Context, escalation: Escalation) -> list[frozenset[str]]:
-    """Per level, everyone it may page over the horizon (a superset: leavers are not taken out).
+    """Per level, everyone active it may page over the horizon (a superset of whom its steps page).
 
     Levels whose reaches are disjoint never page the same person at the same time.
     """
-    def on_call(rotation_id: str) -> frozenset[str]:
-        found = rotation_timeline(ctx, rotation_id)
-        return frozenset(found.people()) if found else frozenset()
+    ident = escalation.id
+    return ctx.memo(("oncall.reach", ident), lambda: _reach(ctx, ident))
 
-    def build() -> list[frozenset[str]]:
-        out = []
-        for level in escalation.levels:
-            reach: set[str] = set()
-            for target in level.targets:
-                kind, ident = split_ref(target)
-                if kind == "person":
-                    reach.add(ident)
-                else:
-                    reach |= ctx.memo(("oncall.on_call_people", ident), lambda ident=ident: on_call(ident))
-            out.append(frozenset(reach))
-        return out
 
-    return ctx.memo(f"oncall.reach.{escalation.id}", build)
+def _reach(ctx: Context, escalation_id: str) -> list[frozenset[str]]:
+    out = []
+    for direct, rotation_ids in levels_of(ctx, escalation_id):
+        found = [direct]
+        for rotation_id in rotation_ids:
+            rotation = kept(ctx, rotation_id)
+            if rotation is not None:
+                found.append(rotation.people)
+        out.append(found[0] if len(found) == 1 else frozenset().union(*found))
+    return out
 
 
 def nobody_paged(ctx: Context, escalation: Escalation, level: int | None = None) -> IntervalSet:
     """`nobody(escalation_view(...), level)`, once per escalation and level, found without the view
     (do not modify it)."""
+    ident = escalation.id
+    return ctx.memo(("oncall.nobody", ident, level), lambda: nobody_of(ctx, ident, level))
+
+
+def nobody_of(ctx: Context, escalation_id: str, level: int | None = None) -> IntervalSet:
+    """`nobody_in(paging(...), *horizon, level)` from the rotations' `Kept` runs: where no chosen level (all
+    with `level=None`) names anyone directly, the horizon minus the time their rotations cover."""
     w0, w1 = horizon(ctx)
-    return ctx.memo(f"oncall.nobody.{escalation.id}.{level}",
-                    lambda: nobody_in(paging(ctx, escalation), w0, w1, level))
+    if w1 <= w0:
+        return []
+    levels = levels_of(ctx, escalation_id)
+    if level is None:
+        chosen = levels
+    else:
+        chosen = levels[level:level + 1] if 0 <= level < len(levels) else ()
+    if not chosen or any(direct for direct, _ in chosen):
+        return []
+    covered = []
+    for _, rotation_ids in chosen:
+        for rotation_id in rotation_ids:
+            found = kept(ctx, rotation_id)
+            if found is not None and found.runs:
+                spans = found.runs
+                if spans[0][0] <= w0 and spans[0][1] >= w1:
+                    return []  # someone on call throughout
+                covered.append(spans)
+    return complement(covered[0] if len(covered) == 1 else normalise(chain.from_iterable(covered)), w0, w1)
 
 
 def services_of(ctx: Context, escalation_id: str) -> list[Service]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
+from operator import attrgetter
 
 from validator.graph import dependents_of, shortest_paths, team_parent_cycles
 from validator.model.types import split_ref
@@ -139,7 +140,7 @@ def _paged_people(ctx: Context, escalation, of_rotation: dict[str, set[str]]) ->
     people: set[str] = set()
     for level in escalation.levels:
         for target in level.targets:
-            kind, ident = split_ref(target)
+            kind, _, ident = target.partition(":")
             if kind == "person":
                 people.add(ident)
                 continue
@@ -154,8 +155,9 @@ def rotation_people(ctx: Context, rotation_id: str) -> set[str]:
     rotation = ctx.org.rotations.get(rotation_id)
     if rotation is None:
         return set()
-    people = {m for layer in rotation.layers for m in layer.members}
-    people |= {o.person for o in rotation.overrides}
+    people = set().union(*map(_MEMBERS, rotation.layers))
+    if rotation.overrides:
+        people.update(map(_PERSON, rotation.overrides))
     return people
 
 
@@ -225,9 +227,7 @@ def _grant_references(grant, only: frozenset[str]) -> Iterator[tuple[tuple, str,
             yield ("approved_by", i), approver, "the approver of"
 
 
-_REFERENCES = {"Team": _team_references, "Rotation": _rotation_references, "Escalation": _escalation_references,
-               "Grant": _grant_references}
-"""Per kind: (field, person id, how) for every place an entity relies on a person of a set."""
+_MEMBERS, _PERSON, _TARGETS = attrgetter("members"), attrgetter("person"), attrgetter("targets")
 
 
 def _inactive(ctx: Context) -> frozenset[str]:
@@ -268,13 +268,20 @@ def inactive_person_referenced(ctx: Context) -> Iterator[Issue]:
     if not inactive:
         return
     refs = {f"person:{person}" for person in inactive}
-    for kind, references in _REFERENCES.items():
-        for entity in ctx.each(kind):
-            if kind == "Grant" and refs.isdisjoint(entity.to) and inactive.isdisjoint(entity.approved_by):
-                continue  # the common case, in C
-            if kind == "Team" and inactive.isdisjoint(entity.members) and inactive.isdisjoint(entity.leads):
-                continue
-            yield from _grouped(entity.ref, references(entity, inactive))
+    disjoint = inactive.isdisjoint
+    for team in ctx.each("Team"):  # the common case (nobody inactive) tested in C, kind by kind
+        if not (disjoint(team.members) and disjoint(team.leads)):
+            yield from _grouped(team.ref, _team_references(team, inactive))
+    for rotation in ctx.each("Rotation"):
+        if not (all(map(disjoint, map(_MEMBERS, rotation.layers))) and disjoint(map(_PERSON, rotation.overrides))):
+            yield from _grouped(rotation.ref, _rotation_references(rotation, inactive))
+    targeted = refs.isdisjoint
+    for escalation in ctx.each("Escalation"):
+        if not all(map(targeted, map(_TARGETS, escalation.levels))):
+            yield from _grouped(escalation.ref, _escalation_references(escalation, inactive))
+    for grant in ctx.each("Grant"):
+        if not (targeted(grant.to) and disjoint(grant.approved_by)):
+            yield from _grouped(grant.ref, _grant_references(grant, inactive))
     yield from _grouped("settings", ((("waivers", i, "approved_by"), waiver.approved_by, "the approver of a waiver in")
                                      for i, waiver in enumerate(ctx.settings.waivers)
                                      if waiver.approved_by in inactive))

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from datetime import UTC, date, datetime
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
+from datetime import date, datetime
 from itertools import chain
 from operator import attrgetter, itemgetter
 
@@ -19,7 +19,6 @@ from validator.oncall import (
     subtract,
     total,
 )
-from validator.oncall.escalation import nobody_in
 from validator.oncall.zones import DAY, instant
 from validator.rules.context import Context
 from validator.rules.oncall_views import (
@@ -32,6 +31,9 @@ from validator.rules.oncall_views import (
     escalation_zones,
     horizon,
     hours_label,
+    kept,
+    levels_of,
+    nobody_of,
     paging,
     per_key,
     rotation_timeline,
@@ -41,6 +43,7 @@ from validator.rules.oncall_views import (
 from validator.rules.registry import Issue, rule
 
 _PERSON = itemgetter(2)
+_EPOCH_DAY = date(1970, 1, 1).toordinal()
 
 
 def _paging(ctx: Context) -> Iterator[tuple[Service, list[str]]]:
@@ -113,14 +116,23 @@ def too_few_people(ctx: Context) -> Iterator[Issue]:
             - {name: amer, members: [sam, tina, uma], start: 2026-01-05T16:00, turn: 1w,
                restrictions: [{from: "16:00", to: "00:00"}]}
     """
-    tiers = ctx.settings.tiers
+    checked = {tier: policy for tier, policy in ctx.settings.tiers.items()
+               if policy.hours != "none" and policy.min_people > 0}
+    if not checked:
+        return
     active = active_people(ctx)
     fewest = _fewest_active(ctx)
+    lowest = _fewest_paged(ctx)
     zones = escalation_zones(ctx)
-    for service, rotation_ids in _paging(ctx):
-        policy = tiers.get(service.tier)
-        if policy is None or policy.hours == "none" or policy.min_people <= 0:
+    targets = all_targets(ctx)
+    for service in ctx.each("Service"):
+        policy = checked.get(service.tier)
+        if policy is None or not service.escalation:
             continue
+        low = lowest.get(service.escalation)  # None: an unknown escalation, or no rotation with layers
+        if low is None or low >= policy.min_people:
+            continue
+        rotation_ids = targets[service.escalation]
         zone = None
         for rotation_id in rotation_ids:
             hours, minimum = policy.hours, policy.min_people
@@ -154,6 +166,30 @@ def _fewest_active(ctx: Context) -> dict[str, int]:
                 for rotation in ctx.org.rotations.values() if rotation.layers}
 
     return per_key(ctx, "rotation.fewest_active", build, _fewest_active_one)
+
+
+def _fewest_paged(ctx: Context) -> Mapping[str, int]:
+    """Escalation id -> the fewest active members of a layer of a rotation it targets (`_fewest_active`), for
+    the escalations that target a known rotation with layers: where ROT001 looks further."""
+    def build() -> dict[str, int]:
+        fewest = _fewest_active(ctx)
+        out = {}
+        for escalation_id, rotation_ids in all_targets(ctx).items():
+            found = [fewest[r] for r in rotation_ids if r in fewest]
+            if found:
+                out[escalation_id] = min(found)
+        return out
+
+    return per_key(ctx, "rotation.fewest_paged", build, _fewest_paged_one)
+
+
+def _fewest_paged_one(ctx: Context, escalation_id: str) -> int | object:
+    rotation_ids = all_targets(ctx).get(escalation_id)
+    if rotation_ids is None:
+        return ABSENT
+    fewest = _fewest_active(ctx)
+    found = [low for low in map(fewest.get, rotation_ids) if low is not None]
+    return min(found) if found else ABSENT
 
 
 def _fewest_active_one(ctx: Context, rotation_id: str) -> int | object:
@@ -213,20 +249,22 @@ def coverage_gap(ctx: Context) -> Iterator[Issue]:
           layers: [{name: weekly, members: [alice, bob, carol], start: 2026-01-05T09:00, turn: 1w}]
     """
     limits = _turn_limits(ctx)
-    first = _first_paged_service(ctx) if limits else {}
-    gaps = _gap_finder(ctx, first_level_only=False)
-    for service, rotation_ids in _paging(ctx):
-        for rotation_id in rotation_ids if limits else ():
-            if first.get(rotation_id) != service.id:
-                continue  # reported once, for the first service
-            limit = limits.get(rotation_id)
-            if limit is not None:
-                yield Issue(service.ref, f"rotation {rotation_id} cannot be checked over the horizon "
-                            f"({ctx.settings.horizon}): {limit}; use a longer turn or a shorter horizon",
-                            ("layers",), at=f"rotation:{rotation_id}")
-        issue = gaps(service)
-        if issue is not None:
-            yield issue
+    if limits:
+        first = _first_paged_service(ctx)
+        for service, rotation_ids in _paging(ctx):
+            for rotation_id in rotation_ids:
+                if first.get(rotation_id) != service.id:
+                    continue  # reported once, for the first service
+                limit = limits.get(rotation_id)
+                if limit is not None:
+                    yield Issue(service.ref, f"rotation {rotation_id} cannot be checked over the horizon "
+                                f"({ctx.settings.horizon}): {limit}; use a longer turn or a shorter horizon",
+                                ("layers",), at=f"rotation:{rotation_id}")
+            issue = _gap(ctx, service, first_level_only=False)
+            if issue is not None:
+                yield issue
+        return
+    yield from _gaps(ctx, first_level_only=False)
 
 
 def _turn_limits(ctx: Context) -> dict[str, str]:
@@ -264,38 +302,45 @@ def first_level_gap(ctx: Context) -> Iterator[Issue]:
         - {kind: Escalation, id: pay, levels: [{targets: ["rotation:pay-247"], after: 15m},
                                              {targets: ["person:alice"]}]}
     """
-    gaps = _gap_finder(ctx, first_level_only=True)
-    for service, _ in _paging(ctx):
-        issue = gaps(service)
-        if issue is not None:
-            yield issue
+    yield from _gaps(ctx, first_level_only=True)
 
 
-def _gap_finder(ctx: Context, first_level_only: bool) -> Callable[[Service], Issue | None]:
-    """The function giving a paged service's ROT002 (ROT003 with `first_level_only`) issue, or None.
+def _gaps(ctx: Context, first_level_only: bool) -> Iterator[Issue]:
+    """The paged services' ROT002 (ROT003 with `first_level_only`) issues.
 
     Support hours depend on the tier only and gaps on the escalation and hours only: both are
-    looked up once, so the many services without a gap cost two dictionary lookups each.
+    looked up once, so the many services without a gap cost a few dictionary lookups each.
     """
-    hours_of = {tier: policy.hours for tier, policy in ctx.settings.tiers.items()}
+    hours_of = {tier: policy.hours for tier, policy in ctx.settings.tiers.items() if policy.hours != "none"}
     escalations = ctx.org.escalations
     table = _escalation_gaps(ctx)
     which = 1 if first_level_only else 0
+    for service in ctx.each("Service"):
+        hours = hours_of.get(service.tier)
+        escalation = service.escalation
+        if hours is None or not escalation or escalation not in escalations:
+            continue
+        found = table[escalation]
+        if found is not None and found[1][hours][which]:
+            yield _gap_issue(ctx, service, escalations[escalation], hours, (found[0], found[1][hours][which]),
+                             first_level_only)
 
-    def find(service: Service) -> Issue | None:
-        hours = hours_of.get(service.tier, "none")
-        if hours == "none":
-            return None
-        found = table[service.escalation or ""]
-        if found is None:
-            return None
-        zone, gaps = found
-        gap = gaps[hours][which]
-        if not gap:
-            return None
-        return _gap_issue(ctx, service, escalations[service.escalation or ""], hours, (zone, gap), first_level_only)
 
-    return find
+def _gap(ctx: Context, service: Service, first_level_only: bool) -> Issue | None:
+    """A paged service's ROT002 (ROT003 with `first_level_only`) issue, or None."""
+    policy = ctx.settings.tiers.get(service.tier)
+    hours = policy.hours if policy else "none"
+    if hours == "none":
+        return None
+    found = _escalation_gaps(ctx)[service.escalation or ""]
+    if found is None:
+        return None
+    zone, gaps = found
+    gap = gaps[hours][1 if first_level_only else 0]
+    if not gap:
+        return None
+    escalation = ctx.org.escalations[service.escalation or ""]
+    return _gap_issue(ctx, service, escalation, hours, (zone, gap), first_level_only)
 
 
 def _gap_issue(ctx: Context, service: Service, escalation: Escalation, hours: str, found: tuple[str, IntervalSet],
@@ -344,10 +389,8 @@ def _gaps_of(ctx: Context, escalation: Escalation, can_check: Mapping[str, bool]
     ident = escalation.id
     if not can_check[ident]:
         return None
-    w0, w1 = horizon(ctx)
     zone = zones[ident]
-    levels = paging(ctx, escalation)
-    nobody, nobody_first = nobody_in(levels, w0, w1), nobody_in(levels, w0, w1, 0)
+    nobody, nobody_first = nobody_of(ctx, ident), nobody_of(ctx, ident, 0)
     gaps = {}
     for hours in kinds:
         mask = masks.get((hours, zone))
@@ -362,7 +405,7 @@ def _ends_by(to: date | datetime) -> int:
     """An instant at or after the end of an absence ending `to`, whatever the person's zone."""
     if isinstance(to, datetime):
         return instant(to, "UTC")
-    return int(datetime(to.year, to.month, to.day, tzinfo=UTC).timestamp()) + 2 * DAY  # a day's end, UTC-12
+    return (to.toordinal() - _EPOCH_DAY) * DAY + 2 * DAY  # a day's end, UTC-12
 
 
 def _rotations_of(ctx: Context, people: set[str]) -> dict[str, list[Rotation]]:
@@ -416,12 +459,13 @@ def on_call_while_absent(ctx: Context) -> Iterator[Issue]:
     # (rotation, person) -> the spans on call while away, and the reasons: one finding per pair
     found_for: dict[tuple[str, str], tuple[list[tuple[int, int]], list[str]]] = {}
     ahead = []  # (absence, person, the window to check)
+    people = ctx.org.people
     for absence in ctx.org.absences:
-        person = ctx.org.people.get(absence.person)
-        if person is None:
-            continue
         if isinstance(absence.from_, datetime) == isinstance(absence.to, datetime) and _ends_by(absence.to) <= now:
             continue  # over before now in every zone (and its ends are in order: the model checks both of a kind)
+        person = people.get(absence.person)
+        if person is None:
+            continue
         start, end = absence_interval(absence, person.timezone)
         if end <= start:  # a date against a datetime: only the person's zone tells (the model cannot)
             yield Issue(absence.ref, f"this absence of {person.id} ends before it starts in their time zone "
@@ -465,13 +509,13 @@ def _on_call_by_person(ctx: Context) -> Mapping[str, tuple[Sequence[tuple[int, i
             found = rotation_timeline(ctx, rotation_id)
             if found is None:
                 continue
-            for person, (spans, seconds) in found.on_call().items():
-                entry = out.get(person)
-                if entry is None:
-                    out[person] = (spans, [rotation_id], seconds)
-                else:
-                    out[person] = ([*entry[0], *spans], [*entry[1], rotation_id], 0)
-                    several.add(person)
+            mine = found.on_call_with([rotation_id])  # one list for the rotation's people: not modified
+            again = mine.keys() & out.keys()
+            for person in again:  # on call in an earlier rotation too
+                entry = out[person]
+                mine[person] = ([*entry[0], *mine[person][0]], [*entry[1], rotation_id], 0)
+            several.update(again)
+            out.update(mine)  # type: ignore[arg-type]
         for person in several:
             spans, names, _ = out[person]
             spans = normalise(spans)
@@ -535,14 +579,15 @@ def too_much_on_call(ctx: Context) -> Iterator[Issue]:
     """
     w0, w1 = horizon(ctx)
     limit = ctx.settings.max_oncall_share
-    on_call = _on_call_by_person(ctx)
+    on_call = _on_call_by_person(ctx).get
+    length = w1 - w0
     for person in ctx.each("Person"):  # a lookup each (a generator in between would cost as much again)
-        found = on_call.get(person.id)
-        if found is None:
+        found = on_call(person.id)
+        if found is None or found[2] / length <= limit:
             continue
         _, rotations, seconds = found
         person_id = person.id
-        share = seconds / (w1 - w0)
+        share = seconds / length
         if share > limit:
             yield Issue(person.ref, f"{person_id} is on call {share:.0%} of the next {ctx.settings.horizon} "
                         f"({seconds // 3600} hours in {', '.join(rotations)}), more than max_oncall_share "
@@ -579,17 +624,17 @@ def too_many_night_hours(ctx: Context) -> Iterator[Issue]:
     limit = ctx.settings.max_night_hours_per_week
     night = ctx.settings.night
     masks: dict[str, IntervalSet] = {}
-    nights_of: dict[tuple[str, Sequence[tuple[int, int]]], int] = {}  # people of one slot of a shape share spans
-    on_call = _on_call_by_person(ctx)
+    nights_of: dict[tuple[str, int], int] = {}  # people of one slot of a shape share spans
+    on_call = _on_call_by_person(ctx).get
     for person in ctx.each("Person"):
-        found = on_call.get(person.id)
+        found = on_call(person.id)
         if found is None:
             continue
         spans, rotations, _ = found
         person_id = person.id
         zone = person.timezone
-        if type(spans) is tuple:
-            key = (zone, spans)
+        if type(spans) is tuple:  # a plan's own spans, alive while `on_call` is: known by identity
+            key = (zone, id(spans))
             seconds = nights_of.get(key)
             if seconds is None:
                 seconds = nights_of[key] = overlap(spans, _night(masks, night, zone, w0, w1))
@@ -683,7 +728,7 @@ def _role_holders(ctx: Context) -> Callable[[set[str], list[str]], set[str]]:
     a team they are in (unexpired grants): found without analysing any role (the access graph is the slow
     path), and without looking further once everyone is found to hold one."""
     grants, expired, teams = ctx.org.grants, ctx.expired, ctx.org.teams
-    of_role = ctx.index("grants_of_role", "Grant", _grant_role)
+    of_role = _grants_of_role(ctx)
 
     def without_roles(people: set[str], roles: list[str]) -> set[str]:
         left = set(people)
@@ -704,6 +749,25 @@ def _role_holders(ctx: Context) -> Callable[[set[str], list[str]], set[str]]:
         return left
 
     return without_roles
+
+
+def _grants_of_role(ctx: Context) -> Mapping[str, Collection[str]]:
+    """Role id -> the ids of the grants of it. In one run a plain pass over the grants (a third of the
+    time of the general index); where memos outlive the run, the index kept grant by grant."""
+    if ctx.keeps_memos:
+        return ctx.index("grants_of_role", "Grant", _grant_role)
+
+    def build() -> dict[str, list[str]]:
+        out: dict[str, list[str]] = {}
+        for ident, grant in ctx.org.grants.items():
+            found = out.get(grant.role)
+            if found is None:
+                out[grant.role] = [ident]
+            else:
+                found.append(ident)
+        return out
+
+    return ctx.memo("rotation.grants_of_role", build)
 
 
 def _grant_role(grant) -> tuple[tuple[str, str]]:
@@ -728,11 +792,18 @@ def _production_roles_of(ctx: Context) -> dict[str, frozenset[str]]:
 
 def _first_level_people(ctx: Context, escalation: Escalation) -> set[str]:
     """Everyone the escalation's first level pages over the horizon (shared by its services)."""
-    def build() -> set[str]:
-        direct, sources = paging(ctx, escalation)[0]
-        return set(direct).union(*(map(_PERSON, s) for s in sources))
+    ident = escalation.id
+    return ctx.memo(("rotation.first_level_people", ident), lambda: _first_people(ctx, ident))
 
-    return ctx.memo(("rotation.first_level_people", escalation.id), build)
+
+def _first_people(ctx: Context, escalation_id: str) -> set[str]:
+    direct, rotation_ids = levels_of(ctx, escalation_id)[0]
+    people = set(direct)
+    for rotation_id in rotation_ids:
+        found = kept(ctx, rotation_id)
+        if found is not None:
+            people |= found.people
+    return people
 
 
 def _first_level_spans(ctx: Context, escalation: Escalation, person: str, w0: int, w1: int) -> list[tuple[int, int]]:
@@ -748,11 +819,21 @@ def _roles_for_services(ctx: Context) -> dict[str, list[str]]:
     """Service id -> the production roles whose `service` or `operates` names it, sorted."""
     def build() -> dict[str, list[str]]:
         out: dict[str, list[str]] = {}
-        for role in sorted(ctx.org.roles.values(), key=lambda r: r.id):
+        roles = ctx.org.roles
+        for role_id in sorted(roles):  # the ids are the keys
+            role = roles[role_id]
             if role.environment != "production":
                 continue
+            if not role.operates:
+                if role.service:
+                    found = out.get(role.service)
+                    if found is None:
+                        out[role.service] = [role_id]
+                    else:
+                        found.append(role_id)
+                continue
             for service_id in dict.fromkeys([*([role.service] if role.service else []), *role.operates]):
-                out.setdefault(service_id, []).append(role.id)
+                out.setdefault(service_id, []).append(role_id)
         return out
 
     return ctx.memo("rotation.roles_for_services", build)
