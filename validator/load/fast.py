@@ -46,11 +46,14 @@ _COLON_START = re.compile(r"(?:^|[ \n\[{,]):[^ \n]")
 _COMPACT_SEQ = re.compile(r"- +-(?=[ \n]|$)", re.M)
 # a plain token, after an optional sign, starting with `_`, a leading zero, or digits then `_`, `e` or `E`
 # (over _CLASSES, after an S for the text's start)
-_RISKY_NUMBER = re.compile(rb"SG?P?(?:U|Z[ZDAUE]|[ZD][ZDAUEPG]*[UE])")
+# (S?G?P?(...) written with each branch after the S starting with its own byte: the engine then tries a branch at
+# an S only when the next byte can start it; `[ZDAPG]*+[UE]` finds what `[ZDAUEPG]*[UE]` does, without backtracking)
+_NUMBER = rb"(?:U|Z[ZDAUE]|[ZD][ZDAPG]*+[UE])"
+_RISKY_NUMBER = re.compile(rb"S(?:" + _NUMBER[3:-1] + rb"|GP?" + _NUMBER + rb"|P" + _NUMBER + rb")")
 # a block scalar header with nothing but blank or comment lines after it up to the end: yaml-rs keeps a line break
 _EMPTY_BLOCK_AT_END = re.compile(r"[|>][-+0-9]*[ ]*(?:#[^\n]*)?(?:\n[ ]*(?:#[^\n]*)?)*\Z")
 _CONTENT = re.compile(r"^[ ]*[^ \n#]", re.M)
-_MARKER = re.compile(r"\n---(?=[ \n]|\Z)( +[^ \n#])?")  # a document marker at a line start; 1: content after it
+_MARKER_CONTENT = re.compile(r" +[^ \n#]")  # content after a document marker
 
 
 # The UTF-8 text's bytes, one class each: B = a byte libyaml and yaml-rs may read differently (controls, tab,
@@ -75,20 +78,21 @@ class GiveUp(Exception):
 def plain_enough(text: str) -> bytes | None:
     """The byte classes of `text` (see _CLASSES) if nothing in it can make yaml-rs and the reference parser
     disagree (see step 1), else None. Fewer than MAX_INDENT leading spaces also keep yaml-rs's recursion
-    shallow; the nesting itself is checked on the values (`_Counter`)."""
+    shallow; the nesting itself is checked on the values (`_Counter`). Each regular expression runs only where a
+    substring test (a pass the C search skips through) found what it needs."""
     if text.startswith(("...", "%", " " * MAX_INDENT)) or "\n..." in text or _DEEP_LINE in text:
         return None  # a document end marker, a directive, deep indentation
-    if ("<" in text and "<<" in text) or ("%" in text and "\n%" in text) or _COMPACT_SEQ.search(text):
+    if ("<" in text and "<<" in text) or ("%" in text and "\n%" in text) or (
+            ("- -" in text or "-  " in text) and _COMPACT_SEQ.search(text)):
         return None  # a merge key, a directive, `- - x`
     if ("|" in text or ">" in text) and (not text.endswith("\n") or _EMPTY_BLOCK_AT_END.search(text)):
         return None  # yaml-rs ends a last block scalar with a line break the file does not have
     classes = text.encode("utf-8").translate(_CLASSES)
     if b"B" in classes or (not text.isascii() and _BAD_CHARS.search(text)):
         return None
-    if (_SPECIAL_AFTER_START.search(classes) or classes.startswith(b"X")) and (
-            _SPECIAL.search(text) or _COLON_START.search(text)):
+    if (b"SX" in classes or classes.startswith(b"X")) and (_SPECIAL.search(text) or _COLON_START.search(text)):
         return None
-    return None if _AFTER_QUOTE.search(classes) and _AFTER_QUOTED_KEY.search(text) else classes
+    return None if b"QX" in classes and _AFTER_QUOTE.search(classes) and _AFTER_QUOTED_KEY.search(text) else classes
 
 
 class _Counter:
@@ -151,10 +155,14 @@ class _Counter:
 def document_spans(text: str) -> list[tuple[int, int]] | None:
     """(start, end) offsets of each document: from after its `---` (or 0, when the text has content
     before its first `---`) to the start of the next `---` line. None: a `---` line holds content."""
-    found = list(_MARKER.finditer("\n" + text)) if text.startswith("---") or _MARKER.search(text) else []
-    if any(marker.group(1) for marker in found):
-        return None
-    markers = [marker.start() for marker in found]
+    markers, at = ([0] if text.startswith("---") else []), text.find("\n---")
+    while at >= 0:  # (`find` skips through the text faster than a regular expression steps)
+        markers.append(at + 1)
+        at = text.find("\n---", at + 4)
+    if markers:  # a marker is `---` then a space, a line break or the end; none holds content (`--- x`)
+        markers = [m for m in markers if text[m + 3:m + 4] in " \n"]  # ("" at the end)
+        if any(_MARKER_CONTENT.match(text, m + 3) for m in markers if text[m + 3:m + 4] == " "):
+            return None
     first = markers[0] if markers else len(text)
     spans = [(0, first)] if _CONTENT.search(text, 0, first) is not None else []
     return spans + [(m + 3, end) for m, end in zip(markers, [*markers[1:], len(text)], strict=False)]
