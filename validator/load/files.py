@@ -50,7 +50,7 @@ def list_repo_files(root: Path | str) -> list[SourceFile]:
                 out.append(SourceFile(rel, None, f"more than {MAX_FILES} YAML files: split the repository"))
                 return out
             try:
-                size = os.stat(os.path.join(root, rel)).st_size
+                size = os.stat(f"{root}/{rel}" if root else rel).st_size  # (os.path.join is Python code)
             except OSError:
                 size = 0  # read_listed reports why
             if size <= MAX_FILE_BYTES:
