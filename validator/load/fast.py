@@ -46,10 +46,10 @@ _COLON_START = re.compile(r"(?:^|[ \n\[{,]):[^ \n]")
 _COMPACT_SEQ = re.compile(r"- +-(?=[ \n]|$)", re.M)
 # a plain token, after an optional sign, starting with `_`, a leading zero, or digits then `_`, `e` or `E`
 # (over _CLASSES, after an S for the text's start)
-# (S?G?P?(...) written with each branch after the S starting with its own byte: the engine then tries a branch at
+# (SG?P?(...) written with each branch after the S starting with its own byte: the engine then tries a branch at
 # an S only when the next byte can start it; `[ZDAPG]*+[UE]` finds what `[ZDAUEPG]*[UE]` does, without backtracking)
-_NUMBER = rb"(?:U|Z[ZDAUE]|[ZD][ZDAPG]*+[UE])"
-_RISKY_NUMBER = re.compile(rb"S(?:" + _NUMBER[3:-1] + rb"|GP?" + _NUMBER + rb"|P" + _NUMBER + rb")")
+_NUMBER = rb"U|Z[ZDAUE]|[ZD][ZDAPG]*+[UE]"
+_RISKY_NUMBER = re.compile(rb"S(?:%b|GP?(?:%b)|P(?:%b))" % (_NUMBER, _NUMBER, _NUMBER))
 # a block scalar header with nothing but blank or comment lines after it up to the end: yaml-rs keeps a line break
 _EMPTY_BLOCK_AT_END = re.compile(r"[|>][-+0-9]*[ ]*(?:#[^\n]*)?(?:\n[ ]*(?:#[^\n]*)?)*\Z")
 _CONTENT = re.compile(r"^[ ]*[^ \n#]", re.M)
@@ -78,21 +78,20 @@ class GiveUp(Exception):
 def plain_enough(text: str) -> bytes | None:
     """The byte classes of `text` (see _CLASSES) if nothing in it can make yaml-rs and the reference parser
     disagree (see step 1), else None. Fewer than MAX_INDENT leading spaces also keep yaml-rs's recursion
-    shallow; the nesting itself is checked on the values (`_Counter`). Each regular expression runs only where a
-    substring test (a pass the C search skips through) found what it needs."""
+    shallow; the nesting itself is checked on the values (`_Counter`)."""
     if text.startswith(("...", "%", " " * MAX_INDENT)) or "\n..." in text or _DEEP_LINE in text:
         return None  # a document end marker, a directive, deep indentation
-    if ("<" in text and "<<" in text) or ("%" in text and "\n%" in text) or (
-            ("- -" in text or "-  " in text) and _COMPACT_SEQ.search(text)):
+    if ("<" in text and "<<" in text) or ("%" in text and "\n%" in text) or _COMPACT_SEQ.search(text):
         return None  # a merge key, a directive, `- - x`
     if ("|" in text or ">" in text) and (not text.endswith("\n") or _EMPTY_BLOCK_AT_END.search(text)):
         return None  # yaml-rs ends a last block scalar with a line break the file does not have
     classes = text.encode("utf-8").translate(_CLASSES)
     if b"B" in classes or (not text.isascii() and _BAD_CHARS.search(text)):
         return None
-    if (b"SX" in classes or classes.startswith(b"X")) and (_SPECIAL.search(text) or _COLON_START.search(text)):
+    if (_SPECIAL_AFTER_START.search(classes) or classes.startswith(b"X")) and (
+            _SPECIAL.search(text) or _COLON_START.search(text)):
         return None
-    return None if b"QX" in classes and _AFTER_QUOTE.search(classes) and _AFTER_QUOTED_KEY.search(text) else classes
+    return None if _AFTER_QUOTE.search(classes) and _AFTER_QUOTED_KEY.search(text) else classes
 
 
 class _Counter:
