@@ -176,6 +176,20 @@ def test_positions_are_those_of_the_reference(text: str):
     assert assert_agree(text)
 
 
+MARKER_TOKENS = ["a: 1", "- b", " ", "\n", "# c", "---", "--- ", "---x", "----", "--- # c", "--- x", "\n---\n", "\n---",
+                 "\n--- ", "'x'", "[", "]"]
+
+
+@FAST
+@given(st.lists(st.sampled_from(MARKER_TOKENS), max_size=30))
+def test_documents_are_counted_as_their_spans_say(tokens: list[str]):
+    # the fast tier counts documents without their spans when every `---` line is the marker alone
+    text = "".join(tokens)
+    spans, counted = fast.document_spans(text), fast._documents(text)
+    assert counted is None if spans is None else counted[0] == len(spans) and counted[1] in ([], spans)
+    assert_agree(text)
+
+
 def test_a_position_is_computed_from_the_entity_alone_never_by_the_reference_parser(monkeypatch):
     items = "".join(f"- kind: Grant\n  id: g{i}\n  to: [a, b]\n  expires: 2026-01-01\n" for i in range(1000))
     parsed = parse_text(items)

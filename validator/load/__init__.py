@@ -21,7 +21,7 @@ from pathlib import Path
 from validator.findings import Finding, one_line
 from validator.load import fast, reference
 from validator.load.files import SourceFile, decode, list_repo_files, read_listed
-from validator.load.reference import Document, ParseResult
+from validator.load.reference import ParseResult
 
 __all__ = ["Source", "RawEntity", "LoadResult", "load_repo", "load_sources", "parse_text", "SourceFile"]
 
@@ -119,18 +119,22 @@ def _load_one(source: SourceFile, result: LoadResult, parses: dict[str, ParseRes
         file_entity = f"file:{source.path}"
         entity, subject = file_entity, ""
         if problem.path is not None:  # SCH002: the entity the duplicated key is in, and the key's field path
-            entity, subject = _entity_and_field(parsed.documents, problem.document, problem.path, file_entity)
+            entity, subject = _entity_and_field(parsed.values, problem.document, problem.path, file_entity)
         result.findings.append(Finding(problem.rule, "error", source.path, problem.line, entity,
                                        one_line(problem.message), problem.column, subject))
-    for document in parsed.documents:
-        _entities_of(document, source.path, result)
+    values, entities = parsed.values, result.entities
+    if {*map(type, values)} == {dict} and not result.full and len(entities) + len(values) <= MAX_ENTITIES:
+        entities += map(RawEntity, values, map(Source, repeat(source.path), parsed.positions))  # one per document
+        return
+    for index, (value, positions) in enumerate(zip(values, parsed.positions, strict=True)):
+        _entities_of(value, positions, index, source.path, result)
 
 
-def _entity_and_field(documents: list[Document], index: int, path: tuple, file_entity: str) -> tuple[str, str]:
+def _entity_and_field(documents: list, index: int, path: tuple, file_entity: str) -> tuple[str, str]:
     """The entity holding `path` of document `index` (`kind:id` as the model names it) and the path inside
     it (`layers.0.turn`): a finding's identity that survives moving the entity or adding lines above it.
     `file:<path>` with the path from the document's top when no entity can be named."""
-    document = documents[index].value if index < len(documents) else None
+    document = documents[index] if index < len(documents) else None
     item, inner = document, path
     if isinstance(document, list) and path and isinstance(path[0], int) and path[0] < len(document):
         item, inner = document[path[0]], path[1:]
@@ -151,8 +155,9 @@ def _ref_of(data: object) -> str | None:
     return f"{kind.lower()}:{ident}" if isinstance(ident, str) else None
 
 
-def _entities_of(document: Document, path: str, result: LoadResult) -> None:
-    value, positions, entities = document.value, document.positions, result.entities
+def _entities_of(value: object, positions: dict | fast.Positions, index: int, path: str, result: LoadResult) -> None:
+    """The entities of document `index` of a file (a mapping, or a list of them), or SCH003 findings."""
+    entities = result.entities
     if value is None or result.full:
         return
     if value.__class__ is dict and len(entities) < MAX_ENTITIES:  # the common case first (tens of thousands)
@@ -162,7 +167,7 @@ def _entities_of(document: Document, path: str, result: LoadResult) -> None:
         result.findings.append(Finding(
             "SCH003", "error", path, positions.get((), (1, 1))[0], f"file:{path}",
             f"document is a {_type_name(value)}, not an entity: write a mapping with a 'kind', "
-            "or a list of them", subject=_document_path(document)))
+            "or a list of them", subject=_document_path(index)))
         return
     items, prefixes = (value, zip(range(len(value)))) if value.__class__ is list else ([value], [()])  # (0,), ...
     if len(entities) + len(items) <= MAX_ENTITIES and {*map(type, items)} <= {dict}:  # iterated in C
@@ -174,7 +179,7 @@ def _entities_of(document: Document, path: str, result: LoadResult) -> None:
             result.findings.append(Finding(
                 "SCH003", "error", path, source.line, f"file:{path}",
                 f"item {i + 1} of the list is a {_type_name(item)}, not an entity: "
-                "each item must be a mapping with a 'kind'", subject=_document_path(document, i)))
+                "each item must be a mapping with a 'kind'", subject=_document_path(index, i)))
         elif len(entities) < MAX_ENTITIES:
             entities.append(RawEntity(item, source))
         else:  # the first one over the limit: an SCH007 finding (its line is looked up only then)
@@ -185,9 +190,9 @@ def _entities_of(document: Document, path: str, result: LoadResult) -> None:
             return
 
 
-def _document_path(document: Document, *path: int) -> str:
+def _document_path(index: int, *path: int) -> str:
     """A place in a file as a finding's subject: `document 2` (from 1, the first left out), then the path."""
-    parts = [f"document {document.index + 1}"] if document.index else []
+    parts = [f"document {index + 1}"] if index else []
     return ".".join([*parts, *map(str, path)])
 
 

@@ -30,7 +30,7 @@ from itertools import repeat
 import yaml
 from yaml._yaml import CParser
 
-from validator.load.reference import MAX_DEPTH, MAX_NODES, Document, ParseResult, Path, Position, resolve_plain
+from validator.load.reference import MAX_DEPTH, MAX_NODES, ParseResult, Path, Position, resolve_plain
 
 try:
     import yaml_rs
@@ -46,11 +46,14 @@ _COLON_START = re.compile(r"(?:^|[ \n\[{,]):[^ \n]")
 _COMPACT_SEQ = re.compile(r"- +-(?=[ \n]|$)", re.M)
 # a plain token, after an optional sign, starting with `_`, a leading zero, or digits then `_`, `e` or `E`
 # (over _CLASSES, after an S for the text's start)
-_RISKY_NUMBER = re.compile(rb"SG?P?(?:U|Z[ZDAUE]|[ZD][ZDAUEPG]*[UE])")
+# (SG?P?(...) written with each branch after the S starting with its own byte: the engine then tries a branch at
+# an S only when the next byte can start it; `[ZDAPG]*+[UE]` finds what `[ZDAUEPG]*[UE]` does, without backtracking)
+_NUMBER = rb"U|Z[ZDAUE]|[ZD][ZDAPG]*+[UE]"
+_RISKY_NUMBER = re.compile(rb"S(?:%b|GP?(?:%b)|P(?:%b))" % (_NUMBER, _NUMBER, _NUMBER))
 # a block scalar header with nothing but blank or comment lines after it up to the end: yaml-rs keeps a line break
 _EMPTY_BLOCK_AT_END = re.compile(r"[|>][-+0-9]*[ ]*(?:#[^\n]*)?(?:\n[ ]*(?:#[^\n]*)?)*\Z")
 _CONTENT = re.compile(r"^[ ]*[^ \n#]", re.M)
-_MARKER = re.compile(r"\n---(?=[ \n]|\Z)( +[^ \n#])?")  # a document marker at a line start; 1: content after it
+_MARKER_CONTENT = re.compile(r" +[^ \n#]")  # content after a document marker
 
 
 # The UTF-8 text's bytes, one class each: B = a byte libyaml and yaml-rs may read differently (controls, tab,
@@ -98,23 +101,24 @@ class _Counter:
 
     numbers = False
 
-    def count(self, value: object, depth: int = 1) -> int:
-        """The values of `value`, a document's root or a collection at nesting `depth`."""
+    def count(self, value: object, depth: int = 1, type=type, str=str, dict=dict, list=list) -> int:
+        """The values of `value`, a document's root or a collection at nesting `depth`. (The builtins are bound as
+        defaults: read as locals, they cost less in the loop over every value.)"""
         if depth >= MAX_DEPTH - 1:  # (a list inlined below is at depth + 1)
             raise GiveUp
-        cls = value.__class__
+        cls = type(value)
         if cls is dict:
             nodes = 1 + 2 * len(value)  # the mapping, each key, each value's own node
             for key, item in value.items():  # type: ignore[union-attr]
-                kind = item.__class__
-                if key.__class__ is not str:
+                kind = type(item)
+                if type(key) is not str:
                     raise GiveUp
-                if kind is str:  # most values: one test
+                if kind is str:  # most values
                     continue
                 if kind is list:  # inlined: most lists hold text only
                     nodes += len(item)
                     for sub in item:
-                        inner = sub.__class__
+                        inner = type(sub)
                         if inner is str:
                             continue
                         if inner is dict or inner is list:
@@ -129,7 +133,7 @@ class _Counter:
         if cls is list:
             nodes = 1 + len(value)  # type: ignore[arg-type]
             for item in value:  # type: ignore[union-attr]
-                kind = item.__class__
+                kind = type(item)
                 if kind is str:
                     continue
                 if kind is dict or kind is list:
@@ -151,10 +155,14 @@ class _Counter:
 def document_spans(text: str) -> list[tuple[int, int]] | None:
     """(start, end) offsets of each document: from after its `---` (or 0, when the text has content
     before its first `---`) to the start of the next `---` line. None: a `---` line holds content."""
-    found = list(_MARKER.finditer("\n" + text)) if text.startswith("---") or _MARKER.search(text) else []
-    if any(marker.group(1) for marker in found):
-        return None
-    markers = [marker.start() for marker in found]
+    markers, at = ([0] if text.startswith("---") else []), text.find("\n---")
+    while at >= 0:  # (`find` skips through the text faster than a regular expression steps)
+        markers.append(at + 1)
+        at = text.find("\n---", at + 4)
+    if markers:  # a marker is `---` then a space, a line break or the end; none holds content (`--- x`)
+        markers = [m for m in markers if text[m + 3:m + 4] in " \n"]  # ("" at the end)
+        if any(_MARKER_CONTENT.match(text, m + 3) for m in markers if text[m + 3:m + 4] == " "):
+            return None
     first = markers[0] if markers else len(text)
     spans = [(0, first)] if _CONTENT.search(text, 0, first) is not None else []
     return spans + [(m + 3, end) for m, end in zip(markers, [*markers[1:], len(text)], strict=False)]
@@ -187,19 +195,24 @@ class Positions:
     """The positions of one document read by the fast tier, each computed on first need. `get(path)` is what
     `Source.position` asks: (line, column) as the reference parser gives it, or `default` when not there."""
 
-    __slots__ = ("_text", "_start", "_end", "_items", "_root", "_starts", "_firsts", "_nodes")
+    __slots__ = ("_text", "_spans", "_index", "_items", "_root", "_start", "_end", "_starts", "_firsts", "_nodes")
 
-    def __init__(self, text: str, span: tuple[int, int], value: object):
-        self._text, (self._start, self._end) = text, span  # the file's text, the document's span
-        # the value's shape only: the value itself is freed once modelled (a run's largest object)
+    def __init__(self, text: str, spans: list[tuple[int, int]], index: int, value: object):
+        # the file's text, its documents' spans (shared by them; [] until a position is asked for), which one this is,
+        # the value's shape only (the value itself is freed once modelled: a run's largest object), no root looked
+        # for yet; the rest is set when the first position is asked for
+        self._text, self._spans, self._index, self._root = text, spans, index, False
         self._items = None if value is None else len(value) if value.__class__ is list else -1  # type: ignore[arg-type]
-        self._root: Position | None | bool = False  # False: not looked for yet
-        self._starts, self._firsts = [], []  # each top-level item's line offset and content offset, when known
-        self._nodes: dict[int, object] = {}  # composed nodes: -1 the whole document, i item i (None: unsure)
 
     def get(self, path: Path, default=None):
         if self._root is False:
+            if not self._spans:
+                self._spans.extend(document_spans(self._text) or ())
+            self._start, self._end = self._spans[self._index]  # the document's span
+            # each top-level item's line offset and content offset when known; composed nodes: -1 the whole document,
+            # i item i (None: unsure)
             self._root, self._starts, self._firsts = _root_and_items(self._text, self._items, self._start, self._end)
+            self._nodes: dict[int, object] = {}
         if not path and self._root is not None:
             return self._root  # type: ignore[return-value]
         if path and path[0].__class__ is int and 0 <= path[0] < len(self._starts):
@@ -286,16 +299,17 @@ def parse(text: str, max_nodes: int = MAX_NODES) -> ParseResult | None:
     """The documents of `text` with their values and (lazy) positions, or None: the reference parser
     must read this file (see the module documentation for when)."""
     classes = plain_enough(text) if yaml_rs is not None else None
-    spans = document_spans(text) if classes is not None else None
-    if spans is None:
+    documents = _documents(text) if classes is not None else None
+    if documents is None:
         return None
+    count, spans = documents
     try:
         loaded = yaml_rs.loads(text, parse_datetime=False)
     except Exception:  # a syntax error, a duplicate key, a mapping as a key (TypeError), ...: the others report it
         return None
     # yaml-rs gives one document's value, or a list of them, or None for a text without any
-    values = [loaded] if len(spans) == 1 else loaded if spans else [] if loaded is None else None
-    if not isinstance(values, list) or len(values) != len(spans):
+    values = [loaded] if count == 1 else loaded if count else [] if loaded is None else None
+    if not isinstance(values, list) or len(values) != count:
         return None
     try:
         nodes = sum(map((counter := _Counter()).count, values))
@@ -303,5 +317,17 @@ def parse(text: str, max_nodes: int = MAX_NODES) -> ParseResult | None:
         return None
     if nodes > max_nodes or (counter.numbers and _RISKY_NUMBER.search(b"S" + classes)):
         return None  # a plain token may be a number yaml-rs reads differently (`012`, `1_000`, `0x1F`, `1e3`)
-    positions = map(Positions, repeat(text), spans, values)
-    return ParseResult(list(map(Document, values, positions, range(len(values)))), [], nodes)
+    return ParseResult(values, list(map(Positions, repeat(text), repeat(spans), range(count), values)), [], nodes)
+
+
+def _documents(text: str) -> tuple[int, list[tuple[int, int]]] | None:
+    """How many documents `text` holds and their spans, [] when counted without them (computed when a position is
+    asked for): every `---` line is the marker alone, and no text starts with one. None: a `---` line holds content."""
+    first = text.find("\n---")
+    if first < 0 and not text.startswith("---"):
+        return (0 if _CONTENT.search(text) is None else 1), []
+    markers = text.count("\n---")  # (occurrences cannot overlap; counted ones followed by a line break cannot either)
+    if not text.startswith("---") and markers == text.count("\n---\n") + text.endswith("\n---"):
+        return markers + (_CONTENT.search(text, 0, first + 1) is not None), []
+    spans = document_spans(text)
+    return None if spans is None else (len(spans), spans)

@@ -50,7 +50,7 @@ def list_repo_files(root: Path | str) -> list[SourceFile]:
                 out.append(SourceFile(rel, None, f"more than {MAX_FILES} YAML files: split the repository"))
                 return out
             try:
-                size = os.stat(os.path.join(root, rel)).st_size
+                size = os.stat(f"{root}/{rel}" if root else rel).st_size  # (os.path.join is Python code)
             except OSError:
                 size = 0  # read_listed reports why
             if size <= MAX_FILE_BYTES:
@@ -64,10 +64,10 @@ def list_repo_files(root: Path | str) -> list[SourceFile]:
 
 
 def read_listed(root: Path | str, listed: SourceFile) -> SourceFile:
-    """A listed file, read (or the listing's error)."""
+    """A listed file, read (or the listing's error): its size is known, so no fstat."""
     if listed.error is not None or listed.data is not None:
         return listed
-    return read_file(os.path.join(root, listed.path), listed.path)
+    return read_file(f"{root}/{listed.path}" if root else listed.path, listed.path, listed.size)
 
 
 def _walk(root: str, root_real: str, rel: str, seen: set[str],
@@ -126,19 +126,22 @@ def _walk(root: str, root_real: str, rel: str, seen: set[str],
         yield rel, None if is_file else "not a regular file: replace it with a plain YAML file"
 
 
-def read_file(full: Path | str, rel: str) -> SourceFile:
-    """A file's bytes (at most MAX_FILE_BYTES) in as few system calls as possible: a read sized by fstat (a fixed
-    2 MiB buffer per file cost five times as much). A FIFO never blocks the open, and is not read."""
+def read_file(full: Path | str, rel: str, size: int | None = None) -> SourceFile:
+    """A file's bytes (at most MAX_FILE_BYTES) in as few system calls as possible: a read sized by fstat, or by
+    `size` for a file the listing found regular (a fixed 2 MiB buffer per file cost five times as much). A FIFO
+    never blocks the open, and is not read."""
     limit = MAX_FILE_BYTES + 1
     try:
         fd = os.open(full, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
         try:
-            status = os.fstat(fd)
-            if not stat.S_ISREG(status.st_mode):
-                return SourceFile(rel, None, "not a regular file: replace it with a plain YAML file")
-            data = os.read(fd, min(status.st_size + 1, limit))
-            # read on only for a file that grew since fstat (or reports no size): a short read is its end
-            while status.st_size < len(data) < limit and (more := os.read(fd, limit - len(data))):
+            if size is None:
+                status = os.fstat(fd)
+                if not stat.S_ISREG(status.st_mode):
+                    return SourceFile(rel, None, "not a regular file: replace it with a plain YAML file")
+                size = status.st_size
+            data = os.read(fd, min(size + 1, limit))
+            # read on only for a file that grew since it was sized (or reports no size): a short read is its end
+            while size < len(data) < limit and (more := os.read(fd, limit - len(data))):
                 data += more
         finally:
             os.close(fd)
@@ -151,8 +154,8 @@ def read_file(full: Path | str, rel: str) -> SourceFile:
 
 def decode(data: bytes) -> tuple[str | None, str | None]:
     """UTF-8 (a BOM is accepted), or why not."""
-    try:
-        text = data.decode("utf-8-sig")
+    try:  # (the utf-8-sig codec is Python code around the C decoder: only for a text that starts with a BOM)
+        text = data.decode("utf-8-sig" if data.startswith(b"\xef\xbb\xbf") else "utf-8")
     except UnicodeDecodeError as err:
         return None, f"not UTF-8 (byte {err.start}): save the file as UTF-8"
     return text, None

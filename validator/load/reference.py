@@ -53,9 +53,17 @@ class Problem:
 
 @dataclass
 class ParseResult:
-    documents: list[Document] = field(default_factory=list)
+    """A file's documents as two lists (each document's value, its positions: the loader reads them so, without
+    an object per document), its problems and the number of values built."""
+
+    values: list = field(default_factory=list)
+    positions: list = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     nodes: int = 0
+
+    @property
+    def documents(self) -> list[Document]:
+        return list(map(Document, self.values, self.positions, range(len(self.values))))
 
 
 _INT = re.compile(r"[-+]?[0-9]+\Z")
@@ -150,7 +158,8 @@ def parse(text: str, max_nodes: int = MAX_NODES) -> ParseResult:
             elif cls is yaml.MappingEndEvent or cls is yaml.SequenceEndEvent:
                 stack.pop()
             elif cls is yaml.DocumentEndEvent:
-                result.documents.append(Document(root, positions, len(result.documents)))
+                result.values.append(root)
+                result.positions.append(positions)
                 positions, root = {}, None
             elif cls is yaml.AliasEvent:
                 _refuse_special(event, "a value")
@@ -207,7 +216,7 @@ def _add(stack: list[list], positions: dict, value: object, event, result: Parse
             result.problems.append(Problem(
                 "SCH002", pos[0], pos[1],
                 f"duplicate key '{value}' (first at line {positions[path][0]}, again at line {pos[0]}): "
-                "YAML keeps only one of them; remove or merge the duplicate", path, len(result.documents)))
+                "YAML keeps only one of them; remove or merge the duplicate", path, len(result.values)))
             frame[2] = _DUPLICATE
         else:
             frame[2] = value
