@@ -117,13 +117,8 @@ def build(result: Result) -> ET.Element:
 
 
 def _attr(text: str) -> str:
-    """An attribute's value escaped as ElementTree escapes it."""
-    if "&" in text:
-        text = text.replace("&", "&amp;")
-    if "<" in text:
-        text = text.replace("<", "&lt;")
-    if ">" in text:
-        text = text.replace(">", "&gt;")
+    """An attribute's value escaped as ElementTree escapes it (an element's text's escapes, then these)."""
+    text = _text(text)
     if '"' in text:
         text = text.replace('"', "&quot;")
     if "\r" in text:
